@@ -1,0 +1,145 @@
+/*
+ * ngx_smscamp_module: REST routes -> prepared statements on a pool of
+ * non-blocking libpq connections, one pool per nginx worker.
+ */
+
+#ifndef _NGX_SMSCAMP_H_INCLUDED_
+#define _NGX_SMSCAMP_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <libpq-fe.h>
+
+
+/* where a bound parameter of a route's SQL function comes from */
+typedef enum {
+    NGX_SMSCAMP_ARG_CAPTURE = 0,   /* a {name} path segment, text */
+    NGX_SMSCAMP_ARG_ARGS,          /* the query string as a JSON object */
+    NGX_SMSCAMP_ARG_JSON,          /* the body, checked to be JSON */
+    NGX_SMSCAMP_ARG_BODY,          /* the raw body, text */
+    NGX_SMSCAMP_ARG_CONTENT_TYPE   /* the Content-Type header */
+} ngx_smscamp_arg_kind_e;
+
+
+typedef struct {
+    ngx_smscamp_arg_kind_e     kind;
+    ngx_uint_t                 capture;    /* index into the captures */
+} ngx_smscamp_arg_t;
+
+
+typedef struct {
+    ngx_str_t                  text;       /* literal text or capture name */
+    unsigned                   capture:1;
+} ngx_smscamp_segment_t;
+
+
+typedef struct {
+    ngx_str_t                  method;
+    ngx_str_t                  pattern;
+    ngx_str_t                  function;
+    ngx_array_t                segments;   /* ngx_smscamp_segment_t */
+    ngx_array_t                args;       /* ngx_smscamp_arg_t */
+    ngx_uint_t                 ncaptures;
+    ngx_uint_t                 index;
+    char                      *stmt_name;
+    char                      *sql;
+    unsigned                   reads_body:1;
+} ngx_smscamp_route_t;
+
+
+typedef struct {
+    ngx_str_t                  dsn;
+    ngx_uint_t                 pool_size;
+    ngx_uint_t                 queue_size;
+    ngx_msec_t                 queue_timeout;
+    ngx_msec_t                 query_timeout;
+    ngx_msec_t                 connect_timeout;
+    ngx_array_t                routes;     /* ngx_smscamp_route_t */
+} ngx_smscamp_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                 pass;
+    ngx_flag_t                 error_page;
+} ngx_smscamp_loc_conf_t;
+
+
+typedef struct ngx_smscamp_conn_s  ngx_smscamp_conn_t;
+typedef struct ngx_smscamp_pool_s  ngx_smscamp_pool_t;
+
+
+/* one request on its way through the pool */
+typedef struct {
+    ngx_http_request_t        *request;
+    ngx_smscamp_route_t       *route;
+    ngx_str_t                 *captures;
+    char                     **values;     /* NULL-able, NUL-terminated */
+    ngx_queue_t                queue;      /* in pool->waiting */
+    ngx_event_t                wait_timer;
+    ngx_smscamp_conn_t        *conn;
+} ngx_smscamp_ctx_t;
+
+
+typedef enum {
+    NGX_SMSCAMP_CONN_FREE = 0,
+    NGX_SMSCAMP_CONN_CONNECTING,
+    NGX_SMSCAMP_CONN_IDLE,
+    NGX_SMSCAMP_CONN_PREPARING,
+    NGX_SMSCAMP_CONN_QUERYING
+} ngx_smscamp_conn_state_e;
+
+
+struct ngx_smscamp_conn_s {
+    PGconn                    *pg;
+    ngx_connection_t          *connection;
+    ngx_smscamp_pool_t        *pool;
+    ngx_smscamp_ctx_t         *ctx;
+    PGresult                  *result;
+    u_char                    *prepared;   /* one flag per route */
+    ngx_queue_t                queue;      /* in pool->idle */
+    ngx_smscamp_conn_state_e   state;
+};
+
+
+struct ngx_smscamp_pool_s {
+    ngx_smscamp_main_conf_t   *conf;
+    ngx_smscamp_conn_t        *conns;
+    ngx_queue_t                idle;
+    ngx_queue_t                waiting;
+    ngx_uint_t                 nwaiting;
+    ngx_log_t                 *log;
+};
+
+
+extern ngx_module_t  ngx_smscamp_module;
+
+
+/* ngx_smscamp_pool.c */
+ngx_int_t ngx_smscamp_pool_init(ngx_cycle_t *cycle,
+    ngx_smscamp_main_conf_t *smcf);
+void ngx_smscamp_pool_done(ngx_cycle_t *cycle);
+void ngx_smscamp_pool_submit(ngx_smscamp_ctx_t *ctx);
+
+/* ngx_smscamp_params.c */
+ngx_int_t ngx_smscamp_utf8_valid(u_char *p, size_t len);
+ngx_int_t ngx_smscamp_args_to_json(ngx_http_request_t *r, ngx_str_t *args,
+    ngx_str_t *json);
+ngx_int_t ngx_smscamp_read_body(ngx_http_request_t *r, ngx_str_t *body);
+ngx_int_t ngx_smscamp_check_json(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_str_t *error);
+
+/* ngx_smscamp_response.c */
+ngx_int_t ngx_smscamp_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *body, size_t len);
+ngx_int_t ngx_smscamp_send_detail(ngx_http_request_t *r, ngx_uint_t status,
+    const char *detail);
+ngx_int_t ngx_smscamp_send_result(ngx_http_request_t *r, PGresult *res);
+ngx_int_t ngx_smscamp_send_pg_error(ngx_http_request_t *r, PGresult *res);
+ngx_int_t ngx_smscamp_send_unavailable(ngx_http_request_t *r,
+    const char *detail);
+void ngx_smscamp_finalize(ngx_smscamp_ctx_t *ctx, ngx_int_t rc);
+
+
+#endif /* _NGX_SMSCAMP_H_INCLUDED_ */

@@ -1,0 +1,897 @@
+/*
+ * ngx_smscamp_module: directives, configuration, route matching and the
+ * content handler. A route maps METHOD + path pattern to a SQL function:
+ *
+ *     smscamp_route GET /api/leads/:id api_leads_get :id;
+ *
+ * and becomes the prepared statement "SELECT status, body FROM
+ * api_leads_get($1)". The function answers the HTTP status and JSON body.
+ */
+
+
+#include "ngx_smscamp.h"
+
+
+static ngx_int_t ngx_smscamp_handler(ngx_http_request_t *r);
+static void ngx_smscamp_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_smscamp_error_page_handler(ngx_http_request_t *r);
+static ngx_smscamp_route_t *ngx_smscamp_find_route(ngx_http_request_t *r,
+    ngx_str_t *captures, ngx_str_t *allow);
+static ngx_int_t ngx_smscamp_match(ngx_smscamp_route_t *rt, ngx_str_t *uri,
+    ngx_str_t *captures);
+static ngx_uint_t ngx_smscamp_bind(ngx_smscamp_ctx_t *ctx,
+    const char **detail);
+static ngx_uint_t ngx_smscamp_bind_body(ngx_smscamp_ctx_t *ctx,
+    ngx_smscamp_arg_t *arg, char **value, const char **detail);
+
+static void *ngx_smscamp_create_main_conf(ngx_conf_t *cf);
+static char *ngx_smscamp_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_smscamp_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_smscamp_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_smscamp_route(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_smscamp_parse_pattern(ngx_conf_t *cf,
+    ngx_smscamp_route_t *rt);
+static char *ngx_smscamp_parse_arg(ngx_conf_t *cf, ngx_smscamp_route_t *rt,
+    ngx_str_t *word);
+static char *ngx_smscamp_build_sql(ngx_conf_t *cf, ngx_smscamp_route_t *rt);
+static char *ngx_smscamp_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_smscamp_error_page(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_smscamp_init_process(ngx_cycle_t *cycle);
+static void ngx_smscamp_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_command_t  ngx_smscamp_commands[] = {
+
+    { ngx_string("smscamp_database"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, dsn),
+      NULL },
+
+    { ngx_string("smscamp_pool_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, pool_size),
+      NULL },
+
+    { ngx_string("smscamp_queue_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, queue_size),
+      NULL },
+
+    { ngx_string("smscamp_queue_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, queue_timeout),
+      NULL },
+
+    { ngx_string("smscamp_query_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, query_timeout),
+      NULL },
+
+    { ngx_string("smscamp_connect_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, connect_timeout),
+      NULL },
+
+    { ngx_string("smscamp_route"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_smscamp_route,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smscamp_pass"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_smscamp_pass,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smscamp_error_page"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_smscamp_error_page,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_smscamp_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_smscamp_create_main_conf,          /* create main configuration */
+    ngx_smscamp_init_main_conf,            /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_smscamp_create_loc_conf,           /* create location configuration */
+    ngx_smscamp_merge_loc_conf             /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_smscamp_module = {
+    NGX_MODULE_V1,
+    &ngx_smscamp_module_ctx,               /* module context */
+    ngx_smscamp_commands,                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_smscamp_init_process,              /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_smscamp_exit_process,              /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_smscamp_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                 rc;
+    ngx_str_t                 allow, *captures;
+    ngx_table_elt_t          *h;
+    ngx_smscamp_ctx_t        *ctx;
+    ngx_smscamp_route_t      *rt;
+
+    captures = ngx_palloc(r->pool, 16 * sizeof(ngx_str_t));
+    if (captures == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rt = ngx_smscamp_find_route(r, captures, &allow);
+
+    if (rt == NULL) {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (allow.len == 0) {
+            return ngx_smscamp_send_detail(r, NGX_HTTP_NOT_FOUND, "Not Found");
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Allow");
+        h->value = allow;
+
+        return ngx_smscamp_send_detail(r, NGX_HTTP_NOT_ALLOWED,
+                                       "Method Not Allowed");
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_smscamp_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->request = r;
+    ctx->route = rt;
+    ctx->captures = captures;
+    ngx_http_set_ctx(r, ctx, ngx_smscamp_module);
+
+    if (!rt->reads_body) {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        r->main->count++;
+        ngx_smscamp_body_handler(r);
+        return NGX_DONE;
+    }
+
+    rc = ngx_http_read_client_request_body(r, ngx_smscamp_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_smscamp_body_handler(ngx_http_request_t *r)
+{
+    ngx_uint_t          status;
+    const char         *detail;
+    ngx_smscamp_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_smscamp_module);
+
+    detail = NULL;
+    status = ngx_smscamp_bind(ctx, &detail);
+
+    if (status != NGX_OK) {
+        ngx_http_finalize_request(r,
+                                  ngx_smscamp_send_detail(r, status, detail));
+        return;
+    }
+
+    ngx_smscamp_pool_submit(ctx);
+}
+
+
+static ngx_smscamp_route_t *
+ngx_smscamp_find_route(ngx_http_request_t *r, ngx_str_t *captures,
+    ngx_str_t *allow)
+{
+    u_char                   *p;
+    ngx_str_t                 uri, method;
+    ngx_uint_t                i;
+    ngx_smscamp_route_t      *rt;
+    ngx_smscamp_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_smscamp_module);
+
+    uri = r->uri;
+    if (uri.len > 1 && uri.data[uri.len - 1] == '/') {
+        uri.len--;
+    }
+
+    method = r->method_name;
+    if (r->method == NGX_HTTP_HEAD) {
+        ngx_str_set(&method, "GET");
+    }
+
+    allow->len = 0;
+    allow->data = ngx_pnalloc(r->pool, 128);
+    p = allow->data;
+
+    rt = smcf->routes.elts;
+
+    for (i = 0; i < smcf->routes.nelts; i++) {
+
+        if (ngx_smscamp_match(&rt[i], &uri, captures) != NGX_OK) {
+            continue;
+        }
+
+        if (rt[i].method.len == method.len
+            && ngx_strncmp(rt[i].method.data, method.data, method.len) == 0)
+        {
+            return &rt[i];
+        }
+
+        if (p != NULL && p + rt[i].method.len + 2 < allow->data + 128) {
+            if (p != allow->data) {
+                *p++ = ',';
+                *p++ = ' ';
+            }
+            p = ngx_cpymem(p, rt[i].method.data, rt[i].method.len);
+        }
+    }
+
+    if (p != NULL) {
+        allow->len = p - allow->data;
+    }
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_smscamp_match(ngx_smscamp_route_t *rt, ngx_str_t *uri,
+    ngx_str_t *captures)
+{
+    u_char                 *p, *end, *s;
+    size_t                  len;
+    ngx_uint_t              i, n;
+    ngx_smscamp_segment_t  *seg;
+
+    if (uri->len == 0 || uri->data[0] != '/') {
+        return NGX_DECLINED;
+    }
+
+    p = uri->data + 1;
+    end = uri->data + uri->len;
+    seg = rt->segments.elts;
+    n = 0;
+
+    for (i = 0; i < rt->segments.nelts; i++) {
+
+        if (p > end) {
+            return NGX_DECLINED;
+        }
+
+        s = ngx_strlchr(p, end, '/');
+        if (s == NULL) {
+            s = end;
+        }
+
+        len = s - p;
+
+        if (seg[i].capture) {
+            if (len == 0) {
+                return NGX_DECLINED;
+            }
+
+            captures[n].data = p;
+            captures[n].len = len;
+            n++;
+
+        } else if (len != seg[i].text.len
+                   || ngx_strncmp(p, seg[i].text.data, len) != 0)
+        {
+            return NGX_DECLINED;
+        }
+
+        p = s + 1;
+    }
+
+    return (p > end) ? NGX_OK : NGX_DECLINED;
+}
+
+
+/* returns NGX_OK or the HTTP status of the error, with *detail set */
+
+static ngx_uint_t
+ngx_smscamp_bind(ngx_smscamp_ctx_t *ctx, const char **detail)
+{
+    ngx_str_t            s, *cap, json;
+    ngx_uint_t           i, status;
+    ngx_http_request_t  *r;
+    ngx_smscamp_arg_t   *arg;
+
+    r = ctx->request;
+    arg = ctx->route->args.elts;
+
+    ctx->values = ngx_pcalloc(r->pool,
+                              (ctx->route->args.nelts + 1) * sizeof(char *));
+    if (ctx->values == NULL) {
+        *detail = "Internal server error";
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (i = 0; i < ctx->route->args.nelts; i++) {
+
+        switch (arg[i].kind) {
+
+        case NGX_SMSCAMP_ARG_CAPTURE:
+            cap = &ctx->captures[arg[i].capture];
+            if (ngx_smscamp_utf8_valid(cap->data, cap->len) != NGX_OK) {
+                *detail = "Path is not valid UTF-8 text";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+            s = *cap;
+            break;
+
+        case NGX_SMSCAMP_ARG_ARGS:
+            if (ngx_smscamp_args_to_json(r, &r->args, &json) != NGX_OK) {
+                *detail = "Query string is not valid UTF-8 text";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+            s = json;
+            break;
+
+        case NGX_SMSCAMP_ARG_CONTENT_TYPE:
+            if (r->headers_in.content_type == NULL) {
+                continue;
+            }
+            s = r->headers_in.content_type->value;
+            if (ngx_smscamp_utf8_valid(s.data, s.len) != NGX_OK) {
+                *detail = "Content-Type is not valid UTF-8 text";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+            break;
+
+        default: /* NGX_SMSCAMP_ARG_JSON, NGX_SMSCAMP_ARG_BODY */
+            status = ngx_smscamp_bind_body(ctx, &arg[i], &ctx->values[i],
+                                           detail);
+            if (status != NGX_OK) {
+                return status;
+            }
+            continue;
+        }
+
+        ctx->values[i] = ngx_pnalloc(r->pool, s.len + 1);
+        if (ctx->values[i] == NULL) {
+            *detail = "Internal server error";
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        *ngx_cpymem(ctx->values[i], s.data, s.len) = '\0';
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_smscamp_bind_body(ngx_smscamp_ctx_t *ctx, ngx_smscamp_arg_t *arg,
+    char **value, const char **detail)
+{
+    ngx_str_t            body, ct, error;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+
+    if (ngx_smscamp_read_body(r, &body) != NGX_OK) {
+        *detail = "Internal server error";
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (body.len == 0) {
+        *value = NULL;
+        return NGX_OK;
+    }
+
+    if (ngx_smscamp_utf8_valid(body.data, body.len) != NGX_OK) {
+        *detail = "Request body is not valid UTF-8 text (or contains NUL)";
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (arg->kind == NGX_SMSCAMP_ARG_JSON) {
+
+        if (r->headers_in.content_type) {
+            ct = r->headers_in.content_type->value;
+            if (ngx_strlcasestrn(ct.data, ct.data + ct.len,
+                                 (u_char *) "json", 4 - 1) == NULL)
+            {
+                *detail = "Content-Type must be application/json";
+                return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+            }
+        }
+
+        if (ngx_smscamp_check_json(r, &body, &error) != NGX_OK) {
+            *detail = (const char *) error.data;
+            return NGX_HTTP_BAD_REQUEST;
+        }
+    }
+
+    /* ngx_smscamp_read_body() leaves room for and sets the terminating NUL */
+    *value = (char *) body.data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_smscamp_error_page_handler(ngx_http_request_t *r)
+{
+    ngx_uint_t   status;
+    const char  *detail;
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    status = r->err_status ? r->err_status : NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    switch (status) {
+    case NGX_HTTP_BAD_REQUEST:
+        detail = "Bad request";
+        break;
+    case NGX_HTTP_FORBIDDEN:
+        detail = "Forbidden";
+        break;
+    case NGX_HTTP_NOT_FOUND:
+        detail = "Not Found";
+        break;
+    case NGX_HTTP_NOT_ALLOWED:
+        detail = "Method Not Allowed";
+        break;
+    case NGX_HTTP_REQUEST_TIME_OUT:
+        detail = "Request timeout";
+        break;
+    case NGX_HTTP_LENGTH_REQUIRED:
+        detail = "Length required";
+        break;
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
+        detail = "Request body too large";
+        break;
+    case NGX_HTTP_REQUEST_URI_TOO_LARGE:
+        detail = "Request URI too long";
+        break;
+    case NGX_HTTP_REQUEST_HEADER_TOO_LARGE:
+        detail = "Request header too large";
+        break;
+    case NGX_HTTP_SERVICE_UNAVAILABLE:
+        detail = "Service unavailable";
+        break;
+    case NGX_HTTP_GATEWAY_TIME_OUT:
+        detail = "Gateway timeout";
+        break;
+    default:
+        detail = "Internal server error";
+    }
+
+    if (status == NGX_HTTP_REQUEST_HEADER_TOO_LARGE) {
+        status = NGX_HTTP_BAD_REQUEST;
+    }
+
+    return ngx_smscamp_send_detail(r, status, detail);
+}
+
+
+/* configuration */
+
+
+static void *
+ngx_smscamp_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_smscamp_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_smscamp_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    smcf->pool_size = NGX_CONF_UNSET_UINT;
+    smcf->queue_size = NGX_CONF_UNSET_UINT;
+    smcf->queue_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->query_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->connect_timeout = NGX_CONF_UNSET_MSEC;
+
+    if (ngx_array_init(&smcf->routes, cf->pool, 32,
+                       sizeof(ngx_smscamp_route_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return smcf;
+}
+
+
+static char *
+ngx_smscamp_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_smscamp_main_conf_t *smcf = conf;
+
+    ngx_conf_init_uint_value(smcf->pool_size, 16);
+    ngx_conf_init_uint_value(smcf->queue_size, 4096);
+    ngx_conf_init_msec_value(smcf->queue_timeout, 10000);
+    ngx_conf_init_msec_value(smcf->query_timeout, 60000);
+    ngx_conf_init_msec_value(smcf->connect_timeout, 5000);
+
+    if (smcf->pool_size == 0 || smcf->pool_size > 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "smscamp_pool_size must be between 1 and 1024");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_smscamp_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_smscamp_loc_conf_t  *slcf;
+
+    slcf = ngx_pcalloc(cf->pool, sizeof(ngx_smscamp_loc_conf_t));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    slcf->pass = NGX_CONF_UNSET;
+    slcf->error_page = NGX_CONF_UNSET;
+
+    return slcf;
+}
+
+
+static char *
+ngx_smscamp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_smscamp_loc_conf_t *prev = parent;
+    ngx_smscamp_loc_conf_t *conf = child;
+
+    ngx_conf_merge_value(conf->pass, prev->pass, 0);
+    ngx_conf_merge_value(conf->error_page, prev->error_page, 0);
+
+    return NGX_CONF_OK;
+}
+
+
+/* smscamp_route METHOD PATTERN FUNCTION [ARG ...]; */
+
+static char *
+ngx_smscamp_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_smscamp_main_conf_t *smcf = conf;
+
+    u_char               *p;
+    char                 *rv;
+    ngx_str_t            *value;
+    ngx_uint_t            i;
+    ngx_smscamp_route_t  *rt;
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts < 4) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "smscamp_route needs METHOD PATTERN FUNCTION");
+        return NGX_CONF_ERROR;
+    }
+
+    rt = ngx_array_push(&smcf->routes);
+    if (rt == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(rt, sizeof(ngx_smscamp_route_t));
+
+    rt->method = value[1];
+    rt->pattern = value[2];
+    rt->function = value[3];
+    rt->index = smcf->routes.nelts - 1;
+
+    for (p = rt->function.data; p < rt->function.data + rt->function.len;
+         p++)
+    {
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_'
+              || (*p >= '0' && *p <= '9' && p != rt->function.data)))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid SQL function name \"%V\"",
+                               &rt->function);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (ngx_array_init(&rt->segments, cf->pool, 8,
+                       sizeof(ngx_smscamp_segment_t))
+        != NGX_OK
+        || ngx_array_init(&rt->args, cf->pool, 4, sizeof(ngx_smscamp_arg_t))
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    rv = ngx_smscamp_parse_pattern(cf, rt);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    for (i = 4; i < cf->args->nelts; i++) {
+        rv = ngx_smscamp_parse_arg(cf, rt, &value[i]);
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+    }
+
+    return ngx_smscamp_build_sql(cf, rt);
+}
+
+
+static char *
+ngx_smscamp_parse_pattern(ngx_conf_t *cf, ngx_smscamp_route_t *rt)
+{
+    u_char                 *p, *end, *s;
+    ngx_smscamp_segment_t  *seg;
+
+    if (rt->pattern.len < 2 || rt->pattern.data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "route pattern \"%V\" must start with \"/\"",
+                           &rt->pattern);
+        return NGX_CONF_ERROR;
+    }
+
+    p = rt->pattern.data + 1;
+    end = rt->pattern.data + rt->pattern.len;
+
+    while (p < end) {
+        s = ngx_strlchr(p, end, '/');
+        if (s == NULL) {
+            s = end;
+        }
+
+        if (s == p) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "empty segment in route pattern \"%V\"",
+                               &rt->pattern);
+            return NGX_CONF_ERROR;
+        }
+
+        seg = ngx_array_push(&rt->segments);
+        if (seg == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        seg->capture = (*p == ':' && s - p > 1);
+
+        if (seg->capture) {
+            seg->text.data = p + 1;
+            seg->text.len = s - p - 1;
+            rt->ncaptures++;
+
+        } else {
+            seg->text.data = p;
+            seg->text.len = s - p;
+        }
+
+        p = s + 1;
+    }
+
+    if (rt->ncaptures > 16) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "too many captures in \"%V\"", &rt->pattern);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_smscamp_parse_arg(ngx_conf_t *cf, ngx_smscamp_route_t *rt,
+    ngx_str_t *word)
+{
+    ngx_str_t               name;
+    ngx_uint_t              i, n;
+    ngx_smscamp_arg_t      *arg;
+    ngx_smscamp_segment_t  *seg;
+
+    arg = ngx_array_push(&rt->args);
+    if (arg == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    arg->capture = 0;
+
+    if (word->len > 1 && word->data[0] == ':') {
+        name.data = word->data + 1;
+        name.len = word->len - 1;
+        seg = rt->segments.elts;
+
+        for (i = 0, n = 0; i < rt->segments.nelts; i++) {
+            if (!seg[i].capture) {
+                continue;
+            }
+
+            if (seg[i].text.len == name.len
+                && ngx_strncmp(seg[i].text.data, name.data, name.len) == 0)
+            {
+                arg->kind = NGX_SMSCAMP_ARG_CAPTURE;
+                arg->capture = n;
+                return NGX_CONF_OK;
+            }
+
+            n++;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "route \"%V\" has no capture \"%V\"",
+                           &rt->pattern, word);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_strcmp(word->data, "args") == 0) {
+        arg->kind = NGX_SMSCAMP_ARG_ARGS;
+
+    } else if (ngx_strcmp(word->data, "json") == 0) {
+        arg->kind = NGX_SMSCAMP_ARG_JSON;
+        rt->reads_body = 1;
+
+    } else if (ngx_strcmp(word->data, "body") == 0) {
+        arg->kind = NGX_SMSCAMP_ARG_BODY;
+        rt->reads_body = 1;
+
+    } else if (ngx_strcmp(word->data, "content_type") == 0) {
+        arg->kind = NGX_SMSCAMP_ARG_CONTENT_TYPE;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "unknown route argument \"%V\"", word);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_smscamp_build_sql(ngx_conf_t *cf, ngx_smscamp_route_t *rt)
+{
+    u_char      *p;
+    size_t       len;
+    ngx_uint_t   i;
+
+    len = sizeof("SELECT status, body FROM ()") + rt->function.len
+          + rt->args.nelts * sizeof(", $NNNN");
+
+    rt->sql = ngx_pnalloc(cf->pool, len);
+    rt->stmt_name = ngx_pnalloc(cf->pool, sizeof("smscamp_r") + NGX_INT_T_LEN);
+
+    if (rt->sql == NULL || rt->stmt_name == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_sprintf((u_char *) rt->sql, "SELECT status, body FROM %V(",
+                    &rt->function);
+
+    for (i = 0; i < rt->args.nelts; i++) {
+        p = ngx_sprintf(p, "%s$%ui", i ? ", " : "", i + 1);
+    }
+
+    *p++ = ')';
+    *p = '\0';
+
+    *ngx_sprintf((u_char *) rt->stmt_name, "smscamp_r%ui", rt->index) = '\0';
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_smscamp_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_smscamp_loc_conf_t *slcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (slcf->pass != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    slcf->pass = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_smscamp_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_smscamp_error_page(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_smscamp_loc_conf_t *slcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (slcf->error_page != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    slcf->error_page = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_smscamp_error_page_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_smscamp_init_process(ngx_cycle_t *cycle)
+{
+    ngx_smscamp_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_smscamp_module);
+
+    if (smcf == NULL || smcf->dsn.len == 0) {
+        return NGX_OK;
+    }
+
+    return ngx_smscamp_pool_init(cycle, smcf);
+}
+
+
+static void
+ngx_smscamp_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_smscamp_pool_done(cycle);
+}
