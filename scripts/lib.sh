@@ -1,0 +1,394 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/*.sh: one smscamp instance = one directory
+#
+#   <instance>/pg/      PostgreSQL data directory (owned by the `postgres` OS user)
+#   <instance>/run/     unix socket of PostgreSQL, pid files
+#   <instance>/log/     postgresql.log, nginx error/access logs
+#   <instance>/nginx/   rendered nginx.conf (+ nginx temp dirs, created by nginx)
+#
+# PostgreSQL refuses to run as root, so when we are root it runs as `postgres`.
+# Usage: source this file, call instance_setup DIR HTTP_PORT PG_PORT WORKERS, then
+# instance_start / instance_stop (or the smaller functions below).
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+
+PG_MAJOR=15
+PGBIN="${PGBIN:-/usr/lib/postgresql/$PG_MAJOR/bin}"
+NGINX_BIN="${NGINX_BIN:-/usr/sbin/nginx}"
+PG_OS_USER=postgres        # runs the cluster when we are root
+DB_NAME=smscamp
+DB_SUPERUSER=postgres
+MODULE_SO="$ROOT/build/nginx/ngx_smscamp_module.so"
+STATIC_ROOT="$ROOT/static/dist"
+# The template is written with the module; SMSCAMP_NGINX_TEMPLATE overrides it (for experiments).
+NGINX_TEMPLATE="${SMSCAMP_NGINX_TEMPLATE:-$ROOT/ngx_smscamp_module/nginx.conf.in}"
+HEALTH_TIMEOUT="${SMSCAMP_HEALTH_TIMEOUT:-10}"   # seconds to wait for /api/health
+
+# ---------------------------------------------------------------- messages
+
+info() { printf '%s\n' "$*"; }
+warn() { printf 'smscamp: warning: %s\n' "$*" >&2; }
+die()  { printf 'smscamp: error: %s\n' "$*" >&2; exit 1; }
+
+# A section header: loud in CI logs, a short arrow for humans.
+section() {
+    if [[ "${CI:-}" == "true" ]]; then
+        printf '\n========== %s ==========\n' "$*"
+    else
+        printf '==> %s\n' "$*"
+    fi
+}
+
+# tail_file TITLE FILE [LINES]: show the end of a log file, if it exists.
+tail_file() {
+    local title=$1 file=$2 lines=${3:-40}
+    [[ -s "$file" ]] || return 0
+    printf -- '----- %s (last %s lines of %s) -----\n' "$title" "$lines" "$file" >&2
+    tail -n "$lines" "$file" >&2 || true
+    printf -- '----- end of %s -----\n' "$title" >&2
+}
+
+# ---------------------------------------------------------------- users and ports
+
+# as_pg CMD...: run a command as the OS user that owns the cluster.
+as_pg() {
+    if [[ $EUID -eq 0 ]]; then
+        (cd / && runuser -u "$PG_OS_USER" -- "$@")
+    else
+        (cd / && "$@")
+    fi
+}
+
+# can_user USER TEST PATH: `test TEST PATH` as USER (always true when not root).
+can_user() {
+    local user=$1 op=$2 path=$3
+    [[ $EUID -ne 0 ]] && return 0
+    (cd / && runuser -u "$user" -- test "$op" "$path")
+}
+
+# port_free PORT: true if 127.0.0.1:PORT can be bound (SO_REUSEADDR, as nginx and PG do).
+port_free() {
+    perl -MIO::Socket::INET -e '
+        my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
+                                      Proto => "tcp", ReuseAddr => 1, Listen => 1);
+        exit($s ? 0 : 1);' "$1"
+}
+
+# free_ports N: print N distinct free TCP ports from 20000-40000, one per line.
+free_ports() {
+    perl -MIO::Socket::INET -e '
+        my ($n, @held, %seen) = ($ARGV[0]);
+        for (1 .. 1000) {
+            last if @held >= $n;
+            my $p = 20000 + int(rand(20000));
+            next if $seen{$p}++;
+            my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $p,
+                                          Proto => "tcp", ReuseAddr => 1, Listen => 1) or next;
+            push @held, [$p, $s];
+        }
+        die "no free ports found\n" if @held < $n;
+        print "$_->[0]\n" for @held;' "$1"
+}
+
+# describe_port PORT: who listens there, and whether it is an smscamp instance
+# (best effort: needs `ss` from iproute2).
+describe_port() {
+    command -v ss >/dev/null 2>&1 || return 0
+    local out pid cmd dir=
+    out=$(ss -Hltnp "sport = :$1" 2>/dev/null) || return 0
+    printf '    %s\n' "$out" >&2
+    for pid in $(grep -o 'pid=[0-9]*' <<<"$out" | cut -d= -f2 | sort -u | tr '\n' ' '); do
+        cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+        if [[ "$cmd" =~ -p\ (/[^ ]*)/nginx/?\  ]] || [[ "$cmd" =~ -D\ (/[^ ]*)/pg( |$) ]]; then
+            dir=${BASH_REMATCH[1]}
+            break
+        fi
+    done
+    [[ -n "$dir" ]] || return 0
+    printf '    that is an earlier smscamp instance in %s: stop it with %s/scripts/stop.sh %s\n' \
+        "$dir" "$ROOT" "$dir" >&2
+}
+
+# ports_check: fail early, before starting anything, when a port is taken.
+ports_check() {
+    local name port
+    for name in HTTP PG; do
+        [[ $name == HTTP ]] && port=$HTTP_PORT || port=$PG_PORT
+        port_free "$port" && continue
+        warn "port $port ($name) is already in use:"
+        describe_port "$port"
+        die "stop that, or choose another port, e.g. SMSCAMP_${name}_PORT=$((port + 1))"
+    done
+}
+
+# ---------------------------------------------------------------- instance layout
+
+# instance_setup DIR HTTP_PORT PG_PORT WORKERS: set the globals the other functions use.
+instance_setup() {
+    INST=$1 HTTP_PORT=$2 PG_PORT=$3 WORKERS=$4
+    INST="$(realpath -m "$INST")"
+    INST_PG="$INST/pg"
+    INST_RUN="$INST/run"
+    INST_LOG="$INST/log"
+    INST_NGINX="$INST/nginx"
+    NGINX_CONF="$INST_NGINX/nginx.conf"
+    PG_LOG="$INST_LOG/postgresql.log"
+    [[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || die "HTTP port '$HTTP_PORT' is not a number"
+    [[ "$PG_PORT" =~ ^[0-9]+$ ]] || die "PostgreSQL port '$PG_PORT' is not a number"
+    local sock="$INST_RUN/.s.PGSQL.$PG_PORT"
+    (( ${#sock} < 100 )) || die "path too long for a unix socket: $sock (move the checkout to a shorter path)"
+}
+
+# instance_dirs: create the directories with the owners PostgreSQL and nginx need.
+instance_dirs() {
+    mkdir -p "$INST_PG" "$INST_RUN" "$INST_LOG" "$INST_NGINX"
+    chmod 755 "$INST" "$INST_RUN" "$INST_LOG" "$INST_NGINX"
+    chmod 700 "$INST_PG"
+    if [[ $EUID -eq 0 ]]; then
+        id "$PG_OS_USER" >/dev/null 2>&1 || die "OS user '$PG_OS_USER' missing (is postgresql-$PG_MAJOR installed? run: make deps)"
+        chown "$PG_OS_USER:" "$INST_PG" "$INST_RUN" "$INST_LOG"
+        can_user "$PG_OS_USER" -w "$INST_RUN" ||
+            die "the '$PG_OS_USER' user cannot reach $INST_RUN: every directory above it must be searchable by others (chmod o+x), or move the checkout (e.g. under /srv or /tmp)"
+    fi
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+pg_socket() { printf '%s/.s.PGSQL.%s' "$INST_RUN" "$PG_PORT"; }
+
+# Our psql, as the superuser, on the instance's unix socket; NOTICEs silenced.
+psql_su() {
+    PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" \
+        "$PGBIN/psql" -X -q -h "$INST_RUN" -p "$PG_PORT" -U "$DB_SUPERUSER" "$@"
+}
+
+pg_running() {
+    [[ -f "$INST_PG/PG_VERSION" ]] || return 1
+    as_pg "$PGBIN/pg_ctl" -D "$INST_PG" status >/dev/null 2>&1
+}
+
+pg_pid() { head -n1 "$INST_PG/postmaster.pid" 2>/dev/null || true; }
+
+# The port a running cluster listens on (line 4 of postmaster.pid).
+pg_running_port() { sed -n 4p "$INST_PG/postmaster.pid" 2>/dev/null || true; }
+
+pg_init() {
+    [[ -f "$INST_PG/PG_VERSION" ]] && return 0
+    section "initdb $INST_PG"
+    as_pg "$PGBIN/initdb" -D "$INST_PG" -U "$DB_SUPERUSER" --auth=trust -E UTF8 \
+        --locale=C.UTF-8 >"$INST_LOG/initdb.log" 2>&1 || {
+        tail_file initdb "$INST_LOG/initdb.log"; die "initdb failed"; }
+    # Create the database now, in single-user mode, so that pg_cron (preloaded,
+    # cron.database_name = smscamp) finds it at the first start.
+    echo "CREATE DATABASE $DB_NAME" |
+        as_pg "$PGBIN/postgres" --single -D "$INST_PG" postgres >>"$INST_LOG/initdb.log" 2>&1 || {
+        tail_file initdb "$INST_LOG/initdb.log"; die "creating database $DB_NAME failed"; }
+    # Our settings live in smscamp.conf (rewritten on every start); anything appended
+    # below this line in postgresql.conf, or set with ALTER SYSTEM, overrides them.
+    printf "\n# smscamp: generated settings (scripts/lib.sh)\ninclude 'smscamp.conf'\n" \
+        >>"$INST_PG/postgresql.conf"
+}
+
+# pg_write_conf: settings and access rules, regenerated on every start.
+pg_write_conf() {
+    cat >"$INST_PG/smscamp.conf" <<EOF
+# Generated by scripts/lib.sh on every start: edit the script, not this file.
+port = $PG_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$INST_RUN'
+shared_preload_libraries = 'pg_cron,smscamp'
+cron.database_name = '$DB_NAME'
+max_connections = 200
+shared_buffers = 256MB
+logging_collector = off          # pg_ctl -l writes $PG_LOG
+log_line_prefix = '%m [%p] %q%u@%d '
+log_timezone = 'UTC'
+EOF
+    # A loopback development instance: every local connection is trusted.
+    # Nothing listens beyond 127.0.0.1 (see README, Security).
+    cat >"$INST_PG/pg_hba.conf" <<'EOF'
+# Generated by scripts/lib.sh on every start.
+# TYPE  DATABASE  USER  ADDRESS        METHOD
+local   all       all                  trust
+host    all       all   127.0.0.1/32   trust
+EOF
+    chown "$PG_OS_USER:" "$INST_PG/smscamp.conf" "$INST_PG/pg_hba.conf" 2>/dev/null || true
+}
+
+pg_start() {
+    if pg_running; then
+        die "PostgreSQL of this instance ($INST_PG) is already running (pid $(pg_pid), port $(pg_running_port)): an earlier run was not stopped. Stop it first (make stop)."
+    fi
+    pg_write_conf
+    section "PostgreSQL on port $PG_PORT (log: $PG_LOG)"
+    if ! as_pg "$PGBIN/pg_ctl" -D "$INST_PG" -l "$PG_LOG" -w -t 60 start >/dev/null; then
+        tail_file postgresql.log "$PG_LOG"
+        die "PostgreSQL did not start"
+    fi
+}
+
+pg_stop() {
+    [[ -f "$INST_PG/PG_VERSION" ]] || return 0
+    pg_running || return 0
+    info "stopping PostgreSQL (pid $(pg_pid))"
+    as_pg "$PGBIN/pg_ctl" -D "$INST_PG" -m fast -w -t 60 stop >/dev/null ||
+        as_pg "$PGBIN/pg_ctl" -D "$INST_PG" -m immediate -w -t 30 stop >/dev/null ||
+        warn "could not stop PostgreSQL in $INST_PG"
+}
+
+db_create() {
+    local exists
+    exists=$(psql_su -d postgres -tA -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'")
+    [[ "$exists" == 1 ]] && return 0
+    info "creating database $DB_NAME"
+    psql_su -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE $DB_NAME"
+}
+
+# db_load: extensions, schema, API functions, in the order sql/README.md gives.
+# Every file is idempotent, so this runs on every start without losing data.
+db_load() {
+    section "loading SQL into $DB_NAME"
+    psql_su -d "$DB_NAME" -v ON_ERROR_STOP=1 \
+        -c 'CREATE EXTENSION IF NOT EXISTS smscamp' \
+        -c 'CREATE EXTENSION IF NOT EXISTS pg_cron' || die "could not create the extensions"
+    local files=() f
+    [[ -f "$ROOT/sql/schema.sql" ]] || die "sql/schema.sql not found"
+    # tables and shared helpers first, then the workflow and campaign rules
+    for f in schema workflow campaigns; do
+        [[ -f "$ROOT/sql/$f.sql" ]] && files+=("$ROOT/sql/$f.sql")
+    done
+    local api=()
+    mapfile -t api < <(find "$ROOT/sql" -maxdepth 1 -name 'api_*.sql' -type f 2>/dev/null | LC_ALL=C sort)
+    files+=("${api[@]}")
+    for f in "${files[@]}"; do
+        info "  ${f#"$ROOT"/}"
+        psql_su -d "$DB_NAME" -v ON_ERROR_STOP=1 -1 -f "$f" || die "loading ${f#"$ROOT"/} failed"
+    done
+}
+
+# ---------------------------------------------------------------- nginx
+
+sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
+
+nginx_render() {
+    [[ -f "$NGINX_TEMPLATE" ]] || die "nginx template $NGINX_TEMPLATE not found"
+    [[ -f "$MODULE_SO" ]] || die "$MODULE_SO not built (run: make)"
+    local s=() k v
+    local -A vals=(
+        [ROOT]="$ROOT" [INSTANCE]="$INST" [HTTP_PORT]="$HTTP_PORT" [PG_PORT]="$PG_PORT"
+        [PG_SOCKET_DIR]="$INST_RUN" [MODULE]="$MODULE_SO" [WORKERS]="$WORKERS"
+        [STATIC_ROOT]="$STATIC_ROOT"
+    )
+    for k in "${!vals[@]}"; do
+        v=$(sed_escape "${vals[$k]}")
+        s+=(-e "s|@$k@|$v|g")
+    done
+    sed "${s[@]}" "$NGINX_TEMPLATE" >"$NGINX_CONF.tmp"
+    local left
+    left=$(grep -v '^[[:space:]]*#' "$NGINX_CONF.tmp" | grep -o '@[A-Z_][A-Z_]*@' | sort -u | tr '\n' ' ' || true)
+    [[ -z "$left" ]] || die "unknown placeholders in ${NGINX_TEMPLATE#"$ROOT"/}: $left"
+    mv "$NGINX_CONF.tmp" "$NGINX_CONF"
+}
+
+# nginx_conf_paths DIRECTIVE: the file arguments of a directive in the rendered config
+# (e.g. pid, error_log), made absolute against the nginx prefix.
+nginx_conf_paths() {
+    [[ -f "$NGINX_CONF" ]] || return 0
+    local p
+    sed -n -E "s/^[[:space:]]*$1[[:space:]]+([^[:space:];]+).*/\1/p" "$NGINX_CONF" |
+        while read -r p; do
+            [[ "$p" == stderr || "$p" == syslog:* || "$p" == off ]] && continue
+            [[ "$p" == /* ]] || p="$INST_NGINX/$p"
+            printf '%s\n' "$p"
+        done
+}
+
+nginx_pid_file() {
+    local f
+    f=$(nginx_conf_paths pid | head -n1)
+    printf '%s' "${f:-$INST_RUN/nginx.pid}"
+}
+
+# nginx_pid: pid of this instance's nginx master if it is alive, else nothing.
+nginx_pid() {
+    local f pid
+    f=$(nginx_pid_file)
+    [[ -f "$f" ]] || return 0
+    pid=$(tr -dc '0-9' <"$f")
+    [[ -n "$pid" ]] && grep -qa nginx "/proc/$pid/cmdline" 2>/dev/null && printf '%s' "$pid"
+    return 0
+}
+
+nginx_error_logs() {
+    { nginx_conf_paths error_log; ls "$INST_LOG"/*error*.log 2>/dev/null; } | sort -u
+}
+
+tail_nginx_logs() {
+    local f
+    for f in $(nginx_error_logs); do tail_file "nginx $(basename "$f")" "$f" "${1:-40}"; done
+}
+
+nginx_start() {
+    local pid
+    pid=$(nginx_pid)
+    [[ -z "$pid" ]] || die "nginx of this instance is already running (pid $pid): an earlier run was not stopped. Stop it first (make stop)."
+    if [[ $EUID -eq 0 ]] && ! can_user www-data -r "$STATIC_ROOT/index.html"; then
+        warn "www-data cannot read $STATIC_ROOT: the web UI will answer 403 (make the checkout's parent directories world-searchable)"
+    fi
+    section "nginx on http://127.0.0.1:$HTTP_PORT (workers: $WORKERS)"
+    if ! "$NGINX_BIN" -p "$INST_NGINX/" -c "$NGINX_CONF"; then
+        tail_nginx_logs 40
+        die "nginx did not start (config: $NGINX_CONF)"
+    fi
+}
+
+nginx_stop() {
+    local pid i
+    pid=$(nginx_pid)
+    [[ -n "$pid" ]] || return 0
+    info "stopping nginx (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    warn "nginx (pid $pid) did not stop in 10 s: killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+health_url() { printf 'http://127.0.0.1:%s/api/health' "$HTTP_PORT"; }
+
+wait_health() {
+    local url deadline
+    url=$(health_url)
+    deadline=$((SECONDS + HEALTH_TIMEOUT))
+    while ((SECONDS < deadline)); do
+        curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
+        sleep 0.2
+    done
+    curl -sS --max-time 2 -i "$url" >&2 || true
+    tail_nginx_logs 40
+    tail_file postgresql.log "$PG_LOG" 20
+    die "$url did not answer within ${HEALTH_TIMEOUT}s"
+}
+
+# ---------------------------------------------------------------- whole instance
+
+instance_start() {
+    ports_check
+    instance_dirs
+    pg_init
+    pg_start
+    db_create
+    db_load
+    nginx_render
+    nginx_start
+    wait_health
+}
+
+instance_stop() {
+    nginx_stop
+    pg_stop
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# make run: start PostgreSQL + nginx for the instance in var/ and stay in the foreground;
+# Ctrl-C (SIGINT) or SIGTERM stops both cleanly. Data in var/ is kept between runs.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+instance_setup "$ROOT/var" "${SMSCAMP_HTTP_PORT:-8080}" "${SMSCAMP_PG_PORT:-5433}" auto
+
+STARTED=0
+shutdown() {
+    # Stop the servers even if the terminal or a pipe reading our output is gone.
+    trap '' INT TERM HUP PIPE
+    set +e
+    ((STARTED)) && { echo; section "stopping"; } 2>/dev/null
+    instance_stop 2>/dev/null
+    rm -f "$INST_RUN/run.pid"
+    ((STARTED)) && info "stopped; data kept in ${INST#"$ROOT"/}/" 2>/dev/null
+    return 0
+}
+
+# Refuse to start twice: a stray instance of ours is reported, not killed.
+if pg_running || [[ -n "$(nginx_pid)" ]]; then
+    die "an smscamp instance in ${INST#"$ROOT"/}/ is already running (PostgreSQL pid $(pg_pid), port $(pg_running_port); nginx pid $(nginx_pid)). Another 'make run' is active, or one was not stopped: run 'make stop'."
+fi
+
+trap shutdown EXIT
+mkdir -p "$INST_RUN"
+echo $$ >"$INST_RUN/run.pid"   # lets `make stop` end this foreground run cleanly
+# Ctrl-C / SIGTERM (or a closed terminal) is the normal way to stop: exit 0 once both servers are down.
+trap 'exit 0' INT TERM HUP
+
+instance_start
+STARTED=1
+
+ui="http://127.0.0.1:$HTTP_PORT/"
+cat <<MSG
+
+smscamp is running
+  web UI   $ui
+  API      ${ui}api/leads
+  health   $(health_url)
+  psql     make psql$( [[ "$PG_PORT" == 5433 ]] || printf ' SMSCAMP_PG_PORT=%s' "$PG_PORT")   (PostgreSQL on 127.0.0.1:$PG_PORT, socket dir ${INST_RUN#"$ROOT"/})
+  logs     ${INST_LOG#"$ROOT"/}/
+Ctrl-C to stop.
+
+MSG
+
+# Wait, but notice when a server dies on its own.
+while true; do
+    sleep 2 &
+    wait $! || true
+    if [[ -z "$(nginx_pid)" ]]; then
+        tail_nginx_logs
+        die "nginx exited unexpectedly"
+    fi
+    if ! pg_running; then
+        tail_file postgresql.log "$PG_LOG"
+        die "PostgreSQL exited unexpectedly"
+    fi
+done

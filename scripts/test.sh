@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# make test: start a throwaway instance (build/test-<pid>) on spare ports,
+# run every test suite against it, stop it, exit non-zero if any suite failed.
+#
+# A suite is two functions: suite_NAME_found (true if it has tests) and suite_NAME (runs
+# them from the repository root, non-zero on failure). Add a suite (t/browser, t/openapi…)
+# by writing both and adding NAME to ALL_SUITES. Tests get SMSCAMP_URL, SMSCAMP_INSTANCE,
+# SMSCAMP_ROOT, PGHOST/PGPORT/PGUSER/PGDATABASE and SMSCAMP_FAKE_URL (the fake OpenAI +
+# Twilio server of t/fakes, started for the run).
+# Run only some: make test SUITES="http".
+set -euo pipefail
+# shellcheck disable=SC2153  # PG_PORT etc. come from lib.sh
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+ALL_SUITES=(sql http browser)
+read -r -a SUITES <<<"${SUITES:-${ALL_SUITES[*]}}"
+
+# pgTAP files, through pg_prove.
+suite_sql_found() { compgen -G "$ROOT/t/sql/*.sql" >/dev/null; }
+suite_sql() {
+    psql_su -d "$DB_NAME" -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION IF NOT EXISTS pgtap' || return 1
+    pg_prove -h "$INST_RUN" -p "$PG_PORT" -U "$DB_SUPERUSER" -d "$DB_NAME" t/sql/*.sql
+}
+
+# Perl HTTP tests (*.t), through prove; t/lib is on @INC.
+suite_http_found() { [[ -d "$ROOT/t/http" ]] && [[ -n "$(find "$ROOT/t/http" -name '*.t' -print -quit)" ]]; }
+suite_http() {
+    local inc=()
+    [[ -d "$ROOT/t/lib" ]] && inc=(-I t/lib)
+    prove "${inc[@]}" -r t/http
+}
+
+# End-to-end in Debian's Chromium (playwright-core), screenshots in build/artifacts/browser.
+suite_browser_found() { [[ -f "$ROOT/t/browser/e2e.mjs" ]]; }
+suite_browser() { SMSCAMP_ARTIFACTS="$ROOT/build/artifacts/browser" t/browser/run.sh; }
+
+# A crashed nginx worker or PostgreSQL backend fails the run even if every test passed.
+check_crashes() {
+    local bad=0 f
+    for f in $(nginx_error_logs); do
+        if grep -E 'exited on signal (4|6|7|8|11)\b' "$f" >&2; then bad=1; fi
+    done
+    if [[ -f "$PG_LOG" ]] && grep -E 'terminated by signal (4|6|7|8|11)\b' "$PG_LOG" >&2; then bad=1; fi
+    ((bad == 0)) || warn "a server process crashed during the tests (see above)"
+    return "$bad"
+}
+
+# ---------------------------------------------------------------- instance
+
+# Each run has its own instance, build/test-<pid>, so runs in one checkout do not
+# collide. Instances of runs that are gone (interrupted, or failed and kept for their
+# logs) are stopped and wiped here; a passing run removes its own.
+wipe_stale_instances() {
+    local d pid
+    for d in "$ROOT"/build/test-*/; do
+        [[ -d "$d" ]] || continue
+        d=${d%/}
+        pid=${d##*/test-}
+        if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then continue; fi
+        (instance_setup "$d" 0 0 1 && instance_stop) || true
+        rm -rf "$d"
+    done
+}
+wipe_stale_instances
+
+mapfile -t ports < <(free_ports 2)
+((${#ports[@]} == 2)) || die "could not find two free ports"
+instance_setup "$ROOT/build/test-$$" "${ports[0]}" "${ports[1]}" 1
+
+# ---------------------------------------------------------------- fake providers
+
+# t/fakes/fake_providers.js (fake OpenAI + Twilio) on a free loopback port for the
+# workflow tests: SMSCAMP_FAKE_URL=http://127.0.0.1:PORT. Its log: <instance>/log/fake-providers.log.
+FAKE_PID=
+fake_start() {
+    local portfile="$INST/fake.port" i
+    command -v node >/dev/null 2>&1 || die "node not found: it runs the fake providers (t/fakes; run: make deps)"
+    rm -f "$portfile"
+    node "$ROOT/t/fakes/fake_providers.js" --port 0 --portfile "$portfile" \
+        </dev/null >"$INST_LOG/fake-providers.log" 2>&1 &
+    FAKE_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        [[ -s "$portfile" ]] && break
+        kill -0 "$FAKE_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [[ ! -s "$portfile" ]]; then
+        tail_file fake-providers.log "$INST_LOG/fake-providers.log"
+        die "the fake providers (t/fakes/fake_providers.js) did not start"
+    fi
+    export SMSCAMP_FAKE_URL="http://127.0.0.1:$(cat "$portfile")"
+    info "fake providers on $SMSCAMP_FAKE_URL (pid $FAKE_PID)"
+}
+fake_stop() {
+    [[ -n "$FAKE_PID" ]] || return 0
+    kill -TERM "$FAKE_PID" 2>/dev/null || true
+    wait "$FAKE_PID" 2>/dev/null || true
+    FAKE_PID=
+}
+
+STOPPED=0
+finish() {
+    local rc=$?
+    trap '' INT TERM HUP PIPE
+    set +e
+    fake_stop
+    if ((!STOPPED)); then
+        section "stopping the test instance"
+        instance_stop
+    fi
+    if ((rc == 0)); then
+        rm -rf "$INST"
+    else
+        info "test instance kept for its logs: ${INST#"$ROOT"/}/log/ (wiped by the next make test)"
+    fi
+    exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+section "test instance ${INST#"$ROOT"/}: http $HTTP_PORT, postgres $PG_PORT"
+instance_start
+
+export SMSCAMP_URL="http://127.0.0.1:$HTTP_PORT"
+export SMSCAMP_INSTANCE="$INST" SMSCAMP_ROOT="$ROOT"
+export PGHOST="$INST_RUN" PGPORT="$PG_PORT" PGUSER="$DB_SUPERUSER" PGDATABASE="$DB_NAME"
+
+section "fake providers"
+fake_start
+
+# ---------------------------------------------------------------- suites
+
+failed=() passed=() skipped=()
+for s in "${SUITES[@]}"; do
+    declare -F "suite_$s" >/dev/null || die "unknown suite '$s' (known: ${ALL_SUITES[*]})"
+    if ! "suite_${s}_found"; then
+        skipped+=("$s")
+        continue
+    fi
+    section "suite $s"
+    if (cd "$ROOT" && "suite_$s"); then passed+=("$s"); else failed+=("$s"); fi
+done
+section "crash check"
+if check_crashes; then info "no crashed server processes"; else failed+=(crash-check); fi
+
+section "stopping the test instance"
+fake_stop
+instance_stop
+STOPPED=1
+
+section "summary"
+info "suites passed: ${passed[*]:-none}"
+((${#skipped[@]} == 0)) || info "suites without tests: ${skipped[*]}"
+if ((${#failed[@]})); then
+    tail_nginx_logs 60
+    tail_file postgresql.log "$PG_LOG" 60
+    info "suites FAILED: ${failed[*]}"
+    exit 1
+fi
+((${#passed[@]})) || warn "no test suite had any tests"
+info "all test suites passed"
