@@ -1,0 +1,196 @@
+/*-------------------------------------------------------------------------
+ *
+ * llm.c
+ *	  OpenAI-compatible chat completions: POST {base}/chat/completions.
+ *	  Works with OpenAI, Ollama, vLLM, llama.cpp server. The answer is
+ *	  hostile until checked: only choices[0].message.content is used, and
+ *	  the guardrails clean it afterwards.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "smscamp.h"
+#include "engine.h"
+
+#include <jansson.h>
+
+#define DEFAULT_SYSTEM_PROMPT \
+	"You write short, friendly, personalised SMS messages for a business."
+
+bool
+smscamp_llm_enabled(void)
+{
+	return smscamp_openai_api_key != NULL && smscamp_openai_api_key[0] != '\0';
+}
+
+static void
+append_field(StringInfo s, const char *label, const char *value)
+{
+	if (value && value[0])
+		appendStringInfo(s, "%s: %s\n", label, value);
+}
+
+static char *
+system_message(const SmsLead *lead, bool shorter)
+{
+	StringInfoData s;
+	int			limit = smscamp_max_segments > 1 ? smscamp_max_segments * 153 : 160;
+
+	initStringInfo(&s);
+	appendStringInfoString(&s, lead->prompt && lead->prompt[0]
+						   ? lead->prompt : DEFAULT_SYSTEM_PROMPT);
+	appendStringInfo(&s, "\n\nWrite one SMS message to the lead described by the user. "
+					 "Answer with the message text only: no quotes, no markdown, "
+					 "no placeholders. At most %d characters.",
+					 limit - (int) strlen(smscamp_optout_footer) - 1);
+	if (shorter)
+		appendStringInfoString(&s, " Your previous draft was too long: write a "
+							   "shorter one.");
+	return s.data;
+}
+
+static char *
+user_message(const SmsLead *lead)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfoString(&s, "Lead:\n");
+	append_field(&s, "name", lead->name);
+	append_field(&s, "company", lead->company);
+	append_field(&s, "email", lead->email);
+	append_field(&s, "notes", lead->notes);
+	return s.data;
+}
+
+static char *
+request_body(const SmsLead *lead, bool shorter)
+{
+	json_t	   *root;
+	char	   *dump;
+	char	   *result;
+
+	root = json_pack("{s:s, s:f, s:i, s:[{s:s, s:s}, {s:s, s:s}]}",
+					 "model", smscamp_openai_model,
+					 "temperature", lead->temperature / 100.0,
+					 "max_tokens", 400,
+					 "messages",
+					 "role", "system", "content", system_message(lead, shorter),
+					 "role", "user", "content", user_message(lead));
+	if (root == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("smscamp: could not encode the chat request as JSON")));
+	dump = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	if (dump == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("smscamp: out of memory encoding the chat request")));
+	result = pstrdup(dump);
+	free(dump);
+	return result;
+}
+
+HttpCall *
+smscamp_llm_request(const SmsLead *lead, bool shorter)
+{
+	const char *base = smscamp_openai_base_url;
+	int			len = strlen(base);
+	HttpCall   *call;
+
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	call = smscamp_http_new(psprintf("%.*s/chat/completions", len, base),
+							request_body(lead, shorter),
+							smscamp_llm_timeout_ms);
+	smscamp_http_header(call, "Content-Type: application/json");
+	smscamp_http_header(call, psprintf("Authorization: Bearer %s",
+									   smscamp_openai_api_key));
+	return call;
+}
+
+static int
+json_int(json_t *obj, const char *key)
+{
+	json_t	   *v = obj ? json_object_get(obj, key) : NULL;
+
+	return json_is_integer(v) ? (int) json_integer_value(v) : 0;
+}
+
+/* the provider's error code or type, never its message (it may echo keys) */
+static char *
+provider_error(json_t *root)
+{
+	json_t	   *err = root ? json_object_get(root, "error") : NULL;
+	json_t	   *code = err ? json_object_get(err, "code") : NULL;
+	json_t	   *type = err ? json_object_get(err, "type") : NULL;
+
+	if (json_is_string(code))
+		return pstrdup(json_string_value(code));
+	if (json_is_string(type))
+		return pstrdup(json_string_value(type));
+	return NULL;
+}
+
+static void
+parse_error(HttpCall *call, LlmAnswer *answer, json_t *root)
+{
+	char	   *why = provider_error(root);
+	long		s = call->status;
+
+	answer->ok = false;
+	answer->retry_after_s = call->retry_after_s;
+	if (call->result != CURLE_OK || s == 0)
+	{
+		answer->retryable = true;
+		answer->error = psprintf("LLM request failed: %s", smscamp_http_error(call));
+		return;
+	}
+	answer->retryable = (s == 408 || s == 409 || s == 429 || s >= 500 || s < 300);
+	answer->error = psprintf("LLM answered HTTP %ld%s%s", s,
+							 why ? ": " : "", why ? why : "");
+}
+
+void
+smscamp_llm_parse(HttpCall *call, LlmAnswer *answer)
+{
+	json_t	   *root = NULL;
+	json_t	   *choices, *message, *content, *usage;
+	json_error_t jerr;
+
+	memset(answer, 0, sizeof(*answer));
+	answer->retry_after_s = -1;
+
+	if (call->result == CURLE_OK && call->response.len > 0)
+		root = json_loadb(call->response.data, call->response.len, 0, &jerr);
+
+	if (call->result != CURLE_OK || call->status != 200 || root == NULL)
+	{
+		parse_error(call, answer, root);
+		if (call->result == CURLE_OK && call->status == 200)
+			answer->error = pstrdup("LLM answer is not JSON");
+		if (root)
+			json_decref(root);
+		return;
+	}
+
+	choices = json_object_get(root, "choices");
+	message = json_is_array(choices) && json_array_size(choices) > 0
+		? json_object_get(json_array_get(choices, 0), "message") : NULL;
+	content = message ? json_object_get(message, "content") : NULL;
+
+	if (!json_is_string(content) || json_string_length(content) == 0)
+	{
+		answer->retryable = true;
+		answer->error = pstrdup("LLM answer has no message content");
+		json_decref(root);
+		return;
+	}
+
+	answer->ok = true;
+	answer->content = pstrdup(json_string_value(content));
+	usage = json_object_get(root, "usage");
+	answer->prompt_tokens = json_int(usage, "prompt_tokens");
+	answer->completion_tokens = json_int(usage, "completion_tokens");
+	json_decref(root);
+}

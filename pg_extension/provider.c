@@ -1,0 +1,170 @@
+/*-------------------------------------------------------------------------
+ *
+ * provider.c
+ *	  SMS providers. "log" records messages in the sms_outbox table (no
+ *	  network, the default); "twilio" POSTs to a Twilio-compatible Messages
+ *	  API: {base}/2010-04-01/Accounts/{sid}/Messages.json, form-encoded To,
+ *	  From, Body, basic auth.
+ *
+ *	  At most once: an answer is SEND_RETRY only when the provider provably
+ *	  did not take the message (nothing was sent, 429, a 4xx that says so);
+ *	  a timeout or 5xx after the request left is SEND_UNKNOWN.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "smscamp.h"
+#include "engine.h"
+
+#include <jansson.h>
+
+bool
+smscamp_provider_is_log(void)
+{
+	return smscamp_sms_provider == NULL
+		|| pg_strcasecmp(smscamp_sms_provider, "twilio") != 0;
+}
+
+static void
+append_form(StringInfo s, CURL *h, const char *name, const char *value)
+{
+	char	   *escaped = curl_easy_escape(h, value, 0);
+
+	if (escaped == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("smscamp: out of memory encoding an SMS request")));
+	appendStringInfo(s, "%s%s=%s", s->len ? "&" : "", name, escaped);
+	curl_free(escaped);
+}
+
+HttpCall *
+smscamp_sms_request(const SmsLead *lead)
+{
+	StringInfoData form;
+	HttpCall   *call;
+	CURL	   *h;
+	const char *base = smscamp_twilio_base_url;
+	int			len = strlen(base);
+
+	smscamp_http_global_init();
+	h = curl_easy_init();
+	if (h == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("smscamp: could not create a curl handle")));
+
+	initStringInfo(&form);
+	append_form(&form, h, "To", lead->phone);
+	append_form(&form, h, "From", smscamp_sms_from);
+	append_form(&form, h, "Body", lead->message);
+	if (smscamp_status_callback_url && smscamp_status_callback_url[0])
+		append_form(&form, h, "StatusCallback", smscamp_status_callback_url);
+	curl_easy_cleanup(h);
+
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	call = smscamp_http_new(psprintf("%.*s/2010-04-01/Accounts/%s/Messages.json",
+									 len, base, smscamp_twilio_account_sid),
+							form.data, smscamp_sms_timeout_ms);
+	call->userpwd = psprintf("%s:%s", smscamp_twilio_account_sid,
+							 smscamp_twilio_auth_token);
+	smscamp_http_header(call, "Content-Type: application/x-www-form-urlencoded");
+	smscamp_http_header(call, "Accept: application/json");
+	pfree(form.data);
+	return call;
+}
+
+static char *
+json_str(json_t *obj, const char *key)
+{
+	json_t	   *v = obj ? json_object_get(obj, key) : NULL;
+
+	if (json_is_string(v))
+		return pstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return psprintf("%lld", (long long) json_integer_value(v));
+	if (json_is_real(v))
+		return psprintf("%g", json_real_value(v));
+	return NULL;
+}
+
+static void
+classify_failure(HttpCall *call, json_t *root, SendResult *result)
+{
+	long		s = call->status;
+	char	   *code = json_str(root, "code");
+
+	result->retry_after_s = call->retry_after_s;
+
+	if (call->result != CURLE_OK && !call->request_sent)
+	{
+		result->outcome = SEND_RETRY;
+		result->error = psprintf("SMS provider unreachable: %s",
+								 smscamp_http_error(call));
+	}
+	else if (call->result != CURLE_OK || s == 0)
+	{
+		result->outcome = SEND_UNKNOWN;
+		result->error = psprintf("SMS provider did not answer (%s); "
+								 "the message may have been sent",
+								 smscamp_http_error(call));
+	}
+	else if (s == 429)
+	{
+		result->outcome = SEND_RETRY;
+		result->error = psprintf("SMS provider rate limit (HTTP 429%s%s)",
+								 code ? ", code " : "", code ? code : "");
+	}
+	else if (s >= 400 && s < 500)
+	{
+		result->outcome = SEND_REJECTED;
+		result->error = psprintf("SMS provider refused the message (HTTP %ld%s%s)",
+								 s, code ? ", code " : "", code ? code : "");
+	}
+	else
+	{
+		result->outcome = SEND_UNKNOWN;
+		result->error = psprintf("SMS provider answered HTTP %ld; "
+								 "the message may have been sent", s);
+	}
+}
+
+void
+smscamp_sms_parse(HttpCall *call, SendResult *result)
+{
+	json_t	   *root = NULL;
+	json_error_t jerr;
+	char	   *segments;
+
+	memset(result, 0, sizeof(*result));
+	result->retry_after_s = -1;
+
+	if (call->result == CURLE_OK && call->response.len > 0)
+		root = json_loadb(call->response.data, call->response.len, 0, &jerr);
+
+	if (call->result == CURLE_OK && call->status >= 200 && call->status < 300)
+	{
+		result->sid = json_str(root, "sid");
+		if (result->sid == NULL)
+		{
+			/* a 2xx we cannot read: the provider probably took it */
+			result->outcome = SEND_UNKNOWN;
+			result->error = psprintf("SMS provider answered HTTP %ld without a "
+									 "message sid; the message may have been sent",
+									 call->status);
+		}
+		else
+		{
+			result->outcome = SEND_ACCEPTED;
+			result->provider_status = json_str(root, "status");
+			segments = json_str(root, "num_segments");
+			result->num_segments = segments ? atoi(segments) : 0;
+			result->price = json_str(root, "price");
+		}
+	}
+	else
+		classify_failure(call, root, result);
+
+	if (root)
+		json_decref(root);
+}

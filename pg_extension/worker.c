@@ -1,0 +1,740 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  Background workers: the queue is the campaign_leads table.
+ *
+ *	  Each loop: one short transaction records what finished (generations,
+ *	  send results, "sending" marks), then claims more pending leads with
+ *	  FOR UPDATE SKIP LOCKED and validates them; after it commits, the HTTP
+ *	  calls start (LLM and SMS, up to smscamp.max_inflight at once through
+ *	  curl multi). No transaction is ever open across an HTTP call, and an
+ *	  SMS call starts only after its lead's "sending" mark is committed.
+ *	  A worker with nothing to do sleeps on its latch.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "smscamp.h"
+#include "engine.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/ilist.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+typedef enum JobStage
+{
+	JOB_GEN_READY,				/* validated; the message is to be written */
+	JOB_GEN_HTTP,				/* LLM call in flight */
+	JOB_GEN_DONE,				/* message written: record it */
+	JOB_GEN_FAILED,				/* LLM failed: record and maybe retry */
+	JOB_SEND_WAIT,				/* waiting for its send-rate slot */
+	JOB_SEND_MARK,				/* commit "sending" (or the log outbox) */
+	JOB_SMS_READY,				/* "sending" committed: call the provider */
+	JOB_SMS_HTTP,				/* provider call in flight */
+	JOB_SMS_DONE,				/* provider answered: record it */
+	JOB_DONE
+} JobStage;
+
+typedef struct Job
+{
+	dlist_node	node;
+	MemoryContext cxt;
+	SmsLead    *lead;
+	double		mps;
+	JobStage	stage;
+	int			rounds;			/* LLM calls made (regenerate once) */
+	HttpCall   *call;
+	GeneratedSms gen;
+	LlmAnswer	answer;
+	SendResult	send;
+	TimestampTz send_at;
+} Job;
+
+static volatile sig_atomic_t got_sigterm = false;
+static dlist_head jobs = DLIST_STATIC_INIT(jobs);
+static int	njobs = 0;
+static int	http_inflight = 0;
+static CURLM *multi = NULL;
+static MemoryContext jobs_cxt = NULL;
+static TimestampTz last_housekeeping = 0;
+
+static void
+handle_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	got_sigterm = true;
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+void
+smscamp_register_workers(void)
+{
+	BackgroundWorker worker;
+	int			i;
+
+	for (i = 0; i < smscamp_workers; i++)
+	{
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+			BGWORKER_BACKEND_DATABASE_CONNECTION;
+		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		worker.bgw_restart_time = 2;
+		snprintf(worker.bgw_library_name, BGW_MAXLEN, "smscamp");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "smscamp_worker_main");
+		snprintf(worker.bgw_name, BGW_MAXLEN, "smscamp worker %d", i + 1);
+		snprintf(worker.bgw_type, BGW_MAXLEN, "smscamp worker");
+		worker.bgw_main_arg = Int32GetDatum(i);
+		RegisterBackgroundWorker(&worker);
+	}
+}
+
+/* ---------- transactions ---------- */
+
+static void
+begin_xact(const char *what)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, what);
+}
+
+static void
+commit_xact(void)
+{
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+typedef void (*JobStep) (Job *job);
+
+/* run step for one job in a subtransaction: a bad lead fails alone */
+static bool
+in_subxact(Job *job, JobStep step)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(job->cxt);
+	PG_TRY();
+	{
+		step(job);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		ereport(WARNING,
+				(errmsg("smscamp: campaign lead %lld: %s",
+						job->lead ? (long long) job->lead->id : 0LL,
+						edata->message)));
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/* ---------- jobs ---------- */
+
+static Job *
+job_new(void)
+{
+	MemoryContext cxt = AllocSetContextCreate(jobs_cxt, "smscamp job",
+											  ALLOCSET_SMALL_SIZES);
+	Job		   *job = MemoryContextAllocZero(cxt, sizeof(Job));
+
+	job->cxt = cxt;
+	dlist_push_tail(&jobs, &job->node);
+	njobs++;
+	return job;
+}
+
+static void
+job_free(Job *job)
+{
+	if (job->call)
+	{
+		if (job->call->easy && (job->stage == JOB_GEN_HTTP
+								|| job->stage == JOB_SMS_HTTP))
+		{
+			curl_multi_remove_handle(multi, job->call->easy);
+			http_inflight--;
+		}
+		smscamp_http_free(job->call);
+	}
+	dlist_delete(&job->node);
+	njobs--;
+	MemoryContextDelete(job->cxt);
+}
+
+/* ---------- steps run inside the worker's transaction ---------- */
+
+static void
+step_record_generation(Job *job)
+{
+	smscamp_record_generation(job->lead, &job->gen);
+}
+
+static void
+step_record_generation_failure(Job *job)
+{
+	smscamp_record_generation_failure(job->lead, job->answer.error,
+									  job->answer.retryable,
+									  job->answer.retry_after_s);
+	smscamp_node_finalize(job->lead->id);
+}
+
+/* log provider: sent and finished here; twilio: "sending", then the call */
+static void
+step_send_mark(Job *job)
+{
+	if (smscamp_provider_is_log())
+	{
+		if (smscamp_send_via_log(job->lead))
+			smscamp_node_finalize(job->lead->id);
+		job->stage = JOB_DONE;
+	}
+	else if (!smscamp_mark_sending(job->lead))
+		job->stage = JOB_DONE;
+	else
+		job->stage = JOB_SMS_READY;
+}
+
+static void
+step_record_send(Job *job)
+{
+	smscamp_record_send(job->lead, &job->send,
+						job->call ? job->call->seconds : 0);
+	smscamp_node_finalize(job->lead->id);
+}
+
+static void
+step_fail(Job *job)
+{
+	SendResult	r;
+
+	memset(&r, 0, sizeof(r));
+	r.outcome = SEND_REJECTED;
+	r.error = "internal error while processing this lead (see the server log)";
+	r.retry_after_s = -1;
+	smscamp_record_send(job->lead, &r, 0);
+	smscamp_node_finalize(job->lead->id);
+}
+
+/* record what finished; returns how many jobs had DB work */
+static int
+record_finished(void)
+{
+	dlist_mutable_iter it;
+	int			n = 0;
+
+	dlist_foreach_modify(it, &jobs)
+	{
+		Job		   *job = dlist_container(Job, node, it.cur);
+		JobStep		step = NULL;
+
+		switch (job->stage)
+		{
+			case JOB_GEN_DONE:
+				step = step_record_generation;
+				break;
+			case JOB_GEN_FAILED:
+				step = step_record_generation_failure;
+				break;
+			case JOB_SEND_MARK:
+				step = step_send_mark;
+				break;
+			case JOB_SMS_DONE:
+				step = step_record_send;
+				break;
+			default:
+				continue;
+		}
+		n++;
+		if (!in_subxact(job, step))
+		{
+			/* sending may be committed already: leave it to recovery */
+			if (job->stage != JOB_SMS_DONE)
+				in_subxact(job, step_fail);
+			job->stage = JOB_DONE;
+		}
+		else if (job->stage == JOB_GEN_DONE)
+		{
+			job->stage = JOB_SEND_WAIT;
+			job->send_at = smscamp_reserve_send_slot(job->lead->campaign_id,
+													 job->mps);
+		}
+		else if (step != step_send_mark)
+			job->stage = JOB_DONE;
+	}
+	return n;
+}
+
+/* claim pending leads, load and validate them; returns how many */
+static int
+claim_leads(int limit)
+{
+	Oid			types[2] = {INT4OID, INT4OID};
+	Datum		values[2] = {Int32GetDatum(MyProcPid), Int32GetDatum(limit)};
+	int64	   *ids;
+	int			n, i;
+
+	if (limit <= 0)
+		return 0;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "smscamp: SPI_connect failed");
+	if (SPI_execute_with_args("SELECT id, mps FROM smscamp_claim($1, $2)",
+							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "smscamp: claim failed");
+	n = SPI_processed;
+	ids = MemoryContextAlloc(TopTransactionContext, (n + 1) * sizeof(int64) * 2);
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[2 * i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+												 SPI_tuptable->tupdesc, 1, &isnull));
+		ids[2 * i + 1] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_finish();
+
+	for (i = 0; i < n; i++)
+	{
+		Job		   *job = job_new();
+		MemoryContext old = MemoryContextSwitchTo(job->cxt);
+		SmsLead    *stub = palloc0(sizeof(SmsLead));
+
+		stub->id = ids[2 * i];
+		job->lead = stub;
+		job->mps = (double) ids[2 * i + 1] / 1000.0;
+		MemoryContextSwitchTo(old);
+	}
+	return n;
+}
+
+static void
+step_load_and_validate(Job *job)
+{
+	job->lead = smscamp_load_lead(job->lead->id);
+	if (!smscamp_node_validate(job->lead))
+	{
+		smscamp_node_finalize(job->lead->id);
+		job->stage = JOB_DONE;
+		return;
+	}
+	if (job->lead->agent_type && strcmp(job->lead->agent_type, "both") == 0)
+		smscamp_log(job->lead->id, "warning", "sms_agent",
+					"Voice step is not available yet: sending the SMS only", NULL);
+	job->stage = JOB_GEN_READY;
+}
+
+static void
+validate_claimed(dlist_node *first)
+{
+	dlist_iter	it;
+	bool		started = (first == NULL);
+
+	dlist_foreach(it, &jobs)
+	{
+		Job		   *job = dlist_container(Job, node, it.cur);
+
+		if (it.cur == first)
+			started = true;
+		if (!started || job->lead == NULL || job->lead->campaign_id != 0)
+			continue;
+		if (!in_subxact(job, step_load_and_validate))
+			job->stage = JOB_DONE;
+	}
+}
+
+/* one transaction: record finished work, claim and validate new leads */
+static int
+run_transaction(bool claim)
+{
+	dlist_node *last = dlist_is_empty(&jobs) ? NULL : dlist_tail_node(&jobs);
+	int			work, claimed = 0;
+
+	begin_xact("smscamp: record and claim");
+	work = record_finished();
+	if (claim)
+	{
+		claimed = claim_leads(Min(smscamp_batch_size, smscamp_max_inflight - njobs));
+		if (claimed > 0)
+			validate_claimed(last ? dlist_next_node(&jobs, last) : NULL);
+	}
+	commit_xact();
+	return work + claimed;
+}
+
+/* ---------- work outside transactions ---------- */
+
+static void
+builtin_generation(Job *job)
+{
+	bool		fits;
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+
+	smscamp_finish_generation(job->lead,
+							  smscamp_builtin_message(job->lead, job->lead->prompt,
+													  job->lead->temperature),
+							  &job->gen, &fits);
+	MemoryContextSwitchTo(old);
+	job->stage = JOB_GEN_DONE;
+}
+
+static void
+start_call(Job *job, HttpCall *call, JobStage stage)
+{
+	job->call = call;
+	if (!smscamp_http_prepare(call)
+		|| curl_multi_add_handle(multi, call->easy) != CURLM_OK)
+	{
+		call->result = CURLE_FAILED_INIT;
+		job->stage = (stage == JOB_GEN_HTTP) ? JOB_GEN_FAILED : JOB_SMS_DONE;
+		if (stage == JOB_GEN_HTTP)
+		{
+			job->answer.error = "could not start the LLM request";
+			job->answer.retryable = true;
+			job->answer.retry_after_s = -1;
+		}
+		else
+			smscamp_sms_parse(call, &job->send);
+		return;
+	}
+	http_inflight++;
+	job->stage = stage;
+}
+
+/* start what can start: generations, due sends */
+static void
+start_ready_jobs(bool stopping)
+{
+	dlist_iter	it;
+	TimestampTz now = GetCurrentTimestamp();
+
+	dlist_foreach(it, &jobs)
+	{
+		Job		   *job = dlist_container(Job, node, it.cur);
+		MemoryContext old;
+
+		if (job->stage == JOB_GEN_READY && !stopping)
+		{
+			if (!smscamp_llm_enabled())
+			{
+				builtin_generation(job);
+				continue;
+			}
+			old = MemoryContextSwitchTo(job->cxt);
+			job->gen.model = pstrdup(smscamp_openai_model);
+			start_call(job, smscamp_llm_request(job->lead, job->rounds > 0),
+					   JOB_GEN_HTTP);
+			job->rounds++;
+			MemoryContextSwitchTo(old);
+		}
+		else if (job->stage == JOB_SEND_WAIT && job->send_at <= now && !stopping)
+			job->stage = JOB_SEND_MARK;
+		else if (job->stage == JOB_SMS_READY)
+		{
+			old = MemoryContextSwitchTo(job->cxt);
+			start_call(job, smscamp_sms_request(job->lead), JOB_SMS_HTTP);
+			MemoryContextSwitchTo(old);
+		}
+	}
+}
+
+static void
+finish_generation_call(Job *job)
+{
+	HttpCall   *call = job->call;
+	bool		fits = true;
+
+	smscamp_llm_parse(call, &job->answer);
+	job->gen.seconds += call->seconds;
+	smscamp_http_free(call);
+	job->call = NULL;
+	if (!job->answer.ok)
+	{
+		job->stage = JOB_GEN_FAILED;
+		return;
+	}
+	job->gen.prompt_tokens += job->answer.prompt_tokens;
+	job->gen.completion_tokens += job->answer.completion_tokens;
+	job->gen.regenerated = job->rounds > 1;
+	smscamp_finish_generation(job->lead, job->answer.content, &job->gen, &fits);
+	/* too long: ask once more for a shorter one, then truncate */
+	job->stage = (!fits && job->rounds < 2) ? JOB_GEN_READY : JOB_GEN_DONE;
+}
+
+/* collect finished HTTP calls */
+static void
+collect_calls(void)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL)
+	{
+		HttpCall   *call = NULL;
+		Job		   *job = NULL;
+		dlist_iter	it;
+		MemoryContext old;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &call);
+		curl_multi_remove_handle(multi, msg->easy_handle);
+		http_inflight--;
+		dlist_foreach(it, &jobs)
+		{
+			Job		   *j = dlist_container(Job, node, it.cur);
+
+			if (j->call == call)
+			{
+				job = j;
+				break;
+			}
+		}
+		if (job == NULL || call == NULL)
+			continue;
+		call->result = msg->data.result;
+		smscamp_http_finish(call);
+		old = MemoryContextSwitchTo(job->cxt);
+		if (job->stage == JOB_GEN_HTTP)
+			finish_generation_call(job);
+		else
+		{
+			smscamp_sms_parse(call, &job->send);
+			job->stage = JOB_SMS_DONE;
+		}
+		MemoryContextSwitchTo(old);
+	}
+}
+
+static void
+free_done_jobs(void)
+{
+	dlist_mutable_iter it;
+
+	dlist_foreach_modify(it, &jobs)
+	{
+		Job		   *job = dlist_container(Job, node, it.cur);
+
+		if (job->stage == JOB_DONE)
+			job_free(job);
+	}
+}
+
+static bool
+has_stage(JobStage stage)
+{
+	dlist_iter	it;
+
+	dlist_foreach(it, &jobs)
+		if (dlist_container(Job, node, it.cur)->stage == stage)
+		return true;
+	return false;
+}
+
+static bool
+has_db_work(void)
+{
+	return has_stage(JOB_GEN_DONE) || has_stage(JOB_GEN_FAILED)
+		|| has_stage(JOB_SEND_MARK) || has_stage(JOB_SMS_DONE);
+}
+
+/* ---------- housekeeping ---------- */
+
+static void
+housekeeping(bool force)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (!force && !TimestampDifferenceExceeds(last_housekeeping, now, 1000))
+		return;
+	last_housekeeping = now;
+	begin_xact("smscamp: housekeeping");
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "smscamp: SPI_connect failed");
+	if (SPI_execute("SELECT smscamp_housekeeping()", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "smscamp: housekeeping failed");
+	SPI_finish();
+	commit_xact();
+}
+
+/* when a stop is asked: give back unsent work, wait a little for sends */
+static void
+release_unsent(void)
+{
+	dlist_iter	it;
+	StringInfoData ids;
+
+	initStringInfo(&ids);
+	dlist_foreach(it, &jobs)
+	{
+		Job		   *job = dlist_container(Job, node, it.cur);
+
+		if (job->stage <= JOB_SEND_WAIT && job->stage != JOB_GEN_DONE
+			&& job->stage != JOB_GEN_FAILED)
+		{
+			appendStringInfo(&ids, "%s%lld", ids.len ? "," : "",
+							 (long long) job->lead->id);
+			job->stage = JOB_DONE;
+		}
+	}
+	if (ids.len > 0)
+	{
+		Oid			types[1] = {TEXTOID};
+		Datum		values[1];
+
+		values[0] = CStringGetTextDatum(psprintf("{%s}", ids.data));
+		begin_xact("smscamp: release");
+		smscamp_spi_call("SELECT smscamp_release(($1)::bigint[])", 1, types,
+						 values, NULL, NULL);
+		commit_xact();
+	}
+}
+
+/* ---------- main loop ---------- */
+
+static void
+wait_for_work(bool busy)
+{
+	int			rc;
+
+	if (http_inflight > 0 || has_stage(JOB_SEND_WAIT))
+	{
+		int			numfds;
+
+		curl_multi_poll(multi, NULL, 0, 20, &numfds);
+		return;
+	}
+	if (busy)
+		return;
+	rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+				   1000L, PG_WAIT_EXTENSION);
+	if (rc & WL_LATCH_SET)
+		ResetLatch(MyLatch);
+}
+
+static void
+worker_iteration(void)
+{
+	int			running;
+	int			worked;
+	bool		stopping = got_sigterm;
+
+	start_ready_jobs(stopping);
+	curl_multi_perform(multi, &running);
+	collect_calls();
+	worked = 0;
+	if (has_db_work() || (!stopping && njobs < smscamp_max_inflight))
+		worked = run_transaction(!stopping && njobs < smscamp_max_inflight);
+	free_done_jobs();
+	start_ready_jobs(stopping);
+	curl_multi_perform(multi, &running);
+	if (!stopping)
+		housekeeping(false);
+	wait_for_work(worked > 0 || has_stage(JOB_GEN_READY)
+				  || has_stage(JOB_SMS_READY) || has_db_work());
+}
+
+/* the workflow's SQL is loaded after the server starts: wait for it */
+static void
+wait_for_schema(void)
+{
+	for (;;)
+	{
+		bool		ready;
+		int			rc;
+
+		begin_xact("smscamp: waiting for the schema");
+		ready = DatumGetBool(smscamp_spi_call("SELECT to_regproc('smscamp_housekeeping') IS NOT NULL",
+											  0, NULL, NULL, NULL, NULL));
+		commit_xact();
+		if (ready || got_sigterm)
+			return;
+		rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					   1000L, PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+			ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+void
+smscamp_worker_main(Datum arg)
+{
+	int			slot = DatumGetInt32(arg);
+	TimestampTz stop_deadline = 0;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, handle_sigterm);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(smscamp_database, NULL, 0);
+
+	smscamp_http_global_init();
+	multi = curl_multi_init();
+	if (multi == NULL)
+		ereport(FATAL, (errmsg("smscamp: could not create a curl multi handle")));
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) smscamp_max_inflight);
+	jobs_cxt = AllocSetContextCreate(TopMemoryContext, "smscamp jobs",
+									 ALLOCSET_DEFAULT_SIZES);
+	smscamp_shmem_register_worker(slot);
+	ereport(LOG, (errmsg("smscamp worker %d started", slot + 1)));
+
+	wait_for_schema();
+	housekeeping(true);			/* recovers what a dead worker left */
+
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (got_sigterm && stop_deadline == 0)
+		{
+			stop_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 5000);
+			release_unsent();
+			free_done_jobs();
+		}
+		if (got_sigterm && (njobs == 0
+							|| GetCurrentTimestamp() > stop_deadline))
+			break;
+		worker_iteration();
+	}
+
+	smscamp_shmem_unregister_worker(slot);
+	ereport(LOG, (errmsg("smscamp worker %d stopped (%d unfinished sends left "
+						 "for recovery)", slot + 1, njobs)));
+	proc_exit(1);
+}
