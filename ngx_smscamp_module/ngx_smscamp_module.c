@@ -422,6 +422,7 @@ ngx_smscamp_bind_body(ngx_smscamp_ctx_t *ctx, ngx_smscamp_arg_t *arg,
     char **value, const char **detail)
 {
     ngx_str_t            body, ct, error;
+    ngx_uint_t           is_json;
     ngx_http_request_t  *r;
 
     r = ctx->request;
@@ -441,22 +442,25 @@ ngx_smscamp_bind_body(ngx_smscamp_ctx_t *ctx, ngx_smscamp_arg_t *arg,
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    if (arg->kind == NGX_SMSCAMP_ARG_JSON) {
+    /* a "json" argument must be JSON; a raw "body" is checked when it says so */
 
-        if (r->headers_in.content_type) {
-            ct = r->headers_in.content_type->value;
-            if (ngx_strlcasestrn(ct.data, ct.data + ct.len,
-                                 (u_char *) "json", 4 - 1) == NULL)
-            {
-                *detail = "Content-Type must be application/json";
-                return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
-            }
-        }
+    is_json = 1;
 
-        if (ngx_smscamp_check_json(r, &body, &error) != NGX_OK) {
-            *detail = (const char *) error.data;
-            return NGX_HTTP_BAD_REQUEST;
-        }
+    if (r->headers_in.content_type) {
+        ct = r->headers_in.content_type->value;
+        is_json = (ngx_strlcasestrn(ct.data, ct.data + ct.len,
+                                    (u_char *) "json", 4 - 1)
+                   != NULL);
+    }
+
+    if (arg->kind == NGX_SMSCAMP_ARG_JSON && !is_json) {
+        *detail = "Content-Type must be application/json";
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+
+    if (is_json && ngx_smscamp_check_json(r, &body, &error) != NGX_OK) {
+        *detail = (const char *) error.data;
+        return NGX_HTTP_BAD_REQUEST;
     }
 
     /* ngx_smscamp_read_body() leaves room for and sets the terminating NUL */
