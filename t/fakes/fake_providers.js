@@ -1,0 +1,1039 @@
+#!/usr/bin/env node
+'use strict';
+// fake_providers.js — one loopback HTTP server faking both paid services smscamp talks to:
+//
+//   POST /v1/chat/completions                                   OpenAI-compatible chat completions
+//   POST /2010-04-01/Accounts/{AccountSid}/Messages.json        Twilio-compatible Messages API
+//   GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json  fetch one message (reconciliation)
+//   GET  /2010-04-01/Accounts/{AccountSid}/Messages.json?To=…   list messages
+//
+// plus a control plane under /_fake/ (config, reset, records, stats, status callbacks).
+// Node.js ≥ 18, core modules only. See t/fakes/README.md for knobs and examples.
+//
+//   node t/fakes/fake_providers.js --port 0 --portfile /tmp/fake.port --llm-latency-ms 300
+
+const http = require('http');
+const crypto = require('crypto');
+const fs = require('fs');
+const { URL } = require('url');
+
+// ------------------------------------------------------------------ configuration
+
+const DEFAULTS = Object.freeze({
+    // credentials
+    openai_api_key: 'sk-test',
+    twilio_account_sid: 'ACtest',
+    twilio_auth_token: 'tok-test',
+    // latency (every answered request waits latency_ms + uniform[0, jitter_ms))
+    llm_latency_ms: 0,
+    sms_latency_ms: 0,
+    llm_latency_jitter_ms: 0,
+    sms_latency_jitter_ms: 0,
+    // random faults (one PRNG draw per request, after auth/validation and rules)
+    llm_error_rate: 0,           // 500
+    sms_error_rate: 0,           // 500, message not accepted
+    llm_429_rate: 0,
+    sms_429_rate: 0,
+    llm_garbage_rate: 0,         // 200 with body "<html>oops"
+    sms_garbage_rate: 0,         // 200 with body "<html>oops", message not accepted
+    llm_timeout_rate: 0,         // request read, never answered
+    sms_timeout_rate: 0,         // request read, never answered, message not accepted
+    sms_accept_then_500_rate: 0, // message recorded as accepted, answer 500
+    sms_accept_then_timeout_rate: 0, // message recorded as accepted, never answered
+    retry_after_s: 1,            // Retry-After on 429s
+    // deterministic rules (checked before the random faults)
+    sms_rules: {},               // { "<To suffix>": behaviour | {behaviour, times, latency_ms, retry_after_s} }
+    llm_rules: {},               // { "<substring of a user message>": behaviour | style | {…, content, style} }
+    // LLM answer style: plain | quoted | long | emoji
+    llm_style: 'plain',
+    // status callbacks: when set (e.g. "delivered"), every accepted message with a StatusCallback
+    // gets that callback automatically, sms_auto_status_delay_ms after acceptance
+    sms_auto_status: null,
+    sms_auto_status_delay_ms: 50,
+    // PRNG seed (mulberry32); re-seeded on reset and whenever `seed` is configured
+    seed: 1,
+    // records
+    max_records: 1000000,        // per list; beyond that records are counted but not kept
+    record_llm_messages: true,   // false: keep model/temperature/time only (long benchmarks)
+    log_requests: false,         // one line per provider request on stderr
+});
+
+const LLM_FAULTS = ['ok', '400', '401', '429', '500', 'garbage', 'timeout'];
+const LLM_STYLES = ['plain', 'quoted', 'long', 'emoji'];
+const SMS_BEHAVIOURS = ['ok', '400', '401', '429', '500', 'garbage', 'timeout',
+    'accept_then_500', 'accept_then_timeout', 'accept_then_garbage'];
+
+class ConfigError extends Error {}
+
+function checkBehaviour(kind, key, v) {
+    const allowed = kind === 'llm' ? LLM_FAULTS.concat(LLM_STYLES) : SMS_BEHAVIOURS;
+    const bad = (msg) => { throw new ConfigError(`${kind}_rules["${key}"]: ${msg}`); };
+    if (typeof v === 'string') {
+        if (!allowed.includes(v)) bad(`unknown behaviour "${v}" (one of ${allowed.join(', ')})`);
+        return;
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) bad('must be a string or an object');
+    const fields = ['behaviour', 'times', 'latency_ms', 'retry_after_s'].concat(kind === 'llm' ? ['style', 'content'] : []);
+    for (const f of Object.keys(v)) if (!fields.includes(f)) bad(`unknown field "${f}" (one of ${fields.join(', ')})`);
+    if (v.behaviour !== undefined) {
+        const b = kind === 'llm' ? LLM_FAULTS : SMS_BEHAVIOURS;
+        if (!b.includes(v.behaviour)) bad(`unknown behaviour "${v.behaviour}" (one of ${b.join(', ')})`);
+    }
+    if (v.style !== undefined && !LLM_STYLES.includes(v.style)) bad(`unknown style "${v.style}"`);
+    if (v.content !== undefined && typeof v.content !== 'string') bad('content must be a string');
+    for (const f of ['times', 'latency_ms', 'retry_after_s'])
+        if (v[f] !== undefined && !(Number.isFinite(v[f]) && v[f] >= 0)) bad(`${f} must be a number >= 0`);
+}
+
+// Validate and normalise `patch` against DEFAULTS; returns a new object with only known keys.
+function checkConfig(patch) {
+    if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw new ConfigError('config must be a JSON object');
+    const out = {};
+    for (const [k, raw] of Object.entries(patch)) {
+        if (!(k in DEFAULTS)) throw new ConfigError(`unknown config key "${k}"`);
+        const def = DEFAULTS[k];
+        let v = raw;
+        if (k === 'sms_rules' || k === 'llm_rules') {
+            if (v === null) v = {};
+            if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${k} must be an object`);
+            for (const [rk, rv] of Object.entries(v)) checkBehaviour(k.slice(0, 3), rk, rv);
+        } else if (k === 'sms_auto_status') {
+            if (v !== null && typeof v !== 'string') throw new ConfigError(`${k} must be a status string or null`);
+        } else if (typeof def === 'number') {
+            if (typeof v === 'string' && v.trim() !== '') v = Number(v);
+            if (!Number.isFinite(v) || v < 0) throw new ConfigError(`${k} must be a number >= 0`);
+            if (k.endsWith('_rate') && v > 1) throw new ConfigError(`${k} must be between 0 and 1`);
+        } else if (typeof def === 'boolean') {
+            if (v === 'true' || v === '1') v = true;
+            else if (v === 'false' || v === '0') v = false;
+            if (typeof v !== 'boolean') throw new ConfigError(`${k} must be a boolean`);
+        } else if (typeof def === 'string') {
+            if (typeof v !== 'string') throw new ConfigError(`${k} must be a string`);
+            if (k === 'llm_style' && !LLM_STYLES.includes(v)) throw new ConfigError(`llm_style must be one of ${LLM_STYLES.join(', ')}`);
+        }
+        out[k] = v;
+    }
+    return out;
+}
+
+function usage(code) {
+    const lines = [
+        'usage: node fake_providers.js [--port N] [--portfile FILE] [--config JSON] [--<knob> VALUE]…',
+        '',
+        '  --port N        port on 127.0.0.1 (0 = pick a free one; default 0)',
+        '  --portfile F    write the chosen port to F once listening',
+        '  --config JSON   a JSON object of knobs (like FAKE_CONFIG, applied after it)',
+        '  --quiet         do not print "listening on …"',
+        '',
+        'knobs (flag form: underscores become dashes, e.g. --llm-latency-ms 300):',
+    ];
+    for (const [k, v] of Object.entries(DEFAULTS)) lines.push(`  --${k.replace(/_/g, '-')}  (default ${JSON.stringify(v)})`);
+    (code ? process.stderr : process.stdout).write(lines.join('\n') + '\n');
+    process.exit(code);
+}
+
+function parseArgs(argv) {
+    const opts = { port: 0, portfile: null, quiet: false, config: {} };
+    const fail = (msg) => { process.stderr.write(`fake_providers: ${msg}\n`); usage(2); };
+    const cli = {};
+    for (let i = 0; i < argv.length; i++) {
+        let a = argv[i];
+        if (a === '-h' || a === '--help') usage(0);
+        if (!a.startsWith('--')) fail(`unexpected argument "${a}"`);
+        a = a.slice(2);
+        let val;
+        const eq = a.indexOf('=');
+        if (eq >= 0) { val = a.slice(eq + 1); a = a.slice(0, eq); }
+        const name = a.replace(/-/g, '_');
+        if (name === 'quiet') { opts.quiet = true; continue; }
+        if (val === undefined) {
+            if (i + 1 >= argv.length) fail(`--${a} needs a value`);
+            val = argv[++i];
+        }
+        if (name === 'port') {
+            opts.port = Number(val);
+            if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) fail(`bad --port "${val}"`);
+        } else if (name === 'portfile') {
+            opts.portfile = val;
+        } else if (name === 'config') {
+            try { Object.assign(cli, JSON.parse(val)); } catch (e) { fail(`--config: ${e.message}`); }
+        } else if (name in DEFAULTS) {
+            const def = DEFAULTS[name];
+            if (def !== null && typeof def === 'object') {
+                try { cli[name] = JSON.parse(val); } catch (e) { fail(`--${a}: not JSON: ${e.message}`); }
+            } else if (name === 'sms_auto_status' && (val === '' || val === 'null')) {
+                cli[name] = null;
+            } else {
+                cli[name] = val;
+            }
+        } else {
+            fail(`unknown option --${a}`);
+        }
+    }
+    let env = {};
+    if (process.env.FAKE_CONFIG) {
+        try { env = JSON.parse(process.env.FAKE_CONFIG); } catch (e) { fail(`FAKE_CONFIG is not JSON: ${e.message}`); }
+    }
+    try {
+        opts.config = Object.assign({}, DEFAULTS, checkConfig(env), checkConfig(cli));
+    } catch (e) {
+        fail(e.message);
+    }
+    return opts;
+}
+
+// ------------------------------------------------------------------ state
+
+const OPTS = parseArgs(process.argv.slice(2));
+const STARTUP_CONFIG = Object.freeze(OPTS.config);   // what /_fake/reset restores
+let cfg = Object.assign({}, STARTUP_CONFIG);
+
+// mulberry32: small, fast, repeatable. One stream per purpose, so LLM traffic never shifts
+// the SMS fault sequence and latency jitter never shifts either.
+function mulberry32(seed) {
+    let a = seed >>> 0;
+    return function () {
+        a = (a + 0x6D2B79F5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+let rng;
+function reseed() {
+    const s = Math.floor(Number(cfg.seed)) >>> 0;
+    rng = {
+        llm: mulberry32(s ^ 0x1f123bb5),
+        sms: mulberry32(s ^ 0x5bd1e995),
+        llmJitter: mulberry32(s ^ 0x27d4eb2f),
+        smsJitter: mulberry32(s ^ 0x165667b1),
+    };
+}
+reseed();
+
+function newStats() {
+    const svc = () => ({ requests: 0, inflight: 0, max_inflight: 0, outcomes: {} });
+    return { llm: svc(), sms: svc(), callbacks: { sent: 0, failed: 0, outcomes: {} }, fake: 0, not_found: 0 };
+}
+
+let records, stats, ruleHits;
+const startedAt = Date.now();
+const held = new Set();          // responses deliberately never answered (timeouts)
+const timers = new Set();        // pending latency / callback timers
+const internCache = new Map();   // identical system prompts share one string in the records
+
+function resetState() {
+    records = { messages: [], messagesBySid: new Map(), smsRequests: [], llmRequests: [], dropped: { messages: 0, sms_requests: 0, llm_requests: 0 } };
+    stats = newStats();
+    ruleHits = { llm: new Map(), sms: new Map() };
+    internCache.clear();
+    for (const res of held) res.destroy();
+    held.clear();
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+}
+resetState();
+
+function later(ms, fn) {
+    if (!(ms > 0)) { fn(); return; }
+    const t = setTimeout(() => { timers.delete(t); fn(); }, ms);
+    timers.add(t);
+}
+
+function keep(list, droppedKey, rec) {
+    if (list.length < cfg.max_records) { list.push(rec); return true; }
+    records.dropped[droppedKey]++;
+    return false;
+}
+
+function intern(s) {
+    if (typeof s !== 'string' || s.length < 32) return s;
+    const hit = internCache.get(s);
+    if (hit !== undefined) return hit;
+    if (internCache.size < 4096) internCache.set(s, s);
+    return s;
+}
+
+function bump(svc, outcome) {
+    const o = stats[svc].outcomes;
+    o[outcome] = (o[outcome] || 0) + 1;
+}
+
+// ------------------------------------------------------------------ HTTP helpers
+
+function send(res, status, body, headers) {
+    if (res.destroyed || res.writableEnded) return;
+    const isStr = typeof body === 'string';
+    const payload = isStr ? body : JSON.stringify(body);
+    const h = Object.assign({
+        'Content-Type': isStr ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(payload),
+    }, headers || {});
+    res.writeHead(status, h);
+    res.end(payload);
+}
+
+// Query parser that keeps '+' literal (phone numbers), decoding %XX only.
+function parseQuery(search) {
+    const q = {};
+    if (!search) return q;
+    for (const part of search.replace(/^\?/, '').split('&')) {
+        if (!part) continue;
+        const eq = part.indexOf('=');
+        const k = eq < 0 ? part : part.slice(0, eq);
+        const v = eq < 0 ? '' : part.slice(eq + 1);
+        try { q[decodeURIComponent(k)] = decodeURIComponent(v); } catch (e) { q[k] = v; }
+    }
+    return q;
+}
+
+const MAX_BODY = 1 << 20;
+
+function readBody(req, cb) {
+    const chunks = [];
+    let size = 0, tooBig = false;
+    req.on('data', (c) => {
+        if (tooBig) return;
+        size += c.length;
+        if (size > MAX_BODY) { tooBig = true; return; }
+        chunks.push(c);
+    });
+    req.on('end', () => cb(tooBig ? null : Buffer.concat(chunks).toString('utf8'), tooBig));
+    req.on('error', () => {});
+}
+
+function rfc2822(d) {
+    return d.toUTCString().replace(/GMT$/, '+0000');
+}
+
+// ------------------------------------------------------------------ SMS segments
+
+// GSM 03.38 basic character set and extension table (extension characters cost two septets).
+const GSM_BASIC = new Set(Array.from(
+    '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
+    '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà'));
+const GSM_EXT = new Set(Array.from('^{}\\[~]|€\f'));
+
+// {encoding, units, segments}: GSM-7 (160 single / 153 per part) unless one character is outside
+// GSM-7, then UCS-2 (70 / 67 UTF-16 code units). An escape pair or a surrogate pair is never split
+// across parts.
+function segmentInfo(text) {
+    let gsm = true;
+    for (const ch of text) if (!GSM_BASIC.has(ch) && !GSM_EXT.has(ch)) { gsm = false; break; }
+    const single = gsm ? 160 : 70, part = gsm ? 153 : 67;
+    let units = 0;
+    const widths = [];
+    for (const ch of text) {
+        const w = gsm ? (GSM_EXT.has(ch) ? 2 : 1) : ch.length;
+        widths.push(w);
+        units += w;
+    }
+    if (units === 0) return { encoding: gsm ? 'GSM-7' : 'UCS-2', units, segments: 0 };
+    if (units <= single) return { encoding: gsm ? 'GSM-7' : 'UCS-2', units, segments: 1 };
+    let segments = 1, cur = 0;
+    for (const w of widths) {
+        if (cur + w > part) { segments++; cur = 0; }
+        cur += w;
+    }
+    return { encoding: gsm ? 'GSM-7' : 'UCS-2', units, segments };
+}
+
+// ------------------------------------------------------------------ rules
+
+// Resolve a rule (string or object) into {behaviour, style, content, latency_ms, retry_after_s}
+// and count it against `times`. Returns null when the rule is spent.
+function applyRule(kind, key, rule) {
+    const r = typeof rule === 'string'
+        ? (kind === 'llm' && LLM_STYLES.includes(rule) ? { style: rule } : { behaviour: rule })
+        : rule;
+    const hits = ruleHits[kind].get(key) || 0;
+    if (r.times !== undefined && hits >= r.times) return null;
+    ruleHits[kind].set(key, hits + 1);
+    return r;
+}
+
+function matchSmsRule(to) {
+    // longest matching suffix wins (a spent `times` rule falls through to the next one)
+    const keys = Object.keys(cfg.sms_rules).filter((k) => to.endsWith(k)).sort((a, b) => b.length - a.length);
+    for (const key of keys) {
+        const r = applyRule('sms', key, cfg.sms_rules[key]);
+        if (r) return r;
+    }
+    return null;
+}
+
+function matchLlmRule(userText) {
+    // first matching key in insertion order
+    for (const key of Object.keys(cfg.llm_rules)) {
+        if (userText.includes(key)) {
+            const r = applyRule('llm', key, cfg.llm_rules[key]);
+            if (r) return r;
+        }
+    }
+    return null;
+}
+
+// One PRNG draw per request, mapped onto the cumulative fault rates in a fixed order.
+function drawFault(kind) {
+    const u = rng[kind]();
+    const table = kind === 'llm'
+        ? [['timeout', cfg.llm_timeout_rate], ['429', cfg.llm_429_rate], ['500', cfg.llm_error_rate], ['garbage', cfg.llm_garbage_rate]]
+        : [['timeout', cfg.sms_timeout_rate], ['429', cfg.sms_429_rate], ['500', cfg.sms_error_rate], ['garbage', cfg.sms_garbage_rate],
+           ['accept_then_500', cfg.sms_accept_then_500_rate], ['accept_then_timeout', cfg.sms_accept_then_timeout_rate]];
+    let acc = 0;
+    for (const [name, rate] of table) {
+        acc += rate;
+        if (u < acc) return name;
+    }
+    return 'ok';
+}
+
+function latencyFor(kind, rule) {
+    if (rule && rule.latency_ms !== undefined) return rule.latency_ms;
+    const base = kind === 'llm' ? cfg.llm_latency_ms : cfg.sms_latency_ms;
+    const jitter = kind === 'llm' ? cfg.llm_latency_jitter_ms : cfg.sms_latency_jitter_ms;
+    return base + (jitter > 0 ? rng[kind === 'llm' ? 'llmJitter' : 'smsJitter']() * jitter : 0);
+}
+
+function hold(res) {
+    held.add(res);
+    res.on('close', () => held.delete(res));
+}
+
+// ------------------------------------------------------------------ OpenAI fake
+
+function openaiError(status, message, type, param, code) {
+    return [status, { error: { message, type, param: param === undefined ? null : param, code: code === undefined ? null : code } }];
+}
+const OAI_401 = () => openaiError(401, 'Incorrect API key provided', 'invalid_request_error', null, 'invalid_api_key');
+const OAI_429 = (model) => openaiError(429,
+    `Rate limit reached for ${model || 'gpt-4o-mini'} in organization org-fake on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in ${cfg.retry_after_s}s.`,
+    'requests', null, 'rate_limit_exceeded');
+const OAI_500 = () => openaiError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error');
+
+function contentText(c) {
+    if (typeof c === 'string') return c;
+    if (Array.isArray(c)) return c.map((p) => (p && typeof p.text === 'string' ? p.text : '')).join('');
+    return '';
+}
+
+function validateChat(body) {
+    let j;
+    try { j = JSON.parse(body); } catch (e) {
+        return { err: openaiError(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)", 'invalid_request_error') };
+    }
+    if (!j || typeof j !== 'object' || Array.isArray(j))
+        return { err: openaiError(400, 'The request body must be a JSON object.', 'invalid_request_error') };
+    if (typeof j.model !== 'string' || j.model === '')
+        return { j, err: openaiError(400, 'you must provide a model parameter', 'invalid_request_error', 'model') };
+    if (!Array.isArray(j.messages))
+        return { j, err: openaiError(400, "Missing required parameter: 'messages'.", 'invalid_request_error', 'messages', 'missing_required_parameter') };
+    if (j.messages.length === 0)
+        return { j, err: openaiError(400, "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'invalid_request_error', 'messages', 'empty_array') };
+    const roles = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];
+    for (let i = 0; i < j.messages.length; i++) {
+        const m = j.messages[i];
+        if (!m || typeof m !== 'object' || !roles.includes(m.role))
+            return { j, err: openaiError(400, `Invalid value for 'messages[${i}].role': expected one of ${roles.join(', ')}.`, 'invalid_request_error', `messages[${i}].role`, 'invalid_value') };
+        if (typeof m.content !== 'string' && !Array.isArray(m.content) && !(m.role === 'assistant' && m.content === null))
+            return { j, err: openaiError(400, `Invalid type for 'messages[${i}].content': expected a string or an array of content parts.`, 'invalid_request_error', `messages[${i}].content`, 'invalid_type') };
+    }
+    if (j.temperature !== undefined && j.temperature !== null &&
+        (typeof j.temperature !== 'number' || j.temperature < 0 || j.temperature > 2))
+        return { j, err: openaiError(400, `Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got ${JSON.stringify(j.temperature)} instead.`, 'invalid_request_error', 'temperature', 'decimal_above_max_value') };
+    for (const k of ['max_tokens', 'max_completion_tokens']) {
+        if (j[k] !== undefined && j[k] !== null && !(Number.isInteger(j[k]) && j[k] >= 1))
+            return { j, err: openaiError(400, `Invalid '${k}': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(j[k])} instead.`, 'invalid_request_error', k, 'integer_below_min_value') };
+    }
+    return { j };
+}
+
+function fnv1a(s) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+    return h >>> 0;
+}
+
+// Keep only GSM-7 basic characters (plain answers must stay a single GSM-7 part).
+function gsmClean(s) {
+    let out = '';
+    for (const ch of s) out += GSM_BASIC.has(ch) ? ch : ' ';
+    return out.replace(/\s+/g, ' ').trim();
+}
+
+function firstName(userText) {
+    const m = /^[ \t>*-]*(?:first[ _]?name|name)\s*[:=]\s*(.+)$/im.exec(userText);
+    if (!m) return null;
+    const tok = m[1].trim().split(/\s+/)[0].replace(/^["'*]+|["'*,;.]+$/g, '');
+    return tok || null;
+}
+
+function topicFrom(system) {
+    const s = system.replace(/\s+/g, ' ');
+    const m = /\b(?:about|promoting|promote|for|regarding|on behalf of|selling|sell)\s+([^.!?;:\n]{3,80})/i.exec(s);
+    let t = m ? m[1] : '';
+    t = t.split(/\s+/).slice(0, 6).join(' ').replace(/[,\s]+$/, '');
+    t = gsmClean(t);
+    return t || 'our offer';
+}
+
+const TEMPLATES = [
+    (n, t) => `Hi ${n}, we'd love to tell you more about ${t}. Would a quick chat this week work?`,
+    (n, t) => `Hi ${n}, quick note about ${t}. Happy to share details if it's useful to you.`,
+    (n, t) => `Hi ${n}, thanks for your interest in ${t}. Can we help you get started?`,
+    (n, t) => `Hi ${n}, a short hello from us about ${t}. Reply if you'd like to hear more.`,
+];
+
+const LONG_FILLER = 'We work with teams like yours every week, and we would be glad to walk you ' +
+    'through how it works, what it costs, and how quickly you could see results. There is no ' +
+    'obligation at all, just a friendly conversation at a time that suits you. ';
+
+function shortAnswer(name, system) {
+    return TEMPLATES[fnv1a(system) % TEMPLATES.length](name || 'there', topicFrom(system));
+}
+
+// exactly `len` characters, ending in a full stop
+function longAnswer(base, len) {
+    let s = base + ' ';
+    while (s.length < len) s += LONG_FILLER;
+    s = s.slice(0, len - 1).replace(/\s+$/, '');
+    while (s.length < len - 1) s += 'x';
+    return s + '.';
+}
+
+function truncateWords(s, n) {
+    if (s.length <= n) return s;
+    const cut = s.slice(0, n);
+    const sp = cut.lastIndexOf(' ');
+    return (sp > n / 2 ? cut.slice(0, sp) : cut).replace(/[\s,;:]+$/, '');
+}
+
+function generate(j, style) {
+    let system = '', lastUser = '';
+    const asks = [];
+    for (const m of j.messages) {
+        const t = contentText(m.content);
+        if (m.role === 'system' || m.role === 'developer') { system += (system ? '\n' : '') + t; asks.push(t); }
+        else if (m.role === 'user') { lastUser = t; asks.push(t); }
+    }
+    const name = firstName(lastUser);
+    let text = shortAnswer(name, system);
+    if (style === 'quoted') {
+        // → "**Hi Jane**, we'd love …" (quotes and markdown for the guardrails to strip)
+        text = /^Hi [^,]+,/.test(text) ? text.replace(/^(Hi [^,]+),/, '**$1**,') : `**${text}**`;
+        text = `"${text}"`;
+    } else if (style === 'emoji') {
+        text = text.replace(/([.?!])$/, ' \u{1F600}$1');
+    } else if (style === 'long') {
+        const all = asks.join('\n');
+        const lim = /\bat most\s+(\d+)\s+(?:characters|chars)\b/i.exec(all);
+        if (lim) text = truncateWords(text, Math.max(1, Number(lim[1])));
+        else if (!/shorter/i.test(all)) text = longAnswer(text, 600);
+    }
+    return text;
+}
+
+function approxTokens(s) { return Math.max(1, Math.ceil(s.length / 4)); }
+
+function handleChat(req, res) {
+    const st = stats.llm;
+    st.requests++;
+    st.inflight++;
+    if (st.inflight > st.max_inflight) st.max_inflight = st.inflight;
+    let done = false;
+    const finish = () => { if (!done) { done = true; st.inflight--; } };
+    res.on('close', finish);
+
+    readBody(req, (body, tooBig) => {
+        const now = Date.now();
+        const rec = { n: st.requests, time: new Date(now).toISOString(), ts: now, outcome: null, model: null, temperature: null, max_tokens: null, messages: null };
+        let outcome, status, payload, headers = null, rule = null;
+
+        const auth = req.headers.authorization || '';
+        const m = /^Bearer\s+(.+)$/i.exec(auth);
+        if (!m || m[1].trim() !== cfg.openai_api_key) {
+            outcome = '401'; [status, payload] = OAI_401();
+        } else if (tooBig) {
+            outcome = '400'; [status, payload] = openaiError(413, 'Request body too large.', 'invalid_request_error');
+        } else {
+            const v = validateChat(body);
+            if (v.j && typeof v.j === 'object') {
+                rec.model = typeof v.j.model === 'string' ? v.j.model : null;
+                rec.temperature = v.j.temperature === undefined ? null : v.j.temperature;
+                rec.max_tokens = v.j.max_tokens === undefined ? (v.j.max_completion_tokens === undefined ? null : v.j.max_completion_tokens) : v.j.max_tokens;
+                if (cfg.record_llm_messages && Array.isArray(v.j.messages))
+                    rec.messages = v.j.messages.map((mm) => (mm && typeof mm === 'object'
+                        ? { role: mm.role, content: mm.role === 'system' ? intern(mm.content) : mm.content } : mm));
+            }
+            if (v.err) {
+                outcome = '400'; [status, payload] = v.err;
+            } else {
+                const j = v.j;
+                const userText = j.messages.filter((mm) => mm.role === 'user').map((mm) => contentText(mm.content)).join('\n');
+                rule = matchLlmRule(userText);
+                let fault = rule && rule.behaviour ? rule.behaviour : null;
+                if (fault === null) fault = drawFault('llm');
+                outcome = fault;
+                if (fault === '400') {
+                    [status, payload] = openaiError(400, 'Invalid request (fake_providers rule).', 'invalid_request_error');
+                } else if (fault === '401') {
+                    [status, payload] = OAI_401();
+                } else if (fault === '429') {
+                    const ra = rule && rule.retry_after_s !== undefined ? rule.retry_after_s : cfg.retry_after_s;
+                    [status, payload] = OAI_429(j.model);
+                    headers = { 'Retry-After': String(ra), 'x-ratelimit-reset-requests': `${ra}s` };
+                } else if (fault === '500') {
+                    [status, payload] = OAI_500();
+                } else if (fault === 'garbage') {
+                    status = 200; payload = '<html>oops'; headers = { 'Content-Type': 'application/json' };
+                } else if (fault === 'timeout') {
+                    status = null;
+                } else {
+                    let content = rule && rule.content !== undefined ? rule.content
+                        : generate(j, rule && rule.style ? rule.style : cfg.llm_style);
+                    let finish_reason = 'stop';
+                    const maxTok = j.max_tokens || j.max_completion_tokens;
+                    if (maxTok && approxTokens(content) > maxTok) {
+                        content = content.slice(0, maxTok * 4);
+                        finish_reason = 'length';
+                    }
+                    const prompt = j.messages.reduce((a, mm) => a + 4 + approxTokens(contentText(mm.content)), 3);
+                    const completion = approxTokens(content);
+                    rec.content = content;
+                    status = 200;
+                    payload = {
+                        id: 'chatcmpl-' + crypto.randomBytes(15).toString('base64url').slice(0, 20),
+                        object: 'chat.completion',
+                        created: Math.floor(now / 1000),
+                        model: j.model,
+                        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason }],
+                        usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+                        system_fingerprint: 'fp_fake',
+                    };
+                    rec.id = payload.id;
+                }
+            }
+        }
+        rec.outcome = outcome;
+        bump('llm', outcome);
+        keep(records.llmRequests, 'llm_requests', rec);
+        if (cfg.log_requests) process.stderr.write(`llm ${outcome} ${rec.model}\n`);
+        if (status === null) { hold(res); return; }
+        later(latencyFor('llm', rule), () => send(res, status, payload, headers));
+    });
+}
+
+// ------------------------------------------------------------------ Twilio fake
+
+function twilioError(status, code, message) {
+    return [status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }];
+}
+const TW_401 = () => twilioError(401, 20003, 'Authenticate');
+
+function twilioAuthOk(req, sid) {
+    const h = req.headers.authorization || '';
+    const m = /^Basic\s+(\S+)$/i.exec(h);
+    if (!m) return false;
+    const dec = Buffer.from(m[1], 'base64').toString('utf8');
+    const c = dec.indexOf(':');
+    if (c < 0) return false;
+    const user = dec.slice(0, c), pass = dec.slice(c + 1);
+    return user === cfg.twilio_account_sid && pass === cfg.twilio_auth_token && sid === user;
+}
+
+function messageResource(m) {
+    const base = `/2010-04-01/Accounts/${m.account_sid}/Messages/${m.sid}`;
+    return {
+        sid: m.sid,
+        account_sid: m.account_sid,
+        messaging_service_sid: m.messaging_service_sid,
+        to: m.to,
+        from: m.from,
+        body: m.body,
+        status: m.status,
+        num_segments: String(m.num_segments),
+        num_media: '0',
+        direction: 'outbound-api',
+        price: null,
+        price_unit: 'USD',
+        error_code: m.error_code,
+        error_message: m.error_message,
+        date_created: m.date_created,
+        date_updated: m.date_updated,
+        date_sent: m.date_sent,
+        api_version: '2010-04-01',
+        uri: `${base}.json`,
+        subresource_uris: { media: `${base}/Media.json` },
+    };
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+function handleSendSms(req, res, sid) {
+    const st = stats.sms;
+    st.requests++;
+    st.inflight++;
+    if (st.inflight > st.max_inflight) st.max_inflight = st.inflight;
+    let done = false;
+    const finish = () => { if (!done) { done = true; st.inflight--; } };
+    res.on('close', finish);
+
+    readBody(req, (body, tooBig) => {
+        const now = Date.now();
+        const rec = { n: st.requests, time: new Date(now).toISOString(), ts: now, outcome: null, to: null, from: null, body: null, sid: null };
+        let outcome, status, payload, headers = null, rule = null;
+
+        if (!twilioAuthOk(req, sid)) {
+            outcome = '401'; [status, payload] = TW_401();
+        } else if (tooBig) {
+            outcome = '400'; [status, payload] = twilioError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
+        } else {
+            const p = new URLSearchParams(body);
+            const to = p.get('To'), from = p.get('From'), text = p.get('Body'), msid = p.get('MessagingServiceSid');
+            rec.to = to; rec.from = from; rec.body = text;
+            if (!to) {
+                outcome = '400'; [status, payload] = twilioError(400, 21604, "A 'To' phone number is required.");
+            } else if (!E164.test(to)) {
+                outcome = '400'; [status, payload] = twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+            } else if (!from && !msid) {
+                outcome = '400'; [status, payload] = twilioError(400, 21603, "A 'From' phone number is required.");
+            } else if (text === null || text === '') {
+                outcome = '400'; [status, payload] = twilioError(400, 21602, 'Message body is required.');
+            } else if (text.length > 1600) {
+                outcome = '400'; [status, payload] = twilioError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
+            } else {
+                rule = matchSmsRule(to);
+                let fault = rule && rule.behaviour ? rule.behaviour : null;
+                if (fault === null) fault = drawFault('sms');
+                outcome = fault;
+                const accepted = fault === 'ok' || fault.startsWith('accept_then_');
+                if (accepted) {
+                    const seg = segmentInfo(text);
+                    const d = rfc2822(new Date(now));
+                    const m = {
+                        sid: 'SM' + crypto.randomBytes(16).toString('hex'),
+                        account_sid: sid, messaging_service_sid: msid || null,
+                        to, from: from || null, body: text,
+                        status: 'queued', num_segments: seg.segments, encoding: seg.encoding,
+                        status_callback: p.get('StatusCallback') || null,
+                        error_code: null, error_message: null,
+                        date_created: d, date_updated: d, date_sent: null,
+                        time: rec.time, ts: now, outcome: fault, status_history: ['queued'],
+                    };
+                    if (keep(records.messages, 'messages', m)) records.messagesBySid.set(m.sid, m);
+                    rec.sid = m.sid;
+                    if (fault === 'ok') { status = 201; payload = messageResource(m); }
+                    if (cfg.sms_auto_status && m.status_callback) {
+                        const s = cfg.sms_auto_status;
+                        later(cfg.sms_auto_status_delay_ms, () => deliver(m, s, null, null, () => {}));
+                    }
+                }
+                if (fault === '400') {
+                    [status, payload] = twilioError(400, 21610, 'Attempt to send to unsubscribed recipient');
+                } else if (fault === '401') {
+                    [status, payload] = TW_401();
+                } else if (fault === '429') {
+                    const ra = rule && rule.retry_after_s !== undefined ? rule.retry_after_s : cfg.retry_after_s;
+                    [status, payload] = twilioError(429, 20429, 'Too Many Requests');
+                    headers = { 'Retry-After': String(ra) };
+                } else if (fault === '500' || fault === 'accept_then_500') {
+                    [status, payload] = twilioError(500, 20500, 'Internal Server Error');
+                } else if (fault === 'garbage' || fault === 'accept_then_garbage') {
+                    status = 200; payload = '<html>oops'; headers = { 'Content-Type': 'application/json' };
+                } else if (fault === 'timeout' || fault === 'accept_then_timeout') {
+                    status = null;
+                }
+            }
+        }
+        rec.outcome = outcome;
+        bump('sms', outcome);
+        keep(records.smsRequests, 'sms_requests', rec);
+        if (cfg.log_requests) process.stderr.write(`sms ${outcome} ${rec.to}\n`);
+        if (status === null) { hold(res); return; }
+        later(latencyFor('sms', rule), () => send(res, status, payload, headers));
+    });
+}
+
+function handleGetSms(req, res, sid, msgSid) {
+    if (!twilioAuthOk(req, sid)) return send(res, ...TW_401());
+    const m = records.messagesBySid.get(msgSid);
+    if (!m || m.account_sid !== sid)
+        return send(res, ...twilioError(404, 20404, `The requested resource /2010-04-01/Accounts/${sid}/Messages/${msgSid}.json was not found`));
+    send(res, 200, messageResource(m));
+}
+
+function handleListSms(req, res, sid, q) {
+    if (!twilioAuthOk(req, sid)) return send(res, ...TW_401());
+    let list = records.messages.filter((m) => m.account_sid === sid);
+    if (q.To) list = list.filter((m) => m.to === q.To);
+    if (q.From) list = list.filter((m) => m.from === q.From);
+    const pageSize = Math.min(Math.max(parseInt(q.PageSize, 10) || 50, 1), 1000);
+    const page = list.slice().reverse().slice(0, pageSize);   // newest first, like Twilio
+    const uri = `/2010-04-01/Accounts/${sid}/Messages.json?PageSize=${pageSize}&Page=0`;
+    send(res, 200, {
+        messages: page.map(messageResource), page: 0, page_size: pageSize, start: 0, end: Math.max(page.length - 1, 0),
+        first_page_uri: uri, next_page_uri: null, previous_page_uri: null, uri,
+    });
+}
+
+// ------------------------------------------------------------------ status callbacks
+
+// Twilio's request signature: base64(HMAC-SHA1(auth_token, url + Σ sorted(name + value))).
+function twilioSignature(token, url, params) {
+    let data = url;
+    for (const k of Object.keys(params).sort()) data += k + params[k];
+    return crypto.createHmac('sha1', token).update(data, 'utf8').digest('base64');
+}
+
+const DEFAULT_ERROR_CODES = { undelivered: '30003', failed: '30008' };
+
+function deliver(m, status, errorCode, urlOverride, cb) {
+    const url = urlOverride || m.status_callback;
+    const d = rfc2822(new Date());
+    m.status = status;
+    m.date_updated = d;
+    if (['sent', 'delivered', 'undelivered'].includes(status) && !m.date_sent) m.date_sent = d;
+    m.status_history.push(status);
+    if (errorCode === null || errorCode === undefined) errorCode = DEFAULT_ERROR_CODES[status] || null;
+    if (errorCode !== null) { m.error_code = Number(errorCode); m.error_message = null; }
+    if (!url) return cb(null, { delivered: false, reason: 'no StatusCallback for this message' });
+    const params = {
+        AccountSid: m.account_sid, ApiVersion: '2010-04-01', From: m.from || '', MessageSid: m.sid,
+        MessageStatus: status, SmsSid: m.sid, SmsStatus: status, To: m.to,
+    };
+    if (errorCode !== null) params.ErrorCode = String(errorCode);
+    const signature = twilioSignature(cfg.twilio_auth_token, url, params);
+    const form = new URLSearchParams(params).toString();
+    let u;
+    try { u = new URL(url); } catch (e) { return cb(null, { delivered: false, reason: `bad StatusCallback URL: ${url}` }); }
+    if (u.protocol !== 'http:') return cb(null, { delivered: false, reason: 'only http:// callbacks are supported' });
+    const creq = http.request({
+        host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || 80, path: u.pathname + u.search, method: 'POST',
+        headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'Content-Length': Buffer.byteLength(form),
+            'X-Twilio-Signature': signature,
+            'I-Twilio-Idempotency-Token': crypto.randomUUID(),
+            'User-Agent': 'TwilioProxy/1.1',
+        },
+        timeout: 15000,
+    }, (cres) => {
+        let text = '';
+        cres.setEncoding('utf8');
+        cres.on('data', (c) => { if (text.length < 4096) text += c; });
+        cres.on('end', () => {
+            stats.callbacks.sent++;
+            const k = String(cres.statusCode);
+            stats.callbacks.outcomes[k] = (stats.callbacks.outcomes[k] || 0) + 1;
+            cb(null, { delivered: true, url, params, signature, callback_status: cres.statusCode, callback_body: text });
+        });
+    });
+    creq.on('timeout', () => creq.destroy(new Error('callback timed out')));
+    creq.on('error', (e) => {
+        stats.callbacks.failed++;
+        cb(null, { delivered: false, url, params, signature, reason: e.message });
+    });
+    creq.end(form);
+}
+
+// ------------------------------------------------------------------ control plane
+
+function jsonBody(body, res) {
+    if (body === null) { send(res, 413, { error: 'body too large' }); return undefined; }
+    if (body.trim() === '') return {};
+    try { return JSON.parse(body); } catch (e) { send(res, 400, { error: `not JSON: ${e.message}` }); return undefined; }
+}
+
+function page(list, q) {
+    const offset = Math.max(parseInt(q.offset, 10) || 0, 0);
+    const limit = q.limit !== undefined ? Math.max(parseInt(q.limit, 10) || 0, 0) : Infinity;
+    return list.slice(offset, limit === Infinity ? undefined : offset + limit);
+}
+
+function publicMessage(m) {
+    return {
+        sid: m.sid, to: m.to, from: m.from, body: m.body, status: m.status, num_segments: m.num_segments,
+        encoding: m.encoding, status_callback: m.status_callback, outcome: m.outcome,
+        status_history: m.status_history, time: m.time, ts: m.ts,
+    };
+}
+
+function handleFake(req, res, path, q) {
+    stats.fake++;
+    const M = req.method;
+    if (path === '/_fake/health' && M === 'GET') {
+        return send(res, 200, { ok: true, pid: process.pid, port: server.address().port, uptime_s: (Date.now() - startedAt) / 1000 });
+    }
+    if (path === '/_fake/config' && M === 'GET') return send(res, 200, cfg);
+    if (path === '/_fake/config' && M === 'POST') {
+        return readBody(req, (body) => {
+            const patch = jsonBody(body, res);
+            if (patch === undefined) return;
+            let clean;
+            try { clean = checkConfig(patch); } catch (e) { return send(res, 400, { error: e.message }); }
+            Object.assign(cfg, clean);
+            if ('seed' in clean) reseed();
+            if ('sms_rules' in clean) ruleHits.sms.clear();
+            if ('llm_rules' in clean) ruleHits.llm.clear();
+            send(res, 200, cfg);
+        });
+    }
+    if (path === '/_fake/reset' && M === 'POST') {
+        return readBody(req, () => {
+            cfg = Object.assign({}, STARTUP_CONFIG);
+            resetState();
+            reseed();
+            send(res, 200, { ok: true, config: cfg });
+        });
+    }
+    if (path === '/_fake/messages' && M === 'GET') {
+        let list = records.messages;
+        if (q.to !== undefined) list = list.filter((m) => m.to === q.to);
+        if (q.sid !== undefined) list = list.filter((m) => m.sid === q.sid);
+        if (q.outcome !== undefined) list = list.filter((m) => m.outcome === q.outcome);
+        return send(res, 200, { count: list.length, dropped: records.dropped.messages, messages: page(list, q).map(publicMessage) });
+    }
+    if (path === '/_fake/sms-requests' && M === 'GET') {
+        let list = records.smsRequests;
+        if (q.to !== undefined) list = list.filter((r) => r.to === q.to);
+        if (q.outcome !== undefined) list = list.filter((r) => r.outcome === q.outcome);
+        return send(res, 200, { count: list.length, dropped: records.dropped.sms_requests, requests: page(list, q) });
+    }
+    if (path === '/_fake/llm-requests' && M === 'GET') {
+        let list = records.llmRequests;
+        if (q.outcome !== undefined) list = list.filter((r) => r.outcome === q.outcome);
+        if (q.contains !== undefined) list = list.filter((r) => Array.isArray(r.messages) &&
+            r.messages.some((mm) => mm && mm.role === 'user' && contentText(mm.content).includes(q.contains)));
+        return send(res, 200, { count: list.length, dropped: records.dropped.llm_requests, requests: page(list, q) });
+    }
+    if (path === '/_fake/stats' && M === 'GET') {
+        return send(res, 200, Object.assign({}, stats, {
+            messages: records.messages.length + records.dropped.messages,
+            held_connections: held.size,
+            uptime_s: (Date.now() - startedAt) / 1000,
+        }));
+    }
+    if (path === '/_fake/deliver' && M === 'POST') {
+        return readBody(req, (body) => {
+            const j = jsonBody(body, res);
+            if (j === undefined) return;
+            if (!j || typeof j.sid !== 'string') return send(res, 400, { error: 'need {"sid": "SM…", "status": "delivered"}' });
+            const m = records.messagesBySid.get(j.sid);
+            if (!m) return send(res, 404, { error: `no message ${j.sid}` });
+            const status = typeof j.status === 'string' && j.status ? j.status : 'delivered';
+            const ec = j.error_code !== undefined ? j.error_code : (j.ErrorCode !== undefined ? j.ErrorCode : null);
+            deliver(m, status, ec, typeof j.url === 'string' ? j.url : null, (err, r) => {
+                send(res, r.delivered ? 200 : 502, Object.assign({ sid: m.sid, status }, r));
+            });
+        });
+    }
+    if (path === '/_fake/signature' && M === 'POST') {
+        // helper for tests: {"url": "...", "params": {...}} → the X-Twilio-Signature value
+        return readBody(req, (body) => {
+            const j = jsonBody(body, res);
+            if (j === undefined) return;
+            if (!j || typeof j.url !== 'string' || typeof j.params !== 'object')
+                return send(res, 400, { error: 'need {"url": "...", "params": {...}}' });
+            send(res, 200, { signature: twilioSignature(cfg.twilio_auth_token, j.url, j.params) });
+        });
+    }
+    if (path === '/_fake/segments' && M === 'POST') {
+        // helper for tests: {"text": "..."} → {encoding, units, segments}
+        return readBody(req, (body) => {
+            const j = jsonBody(body, res);
+            if (j === undefined) return;
+            if (!j || typeof j.text !== 'string') return send(res, 400, { error: 'need {"text": "..."}' });
+            send(res, 200, segmentInfo(j.text));
+        });
+    }
+    send(res, 404, { error: `no such fake endpoint: ${M} ${path}` });
+}
+
+// ------------------------------------------------------------------ router
+
+const RE_SEND = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+const RE_GET = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/;
+
+function route(req, res) {
+    const raw = req.url || '/';
+    const qi = raw.indexOf('?');
+    const path = qi < 0 ? raw : raw.slice(0, qi);
+    const q = qi < 0 ? {} : parseQuery(raw.slice(qi + 1));
+    let m;
+    if (path === '/v1/chat/completions' || path === '/chat/completions') {
+        if (req.method === 'POST') return handleChat(req, res);
+        return send(res, 405, { error: { message: `Invalid method for URL (${req.method} ${path})`, type: 'invalid_request_error', param: null, code: null } }, { Allow: 'POST' });
+    }
+    if (path === '/v1/models' && req.method === 'GET') {
+        return send(res, 200, { object: 'list', data: ['gpt-4o-mini', 'gpt-4o'].map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'system' })) });
+    }
+    if ((m = RE_SEND.exec(path))) {
+        const sid = decodeURIComponent(m[1]);
+        if (req.method === 'POST') return handleSendSms(req, res, sid);
+        if (req.method === 'GET') return handleListSms(req, res, sid, q);
+    }
+    if ((m = RE_GET.exec(path)) && req.method === 'GET') return handleGetSms(req, res, decodeURIComponent(m[1]), decodeURIComponent(m[2]));
+    if (path.startsWith('/_fake/')) return handleFake(req, res, path, q);
+    stats.not_found++;
+    if (path.startsWith('/2010-04-01/'))
+        return send(res, ...twilioError(404, 20404, `The requested resource ${path} was not found`));
+    send(res, 404, { error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error', param: null, code: null } });
+}
+
+// ------------------------------------------------------------------ server
+
+const server = http.createServer({ keepAlive: true }, (req, res) => {
+    try {
+        route(req, res);
+    } catch (e) {
+        process.stderr.write(`fake_providers: internal error: ${e.stack}\n`);
+        send(res, 500, { error: `fake internal error: ${e.message}` });
+    }
+});
+server.keepAliveTimeout = 65000;   // longer than typical client pools: the client closes first
+server.headersTimeout = 66000;
+server.requestTimeout = 0;         // held ("timeout") requests stay open until the client gives up
+server.timeout = 0;
+server.maxRequestsPerSocket = 0;
+server.on('clientError', (err, socket) => {
+    if (socket.writable && !socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+});
+
+let shuttingDown = false;
+function shutdown(sig) {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    for (const t of timers) clearTimeout(t);
+    for (const r of held) r.destroy();
+    server.close(() => {
+        if (OPTS.portfile) {
+            try {
+                if (fs.readFileSync(OPTS.portfile, 'utf8').trim() === String(boundPort)) fs.unlinkSync(OPTS.portfile);
+            } catch (e) { /* already gone */ }
+        }
+        process.exit(0);
+    });
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+}
+let boundPort = null;
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGPIPE', () => {});
+
+server.on('error', (e) => {
+    process.stderr.write(`fake_providers: ${e.message}\n`);
+    process.exit(1);
+});
+
+server.listen({ host: '127.0.0.1', port: OPTS.port, backlog: 4096 }, () => {
+    boundPort = server.address().port;
+    if (OPTS.portfile) {
+        const tmp = `${OPTS.portfile}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, `${boundPort}\n`);
+        fs.renameSync(tmp, OPTS.portfile);   // atomic: readers never see a half-written file
+    }
+    if (!OPTS.quiet) process.stdout.write(`listening on 127.0.0.1:${boundPort}\n`);
+});
