@@ -1,0 +1,455 @@
+// Typed client for the smscamp JSON API (served by nginx under /api/).
+//
+// Errors come back as {"detail": "text"} or FastAPI's
+// {"detail": [{"loc": ["body", "phone"], "msg": "…", "type": "…"}]}; every failure is
+// thrown as an ApiError that knows its HTTP status, a human message and the messages
+// per form field.
+
+// ---------------------------------------------------------------- shapes
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface ValidationItem {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+export interface Lead {
+  id: number;
+  name: string;
+  phone: string;
+  email: string | null;
+  company: string | null;
+  notes: string | null;
+  created_at: string;
+  updated_at: string | null;
+  /** Present once the opt-out list exists (issue 4); absent before. */
+  opted_out?: boolean | null;
+  opted_out_at?: string | null;
+}
+
+export interface LeadInput {
+  name?: string;
+  phone?: string;
+  email?: string | null;
+  company?: string | null;
+  notes?: string | null;
+}
+
+export interface ImportRejected {
+  row: number;
+  detail: ValidationItem[] | string;
+}
+
+export interface ImportResult {
+  inserted: number;
+  updated: number;
+  rejected: ImportRejected[];
+}
+
+export const CAMPAIGN_STATUSES = [
+  'draft',
+  'scheduled',
+  'pending',
+  'processing',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export const LEAD_STATUSES = [
+  'pending',
+  'processing',
+  'sending',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'skipped',
+  'cancelled',
+  'unknown',
+] as const;
+export type CampaignLeadStatus = (typeof LEAD_STATUSES)[number];
+
+export type AgentType = 'sms' | 'voice' | 'both';
+
+/** Numbers from PostgreSQL `numeric` may arrive as strings; use `num()` to read them. */
+export type Numeric = number | string;
+
+export interface CampaignStats {
+  total?: number;
+  total_leads?: number;
+  total_messages_sent?: number;
+  total_messages_failed?: number;
+  total_messages_pending?: number;
+  total_segments?: number;
+  total_cost?: Numeric;
+  success_rate?: Numeric;
+  leads_by_status?: Partial<Record<CampaignLeadStatus, number>>;
+  by_status?: Partial<Record<CampaignLeadStatus, number>>;
+  progress?: Numeric;
+  [key: string]: unknown;
+}
+
+export interface Campaign {
+  id: number;
+  name: string;
+  description: string | null;
+  agent_type: AgentType;
+  status: CampaignStatus;
+  sms_system_prompt: string | null;
+  sms_temperature: number;
+  stats: CampaignStats | null;
+  created_at: string;
+  updated_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  scheduled_at: string | null;
+  /** Throughput and quiet hours (issue 4): 0 = unlimited; "HH:MM-HH:MM" or null = none. */
+  messages_per_second?: Numeric | null;
+  send_window?: string | null;
+  max_send_errors?: number | null;
+  [key: string]: unknown;
+}
+
+export interface CampaignInput {
+  name?: string;
+  description?: string | null;
+  agent_type?: AgentType;
+  sms_system_prompt?: string | null;
+  sms_temperature?: number;
+  messages_per_second?: number;
+  send_window?: string | null;
+  max_send_errors?: number;
+  lead_ids?: number[];
+  lead_filter?: string;
+  lead_count?: number;
+}
+
+export interface CampaignLead {
+  id: number; // the campaign-lead id
+  lead_id: number;
+  name: string;
+  phone: string;
+  email: string | null;
+  company: string | null;
+  status: CampaignLeadStatus;
+  sms_sent: boolean;
+  sms_message: string | null;
+  sms_segments: number | null;
+  sms_cost: Numeric | null;
+  error_message: string | null;
+  trace_id: string | null;
+  processed_at: string | null;
+  [key: string]: unknown;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | string;
+
+export interface ProcessingLog {
+  id: number;
+  campaign_lead_id: number | null;
+  level: LogLevel;
+  node_name: string | null;
+  message: string;
+  metadata: Record<string, unknown> | null;
+  created_at: string;
+}
+
+export interface Preview {
+  message: string;
+  encoding: string;
+  segments: number;
+  cost: Numeric;
+  [key: string]: unknown;
+}
+
+export interface DashboardStats {
+  total_leads: number;
+  total_campaigns: number;
+  campaigns_by_status: Partial<Record<CampaignStatus, number>>;
+  total_messages_sent: number;
+  total_messages_failed: number;
+  total_messages_pending: number;
+  total_segments: number;
+  total_cost: Numeric;
+  success_rate: Numeric;
+  messages_per_hour: number[];
+  /** The start of the first hour of messages_per_hour. */
+  messages_per_hour_from?: string;
+}
+
+export interface Health {
+  status: string;
+  database?: string;
+  [key: string]: unknown;
+}
+
+export function num(v: Numeric | null | undefined): number {
+  if (v === null || v === undefined || v === '') return 0;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : 0;
+}
+
+// ---------------------------------------------------------------- errors
+
+const STATUS_TITLES: Record<number, string> = {
+  0: 'Cannot reach the server',
+  400: 'Bad request',
+  401: 'API key required',
+  403: 'Not allowed',
+  404: 'Not found',
+  405: 'Not supported',
+  409: 'Conflict',
+  413: 'Too large',
+  422: 'Invalid input',
+  429: 'Too many requests',
+  500: 'Server error',
+  502: 'Bad gateway',
+  503: 'Service unavailable',
+  504: 'Timed out',
+};
+
+const LOC_PREFIXES = new Set(['body', 'query', 'path', 'header']);
+
+/** The form field a FastAPI `loc` points at: ["body","phone"] → "phone", ["query","limit"] → "limit". */
+export function fieldOf(loc: (string | number)[] | undefined): string | null {
+  if (!Array.isArray(loc) || loc.length === 0) return null;
+  const rest = loc.filter((p, i) => !(i === 0 && typeof p === 'string' && LOC_PREFIXES.has(p)));
+  for (let i = rest.length - 1; i >= 0; i--) {
+    if (typeof rest[i] === 'string') return rest[i] as string;
+  }
+  return null;
+}
+
+function isValidationList(d: unknown): d is ValidationItem[] {
+  return Array.isArray(d) && d.every((x) => x && typeof x === 'object' && 'msg' in x);
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  /** A one-line explanation for a person. */
+  readonly detail: string;
+  /** FastAPI validation items, when the server sent them. */
+  readonly errors: ValidationItem[];
+  /** Validation messages per field name (the last string of `loc`). */
+  readonly fieldErrors: Record<string, string>;
+  readonly body: unknown;
+
+  constructor(status: number, body: unknown, fallback?: string) {
+    const title = STATUS_TITLES[status] ?? `HTTP ${status}`;
+    let detail = fallback ?? title;
+    let errors: ValidationItem[] = [];
+    const fieldErrors: Record<string, string> = {};
+    const d = body && typeof body === 'object' ? (body as { detail?: unknown }).detail : undefined;
+    if (typeof d === 'string' && d.trim() !== '') {
+      detail = d;
+    } else if (isValidationList(d)) {
+      errors = d;
+      for (const e of d) {
+        const f = fieldOf(e.loc);
+        if (f) fieldErrors[f] = fieldErrors[f] ? `${fieldErrors[f]} ${e.msg}` : e.msg;
+      }
+      detail = d
+        .map((e) => {
+          const f = fieldOf(e.loc);
+          return f ? `${f}: ${e.msg}` : e.msg;
+        })
+        .join('; ');
+    }
+    super(detail);
+    this.name = 'ApiError';
+    this.status = status;
+    this.detail = detail;
+    this.errors = errors;
+    this.fieldErrors = fieldErrors;
+    this.body = body;
+  }
+
+  get title(): string {
+    return STATUS_TITLES[this.status] ?? `HTTP ${this.status}`;
+  }
+
+  /** The route itself does not exist on this server (feature not built yet). */
+  get notAvailable(): boolean {
+    return this.status === 404 && this.detail === 'Not Found';
+  }
+
+  get isValidation(): boolean {
+    return this.status === 422;
+  }
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError;
+}
+
+/** A person-readable message for any error thrown by the client or elsewhere. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.status === 0) return `${e.title}: ${e.detail === e.title ? 'check that smscamp is running.' : e.detail}`;
+    if (e.detail === e.title) return e.title;
+    return `${e.title}: ${e.detail}`;
+  }
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+// ---------------------------------------------------------------- API key (issue 6)
+
+const KEY_STORAGE = 'smscamp.apiKey';
+
+export function getApiKey(): string | null {
+  try {
+    return sessionStorage.getItem(KEY_STORAGE);
+  } catch {
+    return null;
+  }
+}
+
+export function setApiKey(key: string | null): void {
+  try {
+    if (key) sessionStorage.setItem(KEY_STORAGE, key);
+    else sessionStorage.removeItem(KEY_STORAGE);
+  } catch {
+    /* storage unavailable: the key lives only as long as this call */
+  }
+}
+
+type UnauthorizedListener = (e: ApiError) => void;
+const unauthorizedListeners = new Set<UnauthorizedListener>();
+
+/** Called on every 401 answer (the app shows the key prompt). Returns an unsubscribe function. */
+export function onUnauthorized(fn: UnauthorizedListener): () => void {
+  unauthorizedListeners.add(fn);
+  return () => unauthorizedListeners.delete(fn);
+}
+
+// ---------------------------------------------------------------- transport
+
+export type Query = Record<string, string | number | boolean | null | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  json?: unknown;
+  body?: string;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+export function buildUrl(path: string, query?: Query): string {
+  const params = new URLSearchParams();
+  if (query) {
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined || v === null || v === '') continue;
+      params.set(k, String(v));
+    }
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  let body: string | undefined;
+  if (opts.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  } else if (opts.body !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'text/plain';
+    body = opts.body;
+  }
+  const key = getApiKey();
+  if (key) headers.Authorization = `Bearer ${key}`;
+
+  let res: Response;
+  try {
+    res = await fetch(buildUrl(path, opts.query), { method, headers, body, signal: opts.signal });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, null, 'Cannot reach the server');
+  }
+
+  const text = res.status === 204 ? '' : await res.text();
+  let parsed: unknown = undefined;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (!res.ok) {
+    const err = new ApiError(res.status, parsed);
+    if (res.status === 401) unauthorizedListeners.forEach((fn) => fn(err));
+    throw err;
+  }
+  if (text && parsed === undefined) {
+    throw new ApiError(res.status, null, 'The server answered something that is not JSON');
+  }
+  return parsed as T;
+}
+
+// ---------------------------------------------------------------- endpoints
+
+export interface ListParams {
+  limit?: number;
+  offset?: number;
+  q?: string;
+}
+
+export const api = {
+  health: (signal?: AbortSignal) => request<Health>('GET', '/api/health', { signal }),
+
+  // leads
+  listLeads: (p: ListParams = {}, signal?: AbortSignal) =>
+    request<Page<Lead>>('GET', '/api/leads', { query: { ...p }, signal }),
+  getLead: (id: number, signal?: AbortSignal) => request<Lead>('GET', `/api/leads/${id}`, { signal }),
+  createLead: (input: LeadInput) => request<Lead>('POST', '/api/leads', { json: input }),
+  updateLead: (id: number, input: LeadInput) => request<Lead>('PUT', `/api/leads/${id}`, { json: input }),
+  deleteLead: (id: number) => request<void>('DELETE', `/api/leads/${id}`),
+  importLeadsCsv: (csv: string) =>
+    request<ImportResult>('POST', '/api/leads/import', { body: csv, contentType: 'text/csv' }),
+  importLeadsJson: (rows: LeadInput[]) => request<ImportResult>('POST', '/api/leads/import', { json: rows }),
+
+  // campaigns
+  listCampaigns: (p: ListParams & { status?: string } = {}, signal?: AbortSignal) =>
+    request<Page<Campaign>>('GET', '/api/campaigns', { query: { ...p }, signal }),
+  getCampaign: (id: number, signal?: AbortSignal) => request<Campaign>('GET', `/api/campaigns/${id}`, { signal }),
+  createCampaign: (input: CampaignInput) => request<Campaign>('POST', '/api/campaigns', { json: input }),
+  updateCampaign: (id: number, input: CampaignInput) =>
+    request<Campaign>('PUT', `/api/campaigns/${id}`, { json: input }),
+  deleteCampaign: (id: number) => request<void>('DELETE', `/api/campaigns/${id}`),
+  addCampaignLeads: (id: number, input: Pick<CampaignInput, 'lead_ids' | 'lead_filter' | 'lead_count'>) =>
+    request<Record<string, unknown>>('POST', `/api/campaigns/${id}/leads`, { json: input }),
+  listCampaignLeads: (id: number, p: { status?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
+    request<Page<CampaignLead>>('GET', `/api/campaigns/${id}/leads`, { query: { ...p }, signal }),
+  campaignAction: (id: number, action: 'start' | 'pause' | 'resume' | 'cancel') =>
+    request<Campaign | Record<string, unknown>>('POST', `/api/campaigns/${id}/${action}`, { json: {} }),
+  scheduleCampaign: (id: number, scheduledAt: string) =>
+    request<Campaign | Record<string, unknown>>('POST', `/api/campaigns/${id}/schedule`, {
+      json: { scheduled_at: scheduledAt },
+    }),
+  previewCampaign: (id: number, leadId?: number) =>
+    request<Preview>('POST', `/api/campaigns/${id}/preview`, { json: leadId ? { lead_id: leadId } : {} }),
+  campaignLogs: (
+    id: number,
+    p: { level?: string; node?: string; campaign_lead_id?: number; limit?: number; offset?: number } = {},
+    signal?: AbortSignal,
+  ) => request<Page<ProcessingLog>>('GET', `/api/campaigns/${id}/logs`, { query: { ...p }, signal }),
+
+  // dashboard
+  dashboardStats: (signal?: AbortSignal) => request<DashboardStats>('GET', '/api/dashboard/stats', { signal }),
+  recentCampaigns: (limit = 5, signal?: AbortSignal) =>
+    request<Page<Campaign> | Campaign[]>('GET', '/api/dashboard/recent-campaigns', { query: { limit }, signal }).then(
+      (r) => (Array.isArray(r) ? r : r.items),
+    ),
+};

@@ -1,0 +1,124 @@
+import {
+  LEAD_STATUSES,
+  num,
+  type Campaign,
+  type CampaignLeadStatus,
+  type CampaignStats,
+  type CampaignStatus,
+} from '../api';
+
+export type Tone = 'slate' | 'blue' | 'indigo' | 'amber' | 'green' | 'red' | 'violet' | 'zinc' | 'orange';
+
+export const CAMPAIGN_STATUS_META: Record<CampaignStatus, { label: string; tone: Tone; help: string }> = {
+  draft: { label: 'Draft', tone: 'slate', help: 'Being prepared; not sending.' },
+  scheduled: { label: 'Scheduled', tone: 'violet', help: 'Starts automatically at its scheduled time.' },
+  pending: { label: 'Pending', tone: 'amber', help: 'Queued; a worker picks it up shortly.' },
+  processing: { label: 'Processing', tone: 'blue', help: 'Messages are being written and sent.' },
+  paused: { label: 'Paused', tone: 'orange', help: 'Stopped for now; unsent leads stay pending.' },
+  completed: { label: 'Completed', tone: 'green', help: 'Every lead has been processed.' },
+  failed: { label: 'Failed', tone: 'red', help: 'Stopped because of an error.' },
+  cancelled: { label: 'Cancelled', tone: 'zinc', help: 'Stopped for good; unsent leads were cancelled.' },
+};
+
+export const LEAD_STATUS_META: Record<CampaignLeadStatus, { label: string; tone: Tone; help: string }> = {
+  pending: { label: 'Pending', tone: 'slate', help: 'Waiting to be processed.' },
+  processing: { label: 'Processing', tone: 'blue', help: 'Being validated and written.' },
+  sending: { label: 'Sending', tone: 'indigo', help: 'Handed to the SMS provider.' },
+  sent: { label: 'Sent', tone: 'green', help: 'Accepted by the SMS provider.' },
+  delivered: { label: 'Delivered', tone: 'green', help: 'The carrier confirmed delivery.' },
+  undelivered: { label: 'Undelivered', tone: 'orange', help: 'The carrier could not deliver it.' },
+  failed: { label: 'Failed', tone: 'red', help: 'Could not be sent; see the error.' },
+  skipped: { label: 'Skipped', tone: 'amber', help: 'Did not pass validation (e.g. opted out).' },
+  cancelled: { label: 'Cancelled', tone: 'zinc', help: 'The campaign was cancelled before sending.' },
+  unknown: { label: 'Unknown', tone: 'violet', help: 'The provider may or may not have sent it; needs an operator.' },
+};
+
+export function campaignStatusMeta(s: string) {
+  return CAMPAIGN_STATUS_META[s as CampaignStatus] ?? { label: s, tone: 'slate' as Tone, help: '' };
+}
+
+export function leadStatusMeta(s: string) {
+  return LEAD_STATUS_META[s as CampaignLeadStatus] ?? { label: s, tone: 'slate' as Tone, help: '' };
+}
+
+export type CampaignAction = 'start' | 'schedule' | 'pause' | 'resume' | 'cancel' | 'edit' | 'delete';
+
+/** Which buttons a campaign in a given status shows (the server enforces the same rules). */
+export function allowedActions(status: CampaignStatus | string): CampaignAction[] {
+  switch (status) {
+    case 'draft':
+      return ['start', 'schedule', 'edit', 'delete'];
+    case 'scheduled':
+      return ['cancel'];
+    case 'pending':
+    case 'processing':
+      return ['pause', 'cancel'];
+    case 'paused':
+      return ['resume', 'cancel'];
+    case 'completed':
+    case 'failed':
+    case 'cancelled':
+      return ['delete'];
+    default:
+      return [];
+  }
+}
+
+export const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['pending', 'processing', 'scheduled']);
+
+const IN_FLIGHT: CampaignLeadStatus[] = ['pending', 'processing', 'sending'];
+
+/** Counts per campaign-lead status, whichever way the server nests them. */
+export function statusCounts(stats: CampaignStats | null | undefined): Record<CampaignLeadStatus, number> {
+  const out = Object.fromEntries(LEAD_STATUSES.map((s) => [s, 0])) as Record<CampaignLeadStatus, number>;
+  if (!stats) return out;
+  const nested =
+    (stats.leads_by_status as Record<string, unknown> | undefined) ??
+    (stats.by_status as Record<string, unknown> | undefined) ??
+    (stats.counts as Record<string, unknown> | undefined) ??
+    (stats.status_counts as Record<string, unknown> | undefined);
+  const src: Record<string, unknown> = nested && typeof nested === 'object' ? nested : stats;
+  for (const s of LEAD_STATUSES) out[s] = num(src[s] as number | string | undefined);
+  return out;
+}
+
+export interface Progress {
+  total: number;
+  done: number;
+  inFlight: number;
+  percent: number;
+  counts: Record<CampaignLeadStatus, number>;
+}
+
+export function campaignProgress(c: Pick<Campaign, 'stats'>): Progress {
+  const counts = statusCounts(c.stats);
+  const sum = LEAD_STATUSES.reduce((a, s) => a + counts[s], 0);
+  const stats = c.stats ?? {};
+  const total = Math.max(num((stats.total as number) ?? (stats.total_leads as number) ?? 0), sum);
+  const inFlight = IN_FLIGHT.reduce((a, s) => a + counts[s], 0);
+  const done = Math.max(0, sum - inFlight);
+  return { total, done, inFlight, percent: total > 0 ? Math.min(100, (done / total) * 100) : 0, counts };
+}
+
+export interface CampaignTotals {
+  sent: number;
+  failed: number;
+  segments: number;
+  cost: number;
+}
+
+/** Sent/failed/segments/cost of a campaign, whichever of the documented names the server uses. */
+export function campaignTotals(stats: CampaignStats | null | undefined): CampaignTotals {
+  const s = (stats ?? {}) as Record<string, unknown>;
+  const counts = statusCounts(stats);
+  const pick = (...keys: string[]): number | null => {
+    for (const k of keys) if (s[k] !== undefined && s[k] !== null) return num(s[k] as number | string);
+    return null;
+  };
+  return {
+    sent: pick('total_messages_sent', 'messages_sent', 'sms_sent') ?? counts.sent + counts.delivered + counts.undelivered,
+    failed: pick('total_messages_failed', 'messages_failed') ?? counts.failed,
+    segments: pick('total_segments', 'sms_segments', 'segments') ?? 0,
+    cost: pick('total_cost', 'sms_cost', 'cost') ?? 0,
+  };
+}

@@ -1,0 +1,185 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { api, ApiError, num, type DashboardStats } from '../api';
+import { Card, CardHeader, EmptyState, ErrorState, LoadingState, NotAvailable, PageHeader, Stat, cx } from '../components/ui';
+import { CampaignSummaryRow, StatusBreakdown } from '../components/campaign';
+import { fmtCost, fmtInt, fmtPercent } from '../lib/format';
+
+const REFRESH_MS = 5_000;
+
+/** Messages per hour over the last 24 hours: one bar per hour, oldest on the left. */
+export function HourlyChart({ values, from, now = new Date() }: { values: number[]; from?: string; now?: Date }) {
+  const data = values.slice(-24).map((v) => num(v));
+  while (data.length < 24) data.unshift(0);
+  const max = Math.max(1, ...data);
+  const total = data.reduce((a, b) => a + b, 0);
+  const start = from && !Number.isNaN(new Date(from).getTime()) ? new Date(from).getTime() : now.getTime() - 23 * 3600_000;
+  const hourLabel = (i: number) => {
+    const d = new Date(start + i * 3600_000);
+    return `${String(d.getHours()).padStart(2, '0')}:00`;
+  };
+  const peak = data.indexOf(Math.max(...data));
+  return (
+    <figure aria-labelledby="mph-caption">
+      <figcaption id="mph-caption" className="sr-only">
+        Messages per hour over the last 24 hours: {fmtInt(total)} in total
+        {total > 0 ? `, busiest hour ${hourLabel(peak)} with ${fmtInt(data[peak])}` : ''}.
+      </figcaption>
+      <div className="flex h-40 items-end gap-[3px]" aria-hidden="true" data-testid="hourly-chart">
+        {data.map((v, i) => (
+          <div key={i} className="group relative flex h-full flex-1 items-end" title={`${hourLabel(i)}: ${fmtInt(v)} messages`}>
+            <div
+              className={cx('w-full rounded-t-sm transition-all', v > 0 ? 'bg-indigo-500 group-hover:bg-indigo-600' : 'bg-slate-100')}
+              style={{ height: v > 0 ? `${Math.max(3, (v / max) * 100)}%` : '3px' }}
+              data-bar
+            />
+          </div>
+        ))}
+      </div>
+      <div className="mt-2 flex justify-between text-[11px] tabular-nums text-slate-500" aria-hidden="true">
+        <span>{hourLabel(0)}</span>
+        <span>{hourLabel(6)}</span>
+        <span>{hourLabel(12)}</span>
+        <span>{hourLabel(18)}</span>
+        <span>now</span>
+      </div>
+      <div className="sr-only">
+      <table>
+        <caption>Messages per hour</caption>
+        <thead>
+          <tr>
+            <th scope="col">Hour</th>
+            <th scope="col">Messages</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.map((v, i) => (
+            <tr key={i}>
+              <td>{hourLabel(i)}</td>
+              <td>{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      </div>
+    </figure>
+  );
+}
+
+function StatsGrid({ s }: { s: DashboardStats }) {
+  const byStatus = s.campaigns_by_status ?? {};
+  const active = num(byStatus.processing) + num(byStatus.pending);
+  return (
+    <dl className="grid grid-cols-2 gap-3 sm:gap-4 lg:grid-cols-4" data-testid="dashboard-stats">
+      <Stat label="Leads" value={fmtInt(s.total_leads)} />
+      <Stat label="Campaigns" value={fmtInt(s.total_campaigns)} sub={active > 0 ? `${fmtInt(active)} running` : 'none running'} />
+      <Stat label="Messages sent" value={fmtInt(s.total_messages_sent)} tone="green" sub={`${fmtInt(s.total_segments)} segments`} />
+      <Stat label="Failed" value={fmtInt(s.total_messages_failed)} tone={num(s.total_messages_failed) > 0 ? 'red' : undefined} sub="not sent after retries" />
+      <Stat label="Total cost" value={fmtCost(s.total_cost)} />
+      <Stat label="Success rate" value={fmtPercent(s.success_rate)} sub="sent of processed" />
+      <Stat label="Pending" value={fmtInt(s.total_messages_pending)} tone={num(s.total_messages_pending) > 0 ? 'amber' : undefined} />
+      <Stat label="Segments" value={fmtInt(s.total_segments)} />
+    </dl>
+  );
+}
+
+/** Before the dashboard API exists: only the real numbers we can get (the leads total). */
+function LeadsOnlyFallback() {
+  const leads = useQuery({ queryKey: ['leads', 'count'], queryFn: ({ signal }) => api.listLeads({ limit: 1 }, signal) });
+  return (
+    <dl className="grid grid-cols-2 gap-3 sm:gap-4 lg:grid-cols-4">
+      <Stat label="Leads" value={leads.data ? fmtInt(leads.data.total) : leads.isError ? '—' : '…'} sub={<Link className="text-indigo-600 hover:underline" to="/leads">Manage leads</Link>} />
+    </dl>
+  );
+}
+
+export default function DashboardPage() {
+  const stats = useQuery({ queryKey: ['dashboard', 'stats'], queryFn: ({ signal }) => api.dashboardStats(signal), refetchInterval: REFRESH_MS });
+  const recent = useQuery({ queryKey: ['dashboard', 'recent'], queryFn: ({ signal }) => api.recentCampaigns(5, signal), refetchInterval: REFRESH_MS });
+  const statsMissing = stats.error instanceof ApiError && stats.error.notAvailable;
+
+  return (
+    <>
+      <PageHeader
+        title="Dashboard"
+        description={
+          <span className="inline-flex items-center gap-2">
+            Campaign activity at a glance
+            {stats.isFetching && !stats.isLoading && <span className="text-xs text-slate-500">· refreshing</span>}
+          </span>
+        }
+        actions={
+          <Link to="/campaigns/new" className="inline-flex items-center rounded-lg bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-700">
+            New campaign
+          </Link>
+        }
+      />
+
+      <div className="space-y-6">
+        {stats.isLoading ? (
+          <LoadingState label="Loading statistics…" />
+        ) : statsMissing ? (
+          <>
+            <LeadsOnlyFallback />
+            <Card>
+              <NotAvailable feature="Dashboard statistics" path="/api/dashboard/stats" />
+            </Card>
+          </>
+        ) : stats.error ? (
+          <Card>
+            <ErrorState error={stats.error} onRetry={() => void stats.refetch()} />
+          </Card>
+        ) : stats.data ? (
+          <StatsGrid s={stats.data} />
+        ) : null}
+
+        {stats.data && (
+          <div className="grid gap-6 lg:grid-cols-3">
+            <Card className="lg:col-span-2" aria-labelledby="mph-title">
+              <CardHeader id="mph-title" title="Messages per hour" subtitle="Last 24 hours" />
+              <div className="p-4 sm:p-5">
+                <HourlyChart values={stats.data.messages_per_hour ?? []} from={stats.data.messages_per_hour_from} />
+              </div>
+            </Card>
+            <Card aria-labelledby="cbs-title">
+              <CardHeader id="cbs-title" title="Campaigns by status" />
+              <div className="p-4 sm:p-5">
+                <StatusBreakdown counts={stats.data.campaigns_by_status ?? {}} />
+              </div>
+            </Card>
+          </div>
+        )}
+
+        <Card aria-labelledby="recent-title">
+          <CardHeader id="recent-title" title="Recent campaigns">
+            <Link to="/campaigns" className="text-sm font-medium text-indigo-600 hover:underline">
+              All campaigns →
+            </Link>
+          </CardHeader>
+          {recent.isLoading ? (
+            <LoadingState />
+          ) : recent.error ? (
+            <ErrorState error={recent.error} onRetry={() => void recent.refetch()} feature="Recent campaigns" path="/api/dashboard/recent-campaigns" />
+          ) : recent.data && recent.data.length > 0 ? (
+            <ul className="divide-y divide-slate-100">
+              {recent.data.map((c) => (
+                <CampaignSummaryRow key={c.id} campaign={c} />
+              ))}
+            </ul>
+          ) : (
+            <EmptyState
+              title="No campaigns yet"
+              action={
+                <Link to="/campaigns/new" className="text-sm font-medium text-indigo-600 hover:underline">
+                  Create your first campaign
+                </Link>
+              }
+            >
+              A campaign writes a personalised SMS for each of its leads and sends it.
+            </EmptyState>
+          )}
+        </Card>
+      </div>
+    </>
+  );
+}
