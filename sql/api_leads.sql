@@ -31,7 +31,7 @@ RETURN json_build_object(
 CREATE OR REPLACE FUNCTION api_json_string(value jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN jsonb_typeof(value) = 'string'
-            THEN btrim(value #>> '{}', E' \t\r\n\f\v')
+            THEN btrim(value #>> '{}', E' \t\r\n\f\x0B')
        END;
 
 -- Errors ('[]' when none) of one string field of a JSON object:
