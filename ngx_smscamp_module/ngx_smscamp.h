@@ -35,6 +35,25 @@ typedef struct {
 } ngx_smscamp_segment_t;
 
 
+/* a prepared statement: a route's, or the key lookup */
+typedef struct {
+    char                      *name;
+    char                      *sql;
+    ngx_uint_t                 index;      /* into a connection's prepared[] */
+    ngx_uint_t                 nparams;
+} ngx_smscamp_stmt_t;
+
+
+/* who may call a route */
+typedef enum {
+    NGX_SMSCAMP_ROLE_PUBLIC = 0,
+    NGX_SMSCAMP_ROLE_VIEWER,
+    NGX_SMSCAMP_ROLE_OPERATOR,
+    NGX_SMSCAMP_ROLE_ADMIN,
+    NGX_SMSCAMP_ROLE_NONE                  /* an unknown, revoked or expired key */
+} ngx_smscamp_role_e;
+
+
 typedef struct {
     ngx_str_t                  method;
     ngx_str_t                  pattern;
@@ -43,8 +62,9 @@ typedef struct {
     ngx_array_t                args;       /* ngx_smscamp_arg_t */
     ngx_uint_t                 ncaptures;
     ngx_uint_t                 index;
-    char                      *stmt_name;
-    char                      *sql;
+    ngx_smscamp_stmt_t         stmt;
+    ngx_smscamp_role_e         role;
+    unsigned                   role_set:1;
     unsigned                   reads_body:1;
 } ngx_smscamp_route_t;
 
@@ -56,6 +76,10 @@ typedef struct {
     ngx_msec_t                 queue_timeout;
     ngx_msec_t                 query_timeout;
     ngx_msec_t                 connect_timeout;
+    ngx_flag_t                 auth;
+    ngx_msec_t                 auth_cache_ttl;
+    ngx_uint_t                 auth_cache_size;
+    ngx_smscamp_stmt_t         auth_stmt;
     ngx_array_t                routes;     /* ngx_smscamp_route_t */
 } ngx_smscamp_main_conf_t;
 
@@ -76,6 +100,12 @@ typedef struct {
     ngx_smscamp_route_t       *route;
     ngx_str_t                 *captures;
     char                     **values;     /* NULL-able, NUL-terminated */
+    ngx_smscamp_stmt_t        *stmt;       /* what runs next: auth or route */
+    char                     **params;
+    u_char                     key_digest[32]; /* SHA-256 of the API key */
+    u_char                     key_hash[65];   /* the same in hex, for SQL */
+    char                      *key_param[1];
+    unsigned                   auth_pending:1;
     ngx_queue_t                queue;      /* in pool->waiting */
     ngx_event_t                wait_timer;
     ngx_smscamp_conn_t        *conn;
@@ -121,6 +151,16 @@ ngx_int_t ngx_smscamp_pool_init(ngx_cycle_t *cycle,
     ngx_smscamp_main_conf_t *smcf);
 void ngx_smscamp_pool_done(ngx_cycle_t *cycle);
 void ngx_smscamp_pool_submit(ngx_smscamp_ctx_t *ctx);
+
+/* ngx_smscamp_auth.c */
+ngx_int_t ngx_smscamp_auth_init_process(ngx_cycle_t *cycle,
+    ngx_smscamp_main_conf_t *smcf);
+ngx_int_t ngx_smscamp_auth_check(ngx_http_request_t *r,
+    ngx_smscamp_ctx_t *ctx);
+ngx_int_t ngx_smscamp_auth_result(ngx_smscamp_ctx_t *ctx, PGresult *res);
+ngx_int_t ngx_smscamp_auth_deny(ngx_http_request_t *r, ngx_uint_t status);
+void ngx_smscamp_stmt_use_route(ngx_smscamp_ctx_t *ctx);
+char *ngx_smscamp_parse_role(ngx_str_t *word, ngx_smscamp_route_t *rt);
 
 /* ngx_smscamp_params.c */
 ngx_int_t ngx_smscamp_utf8_valid(u_char *p, size_t len);

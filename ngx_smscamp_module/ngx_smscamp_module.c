@@ -87,6 +87,27 @@ static ngx_command_t  ngx_smscamp_commands[] = {
       offsetof(ngx_smscamp_main_conf_t, connect_timeout),
       NULL },
 
+    { ngx_string("smscamp_auth"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, auth),
+      NULL },
+
+    { ngx_string("smscamp_auth_cache_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, auth_cache_ttl),
+      NULL },
+
+    { ngx_string("smscamp_auth_cache_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, auth_cache_size),
+      NULL },
+
     { ngx_string("smscamp_route"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
       ngx_smscamp_route,
@@ -148,6 +169,7 @@ ngx_smscamp_handler(ngx_http_request_t *r)
 {
     ngx_int_t                 rc;
     ngx_str_t                 allow, *captures;
+    ngx_uint_t                status;
     ngx_table_elt_t          *h;
     ngx_smscamp_ctx_t        *ctx;
     ngx_smscamp_route_t      *rt;
@@ -190,6 +212,16 @@ ngx_smscamp_handler(ngx_http_request_t *r)
     ctx->route = rt;
     ctx->captures = captures;
     ngx_http_set_ctx(r, ctx, ngx_smscamp_module);
+
+    status = ngx_smscamp_auth_check(r, ctx);
+
+    if (status) {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_smscamp_auth_deny(r, status);
+    }
 
     if (!rt->reads_body) {
         if (ngx_http_discard_request_body(r) != NGX_OK) {
@@ -348,10 +380,11 @@ ngx_smscamp_match(ngx_smscamp_route_t *rt, ngx_str_t *uri,
 static ngx_uint_t
 ngx_smscamp_bind(ngx_smscamp_ctx_t *ctx, const char **detail)
 {
-    ngx_str_t            s, *cap, json;
-    ngx_uint_t           i, status;
-    ngx_http_request_t  *r;
-    ngx_smscamp_arg_t   *arg;
+    ngx_str_t                 s, *cap, json;
+    ngx_uint_t                i, status;
+    ngx_http_request_t       *r;
+    ngx_smscamp_arg_t        *arg;
+    ngx_smscamp_main_conf_t  *smcf;
 
     r = ctx->request;
     arg = ctx->route->args.elts;
@@ -411,6 +444,16 @@ ngx_smscamp_bind(ngx_smscamp_ctx_t *ctx, const char **detail)
         }
 
         *ngx_cpymem(ctx->values[i], s.data, s.len) = '\0';
+    }
+
+    if (ctx->auth_pending) {
+        smcf = ngx_http_get_module_main_conf(r, ngx_smscamp_module);
+        ctx->key_param[0] = (char *) ctx->key_hash;
+        ctx->stmt = &smcf->auth_stmt;
+        ctx->params = ctx->key_param;
+
+    } else {
+        ngx_smscamp_stmt_use_route(ctx);
     }
 
     return NGX_OK;
@@ -546,6 +589,9 @@ ngx_smscamp_create_main_conf(ngx_conf_t *cf)
     smcf->queue_timeout = NGX_CONF_UNSET_MSEC;
     smcf->query_timeout = NGX_CONF_UNSET_MSEC;
     smcf->connect_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->auth = NGX_CONF_UNSET;
+    smcf->auth_cache_ttl = NGX_CONF_UNSET_MSEC;
+    smcf->auth_cache_size = NGX_CONF_UNSET_UINT;
 
     if (ngx_array_init(&smcf->routes, cf->pool, 32,
                        sizeof(ngx_smscamp_route_t))
@@ -568,6 +614,16 @@ ngx_smscamp_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(smcf->queue_timeout, 10000);
     ngx_conf_init_msec_value(smcf->query_timeout, 60000);
     ngx_conf_init_msec_value(smcf->connect_timeout, 5000);
+
+    ngx_conf_init_value(smcf->auth, 1);
+    ngx_conf_init_msec_value(smcf->auth_cache_ttl, 5000);
+    ngx_conf_init_uint_value(smcf->auth_cache_size, 10000);
+
+    /* the key lookup runs on the pool's connections like a route */
+    smcf->auth_stmt.name = "smscamp_auth";
+    smcf->auth_stmt.sql = "SELECT smscamp_auth($1)";
+    smcf->auth_stmt.index = smcf->routes.nelts;
+    smcf->auth_stmt.nparams = 1;
 
     if (smcf->pool_size == 0 || smcf->pool_size > 1024) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -676,6 +732,13 @@ ngx_smscamp_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
+    /* reading is for viewers, changing for operators, unless the route says */
+    if (!rt->role_set) {
+        rt->role = (rt->method.len == 3
+                    && ngx_strncmp(rt->method.data, "GET", 3) == 0)
+                   ? NGX_SMSCAMP_ROLE_VIEWER : NGX_SMSCAMP_ROLE_OPERATOR;
+    }
+
     return ngx_smscamp_build_sql(cf, rt);
 }
 
@@ -748,6 +811,10 @@ ngx_smscamp_parse_arg(ngx_conf_t *cf, ngx_smscamp_route_t *rt,
     ngx_smscamp_arg_t      *arg;
     ngx_smscamp_segment_t  *seg;
 
+    if (ngx_smscamp_parse_role(word, rt) == NGX_CONF_OK) {
+        return NGX_CONF_OK;
+    }
+
     arg = ngx_array_push(&rt->args);
     if (arg == NULL) {
         return NGX_CONF_ERROR;
@@ -816,14 +883,16 @@ ngx_smscamp_build_sql(ngx_conf_t *cf, ngx_smscamp_route_t *rt)
     len = sizeof("SELECT status, body FROM ()") + rt->function.len
           + rt->args.nelts * sizeof(", $NNNN");
 
-    rt->sql = ngx_pnalloc(cf->pool, len);
-    rt->stmt_name = ngx_pnalloc(cf->pool, sizeof("smscamp_r") + NGX_INT_T_LEN);
+    rt->stmt.sql = ngx_pnalloc(cf->pool, len);
+    rt->stmt.name = ngx_pnalloc(cf->pool, sizeof("smscamp_r") + NGX_INT_T_LEN);
+    rt->stmt.index = rt->index;
+    rt->stmt.nparams = rt->args.nelts;
 
-    if (rt->sql == NULL || rt->stmt_name == NULL) {
+    if (rt->stmt.sql == NULL || rt->stmt.name == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    p = ngx_sprintf((u_char *) rt->sql, "SELECT status, body FROM %V(",
+    p = ngx_sprintf((u_char *) rt->stmt.sql, "SELECT status, body FROM %V(",
                     &rt->function);
 
     for (i = 0; i < rt->args.nelts; i++) {
@@ -833,7 +902,7 @@ ngx_smscamp_build_sql(ngx_conf_t *cf, ngx_smscamp_route_t *rt)
     *p++ = ')';
     *p = '\0';
 
-    *ngx_sprintf((u_char *) rt->stmt_name, "smscamp_r%ui", rt->index) = '\0';
+    *ngx_sprintf((u_char *) rt->stmt.name, "smscamp_r%ui", rt->index) = '\0';
 
     return NGX_CONF_OK;
 }
@@ -888,6 +957,10 @@ ngx_smscamp_init_process(ngx_cycle_t *cycle)
 
     if (smcf == NULL || smcf->dsn.len == 0) {
         return NGX_OK;
+    }
+
+    if (ngx_smscamp_auth_init_process(cycle, smcf) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     return ngx_smscamp_pool_init(cycle, smcf);

@@ -561,8 +561,8 @@ ngx_smscamp_conn_run(ngx_smscamp_conn_t *sc, ngx_smscamp_ctx_t *ctx)
     sc->ctx = ctx;
     ctx->conn = sc;
 
-    sc->state = sc->prepared[ctx->route->index] ? NGX_SMSCAMP_CONN_QUERYING
-                                                : NGX_SMSCAMP_CONN_PREPARING;
+    sc->state = sc->prepared[ctx->stmt->index] ? NGX_SMSCAMP_CONN_QUERYING
+                                               : NGX_SMSCAMP_CONN_PREPARING;
 
     if (ngx_smscamp_conn_send(sc) != NGX_OK) {
         ngx_smscamp_conn_fail(sc, PQerrorMessage(sc->pg));
@@ -576,17 +576,17 @@ ngx_smscamp_conn_run(ngx_smscamp_conn_t *sc, ngx_smscamp_ctx_t *ctx)
 static ngx_int_t
 ngx_smscamp_conn_send(ngx_smscamp_conn_t *sc)
 {
-    int                   ok;
-    ngx_smscamp_route_t  *rt;
+    int                  ok;
+    ngx_smscamp_stmt_t  *st;
 
-    rt = sc->ctx->route;
+    st = sc->ctx->stmt;
 
     if (sc->state == NGX_SMSCAMP_CONN_PREPARING) {
-        ok = PQsendPrepare(sc->pg, rt->stmt_name, rt->sql, 0, NULL);
+        ok = PQsendPrepare(sc->pg, st->name, st->sql, 0, NULL);
 
     } else {
-        ok = PQsendQueryPrepared(sc->pg, rt->stmt_name, rt->args.nelts,
-                                 (const char * const *) sc->ctx->values,
+        ok = PQsendQueryPrepared(sc->pg, st->name, st->nparams,
+                                 (const char * const *) sc->ctx->params,
                                  NULL, NULL, 0);
     }
 
@@ -660,7 +660,7 @@ ngx_smscamp_conn_poll(ngx_smscamp_conn_t *sc, ngx_event_t *ev)
 static void
 ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
 {
-    ngx_int_t           rc;
+    ngx_int_t           rc, denied;
     PGresult           *res;
     ngx_smscamp_ctx_t  *ctx;
 
@@ -677,13 +677,32 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
         && PQresultStatus(res) == PGRES_COMMAND_OK)
     {
         PQclear(res);
-        sc->prepared[ctx->route->index] = 1;
+        sc->prepared[ctx->stmt->index] = 1;
         sc->state = NGX_SMSCAMP_CONN_QUERYING;
 
         if (ngx_smscamp_conn_send(sc) != NGX_OK) {
             ngx_smscamp_conn_fail(sc, PQerrorMessage(sc->pg));
         }
         return;
+    }
+
+    denied = 0;
+
+    if (ctx->auth_pending && sc->state == NGX_SMSCAMP_CONN_QUERYING) {
+        /* the key is known now: go on with the route, or refuse */
+        denied = ngx_smscamp_auth_result(ctx, res);
+        PQclear(res);
+
+        if (!denied) {
+            ngx_smscamp_stmt_use_route(ctx);
+            sc->state = sc->prepared[ctx->stmt->index]
+                        ? NGX_SMSCAMP_CONN_QUERYING : NGX_SMSCAMP_CONN_PREPARING;
+
+            if (ngx_smscamp_conn_send(sc) != NGX_OK) {
+                ngx_smscamp_conn_fail(sc, PQerrorMessage(sc->pg));
+            }
+            return;
+        }
     }
 
     if (sc->connection->read->timer_set) {
@@ -693,7 +712,10 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
     sc->ctx = NULL;
     ctx->conn = NULL;
 
-    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+    if (denied) {
+        rc = ngx_smscamp_auth_deny(ctx->request, denied);
+
+    } else if (PQresultStatus(res) == PGRES_TUPLES_OK) {
         rc = ngx_smscamp_send_result(ctx->request, res);
 
     } else {

@@ -279,7 +279,7 @@ nginx_render() {
     local -A vals=(
         [ROOT]="$ROOT" [INSTANCE]="$INST" [HTTP_PORT]="$HTTP_PORT" [PG_PORT]="$PG_PORT"
         [PG_SOCKET_DIR]="$INST_RUN" [MODULE]="$MODULE_SO" [WORKERS]="$WORKERS"
-        [STATIC_ROOT]="$STATIC_ROOT"
+        [STATIC_ROOT]="$STATIC_ROOT" [AUTH]="${SMSCAMP_AUTH:-off}"
     )
     for k in "${!vals[@]}"; do
         v=$(sed_escape "${vals[$k]}")

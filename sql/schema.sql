@@ -371,3 +371,26 @@ END
 $$;
 
 CALL api_secure_functions();
+
+------------------------------------------------------------------------------
+-- API keys (Authorization: Bearer <key>); only their SHA-256 is stored
+------------------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS api_keys (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name          text NOT NULL
+                  CONSTRAINT api_keys_name_check
+                  CHECK (btrim(name) <> '' AND char_length(name) <= 255),
+    role          text NOT NULL
+                  CONSTRAINT api_keys_role_check
+                  CHECK (role IN ('viewer', 'operator', 'admin')),
+    key_hash      text NOT NULL CONSTRAINT api_keys_key_hash_key UNIQUE
+                  CONSTRAINT api_keys_key_hash_check CHECK (key_hash ~ '^[0-9a-f]{64}$'),
+    key_prefix    text NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    last_used_at  timestamptz,
+    expires_at    timestamptz,
+    revoked_at    timestamptz
+);
+
+REVOKE ALL ON api_keys FROM PUBLIC, smscamp_api;

@@ -1,0 +1,157 @@
+-- API keys: creation (shown once), listing, revocation, and the lookup the
+-- nginx module makes for a key it has not seen (then caches for seconds).
+--
+--   POST   /api/keys        api_keys_create(body jsonb)       admin
+--   GET    /api/keys        api_keys_list(args jsonb)         admin
+--   DELETE /api/keys/:id    api_keys_delete(id text, args)    admin
+--   psql:  SELECT smscamp_create_key('name', 'admin');
+--
+-- A key is 'smc_' + 64 hex digits (two random UUIDs: 244 random bits); the
+-- table keeps its SHA-256 and its first 12 characters, to tell keys apart.
+
+SET client_min_messages = warning;
+
+CREATE OR REPLACE FUNCTION smscamp_key_json(k api_keys) RETURNS jsonb
+LANGUAGE sql STABLE
+RETURN jsonb_build_object(
+    'id', k.id, 'name', k.name, 'role', k.role, 'key_prefix', k.key_prefix,
+    'created_at', k.created_at, 'last_used_at', k.last_used_at,
+    'expires_at', k.expires_at, 'revoked_at', k.revoked_at,
+    'active', k.revoked_at IS NULL OR k.revoked_at > now());
+
+-- A new key: the row as JSON plus "key", the only time the key is shown.
+CREATE OR REPLACE FUNCTION smscamp_new_key(p_name text, p_role text,
+                                           p_expires_at timestamptz DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_key text := 'smc_' || replace(gen_random_uuid()::text, '-', '')
+                         || replace(gen_random_uuid()::text, '-', '');
+    k api_keys;
+BEGIN
+    INSERT INTO api_keys (name, role, key_hash, key_prefix, expires_at)
+    VALUES (btrim(p_name), p_role, encode(sha256(convert_to(v_key, 'UTF8')), 'hex'),
+            left(v_key, 12), p_expires_at)
+    RETURNING * INTO k;
+    RETURN smscamp_key_json(k) || jsonb_build_object('key', v_key);
+END
+$$;
+
+-- From psql: SELECT smscamp_create_key('deploy bot', 'operator');
+CREATE OR REPLACE FUNCTION smscamp_create_key(p_name text, p_role text,
+                                              p_expires_at timestamptz DEFAULT NULL)
+RETURNS text
+LANGUAGE sql
+RETURN smscamp_new_key(p_name, p_role, p_expires_at) ->> 'key';
+
+-- The role of an active key given its SHA-256 (hex), or NULL.
+CREATE OR REPLACE FUNCTION smscamp_auth(p_hash text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_role text;
+BEGIN
+    UPDATE api_keys SET last_used_at = now()
+     WHERE key_hash = p_hash
+       AND (revoked_at IS NULL OR revoked_at > now())
+       AND (expires_at IS NULL OR expires_at > now())
+    RETURNING role INTO v_role;
+    RETURN v_role;
+END
+$$;
+
+REVOKE ALL ON FUNCTION smscamp_auth(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION smscamp_auth(text) TO smscamp_api;
+
+CREATE OR REPLACE FUNCTION api_keys_create(p_body jsonb, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    errors jsonb := '[]';
+    v_name text := api_json_string(p_body -> 'name');
+    v_role text := api_json_string(p_body -> 'role');
+    v_expires timestamptz;
+BEGIN
+    IF p_body IS NULL OR jsonb_typeof(p_body) <> 'object' THEN
+        PERFORM api_validation_error(jsonb_build_array(api_error_item('["body"]',
+            'Input should be a valid dictionary or object to extract fields from',
+            'dict_type')));
+    END IF;
+    IF coalesce(v_name, '') = '' OR char_length(v_name) > 255 THEN
+        errors := errors || api_error_item('["body","name"]',
+            'name is required (1 to 255 characters)', 'missing');
+    END IF;
+    IF v_role IS NULL OR v_role NOT IN ('viewer', 'operator', 'admin') THEN
+        errors := errors || api_error_item('["body","role"]',
+            'Input should be ''viewer'', ''operator'' or ''admin''', 'enum');
+    END IF;
+    IF jsonb_typeof(p_body -> 'expires_at') = 'string' THEN
+        BEGIN
+            v_expires := (p_body ->> 'expires_at')::timestamptz;
+        EXCEPTION WHEN data_exception THEN
+            errors := errors || api_error_item('["body","expires_at"]',
+                'Input should be a valid datetime', 'datetime_parsing');
+        END;
+        IF v_expires <= now() THEN
+            errors := errors || api_error_item('["body","expires_at"]',
+                'expires_at must be in the future', 'value_error');
+        END IF;
+    ELSIF p_body ? 'expires_at' AND jsonb_typeof(p_body -> 'expires_at') <> 'null' THEN
+        errors := errors || api_error_item('["body","expires_at"]',
+            'Input should be a valid datetime', 'datetime_type');
+    END IF;
+    IF errors <> '[]' THEN
+        PERFORM api_validation_error(errors);
+    END IF;
+    status := 201;
+    body := smscamp_new_key(v_name, v_role, v_expires)::text;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION api_keys_list(p_args jsonb, OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    p record;
+BEGIN
+    SELECT * INTO p FROM api_list_params(p_args);
+    IF p.errors <> '[]' THEN
+        PERFORM api_validation_error(p.errors);
+    END IF;
+    status := 200;
+    body := jsonb_build_object(
+        'items', coalesce((SELECT jsonb_agg(smscamp_key_json(k) ORDER BY k.id)
+                             FROM (SELECT * FROM api_keys ORDER BY id
+                                   LIMIT p.lim OFFSET p.off) k), '[]'),
+        'total', (SELECT count(*) FROM api_keys),
+        'limit', p.lim, 'offset', p.off)::text;
+END
+$$;
+
+-- Revoke now, or ?after=SECONDS later (an overlap window for rotation).
+CREATE OR REPLACE FUNCTION api_keys_delete(p_id text, p_args jsonb,
+                                           OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_id bigint := api_parse_id(p_id);
+    v_after text := p_args ->> 'after';
+    v_delay integer := 0;
+BEGIN
+    IF v_after IS NOT NULL THEN
+        IF v_after !~ '^[0-9]{1,7}$' OR v_after::integer > 604800 THEN
+            PERFORM api_validation_error(jsonb_build_array(api_error_item(
+                '["query","after"]',
+                'after must be a number of seconds between 0 and 604800', 'value_error')));
+        END IF;
+        v_delay := v_after::integer;
+    END IF;
+    UPDATE api_keys
+       SET revoked_at = least(coalesce(revoked_at, 'infinity'),
+                              now() + make_interval(secs => v_delay))
+     WHERE id = v_id;
+    IF NOT FOUND THEN
+        PERFORM api_error(404, to_jsonb(format('API key %s not found', v_id)));
+    END IF;
+    status := 204;
+    body := NULL;
+END
+$$;
+
+CALL api_secure_functions();
