@@ -168,8 +168,8 @@ CREATE INDEX IF NOT EXISTS leads_company_trgm_idx
 CREATE INDEX IF NOT EXISTS campaigns_status_idx
     ON campaigns (status, id);
 
-CREATE INDEX IF NOT EXISTS campaign_leads_campaign_status_idx
-    ON campaign_leads (campaign_id, status);
+-- (campaign_id, status, id) in campaigns.sql serves what (campaign_id, status) did
+DROP INDEX IF EXISTS campaign_leads_campaign_status_idx;
 -- deleting a lead cascades to its campaign_leads rows
 CREATE INDEX IF NOT EXISTS campaign_leads_lead_idx
     ON campaign_leads (lead_id);

@@ -20,7 +20,7 @@ SELECT col_type_is('campaign_leads', 'sms_cost', 'numeric(12,4)');
 SELECT col_default_is('campaigns', 'sms_temperature', '70');
 SELECT has_index('leads', i) FROM unnest(ARRAY['leads_name_trgm_idx',
     'leads_phone_digits_trgm_idx', 'leads_email_trgm_idx', 'leads_company_trgm_idx']) AS i;
-SELECT has_index('campaign_leads', 'campaign_leads_campaign_status_idx');
+SELECT has_index('campaign_leads', 'campaign_leads_campaign_status_id_idx');
 SELECT has_index('processing_logs', 'processing_logs_campaign_lead_idx');
 SELECT has_role('smscamp_api');
 

@@ -1,0 +1,951 @@
+-- Campaigns API: route functions for /api/campaigns (contract: sql/README.md).
+--
+--   GET    /api/campaigns?status=&q=&limit=&offset=   api_campaigns_list(args)
+--   POST   /api/campaigns                             api_campaigns_create(json)
+--   GET    /api/campaigns/{id}                        api_campaigns_get(id)
+--   PUT    /api/campaigns/{id}                        api_campaigns_update(id, json)
+--   DELETE /api/campaigns/{id}                        api_campaigns_delete(id)
+--   POST   /api/campaigns/{id}/leads                  api_campaigns_add_leads(id, json)
+--   GET    /api/campaigns/{id}/leads?status=&limit=&offset=   api_campaigns_leads(id, args)
+--   POST   /api/campaigns/{id}/start                  api_campaigns_start(id)     202
+--   POST   /api/campaigns/{id}/pause                  api_campaigns_pause(id)
+--   POST   /api/campaigns/{id}/resume                 api_campaigns_resume(id)    202
+--   POST   /api/campaigns/{id}/cancel                 api_campaigns_cancel(id)
+--   POST   /api/campaigns/{id}/schedule               api_campaigns_schedule(id, json)
+--   POST   /api/campaigns/{id}/preview                api_campaigns_preview(id, json)
+--   GET    /api/campaigns/{id}/logs?level=&node=&campaign_lead_id=&limit=&offset=
+--                                                     api_campaigns_logs(id, args)
+--
+-- The campaign JSON and the lifecycle (start, pause, resume, cancel,
+-- schedule) are sql/campaigns.sql's smscamp_* functions: psql and HTTP share
+-- one code path.  The small api_* helpers below are also used by
+-- api_dashboard.sql and api_webhooks.sql (loaded after this file).
+
+------------------------------------------------------------------------------
+-- Helpers (private)
+------------------------------------------------------------------------------
+
+-- The text of a JSON string, trimmed; NULL for any other JSON value.
+CREATE OR REPLACE FUNCTION api_jtext(value jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN jsonb_typeof(value) = 'string'
+            THEN btrim(value #>> '{}', E' \t\r\n\f\v')
+       END;
+
+-- An integer in [lo, hi] from a JSON value (a number, or a string of
+-- digits, as FastAPI accepts).  value is NULL when there are errors.  The
+-- caller decides what an absent or null value means.
+CREATE OR REPLACE FUNCTION api_int_field(v jsonb, loc jsonb, lo numeric, hi numeric,
+                                         OUT value bigint, OUT errors jsonb)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE WHEN b.e = '[]' THEN b.n::bigint END, b.e
+FROM (
+    SELECT a.n, CASE
+        WHEN a.kind = 'type' THEN
+            jsonb_build_array(api_error_item(loc, 'Input should be a valid integer', 'int_type'))
+        WHEN a.kind = 'string' THEN
+            jsonb_build_array(api_error_item(loc,
+                'Input should be a valid integer, unable to parse string as an integer',
+                'int_parsing'))
+        WHEN a.n <> trunc(a.n) THEN
+            jsonb_build_array(api_error_item(loc,
+                'Input should be a valid integer, got a number with a fractional part',
+                'int_from_float'))
+        WHEN a.n < lo THEN
+            jsonb_build_array(api_error_item(loc,
+                format('Input should be greater than or equal to %s', lo),
+                'greater_than_equal', jsonb_build_object('ge', lo)))
+        WHEN a.n > hi THEN
+            jsonb_build_array(api_error_item(loc,
+                format('Input should be less than or equal to %s', hi),
+                'less_than_equal', jsonb_build_object('le', hi)))
+        ELSE '[]'::jsonb
+    END AS e
+    FROM (
+        SELECT CASE
+                   WHEN jsonb_typeof(v) = 'number' THEN (v #>> '{}')::numeric
+                   WHEN jsonb_typeof(v) = 'string' AND btrim(v #>> '{}') ~ '^[+-]?[0-9]{1,30}$'
+                       THEN btrim(v #>> '{}')::numeric
+               END AS n,
+               CASE
+                   WHEN jsonb_typeof(v) = 'number' THEN 'ok'
+                   WHEN jsonb_typeof(v) = 'string' AND btrim(v #>> '{}') ~ '^[+-]?[0-9]{1,30}$'
+                       THEN 'ok'
+                   WHEN jsonb_typeof(v) = 'string' THEN 'string'
+                   ELSE 'type'
+               END AS kind
+    ) AS a
+) AS b
+$$;
+
+-- A number in [lo, hi] from a JSON value (a number or a numeric string).
+CREATE OR REPLACE FUNCTION api_number_field(v jsonb, loc jsonb, lo numeric, hi numeric,
+                                            OUT value numeric, OUT errors jsonb)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE WHEN b.e = '[]' THEN b.n END, b.e
+FROM (
+    SELECT a.n, CASE
+        WHEN a.kind = 'type' THEN
+            jsonb_build_array(api_error_item(loc, 'Input should be a valid number', 'float_type'))
+        WHEN a.kind = 'string' THEN
+            jsonb_build_array(api_error_item(loc,
+                'Input should be a valid number, unable to parse string as a number',
+                'float_parsing'))
+        WHEN a.n < lo THEN
+            jsonb_build_array(api_error_item(loc,
+                format('Input should be greater than or equal to %s', lo),
+                'greater_than_equal', jsonb_build_object('ge', lo)))
+        WHEN a.n > hi THEN
+            jsonb_build_array(api_error_item(loc,
+                format('Input should be less than or equal to %s', hi),
+                'less_than_equal', jsonb_build_object('le', hi)))
+        ELSE '[]'::jsonb
+    END AS e
+    FROM (
+        SELECT CASE
+                   WHEN jsonb_typeof(v) = 'number' THEN (v #>> '{}')::numeric
+                   WHEN jsonb_typeof(v) = 'string'
+                        AND btrim(v #>> '{}') ~ '^[+-]?([0-9]{1,20}(\.[0-9]{0,20})?|\.[0-9]{1,20})$'
+                       THEN btrim(v #>> '{}')::numeric
+               END AS n,
+               CASE
+                   WHEN jsonb_typeof(v) = 'number' THEN 'ok'
+                   WHEN jsonb_typeof(v) = 'string'
+                        AND btrim(v #>> '{}') ~ '^[+-]?([0-9]{1,20}(\.[0-9]{0,20})?|\.[0-9]{1,20})$'
+                       THEN 'ok'
+                   WHEN jsonb_typeof(v) = 'string' THEN 'string'
+                   ELSE 'type'
+               END AS kind
+    ) AS a
+) AS b
+$$;
+
+-- Errors of an optional string field (NULL/absent is fine), max_len chars.
+CREATE OR REPLACE FUNCTION api_optional_string_errors(v jsonb, loc jsonb, max_len integer)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE
+    WHEN v IS NULL OR jsonb_typeof(v) = 'null' THEN '[]'::jsonb
+    WHEN jsonb_typeof(v) <> 'string' THEN
+        jsonb_build_array(api_error_item(loc, 'Input should be a valid string', 'string_type'))
+    WHEN char_length(api_jtext(v)) > max_len THEN
+        jsonb_build_array(api_error_item(loc,
+            format('String should have at most %s characters', max_len),
+            'string_too_long', jsonb_build_object('max_length', max_len)))
+    ELSE '[]'::jsonb
+END;
+
+-- 'a', 'b' or 'c'
+CREATE OR REPLACE FUNCTION api_enum_list(allowed text[]) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN cardinality(allowed) = 1 THEN quote_literal(allowed[1])
+            ELSE array_to_string((SELECT array_agg(quote_literal(a))
+                                    FROM unnest(allowed[1:cardinality(allowed) - 1]) AS a),
+                                 ', ')
+                 || ' or ' || quote_literal(allowed[cardinality(allowed)])
+       END;
+
+-- Errors of a query parameter that must be one of a list of values.
+CREATE OR REPLACE FUNCTION api_enum_errors(value text, allowed text[], loc jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE
+    WHEN value IS NULL OR value = ANY (allowed) THEN '[]'::jsonb
+    ELSE jsonb_build_array(api_error_item(loc,
+        'Input should be ' || api_enum_list(allowed), 'enum',
+        jsonb_build_object('expected', api_enum_list(allowed))))
+END;
+
+CREATE OR REPLACE FUNCTION api_campaign_statuses() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY['draft', 'scheduled', 'pending', 'processing', 'paused', 'completed',
+             'failed', 'cancelled'];
+
+CREATE OR REPLACE FUNCTION api_campaign_lead_statuses() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY['pending', 'processing', 'sending', 'sent', 'delivered', 'undelivered',
+             'failed', 'skipped', 'cancelled', 'unknown'];
+
+-- Is a send window ("HH:MM-HH:MM", local time of the recipient) valid?
+-- End may be 24:00; start and end must differ.
+CREATE OR REPLACE FUNCTION api_send_window_valid(w text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN w ~ '^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$'
+       AND split_part(w, '-', 1) <> split_part(w, '-', 2);
+
+-- Validate the fields of a campaign body (create: partial = false; update:
+-- partial = true, absent fields stay as they are).  Returns the normalised
+-- values and every error ('[]' when valid).  For create, absent or null
+-- agent_type / sms_temperature / max_send_errors / send_window take the
+-- column defaults (send_window null = no quiet hours, only when given).
+CREATE OR REPLACE FUNCTION api_campaign_validate(j jsonb, partial boolean,
+    OUT name text, OUT description text, OUT agent_type text,
+    OUT sms_system_prompt text, OUT sms_temperature integer,
+    OUT messages_per_second numeric, OUT send_window text,
+    OUT max_send_errors integer, OUT errors jsonb)
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    v jsonb;
+    r record;
+    c_types constant text[] := ARRAY['sms', 'voice', 'both'];
+BEGIN
+    errors := '[]';
+    IF j IS NULL OR jsonb_typeof(j) = 'null' THEN
+        errors := jsonb_build_array(api_error_item('["body"]', 'Field required', 'missing'));
+        RETURN;
+    END IF;
+    IF jsonb_typeof(j) <> 'object' THEN
+        errors := jsonb_build_array(api_error_item('["body"]',
+            'Input should be a valid dictionary or object to extract fields from',
+            'dict_type'));
+        RETURN;
+    END IF;
+
+    -- name: required, non-empty, at most 255 characters
+    v := j -> 'name';
+    IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+        IF NOT partial OR j ? 'name' THEN
+            errors := errors || api_error_item('["body","name"]', 'Field required', 'missing');
+        END IF;
+    ELSIF jsonb_typeof(v) <> 'string' THEN
+        errors := errors || api_error_item('["body","name"]',
+            'Input should be a valid string', 'string_type');
+    ELSIF api_jtext(v) = '' THEN
+        errors := errors || api_error_item('["body","name"]', 'name must not be empty',
+            'value_error');
+    ELSIF char_length(api_jtext(v)) > 255 THEN
+        errors := errors || api_error_item('["body","name"]',
+            'String should have at most 255 characters', 'string_too_long',
+            '{"max_length":255}');
+    ELSE
+        name := api_jtext(v);
+    END IF;
+
+    -- description: optional, '' = none
+    v := j -> 'description';
+    errors := errors || api_optional_string_errors(v, '["body","description"]', 10000);
+    description := nullif(api_jtext(v), '');
+
+    -- agent_type: sms | voice | both
+    v := j -> 'agent_type';
+    IF v IS NULL OR (jsonb_typeof(v) = 'null' AND NOT partial) THEN
+        NULL;
+    ELSIF api_jtext(v) IS NULL OR NOT (v #>> '{}') = ANY (c_types) THEN
+        errors := errors || api_error_item('["body","agent_type"]',
+            'Input should be ' || api_enum_list(c_types), 'enum',
+            jsonb_build_object('expected', api_enum_list(c_types)));
+    ELSE
+        agent_type := v #>> '{}';
+    END IF;
+
+    -- sms_system_prompt: optional, at most 4000 characters, '' = none
+    v := j -> 'sms_system_prompt';
+    errors := errors || api_optional_string_errors(v, '["body","sms_system_prompt"]', 4000);
+    sms_system_prompt := nullif(api_jtext(v), '');
+
+    -- sms_temperature: integer 0..200 (hundredths: 70 = 0.70)
+    v := j -> 'sms_temperature';
+    IF v IS NULL OR (jsonb_typeof(v) = 'null' AND NOT partial) THEN
+        NULL;
+    ELSE
+        r := api_int_field(v, '["body","sms_temperature"]', 0, 200);
+        errors := errors || r.errors;
+        sms_temperature := r.value;
+    END IF;
+
+    -- messages_per_second: 0 (or null) = unlimited, else at most 10000
+    v := j -> 'messages_per_second';
+    IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+        messages_per_second := CASE WHEN v IS NULL THEN NULL ELSE 0 END;
+    ELSE
+        r := api_number_field(v, '["body","messages_per_second"]', 0, 10000);
+        errors := errors || r.errors;
+        messages_per_second := round(r.value, 3);
+    END IF;
+
+    -- send_window: "HH:MM-HH:MM" in the recipient's time zone; null = none
+    v := j -> 'send_window';
+    IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+        NULL;
+    ELSIF jsonb_typeof(v) <> 'string' THEN
+        errors := errors || api_error_item('["body","send_window"]',
+            'Input should be a valid string', 'string_type');
+    ELSIF NOT api_send_window_valid(api_jtext(v)) THEN
+        errors := errors || api_error_item('["body","send_window"]',
+            'send_window should be "HH:MM-HH:MM" (24-hour clock, start and end different, '
+            || 'end up to 24:00), e.g. "08:00-21:00", or null for no quiet hours',
+            'string_pattern_mismatch',
+            jsonb_build_object('pattern', '^HH:MM-HH:MM$'));
+    ELSE
+        send_window := api_jtext(v);
+    END IF;
+
+    -- max_send_errors: consecutive provider errors that pause the campaign
+    v := j -> 'max_send_errors';
+    IF v IS NULL OR (jsonb_typeof(v) = 'null' AND NOT partial) THEN
+        NULL;
+    ELSE
+        r := api_int_field(v, '["body","max_send_errors"]', 1, 1000000);
+        errors := errors || r.errors;
+        max_send_errors := r.value;
+    END IF;
+END
+$$;
+
+-- The leads a request selects: exactly one of lead_ids (an array of lead
+-- ids), lead_filter (a search, as GET /api/leads?q=) or lead_count (the N
+-- oldest leads).  required: whether one must be given.
+CREATE OR REPLACE FUNCTION api_campaign_lead_selection(j jsonb, required boolean,
+    OUT mode text, OUT ids bigint[], OUT filter text, OUT n bigint, OUT errors jsonb)
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    given text[];
+    v jsonb;
+    r record;
+BEGIN
+    errors := '[]';
+    IF jsonb_typeof(j) IS DISTINCT FROM 'object' THEN
+        RETURN;                 -- api_campaign_validate (or the caller) reports it
+    END IF;
+    given := ARRAY(SELECT k FROM unnest(ARRAY['lead_ids', 'lead_filter', 'lead_count']) AS k
+                    WHERE jsonb_typeof(j -> k) IS DISTINCT FROM 'null' AND j ? k);
+    IF cardinality(given) > 1 THEN
+        errors := jsonb_build_array(api_error_item('["body"]',
+            format('Give only one of lead_ids, lead_filter and lead_count (got %s)',
+                   array_to_string(given, ', ')),
+            'value_error'));
+        RETURN;
+    END IF;
+    IF cardinality(given) = 0 THEN
+        IF required THEN
+            errors := jsonb_build_array(api_error_item('["body"]',
+                'Give one of lead_ids (an array of lead ids), lead_filter (a search, as '
+                || 'GET /api/leads?q=) or lead_count (the N oldest leads)', 'missing'));
+        END IF;
+        RETURN;
+    END IF;
+    mode := given[1];
+
+    IF mode = 'lead_ids' THEN
+        v := j -> 'lead_ids';
+        IF jsonb_typeof(v) <> 'array' THEN
+            errors := jsonb_build_array(api_error_item('["body","lead_ids"]',
+                'Input should be a valid list', 'list_type'));
+            RETURN;
+        END IF;
+        -- the common case, set-based: every element a plain positive integer
+        IF NOT EXISTS (SELECT FROM jsonb_array_elements(v) AS e
+                        WHERE jsonb_typeof(e) <> 'number' OR e::text !~ '^[1-9][0-9]{0,17}$') THEN
+            ids := ARRAY(SELECT (e::text)::bigint FROM jsonb_array_elements(v) AS e);
+            RETURN;
+        END IF;
+        -- else every element checked; the first 20 errors reported
+        WITH x AS MATERIALIZED (
+            SELECT e0.i, f.value, f.errors
+              FROM jsonb_array_elements(v) WITH ORDINALITY AS e0(elem, i)
+             CROSS JOIN LATERAL api_int_field(e0.elem,
+                                              jsonb_build_array('body', 'lead_ids', e0.i - 1),
+                                              1, 9223372036854775807) AS f
+        )
+        SELECT (SELECT coalesce(jsonb_agg(y.errors -> 0 ORDER BY y.i), '[]')
+                  FROM (SELECT * FROM x WHERE x.errors <> '[]' ORDER BY x.i LIMIT 20) AS y),
+               (SELECT array_agg(x.value ORDER BY x.i) FROM x)
+          INTO errors, ids;
+        ids := coalesce(ids, '{}');
+    ELSIF mode = 'lead_filter' THEN
+        v := j -> 'lead_filter';
+        IF jsonb_typeof(v) <> 'string' THEN
+            errors := jsonb_build_array(api_error_item('["body","lead_filter"]',
+                'Input should be a valid string', 'string_type'));
+        ELSIF char_length(api_jtext(v)) > 255 THEN
+            errors := jsonb_build_array(api_error_item('["body","lead_filter"]',
+                'String should have at most 255 characters', 'string_too_long',
+                '{"max_length":255}'));
+        ELSE
+            filter := api_jtext(v);
+        END IF;
+    ELSE
+        r := api_int_field(j -> 'lead_count', '["body","lead_count"]', 1, 1000000);
+        errors := r.errors;
+        n := r.value;
+    END IF;
+END
+$$;
+
+-- Leads matching a search, as GET /api/leads?q= finds them.
+CREATE OR REPLACE FUNCTION api_leads_matching(p_q text) RETURNS SETOF bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_q text := nullif(btrim(p_q), '');
+    v_like text;
+    v_phone_like text;
+BEGIN
+    IF v_q IS NULL THEN
+        RETURN QUERY SELECT l.id FROM leads l;
+        RETURN;
+    END IF;
+    v_like := api_like_contains(lower(v_q));
+    v_phone_like := CASE WHEN v_q ~ '^[-0-9 +().]+$' AND v_q ~ '[0-9]'
+                         THEN api_like_contains(regexp_replace(v_q, '[^0-9]', '', 'g'))
+                         ELSE v_like END;
+    RETURN QUERY
+        SELECT l.id FROM leads AS l
+         WHERE lower(l.name) LIKE v_like OR l.phone LIKE v_phone_like
+            OR lower(l.email) LIKE v_like OR lower(l.company) LIKE v_like;
+END
+$$;
+
+-- Assign the selected leads to a campaign (set-based; duplicates ignored).
+-- Unknown lead ids are a 422 naming them.  matched: leads selected; added:
+-- rows inserted (matched - added were already in the campaign).
+CREATE OR REPLACE FUNCTION api_campaign_assign(p_campaign bigint, p_mode text,
+    p_ids bigint[], p_filter text, p_n bigint, OUT matched bigint, OUT added bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_unknown bigint[];
+    v_unknown_n bigint;
+BEGIN
+    matched := 0;
+    added := 0;
+    IF p_mode = 'lead_ids' THEN
+        SELECT array_agg(u.id ORDER BY u.id) FILTER (WHERE u.rn <= 20), count(*)
+          INTO v_unknown, v_unknown_n
+          FROM (SELECT d.id, row_number() OVER (ORDER BY d.id) AS rn
+                  FROM (SELECT DISTINCT x AS id FROM unnest(p_ids) AS x) AS d
+                 WHERE NOT EXISTS (SELECT FROM leads l WHERE l.id = d.id)) AS u;
+        IF v_unknown_n > 0 THEN
+            PERFORM api_validation_error(jsonb_build_array(api_error_item(
+                '["body","lead_ids"]',
+                format('Unknown lead id%s: %s%s',
+                       CASE WHEN v_unknown_n > 1 THEN 's' ELSE '' END,
+                       array_to_string(v_unknown, ', '),
+                       CASE WHEN v_unknown_n > 20
+                            THEN format(' (and %s more)', v_unknown_n - 20) ELSE '' END),
+                'value_error',
+                jsonb_build_object('unknown_ids', to_jsonb(v_unknown)))));
+        END IF;
+        WITH src AS (SELECT DISTINCT x AS id FROM unnest(p_ids) AS x),
+             ins AS (INSERT INTO campaign_leads (campaign_id, lead_id)
+                     SELECT p_campaign, src.id FROM src ORDER BY src.id
+                     ON CONFLICT (campaign_id, lead_id) DO NOTHING
+                     RETURNING 1)
+        SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM ins) INTO matched, added;
+    ELSIF p_mode = 'lead_filter' THEN
+        WITH src AS MATERIALIZED (SELECT m AS id FROM api_leads_matching(p_filter) AS m),
+             ins AS (INSERT INTO campaign_leads (campaign_id, lead_id)
+                     SELECT p_campaign, src.id FROM src ORDER BY src.id
+                     ON CONFLICT (campaign_id, lead_id) DO NOTHING
+                     RETURNING 1)
+        SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM ins) INTO matched, added;
+    ELSIF p_mode = 'lead_count' THEN
+        -- the N oldest leads not in the campaign yet
+        WITH src AS MATERIALIZED (
+                 SELECT l.id FROM leads l
+                  WHERE NOT EXISTS (SELECT FROM campaign_leads cl
+                                     WHERE cl.campaign_id = p_campaign AND cl.lead_id = l.id)
+                  ORDER BY l.created_at, l.id
+                  LIMIT p_n),
+             ins AS (INSERT INTO campaign_leads (campaign_id, lead_id)
+                     SELECT p_campaign, src.id FROM src ORDER BY src.id
+                     ON CONFLICT (campaign_id, lead_id) DO NOTHING
+                     RETURNING 1)
+        SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM ins) INTO matched, added;
+    END IF;
+END
+$$;
+
+-- Write the validated fields the body has (create and update alike).
+CREATE OR REPLACE FUNCTION api_campaign_apply(p_id bigint, j jsonb, v record) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE campaigns AS c SET
+        name = coalesce(v.name, c.name),
+        description = CASE WHEN j ? 'description' THEN v.description ELSE c.description END,
+        agent_type = coalesce(v.agent_type, c.agent_type),
+        sms_system_prompt = CASE WHEN j ? 'sms_system_prompt' THEN v.sms_system_prompt
+                                 ELSE c.sms_system_prompt END,
+        sms_temperature = coalesce(v.sms_temperature, c.sms_temperature),
+        messages_per_second = coalesce(v.messages_per_second, c.messages_per_second),
+        send_window = CASE WHEN j ? 'send_window' THEN v.send_window ELSE c.send_window END,
+        max_send_errors = coalesce(v.max_send_errors, c.max_send_errors)
+     WHERE c.id = p_id;
+END
+$$;
+
+-- A campaign id that exists, or 404.
+CREATE OR REPLACE FUNCTION api_campaign_id(p_id text) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_id bigint := api_parse_id(p_id);
+BEGIN
+    IF NOT EXISTS (SELECT FROM campaigns c WHERE c.id = v_id) THEN
+        PERFORM smscamp_campaign_not_found(v_id);
+    END IF;
+    RETURN v_id;
+END
+$$;
+
+-- One campaign lead as GET /api/campaigns/{id}/leads shows it.
+CREATE OR REPLACE FUNCTION api_campaign_lead_json(cl campaign_leads, l leads) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN json_build_object(
+    'id', cl.id,
+    'campaign_id', cl.campaign_id,
+    'lead_id', cl.lead_id,
+    'name', l.name,
+    'phone', l.phone,
+    'email', l.email,
+    'company', l.company,
+    'notes', l.notes,
+    'status', cl.status,
+    'sms_sent', cl.sms_sent,
+    'sms_message', cl.sms_message,
+    'sms_segments', cl.sms_segments,
+    'sms_cost', cl.sms_cost,
+    'sms_encoding', cl.sms_encoding,
+    'sms_sid', cl.sms_sid,
+    'sms_provider_status', cl.sms_provider_status,
+    'error_message', cl.error_message,
+    'validation_errors', cl.validation_errors,
+    'trace_id', cl.trace_id,
+    'attempts', cl.attempts,
+    'created_at', cl.created_at,
+    'updated_at', cl.updated_at,
+    'processed_at', cl.processed_at,
+    'delivered_at', cl.delivered_at);
+
+------------------------------------------------------------------------------
+-- Routes
+------------------------------------------------------------------------------
+
+-- GET /api/campaigns?status=&q=&limit=&offset=  (newest first)
+CREATE OR REPLACE FUNCTION api_campaigns_list(p_args jsonb, OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    p record;
+    v_args jsonb := coalesce(p_args, '{}');
+    v_status text := nullif(btrim(v_args ->> 'status'), '');
+    v_q text := nullif(btrim(v_args ->> 'q'), '');
+    v_like text;
+    v_errors jsonb;
+    v_total bigint;
+    v_items json;
+BEGIN
+    SELECT * INTO p FROM api_list_params(v_args);
+    v_errors := p.errors
+        || api_enum_errors(v_status, api_campaign_statuses(), '["query","status"]');
+    IF char_length(v_q) > 255 THEN
+        v_errors := v_errors || jsonb_build_array(api_error_item('["query","q"]',
+            'String should have at most 255 characters', 'string_too_long',
+            '{"max_length":255}'));
+    END IF;
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+    v_like := api_like_contains(lower(v_q));
+
+    SELECT count(*) INTO v_total
+      FROM campaigns c
+     WHERE (v_status IS NULL OR c.status = v_status)
+       AND (v_q IS NULL OR lower(c.name) LIKE v_like OR lower(c.description) LIKE v_like);
+    SELECT coalesce(json_agg(smscamp_campaign_json(c) ORDER BY c.id DESC), '[]')
+      INTO v_items
+      FROM (SELECT * FROM campaigns c
+             WHERE (v_status IS NULL OR c.status = v_status)
+               AND (v_q IS NULL OR lower(c.name) LIKE v_like
+                    OR lower(c.description) LIKE v_like)
+             ORDER BY c.id DESC LIMIT p.lim OFFSET p.off) AS c;
+
+    status := 200;
+    body := json_build_object('items', v_items, 'total', v_total,
+                              'limit', p.lim, 'offset', p.off)::text;
+END
+$$;
+
+-- GET /api/campaigns/{id}
+CREATE OR REPLACE FUNCTION api_campaigns_get(p_id text, OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_id bigint := api_parse_id(p_id);
+BEGIN
+    body := smscamp_campaign_json(v_id)::text;
+    IF body IS NULL THEN
+        PERFORM smscamp_campaign_not_found(v_id);
+    END IF;
+    status := 200;
+END
+$$;
+
+-- POST /api/campaigns: a draft, with the selected leads pending.
+CREATE OR REPLACE FUNCTION api_campaigns_create(p_body jsonb, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v record;
+    s record;
+    a record;
+    v_id bigint;
+BEGIN
+    SELECT * INTO v FROM api_campaign_validate(p_body, false);
+    SELECT * INTO s FROM api_campaign_lead_selection(p_body, false);
+    IF v.errors || s.errors <> '[]' THEN
+        PERFORM api_validation_error(v.errors || s.errors);
+    END IF;
+
+    INSERT INTO campaigns (name) VALUES (v.name) RETURNING id INTO v_id;
+    PERFORM api_campaign_apply(v_id, p_body, v);
+    IF s.mode IS NOT NULL THEN
+        SELECT * INTO a FROM api_campaign_assign(v_id, s.mode, s.ids, s.filter, s.n);
+    END IF;
+
+    status := 201;
+    body := smscamp_campaign_json(v_id)::text;
+END
+$$;
+
+-- PUT /api/campaigns/{id}: the fields present change.  The prompt, the
+-- temperature and the agent type only while the campaign is a draft.
+CREATE OR REPLACE FUNCTION api_campaigns_update(p_id text, p_body jsonb,
+                                                OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v record;
+    c campaigns;
+    v_errors jsonb := api_id_errors(p_id);
+    v_locked text[];
+BEGIN
+    SELECT * INTO v FROM api_campaign_validate(p_body, true);
+    v_errors := v_errors || v.errors;
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+    c := smscamp_campaign_lock(api_parse_id(p_id));
+
+    IF c.status <> 'draft' THEN
+        v_locked := ARRAY(
+            SELECT f FROM (VALUES
+                (1, 'agent_type', v.agent_type IS NOT NULL
+                                  AND v.agent_type IS DISTINCT FROM c.agent_type),
+                (2, 'sms_system_prompt', p_body ? 'sms_system_prompt'
+                                  AND v.sms_system_prompt IS DISTINCT FROM c.sms_system_prompt),
+                (3, 'sms_temperature', v.sms_temperature IS NOT NULL
+                                  AND v.sms_temperature IS DISTINCT FROM c.sms_temperature))
+                AS x(o, f, changed)
+             WHERE x.changed ORDER BY x.o);
+        IF cardinality(v_locked) > 0 THEN
+            PERFORM api_error(409, to_jsonb(format(
+                'Cannot change %s of campaign %s: it is %s (the prompt, temperature and '
+                'agent type can only change while the campaign is a draft)',
+                array_to_string(v_locked, ', '), c.id, c.status)));
+        END IF;
+    END IF;
+
+    PERFORM api_campaign_apply(c.id, p_body, v);
+    status := 200;
+    body := smscamp_campaign_json(c.id)::text;
+END
+$$;
+
+-- DELETE /api/campaigns/{id}: 204; a processing campaign must be stopped first.
+CREATE OR REPLACE FUNCTION api_campaigns_delete(p_id text, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    c campaigns := smscamp_campaign_lock(api_parse_id(p_id));
+BEGIN
+    IF c.status = 'processing' THEN
+        PERFORM api_error(409, to_jsonb(format(
+            'Cannot delete campaign %s while it is processing: pause or cancel it first',
+            c.id)));
+    END IF;
+    DELETE FROM campaigns WHERE id = c.id;
+    status := 204;
+    body := NULL;
+END
+$$;
+
+-- POST /api/campaigns/{id}/leads: add leads to a draft campaign.
+CREATE OR REPLACE FUNCTION api_campaigns_add_leads(p_id text, p_body jsonb,
+                                                   OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    s record;
+    a record;
+    c campaigns;
+    v_errors jsonb := api_id_errors(p_id);
+BEGIN
+    IF p_body IS NULL OR jsonb_typeof(p_body) = 'null' THEN
+        v_errors := v_errors || api_error_item('["body"]', 'Field required', 'missing');
+    ELSIF jsonb_typeof(p_body) <> 'object' THEN
+        v_errors := v_errors || api_error_item('["body"]',
+            'Input should be a valid dictionary or object to extract fields from',
+            'dict_type');
+    ELSE
+        SELECT * INTO s FROM api_campaign_lead_selection(p_body, true);
+        v_errors := v_errors || s.errors;
+    END IF;
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+    c := smscamp_campaign_lock(api_parse_id(p_id));
+    IF c.status <> 'draft' THEN
+        PERFORM api_error(409, to_jsonb(format(
+            'Cannot add leads to campaign %s: it is %s (leads can only be added to a draft)',
+            c.id, c.status)));
+    END IF;
+
+    SELECT * INTO a FROM api_campaign_assign(c.id, s.mode, s.ids, s.filter, s.n);
+    status := 200;
+    body := json_build_object(
+        'campaign_id', c.id,
+        'matched', a.matched,
+        'added', a.added,
+        'duplicates', a.matched - a.added,
+        'total_leads', (smscamp_campaign_counts(c.id)).total_leads)::text;
+END
+$$;
+
+-- GET /api/campaigns/{id}/leads?status=&limit=&offset=  (in campaign-lead id
+-- order; total from the kept statistics, not a count of the rows)
+CREATE OR REPLACE FUNCTION api_campaigns_leads(p_id text, p_args jsonb,
+                                               OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    p record;
+    v_args jsonb := coalesce(p_args, '{}');
+    v_status text := nullif(btrim(v_args ->> 'status'), '');
+    v_errors jsonb;
+    v_id bigint;
+    v_total bigint;
+    v_items json;
+BEGIN
+    SELECT * INTO p FROM api_list_params(v_args);
+    v_errors := api_id_errors(p_id) || p.errors
+        || api_enum_errors(v_status, api_campaign_lead_statuses(), '["query","status"]');
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+    v_id := api_campaign_id(p_id);
+
+    v_total := (smscamp_campaign_lead_counts(v_id) ->> coalesce(v_status, 'total_leads'))::bigint;
+    -- the page first, then each lead by id (OFFSET 0: not flattened, so the
+    -- plan stays "50 index lookups" whatever the statistics say)
+    SELECT coalesce(json_agg(api_campaign_lead_json(pg.c, x.l) ORDER BY (pg.c).id), '[]')
+      INTO v_items
+      FROM (SELECT c FROM campaign_leads c
+             WHERE c.campaign_id = v_id AND (v_status IS NULL OR c.status = v_status)
+             ORDER BY c.id LIMIT p.lim OFFSET p.off) AS pg
+     CROSS JOIN LATERAL (SELECT l FROM leads l WHERE l.id = (pg.c).lead_id OFFSET 0) AS x;
+
+    status := 200;
+    body := json_build_object('items', v_items, 'total', v_total,
+                              'limit', p.lim, 'offset', p.off)::text;
+END
+$$;
+
+-- POST /api/campaigns/{id}/start: 202; draft -> pending (paused: resumed)
+CREATE OR REPLACE FUNCTION api_campaigns_start(p_id text, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    body := smscamp_start(api_parse_id(p_id))::text;
+    status := 202;
+END
+$$;
+
+-- POST /api/campaigns/{id}/pause
+CREATE OR REPLACE FUNCTION api_campaigns_pause(p_id text, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    body := smscamp_pause(api_parse_id(p_id))::text;
+    status := 200;
+END
+$$;
+
+-- POST /api/campaigns/{id}/resume: 202
+CREATE OR REPLACE FUNCTION api_campaigns_resume(p_id text, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    body := smscamp_resume(api_parse_id(p_id))::text;
+    status := 202;
+END
+$$;
+
+-- POST /api/campaigns/{id}/cancel
+CREATE OR REPLACE FUNCTION api_campaigns_cancel(p_id text, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    body := smscamp_cancel(api_parse_id(p_id))::text;
+    status := 200;
+END
+$$;
+
+-- POST /api/campaigns/{id}/schedule {"scheduled_at": "2030-01-01T09:00:00Z"}
+-- (null: back to draft)
+CREATE OR REPLACE FUNCTION api_campaigns_schedule(p_id text, p_body jsonb,
+                                                  OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_errors jsonb := api_id_errors(p_id);
+    v jsonb := p_body -> 'scheduled_at';
+    v_at timestamptz;
+BEGIN
+    IF p_body IS NULL OR jsonb_typeof(p_body) = 'null' THEN
+        v_errors := v_errors || api_error_item('["body"]', 'Field required', 'missing');
+    ELSIF jsonb_typeof(p_body) <> 'object' THEN
+        v_errors := v_errors || api_error_item('["body"]',
+            'Input should be a valid dictionary or object to extract fields from',
+            'dict_type');
+    ELSIF NOT p_body ? 'scheduled_at' THEN
+        v_errors := v_errors || api_error_item('["body","scheduled_at"]', 'Field required',
+                                               'missing');
+    ELSIF jsonb_typeof(v) = 'null' THEN
+        NULL;
+    ELSIF jsonb_typeof(v) <> 'string'
+          OR api_jtext(v) !~ '^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|z|[+-]\d\d(:?\d\d)?)?$' THEN
+        v_errors := v_errors || api_error_item('["body","scheduled_at"]',
+            'Input should be a valid datetime (ISO 8601, e.g. 2030-01-31T09:00:00Z)',
+            'datetime_parsing');
+    ELSE
+        BEGIN
+            v_at := api_jtext(v)::timestamptz;
+        EXCEPTION WHEN data_exception THEN
+            v_errors := v_errors || api_error_item('["body","scheduled_at"]',
+                'Input should be a valid datetime (ISO 8601, e.g. 2030-01-31T09:00:00Z)',
+                'datetime_parsing');
+        END;
+    END IF;
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+
+    body := smscamp_schedule(api_parse_id(p_id), v_at)::text;
+    status := 200;
+END
+$$;
+
+-- POST /api/campaigns/{id}/preview {"lead_id": 7}: validation and the message
+-- for one lead (default: the campaign's first lead), nothing sent or stored.
+CREATE OR REPLACE FUNCTION api_campaigns_preview(p_id text, p_body jsonb,
+                                                 OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_errors jsonb := api_id_errors(p_id);
+    r record;
+    v_id bigint;
+    v_lead bigint;
+    v_preview jsonb;
+BEGIN
+    IF jsonb_typeof(p_body) IS NOT NULL AND jsonb_typeof(p_body) NOT IN ('object', 'null') THEN
+        v_errors := v_errors || api_error_item('["body"]',
+            'Input should be a valid dictionary or object to extract fields from',
+            'dict_type');
+    ELSIF jsonb_typeof(p_body -> 'lead_id') IS DISTINCT FROM 'null' AND p_body ? 'lead_id' THEN
+        r := api_int_field(p_body -> 'lead_id', '["body","lead_id"]', 1, 9223372036854775807);
+        v_errors := v_errors || r.errors;
+        v_lead := r.value;
+    END IF;
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+    v_id := api_campaign_id(p_id);
+
+    IF v_lead IS NULL THEN
+        SELECT cl.lead_id INTO v_lead
+          FROM campaign_leads cl WHERE cl.campaign_id = v_id ORDER BY cl.id LIMIT 1;
+        IF NOT FOUND THEN
+            PERFORM api_error(409, to_jsonb(format(
+                'Campaign %s has no leads to preview a message for: add leads or give lead_id',
+                v_id)));
+        END IF;
+    ELSIF NOT EXISTS (SELECT FROM leads l WHERE l.id = v_lead) THEN
+        PERFORM api_error(404, to_jsonb(format('Lead %s not found', v_lead)));
+    END IF;
+
+    v_preview := smscamp_preview(smscamp_preview_context(v_id, v_lead));
+    IF NOT coalesce((v_preview ->> 'ok')::boolean, false) THEN
+        PERFORM api_error(502, to_jsonb('Message generation failed: '
+                                        || coalesce(v_preview ->> 'error', 'unknown error')));
+    END IF;
+
+    status := 200;
+    body := json_build_object(
+        'campaign_id', v_id,
+        'lead_id', v_lead,
+        'message', v_preview -> 'message',
+        'encoding', v_preview -> 'encoding',
+        'segments', v_preview -> 'segments',
+        'characters', v_preview -> 'characters',
+        'cost', (v_preview ->> 'cost')::numeric,
+        'model', v_preview -> 'model',
+        'truncated', coalesce(v_preview -> 'truncated', 'false'),
+        'validation_errors', coalesce(v_preview -> 'validation_errors', '[]'),
+        'valid', coalesce(v_preview -> 'validation_errors', '[]') = '[]')::text;
+END
+$$;
+
+-- GET /api/campaigns/{id}/logs?level=&node=&campaign_lead_id=&limit=&offset=
+-- (oldest first)
+CREATE OR REPLACE FUNCTION api_campaigns_logs(p_id text, p_args jsonb,
+                                              OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    p record;
+    v_args jsonb := coalesce(p_args, '{}');
+    v_level text := nullif(btrim(v_args ->> 'level'), '');
+    v_node text := nullif(btrim(v_args ->> 'node'), '');
+    v_cl_text text := nullif(btrim(v_args ->> 'campaign_lead_id'), '');
+    v_cl bigint;
+    v_errors jsonb;
+    v_id bigint;
+    v_total bigint;
+    v_items json;
+BEGIN
+    SELECT * INTO p FROM api_list_params(v_args);
+    v_errors := api_id_errors(p_id) || p.errors
+        || api_enum_errors(v_level, ARRAY['debug', 'info', 'warning', 'error'],
+                           '["query","level"]');
+    IF char_length(v_node) > 100 THEN
+        v_errors := v_errors || jsonb_build_array(api_error_item('["query","node"]',
+            'String should have at most 100 characters', 'string_too_long',
+            '{"max_length":100}'));
+    END IF;
+    IF v_cl_text IS NOT NULL THEN
+        v_errors := v_errors || api_id_errors(v_cl_text, '["query","campaign_lead_id"]');
+    END IF;
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+    v_id := api_campaign_id(p_id);
+    IF v_cl_text IS NOT NULL THEN
+        v_cl := api_parse_id(v_cl_text, '["query","campaign_lead_id"]');
+    END IF;
+
+    SELECT count(*) INTO v_total
+      FROM processing_logs pl JOIN campaign_leads cl ON cl.id = pl.campaign_lead_id
+     WHERE cl.campaign_id = v_id
+       AND (v_cl IS NULL OR pl.campaign_lead_id = v_cl)
+       AND (v_level IS NULL OR pl.level = v_level)
+       AND (v_node IS NULL OR pl.node_name = v_node);
+    SELECT coalesce(json_agg(json_build_object(
+               'id', x.id,
+               'campaign_lead_id', x.campaign_lead_id,
+               'lead_id', x.lead_id,
+               'node_name', x.node_name,
+               'level', x.level,
+               'message', x.message,
+               'metadata', x.metadata,
+               'created_at', x.created_at) ORDER BY x.id), '[]')
+      INTO v_items
+      FROM (SELECT pl.*, cl.lead_id
+              FROM processing_logs pl JOIN campaign_leads cl ON cl.id = pl.campaign_lead_id
+             WHERE cl.campaign_id = v_id
+               AND (v_cl IS NULL OR pl.campaign_lead_id = v_cl)
+               AND (v_level IS NULL OR pl.level = v_level)
+               AND (v_node IS NULL OR pl.node_name = v_node)
+             ORDER BY pl.id LIMIT p.lim OFFSET p.off) AS x;
+
+    status := 200;
+    body := json_build_object('items', v_items, 'total', v_total,
+                              'limit', p.lim, 'offset', p.off)::text;
+END
+$$;
+
+CALL api_secure_functions();

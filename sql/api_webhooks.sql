@@ -1,0 +1,219 @@
+-- SMS provider webhooks (Twilio's fields, application/x-www-form-urlencoded).
+--
+--   POST /api/webhooks/sms/inbound   api_webhooks_sms_inbound(content_type, body)
+--       From, Body: STOP/STOPALL/UNSUBSCRIBE/CANCEL/END/QUIT/OPTOUT record an
+--       opt-out, START/UNSTOP remove it (the keyword alone, any case, trimmed).
+--       200 {"received":true,"action":"opt_out"|"opt_in"|"none","phone":...}
+--   POST /api/webhooks/sms/status    api_webhooks_sms_status(content_type, body)
+--       MessageSid, MessageStatus, ErrorCode: the delivery outcome of the
+--       campaign lead whose sms_sid it is.
+--       200 {"received":true,"matched":true|false,...}
+--
+-- TODO(security issue): check X-Twilio-Signature (HMAC-SHA1 of the full URL
+-- and the sorted form fields with the auth token) before trusting either
+-- webhook.  Until then anyone who can reach the server can record opt-outs
+-- and delivery statuses.
+
+------------------------------------------------------------------------------
+-- Helpers (private)
+------------------------------------------------------------------------------
+
+-- Percent-decode one form component: '+' is a space, %XX a byte, and the
+-- bytes must be UTF-8 without NUL.  Raises 22P02 on a malformed escape and
+-- 22021 on bytes that are not UTF-8.
+CREATE OR REPLACE FUNCTION api_form_component(s text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    b bytea;
+BEGIN
+    IF strpos(s, '%') = 0 THEN
+        RETURN replace(s, '+', ' ');
+    END IF;
+    IF s ~ '%(?![0-9A-Fa-f]{2})' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation',
+            MESSAGE = 'a "%" is not followed by two hexadecimal digits';
+    END IF;
+    SELECT string_agg(CASE WHEN t.m[1] LIKE '\%%' THEN decode(substr(t.m[1], 2), 'hex')
+                           ELSE convert_to(t.m[1], 'UTF8') END,
+                      ''::bytea ORDER BY t.n)
+      INTO b
+      FROM regexp_matches(replace(s, '+', ' '), '%[0-9A-Fa-f]{2}|[^%]+', 'g')
+           WITH ORDINALITY AS t(m, n);
+    RETURN convert_from(coalesce(b, ''::bytea), 'UTF8');
+END
+$$;
+
+-- An application/x-www-form-urlencoded body as a JSON object of strings
+-- (a repeated key keeps its last value; a key without '=' has value "").
+-- Malformed escapes or bytes that are not UTF-8: 400.
+CREATE OR REPLACE FUNCTION api_form_decode(p_body text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    v jsonb;
+BEGIN
+    SELECT coalesce(jsonb_object_agg(api_form_component(split_part(f.pair, '=', 1)),
+                                     api_form_component(substr(f.pair, length(split_part(f.pair, '=', 1)) + 2))
+                                     ORDER BY f.n),
+                    '{}')
+      INTO v
+      FROM regexp_split_to_table(coalesce(p_body, ''), '&') WITH ORDINALITY AS f(pair, n)
+     WHERE f.pair <> '';
+    RETURN v;
+EXCEPTION
+    WHEN invalid_text_representation OR character_not_in_repertoire
+         OR untranslatable_character THEN
+        PERFORM api_error(400, to_jsonb(
+            'Request body is not valid application/x-www-form-urlencoded data: ' || SQLERRM));
+        RETURN NULL;
+END
+$$;
+
+-- The form fields of a webhook request; 415 unless the body is form data.
+CREATE OR REPLACE FUNCTION api_webhook_form(p_content_type text, p_body text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    v_type text := lower(btrim(split_part(coalesce(p_content_type, ''), ';', 1)));
+BEGIN
+    IF v_type <> 'application/x-www-form-urlencoded' AND NOT (v_type = '' AND p_body IS NULL) THEN
+        PERFORM api_error(415, to_jsonb(format(
+            'Unsupported Content-Type %s: send application/x-www-form-urlencoded form fields '
+            '(as Twilio does)', coalesce(p_content_type, '(none)'))));
+    END IF;
+    RETURN api_form_decode(p_body);
+END
+$$;
+
+-- The first of the named form fields that is not empty (trimmed), or NULL.
+CREATE OR REPLACE FUNCTION api_form_required(f jsonb, VARIADIC names text[]) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (SELECT nullif(btrim(f ->> n.name), '')
+          FROM unnest(names) WITH ORDINALITY AS n(name, o)
+         WHERE nullif(btrim(f ->> n.name), '') IS NOT NULL
+         ORDER BY n.o LIMIT 1);
+
+------------------------------------------------------------------------------
+-- Routes
+------------------------------------------------------------------------------
+
+-- POST /api/webhooks/sms/inbound
+CREATE OR REPLACE FUNCTION api_webhooks_sms_inbound(p_content_type text, p_body text,
+                                                    OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    f jsonb := api_webhook_form(p_content_type, p_body);
+    v_from text := api_form_required(f, 'From');
+    v_phone text;
+    v_keyword text := upper(btrim(coalesce(f ->> 'Body', ''), E' \t\r\n\f\v'));
+    v_action text := 'none';
+BEGIN
+    IF v_from IS NULL THEN
+        PERFORM api_validation_error(jsonb_build_array(
+            api_error_item('["body","From"]', 'Field required', 'missing')));
+    END IF;
+    v_phone := smscamp_normalize_phone(v_from);
+    IF v_phone IS NULL THEN
+        PERFORM api_validation_error(jsonb_build_array(api_error_item('["body","From"]',
+            format('From is not a valid phone number: %s',
+                   coalesce(smscamp_phone_error(v_from), v_from)),
+            'value_error')));
+    END IF;
+
+    IF v_keyword IN ('STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT') THEN
+        INSERT INTO opt_outs AS o (phone, keyword, source)
+        VALUES (v_phone, v_keyword, 'sms')
+        ON CONFLICT (phone) DO UPDATE SET keyword = excluded.keyword, source = excluded.source;
+        v_action := 'opt_out';
+    ELSIF v_keyword IN ('START', 'UNSTOP') THEN
+        DELETE FROM opt_outs WHERE phone = v_phone;
+        v_action := 'opt_in';
+    END IF;
+
+    status := 200;
+    body := json_build_object('received', true, 'action', v_action, 'phone', v_phone)::text;
+END
+$$;
+
+-- POST /api/webhooks/sms/status
+--   delivered              -> delivered, delivered_at
+--   undelivered / failed   -> undelivered / failed, error_message with ErrorCode
+--   queued/accepted/sending/sent on an 'unknown' lead -> sent (the provider
+--                             has it: the send went through)
+-- Only a lead that is sent or unknown changes status (a late or repeated
+-- callback never moves a lead backwards); every matched callback is logged.
+CREATE OR REPLACE FUNCTION api_webhooks_sms_status(p_content_type text, p_body text,
+                                                   OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    f jsonb := api_webhook_form(p_content_type, p_body);
+    v_sid text := api_form_required(f, 'MessageSid', 'SmsSid');
+    v_state text := lower(api_form_required(f, 'MessageStatus', 'SmsStatus'));
+    v_code text := api_form_required(f, 'ErrorCode');
+    v_errors jsonb := '[]';
+    cl campaign_leads;
+    v_new text;
+    v_error text;
+BEGIN
+    IF v_sid IS NULL THEN
+        v_errors := v_errors || api_error_item('["body","MessageSid"]', 'Field required',
+                                               'missing');
+    END IF;
+    IF v_state IS NULL THEN
+        v_errors := v_errors || api_error_item('["body","MessageStatus"]', 'Field required',
+                                               'missing');
+    END IF;
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+
+    SELECT * INTO cl FROM campaign_leads WHERE sms_sid = v_sid ORDER BY id LIMIT 1 FOR UPDATE;
+    IF NOT FOUND THEN
+        status := 200;
+        body := json_build_object('received', true, 'matched', false)::text;
+        RETURN;
+    END IF;
+
+    IF cl.status IN ('sent', 'unknown') THEN
+        v_new := CASE
+            WHEN v_state IN ('delivered', 'undelivered', 'failed') THEN v_state
+            WHEN v_state IN ('accepted', 'queued', 'sending', 'sent', 'scheduled')
+                 AND cl.status = 'unknown' THEN 'sent'
+        END;
+    END IF;
+    IF v_state IN ('undelivered', 'failed') THEN
+        v_error := format('SMS %s (provider status callback%s)', v_state,
+                          ', error code ' || v_code);
+    END IF;
+
+    IF v_new IS NOT NULL THEN
+        UPDATE campaign_leads SET
+            status = v_new,
+            sms_sent = sms_sent OR v_new IN ('sent', 'delivered', 'undelivered'),
+            sms_provider_status = v_state,
+            delivered_at = CASE WHEN v_new = 'delivered' THEN now() ELSE delivered_at END,
+            error_message = CASE WHEN v_new IN ('undelivered', 'failed') THEN v_error
+                                 WHEN cl.status = 'unknown' THEN NULL
+                                 ELSE error_message END,
+            processed_at = coalesce(processed_at, now())
+         WHERE id = cl.id
+        RETURNING * INTO cl;
+    ELSIF cl.status IN ('sent', 'unknown') THEN
+        UPDATE campaign_leads SET sms_provider_status = v_state WHERE id = cl.id
+        RETURNING * INTO cl;
+    END IF;
+
+    PERFORM smscamp_log(cl.id,
+        CASE WHEN v_state IN ('undelivered', 'failed') THEN 'warning' ELSE 'info' END,
+        'status_callback',
+        format('Provider status: %s%s', v_state, ' (error code ' || v_code || ')'),
+        jsonb_strip_nulls(jsonb_build_object('sid', v_sid, 'provider_status', v_state,
+                                             'error_code', v_code, 'status', cl.status,
+                                             'applied', v_new IS NOT NULL)));
+
+    status := 200;
+    body := json_build_object('received', true, 'matched', true,
+                              'campaign_lead_id', cl.id, 'status', cl.status,
+                              'provider_status', v_state)::text;
+END
+$$;
+
+CALL api_secure_functions();
