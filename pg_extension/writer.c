@@ -121,26 +121,27 @@ typedef struct Rewrite
 	const char *joiner;			/* expected after the object, or "" */
 	const char *replacement;	/* what the message says instead */
 	const char *ending;			/* appended at the end ("" or "?") */
+	bool		needs_object;	/* "offer them ..." yes, "Offer 1 is ..." no */
 } Rewrite;
 
 static const Rewrite rewrites[] = {
-	{"invite", "to ", "You're invited to ", ""},
-	{"ask", "to ", "Would you like to ", "?"},
-	{"offer", "", "We'd like to offer you ", ""},
-	{"thank", "for ", "Thank you for ", ""},
-	{"let", "know that ", "", ""},
-	{"let", "know ", "", ""},
-	{"tell", "that ", "", ""},
-	{"tell", "about ", "News about ", ""},
-	{"tell", "", "", ""},
-	{"remind", "that ", "A reminder: ", ""},
-	{"remind", "about ", "A reminder about ", ""},
-	{"remind", "", "A reminder: ", ""},
-	{"inform", "that ", "", ""},
-	{"announce", "", "Introducing ", ""},
-	{"promote", "", "Introducing ", ""},
-	{"introduce", "", "Introducing ", ""},
-	{NULL, NULL, NULL, NULL}
+	{"invite", "to ", "You're invited to ", "", false},
+	{"ask", "to ", "Would you like to ", "?", true},
+	{"offer", "", "We'd like to offer you ", "", true},
+	{"thank", "for ", "Thank you for ", "", false},
+	{"let", "know that ", "", "", true},
+	{"let", "know ", "", "", true},
+	{"tell", "that ", "", "", true},
+	{"tell", "about ", "News about ", "", true},
+	{"tell", "", "", "", true},
+	{"remind", "that ", "A reminder: ", "", true},
+	{"remind", "about ", "A reminder about ", "", true},
+	{"remind", "", "A reminder: ", "", true},
+	{"inform", "that ", "", "", true},
+	{"announce", "", "Introducing ", "", false},
+	{"promote", "", "Introducing ", "", false},
+	{"introduce", "", "Introducing ", "", false},
+	{NULL, NULL, NULL, NULL, false}
 };
 
 static const char *const objects[] = {
@@ -199,6 +200,8 @@ rewrite_instruction(const char *s, int len, StringInfo out)
 				p += strlen(objects[o]);
 				break;
 			}
+		if (rewrites[r].needs_object && objects[o] == NULL)
+			continue;
 		if (jlen > 0 && pg_strncasecmp(p, rewrites[r].joiner, jlen) != 0)
 			continue;
 		p += jlen;

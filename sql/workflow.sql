@@ -512,10 +512,12 @@ $$;
 
 DO $$
 BEGIN
-    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron')
-       AND NOT EXISTS (SELECT FROM cron.job WHERE jobname = 'smscamp-housekeeping') THEN
-        PERFORM cron.schedule('smscamp-housekeeping', '* * * * *',
-                              'SELECT smscamp_housekeeping()');
+    -- nested: cron.job cannot even be planned where pg_cron is missing
+    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
+        IF NOT EXISTS (SELECT FROM cron.job WHERE jobname = 'smscamp-housekeeping') THEN
+            PERFORM cron.schedule('smscamp-housekeeping', '* * * * *',
+                                  'SELECT smscamp_housekeeping()');
+        END IF;
     END IF;
 END
 $$;

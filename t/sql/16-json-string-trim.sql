@@ -2,9 +2,9 @@
 -- (E'\v' is not an escape in PostgreSQL: it used to strip the letter).
 BEGIN;
 SELECT plan(4);
-SELECT is(api_json_string('"Liv"'), 'Liv', 'a trailing v is kept');
-SELECT is(api_json_string('"  vivid v  "'), 'vivid v', 'leading and trailing v kept, spaces trimmed');
+SELECT is(api_json_string('"Liv"'::jsonb), 'Liv', 'a trailing v is kept');
+SELECT is(api_json_string('"  vivid v  "'::jsonb), 'vivid v', 'leading and trailing v kept, spaces trimmed');
 SELECT is(api_json_string(to_jsonb(E'\x0BName\t\n')), 'Name', 'vertical tab, tab and newline are trimmed');
-SELECT is(api_json_string('12'), NULL, 'a number is not a string');
+SELECT is(api_json_string('12'::jsonb), NULL, 'a number is not a string');
 SELECT * FROM finish();
 ROLLBACK;
