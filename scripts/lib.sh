@@ -279,7 +279,7 @@ nginx_render() {
     local -A vals=(
         [ROOT]="$ROOT" [INSTANCE]="$INST" [HTTP_PORT]="$HTTP_PORT" [PG_PORT]="$PG_PORT"
         [PG_SOCKET_DIR]="$INST_RUN" [MODULE]="$MODULE_SO" [WORKERS]="$WORKERS"
-        [STATIC_ROOT]="$STATIC_ROOT" [AUTH]="${SMSCAMP_AUTH:-off}"
+        [STATIC_ROOT]="$STATIC_ROOT" [AUTH]="${SMSCAMP_AUTH:-on}"
     )
     for k in "${!vals[@]}"; do
         v=$(sed_escape "${vals[$k]}")
@@ -391,4 +391,19 @@ instance_start() {
 instance_stop() {
     nginx_stop
     pg_stop
+}
+
+# ---------------------------------------------------------------- API keys
+
+# admin_key FILE: the first admin key, created (and written to FILE, mode 600)
+# when the database has no active admin key; prints the key when it made one.
+admin_key_ensure() {
+    local file=$1 have key
+    have=$(psql_su -d "$DB_NAME" -tA -c "SELECT count(*) FROM api_keys WHERE role = 'admin'
+        AND (revoked_at IS NULL OR revoked_at > now()) AND (expires_at IS NULL OR expires_at > now())")
+    [[ "$have" == 0 ]] || return 0
+    key=$(psql_su -d "$DB_NAME" -tA -c "SELECT smscamp_create_key('admin (first key, made by make run)', 'admin')")
+    [[ "$key" == smc_* ]] || die "could not create the first admin key"
+    (umask 077 && printf '%s\n' "$key" >"$file")
+    printf '%s' "$key"
 }

@@ -33,6 +33,10 @@ trap 'exit 0' INT TERM HUP
 instance_start
 STARTED=1
 
+# a new user is never locked out: the first start makes an admin key
+KEY_FILE="$INST/admin.key"
+new_key=$(admin_key_ensure "$KEY_FILE")
+
 ui="http://127.0.0.1:$HTTP_PORT/"
 cat <<MSG
 
@@ -45,6 +49,17 @@ smscamp is running
 Ctrl-C to stop.
 
 MSG
+if [[ -n "$new_key" ]]; then
+    cat <<MSG
+First start: an admin API key was created. It is shown only here and kept in
+${KEY_FILE#"$ROOT"/} (readable by you only). The web UI asks for it once per session.
+  $new_key
+  curl -H "Authorization: Bearer \$(cat ${KEY_FILE#"$ROOT"/})" ${ui}api/leads
+
+MSG
+elif [[ -f "$KEY_FILE" ]]; then
+    info "API key: ${KEY_FILE#"$ROOT"/} (Authorization: Bearer \$(cat ${KEY_FILE#"$ROOT"/}))"
+fi
 
 # Wait, but notice when a server dies on its own.
 while true; do

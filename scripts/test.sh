@@ -127,6 +127,10 @@ instance_start
 export SMSCAMP_URL="http://127.0.0.1:$HTTP_PORT"
 export SMSCAMP_INSTANCE="$INST" SMSCAMP_ROOT="$ROOT"
 export PGHOST="$INST_RUN" PGPORT="$PG_PORT" PGUSER="$DB_SUPERUSER" PGDATABASE="$DB_NAME"
+# the tests call the API with an admin key (auth is on, as in make run)
+admin_key_ensure "$INST/admin.key" >/dev/null
+SMSCAMP_API_KEY=$(cat "$INST/admin.key")
+export SMSCAMP_API_KEY
 
 section "fake providers"
 fake_start

@@ -157,7 +157,9 @@ function watch(p) {
 // ---------------------------------------------------------------- helpers
 
 async function apiGet(path) {
-  const r = await fetch(BASE + path, { headers: { Accept: 'application/json' } });
+  const headers = { Accept: 'application/json' };
+  if (process.env.SMSCAMP_API_KEY) headers.Authorization = `Bearer ${process.env.SMSCAMP_API_KEY}`;
+  const r = await fetch(BASE + path, { headers });
   let body = null;
   try {
     body = await r.json();
@@ -237,6 +239,11 @@ async function main() {
   });
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(15_000);
+  // the key a user types once per session: the UI keeps it in sessionStorage
+  if (process.env.SMSCAMP_API_KEY) {
+    await page.addInitScript((key) => sessionStorage.setItem('smscamp.apiKey', key),
+                             process.env.SMSCAMP_API_KEY);
+  }
   watch(page);
 
   const has = {

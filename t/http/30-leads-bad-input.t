@@ -25,7 +25,7 @@ sub unchanged {
 # unless one of them is Content-Length or Transfer-Encoding.
 sub raw {
     my ($method, $path, $body, @h) = @_;
-    my $req = "$method $path HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    my $req = "$method $path HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" . auth_line();
     my $has_len = 0;
     while (my ($k, $v) = splice @h, 0, 2) {
         $has_len = 1 if $k =~ /^(?:content-length|transfer-encoding)$/i;

@@ -14,7 +14,7 @@ my $log_start = error_log_size();
 my $ref = create_lead(notes => 'nonblocking test');
 my $HOLD = 3;    # seconds the lock is held
 
-sub get_req { my ($path, $conn) = @_; "GET $path HTTP/1.1\r\nHost: 127.0.0.1\r\n" . ($conn ? "Connection: $conn\r\n" : '') . "\r\n" }
+sub get_req { my ($path, $conn) = @_; "GET $path HTTP/1.1\r\nHost: 127.0.0.1\r\n" . auth_line() . ($conn ? "Connection: $conn\r\n" : '') . "\r\n" }
 
 # ---------------------------------------------------------------- a query held by a lock
 my $app = "smscamp_lock_test_$$";
@@ -118,7 +118,7 @@ if (!$t_lock) {
 
     my $phone = unique_phone();
     my $body = json_encode({ name => 'Keepalive Lead', phone => $phone });
-    $c->send("POST /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    $c->send("POST /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\n" . auth_line() . "Content-Type: application/json\r\n"
              . 'Content-Length: ' . length($body) . "\r\n\r\n$body");
     my $r = $c->read_response(timeout => 10);
     is($r && $r->{status}, 201, 'POST on the same keep-alive connection creates a lead') or diag res_summary($r);
@@ -127,7 +127,7 @@ if (!$t_lock) {
     $r = $c->read_response(timeout => 10);
     is($r && $r->{status}, 200, 'then GET of that lead on the same connection') or diag res_summary($r);
     is($r && $r->{json} && $r->{json}{phone}, $phone, 'returns the new lead');
-    $c->send("DELETE /api/leads/$id HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    $c->send("DELETE /api/leads/$id HTTP/1.1\r\nHost: 127.0.0.1\r\n" . auth_line() . "\r\n");
     $r = $c->read_response(timeout => 10);
     is($r && $r->{status}, 204, 'then DELETE on the same connection: 204') or diag res_summary($r);
     $c->send(get_req("/api/leads/$id"));

@@ -25,7 +25,7 @@ use Test::More ();
 use Time::HiRes ();
 
 our @EXPORT = qw(
-    api raw_request http_conn parse_response
+    api raw_request http_conn parse_response auth_line
     psql psql_json db_fingerprint lead_count db_lead phone_in_db missing_lead_id
     create_lead unique_phone unique_phone_parts unique_token
     is_fastapi_422 is_json_error is_json_response
@@ -83,6 +83,13 @@ sub api {
             $headers{lc $k} = $hdr{$k};
         }
     }
+    # the run's API key, unless the caller sets Authorization (undef = none)
+    my ($auth_given) = grep { lc $_ eq 'authorization' } keys %hdr;
+    if ($auth_given) {
+        delete $headers{authorization} unless defined $hdr{$auth_given};
+    } elsif (defined $ENV{SMSCAMP_API_KEY}) {
+        $headers{authorization} = "Bearer $ENV{SMSCAMP_API_KEY}";
+    }
     my %opt = (headers => \%headers);
     if (defined $body) {
         my $bytes = ref $body ? $JSON->encode($body) : $body;
@@ -103,6 +110,11 @@ sub api {
         headers => \%h,
         body    => $r->{content},
     });
+}
+
+# "Authorization: Bearer <the run's key>\r\n" for hand-built requests ('' without a key).
+sub auth_line {
+    return defined $ENV{SMSCAMP_API_KEY} ? "Authorization: Bearer $ENV{SMSCAMP_API_KEY}\r\n" : '';
 }
 
 # A short human-readable summary of a response for diagnostics.
