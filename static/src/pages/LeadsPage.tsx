@@ -171,13 +171,13 @@ export default function LeadsPage() {
                   {data.items.map((l) => (
                     <tr key={l.id} className="hover:bg-slate-50/60">
                       <td className="px-4 py-3 sm:px-5">
-                        <div className="font-medium text-slate-900">{l.name}</div>
+                        <div className="max-w-[14rem] font-medium text-slate-900 [overflow-wrap:anywhere] sm:max-w-xs">{l.name}</div>
                         <div className="text-xs tabular-nums text-slate-500 sm:hidden">{l.phone}</div>
                         {l.notes && <div className="max-w-xs truncate text-xs text-slate-500" title={l.notes}>{l.notes}</div>}
                       </td>
                       <td className="hidden whitespace-nowrap px-4 py-3 font-mono text-xs tabular-nums text-slate-700 sm:table-cell">{l.phone}</td>
-                      <td className="hidden px-4 py-3 text-slate-600 md:table-cell">{l.email ?? <span className="text-slate-500">—</span>}</td>
-                      <td className="hidden px-4 py-3 text-slate-600 lg:table-cell">{l.company ?? <span className="text-slate-500">—</span>}</td>
+                      <td className="hidden max-w-[16rem] px-4 py-3 text-slate-600 [overflow-wrap:anywhere] md:table-cell">{l.email ?? <span className="text-slate-500">—</span>}</td>
+                      <td className="hidden max-w-[16rem] px-4 py-3 text-slate-600 [overflow-wrap:anywhere] lg:table-cell">{l.company ?? <span className="text-slate-500">—</span>}</td>
                       <td className="px-4 py-3">
                         <OptOutBadge lead={l} />
                       </td>
