@@ -4,7 +4,7 @@ BEGIN;
 SELECT plan(4);
 SELECT is(api_json_string('"Liv"'::jsonb), 'Liv', 'a trailing v is kept');
 SELECT is(api_json_string('"  vivid v  "'::jsonb), 'vivid v', 'leading and trailing v kept, spaces trimmed');
-SELECT is(api_json_string(to_jsonb(E'\x0BName\t\n')), 'Name', 'vertical tab, tab and newline are trimmed');
+SELECT is(api_json_string(to_jsonb(E'\x0BName\t\n'::text)), 'Name', 'vertical tab, tab and newline are trimmed');
 SELECT is(api_json_string('12'::jsonb), NULL, 'a number is not a string');
 SELECT * FROM finish();
 ROLLBACK;
