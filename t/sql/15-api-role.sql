@@ -12,9 +12,9 @@ SELECT is((SELECT rolsuper OR rolcreaterole OR rolcreatedb FROM pg_roles
             WHERE rolname = 'smscamp_api'), false, 'smscamp_api is unprivileged');
 SELECT is((SELECT rolcanlogin FROM pg_roles WHERE rolname = 'smscamp_api'), true,
           'smscamp_api can log in');
-SELECT ok((SELECT 'statement_timeout=30s' = ANY (setconfig) FROM pg_db_role_setting
+SELECT ok((SELECT 'statement_timeout=60s' = ANY (setconfig) FROM pg_db_role_setting
             WHERE setrole = 'smscamp_api'::regrole AND setdatabase = 0),
-          'smscamp_api has a 30s statement_timeout');
+          'smscamp_api has a 60s statement_timeout');
 
 -- every route function is SECURITY DEFINER with a fixed search_path, and
 -- smscamp_api may execute route functions only
