@@ -59,6 +59,8 @@ ${KEY_FILE#"$ROOT"/} (readable by you only). The web UI asks for it once per ses
 MSG
 elif [[ -f "$KEY_FILE" ]]; then
     info "API key: ${KEY_FILE#"$ROOT"/} (Authorization: Bearer \$(cat ${KEY_FILE#"$ROOT"/}))"
+else
+    info "API keys exist already; a new one: make psql SQL=\"SELECT smscamp_create_key('me', 'admin')\""
 fi
 
 # Wait, but notice when a server dies on its own.

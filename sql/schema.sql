@@ -29,6 +29,10 @@ $$;
 
 -- an import of 100,000 rows takes 5-10 s on 2 cores; leave room on a busy machine
 ALTER ROLE smscamp_api SET statement_timeout = '60s';
+-- route functions report errors by raising them: the API's 4xx answers (which
+-- carry phones and names) stay out of the server log; nginx logs the 5xx ones
+ALTER ROLE smscamp_api SET log_min_messages = 'fatal';
+ALTER ROLE smscamp_api SET log_min_error_statement = 'panic';
 
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 

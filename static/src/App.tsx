@@ -202,7 +202,7 @@ function Shell({ children }: { children: ReactNode }) {
           </nav>
         )}
       </header>
-      <main id="main" tabIndex={-1} className="mx-auto w-full max-w-7xl px-4 py-6 focus:outline-none sm:px-6 lg:col-start-2 lg:row-start-1 lg:px-8 lg:py-8">
+      <main id="main" tabIndex={-1} className="mx-auto w-full min-w-0 max-w-7xl px-4 py-6 focus:outline-none sm:px-6 lg:col-start-2 lg:row-start-1 lg:px-8 lg:py-8">
         {children}
       </main>
     </div>
