@@ -62,6 +62,9 @@ typedef struct Job
 	TimestampTz send_at;
 } Job;
 
+/* how long before its send slot a lead may be marked "sending" */
+#define SEND_MARK_LEAD_MS 250
+
 static volatile sig_atomic_t got_sigterm = false;
 static dlist_head jobs = DLIST_STATIC_INIT(jobs);
 static int	njobs = 0;
@@ -459,9 +462,15 @@ start_ready_jobs(bool stopping)
 			job->rounds++;
 			MemoryContextSwitchTo(old);
 		}
-		else if (job->stage == JOB_SEND_WAIT && job->send_at <= now && !stopping)
+		/*
+		 * "sending" is committed a little before the send-rate slot, and the
+		 * call starts exactly at it: the database's commit time never bunches
+		 * the calls, and a lead is "sending" only briefly before its call.
+		 */
+		else if (job->stage == JOB_SEND_WAIT && !stopping
+				 && job->send_at <= TimestampTzPlusMilliseconds(now, SEND_MARK_LEAD_MS))
 			job->stage = JOB_SEND_MARK;
-		else if (job->stage == JOB_SMS_READY)
+		else if (job->stage == JOB_SMS_READY && job->send_at <= now)
 		{
 			old = MemoryContextSwitchTo(job->cxt);
 			start_call(job, smscamp_sms_request(job->lead), JOB_SMS_HTTP);
@@ -624,16 +633,40 @@ release_unsent(void)
 
 /* ---------- main loop ---------- */
 
+/* milliseconds until the earliest waiting send slot, at most max_ms */
+static int
+ms_until_next_slot(int max_ms)
+{
+	dlist_iter	it;
+	TimestampTz now = GetCurrentTimestamp();
+	int64		best = (int64) max_ms * 1000;
+
+	dlist_foreach(it, &jobs)
+	{
+		Job		   *job = dlist_container(Job, node, it.cur);
+		TimestampTz at;
+
+		if (job->stage == JOB_SMS_READY)
+			at = job->send_at;
+		else if (job->stage == JOB_SEND_WAIT)
+			at = job->send_at - SEND_MARK_LEAD_MS * 1000;
+		else
+			continue;
+		best = Min(best, Max(at - now, 1000));
+	}
+	return (int) (best / 1000);
+}
+
 static void
 wait_for_work(bool busy)
 {
 	int			rc;
 
-	if (http_inflight > 0 || has_stage(JOB_SEND_WAIT))
+	if (http_inflight > 0 || has_stage(JOB_SEND_WAIT) || has_stage(JOB_SMS_READY))
 	{
 		int			numfds;
 
-		curl_multi_poll(multi, NULL, 0, 20, &numfds);
+		curl_multi_poll(multi, NULL, 0, ms_until_next_slot(20), &numfds);
 		return;
 	}
 	if (busy)
@@ -662,8 +695,7 @@ worker_iteration(void)
 	curl_multi_perform(multi, &running);
 	if (!stopping)
 		housekeeping(false);
-	wait_for_work(worked > 0 || has_stage(JOB_GEN_READY)
-				  || has_stage(JOB_SMS_READY) || has_db_work());
+	wait_for_work(worked > 0 || has_stage(JOB_GEN_READY) || has_db_work());
 }
 
 /* the workflow's SQL is loaded after the server starts: wait for it */
