@@ -56,6 +56,7 @@ typedef struct Job
 	JobStage	stage;
 	int			rounds;			/* LLM calls made (regenerate once) */
 	HttpCall   *call;
+	bool		attached;		/* call->easy is in the multi handle */
 	GeneratedSms gen;
 	LlmAnswer	answer;
 	SendResult	send;
@@ -184,10 +185,11 @@ job_free(Job *job)
 {
 	if (job->call)
 	{
-		if (job->call->easy && (job->stage == JOB_GEN_HTTP
-								|| job->stage == JOB_SMS_HTTP))
+		/* never free a handle curl still holds: detach it first */
+		if (job->attached)
 		{
 			curl_multi_remove_handle(multi, job->call->easy);
+			job->attached = false;
 			http_inflight--;
 		}
 		smscamp_http_free(job->call);
@@ -433,6 +435,7 @@ start_call(Job *job, HttpCall *call, JobStage stage)
 		return;
 	}
 	http_inflight++;
+	job->attached = true;
 	job->stage = stage;
 }
 
@@ -525,14 +528,18 @@ collect_calls(void)
 		{
 			Job		   *j = dlist_container(Job, node, it.cur);
 
-			if (j->call == call)
+			if (j->attached && j->call == call && call->easy == msg->easy_handle)
 			{
 				job = j;
 				break;
 			}
 		}
-		if (job == NULL || call == NULL)
+		if (job == NULL)
+		{
+			elog(WARNING, "smscamp: a finished HTTP call belongs to no job");
 			continue;
+		}
+		job->attached = false;
 		call->result = msg->data.result;
 		smscamp_http_finish(call);
 		old = MemoryContextSwitchTo(job->cxt);

@@ -25,13 +25,6 @@
 -- Helpers (private)
 ------------------------------------------------------------------------------
 
--- The text of a JSON string, trimmed; NULL for any other JSON value.
-CREATE OR REPLACE FUNCTION api_jtext(value jsonb) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE WHEN jsonb_typeof(value) = 'string'
-            THEN btrim(value #>> '{}', E' \t\r\n\f\v')
-       END;
-
 -- An integer in [lo, hi] from a JSON value (a number, or a string of
 -- digits, as FastAPI accepts).  value is NULL when there are errors.  The
 -- caller decides what an absent or null value means.
@@ -128,7 +121,7 @@ RETURN CASE
     WHEN v IS NULL OR jsonb_typeof(v) = 'null' THEN '[]'::jsonb
     WHEN jsonb_typeof(v) <> 'string' THEN
         jsonb_build_array(api_error_item(loc, 'Input should be a valid string', 'string_type'))
-    WHEN char_length(api_jtext(v)) > max_len THEN
+    WHEN char_length(api_json_string(v)) > max_len THEN
         jsonb_build_array(api_error_item(loc,
             format('String should have at most %s characters', max_len),
             'string_too_long', jsonb_build_object('max_length', max_len)))
@@ -210,27 +203,27 @@ BEGIN
     ELSIF jsonb_typeof(v) <> 'string' THEN
         errors := errors || api_error_item('["body","name"]',
             'Input should be a valid string', 'string_type');
-    ELSIF api_jtext(v) = '' THEN
+    ELSIF api_json_string(v) = '' THEN
         errors := errors || api_error_item('["body","name"]', 'name must not be empty',
             'value_error');
-    ELSIF char_length(api_jtext(v)) > 255 THEN
+    ELSIF char_length(api_json_string(v)) > 255 THEN
         errors := errors || api_error_item('["body","name"]',
             'String should have at most 255 characters', 'string_too_long',
             '{"max_length":255}');
     ELSE
-        name := api_jtext(v);
+        name := api_json_string(v);
     END IF;
 
     -- description: optional, '' = none
     v := j -> 'description';
     errors := errors || api_optional_string_errors(v, '["body","description"]', 10000);
-    description := nullif(api_jtext(v), '');
+    description := nullif(api_json_string(v), '');
 
     -- agent_type: sms | voice | both
     v := j -> 'agent_type';
     IF v IS NULL OR (jsonb_typeof(v) = 'null' AND NOT partial) THEN
         NULL;
-    ELSIF api_jtext(v) IS NULL OR NOT (v #>> '{}') = ANY (c_types) THEN
+    ELSIF api_json_string(v) IS NULL OR NOT (v #>> '{}') = ANY (c_types) THEN
         errors := errors || api_error_item('["body","agent_type"]',
             'Input should be ' || api_enum_list(c_types), 'enum',
             jsonb_build_object('expected', api_enum_list(c_types)));
@@ -241,7 +234,7 @@ BEGIN
     -- sms_system_prompt: optional, at most 4000 characters, '' = none
     v := j -> 'sms_system_prompt';
     errors := errors || api_optional_string_errors(v, '["body","sms_system_prompt"]', 4000);
-    sms_system_prompt := nullif(api_jtext(v), '');
+    sms_system_prompt := nullif(api_json_string(v), '');
 
     -- sms_temperature: integer 0..200 (hundredths: 70 = 0.70)
     v := j -> 'sms_temperature';
@@ -270,14 +263,14 @@ BEGIN
     ELSIF jsonb_typeof(v) <> 'string' THEN
         errors := errors || api_error_item('["body","send_window"]',
             'Input should be a valid string', 'string_type');
-    ELSIF NOT api_send_window_valid(api_jtext(v)) THEN
+    ELSIF NOT api_send_window_valid(api_json_string(v)) THEN
         errors := errors || api_error_item('["body","send_window"]',
             'send_window should be "HH:MM-HH:MM" (24-hour clock, start and end different, '
             || 'end up to 24:00), e.g. "08:00-21:00", or null for no quiet hours',
             'string_pattern_mismatch',
             jsonb_build_object('pattern', '^HH:MM-HH:MM$'));
     ELSE
-        send_window := api_jtext(v);
+        send_window := api_json_string(v);
     END IF;
 
     -- max_send_errors: consecutive provider errors that pause the campaign
@@ -357,12 +350,12 @@ BEGIN
         IF jsonb_typeof(v) <> 'string' THEN
             errors := jsonb_build_array(api_error_item('["body","lead_filter"]',
                 'Input should be a valid string', 'string_type'));
-        ELSIF char_length(api_jtext(v)) > 255 THEN
+        ELSIF char_length(api_json_string(v)) > 255 THEN
             errors := jsonb_build_array(api_error_item('["body","lead_filter"]',
                 'String should have at most 255 characters', 'string_too_long',
                 '{"max_length":255}'));
         ELSE
-            filter := api_jtext(v);
+            filter := api_json_string(v);
         END IF;
     ELSE
         r := api_int_field(j -> 'lead_count', '["body","lead_count"]', 1, 1000000);
@@ -799,13 +792,13 @@ BEGIN
     ELSIF jsonb_typeof(v) = 'null' THEN
         NULL;
     ELSIF jsonb_typeof(v) <> 'string'
-          OR api_jtext(v) !~ '^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|z|[+-]\d\d(:?\d\d)?)?$' THEN
+          OR api_json_string(v) !~ '^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|z|[+-]\d\d(:?\d\d)?)?$' THEN
         v_errors := v_errors || api_error_item('["body","scheduled_at"]',
             'Input should be a valid datetime (ISO 8601, e.g. 2030-01-31T09:00:00Z)',
             'datetime_parsing');
     ELSE
         BEGIN
-            v_at := api_jtext(v)::timestamptz;
+            v_at := api_json_string(v)::timestamptz;
         EXCEPTION WHEN data_exception THEN
             v_errors := v_errors || api_error_item('["body","scheduled_at"]',
                 'Input should be a valid datetime (ISO 8601, e.g. 2030-01-31T09:00:00Z)',

@@ -59,7 +59,6 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION smscamp_auth(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION smscamp_auth(text) TO smscamp_api;
 
 CREATE OR REPLACE FUNCTION api_keys_create(p_body jsonb, OUT status integer, OUT body text)

@@ -27,12 +27,6 @@ RETURN json_build_object(
     'created_at', l.created_at,
     'updated_at', l.updated_at);
 
--- The text of a JSON string, trimmed; NULL for any other JSON value.
-CREATE OR REPLACE FUNCTION api_json_string(value jsonb) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE WHEN jsonb_typeof(value) = 'string'
-            THEN btrim(value #>> '{}', E' \t\r\n\f\x0B')
-       END;
 
 -- Errors ('[]' when none) of one string field of a JSON object:
 --   value     the field's JSON value (NULL when absent)

@@ -103,7 +103,7 @@ DECLARE
     f jsonb := api_webhook_form(p_content_type, p_body);
     v_from text := api_form_required(f, 'From');
     v_phone text;
-    v_keyword text := upper(btrim(coalesce(f ->> 'Body', ''), E' \t\r\n\f\v'));
+    v_keyword text := upper(btrim(coalesce(f ->> 'Body', ''), E' \t\r\n\f\x0B'));
     v_action text := 'none';
 BEGIN
     IF v_from IS NULL THEN

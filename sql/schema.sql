@@ -332,6 +332,14 @@ FROM (SELECT args ->> 'limit' AS l, args ->> 'offset' AS o) AS a,
                      api_count_param_errors(a.o, '["query","offset"]') AS o) AS e
 $$;
 
+-- The text of a JSON string, trimmed of white space; NULL for any other JSON
+-- value.  (E'\v' is no escape in PostgreSQL: the vertical tab is \x0B.)
+CREATE OR REPLACE FUNCTION api_json_string(value jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN jsonb_typeof(value) = 'string'
+            THEN btrim(value #>> '{}', E' \t\r\n\f\x0B')
+       END;
+
 -- A LIKE pattern matching the text anywhere ('%' and '_' taken literally).
 CREATE OR REPLACE FUNCTION api_like_contains(value text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -371,6 +379,16 @@ BEGIN
         ELSE
             EXECUTE format('REVOKE ALL ON ROUTINE %s FROM smscamp_api', f.signature);
         END IF;
+    END LOOP;
+    -- the workflow's and campaigns' smscamp_* functions are internal too
+    -- (grants to smscamp_api made on purpose, like smscamp_auth, stay)
+    FOR f IN
+        SELECT p.oid::regprocedure AS signature
+          FROM pg_proc AS p
+         WHERE p.pronamespace = 'public'::regnamespace
+           AND p.proname LIKE 'smscamp\_%'
+    LOOP
+        EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', f.signature);
     END LOOP;
 END
 $$;

@@ -522,16 +522,4 @@ BEGIN
 END
 $$;
 
--- workflow functions are internal: not callable by the API role
-DO $$
-DECLARE
-    f regprocedure;
-BEGIN
-    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
-              WHERE p.pronamespace = 'public'::regnamespace
-                AND p.proname LIKE 'smscamp\_%'
-    LOOP
-        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
-    END LOOP;
-END
-$$;
+-- (the api files' CALL api_secure_functions() revokes these from PUBLIC)

@@ -30,7 +30,7 @@ my %only = map { $_ => 1 } grep { length } split /[\s,]+/, $ENV{SMSCAMP_FAULTS} 
 sub part { my ($p, $name, $code) = @_; return if %only && !$only{$p}; subtest "($p) $name" => $code }
 
 my @cleanup;
-END { cancel_campaign($_) for @cleanup }
+END { my $rc = $?; cancel_campaign($_) for @cleanup; $? = $rc }
 
 sub digits { $_[0] =~ s/^\+//r }
 
@@ -235,8 +235,17 @@ sub crash_run {
     my $rows = leads_of($cid);
     my %sid = map { $_->{sid} => $_->{to} } @$msgs;
     my @sent = grep { $_->{status} eq 'sent' } @$rows;
-    is(scalar(grep { !defined $_->{sms_sid} || ($sid{ $_->{sms_sid} } // '') ne $_->{phone} } @sent), 0,
-       "$label: every sent lead has the sid of its message at the provider");
+    my @wrong_sid = grep { !defined $_->{sms_sid} || ($sid{ $_->{sms_sid} } // '') ne $_->{phone} } @sent;
+    is(scalar @wrong_sid, 0, "$label: every sent lead has the sid of its message at the provider")
+        or diag explain [ map {
+            my $l = $_;
+            { lead => $l->{id}, phone => $l->{phone}, sms_sid => $l->{sms_sid},
+              provider_to_of_that_sid => $sid{ $l->{sms_sid} // '' },
+              provider_messages_to_this_phone => [ map { $_->{sid} } grep { $_->{to} eq $l->{phone} } @$msgs ] }
+          } @wrong_sid[0 .. ($#wrong_sid < 4 ? $#wrong_sid : 4)] ];
+    my @unk = grep { $_->{status} eq 'unknown' } @$rows;
+    note("$label: unknown leads: " . join('; ', map { "$_->{id}: " . ($_->{error_message} // '') } @unk[0 .. ($#unk < 4 ? $#unk : 4)]))
+        if @unk;
     my %status_of = map { $_->{phone} => $_->{status} } @$rows;
     is(scalar(grep { ($status_of{$_} // '') !~ /^(?:sent|unknown)$/ } keys %n), 0,
        "$label: every message at the provider belongs to a sent or unknown lead");

@@ -336,17 +336,32 @@ sub cancel_campaign {
 }
 
 # wait_for($timeout_s, $code, $interval): poll until $code returns true
-# (errors, e.g. while PostgreSQL restarts, count as false). Returns the last
-# true value, or undef on timeout.
+# (errors, e.g. while PostgreSQL restarts, count as false; psql's complaints
+# meanwhile are kept out of the test output, and shown on a timeout).
+# Returns the last true value, or undef on timeout.
 sub wait_for {
     my ($timeout, $code, $interval) = @_;
     my $deadline = Time::HiRes::time() + $timeout;
+    my $errors = File::Temp->new;
+    open(my $saved, '>&', \*STDERR) or die "dup STDERR: $!\n";
+    open(STDERR, '>&', $errors) or die "redirect STDERR: $!\n";
+    my ($v, $last_error);
     while (1) {
-        my $v = eval { $code->() };
-        return $v if $v;
-        return undef if Time::HiRes::time() > $deadline;
+        $v = eval { $code->() };
+        $last_error = $@ if $@;
+        last if $v;
+        if (Time::HiRes::time() > $deadline) { $v = undef; last }
         Time::HiRes::sleep($interval // 0.2);
     }
+    open(STDERR, '>&', $saved) or die "restore STDERR: $!\n";
+    if (!$v) {
+        seek $errors, 0, 0;
+        my @tail = grep { defined } (<$errors>)[-5 .. -1];
+        Test::More::diag("wait_for: timed out after ${timeout} s"
+                         . ($last_error ? "; last error: $last_error" : '')
+                         . (@tail ? "; stderr:\n" . join('', @tail) : ''));
+    }
+    return $v;
 }
 
 sub campaign_row {
