@@ -226,6 +226,41 @@ rewrite_instruction(const char *s, int len, StringInfo out)
 	return false;
 }
 
+/*
+ * The length of a sentence without a trailing manner clause meant for the
+ * writer: "... on Friday in a short, friendly SMS." -> "... on Friday."
+ * (the final punctuation is kept by the caller).
+ */
+static int
+without_manner_clause(const char *s, int len)
+{
+	static const char *const starts[] = {" in a ", " in an ", " in one ", " as a ", NULL};
+	static const char *const nouns[] = {"sms", "message", "text", "tone", "sentence", NULL};
+	int			i, k, n;
+
+	for (i = len - 1; i > 0; i--)
+	{
+		for (k = 0; starts[k]; k++)
+		{
+			int			sl = strlen(starts[k]);
+
+			if (i + sl > len || pg_strncasecmp(s + i, starts[k], sl) != 0)
+				continue;
+			for (n = 0; nouns[n]; n++)
+			{
+				int			nl = strlen(nouns[n]);
+				int			end = len;
+
+				while (end > i && (s[end - 1] == '.' || s[end - 1] == '!'))
+					end--;
+				if (end - nl > i && pg_strncasecmp(s + end - nl, nouns[n], nl) == 0)
+					return i;
+			}
+		}
+	}
+	return len;
+}
+
 /* the prompt's sentences that speak to the lead, joined */
 static void
 message_sentences(const char *prompt, StringInfo out)
@@ -246,10 +281,17 @@ message_sentences(const char *prompt, StringInfo out)
 			end = ++p;
 		if (end > start && !is_instruction(start))
 		{
+			int			len = end - start;
+			int			keep = without_manner_clause(start, len);
+			char	   *sentence = pnstrdup(start, keep);
+
+			/* the final punctuation survives a cut clause */
+			if (keep < len && (start[len - 1] == '.' || start[len - 1] == '!'))
+				sentence = psprintf("%s%c", sentence, start[len - 1]);
 			if (out->len > 0)
 				appendStringInfoChar(out, ' ');
-			if (!rewrite_instruction(start, end - start, out))
-				appendBinaryStringInfo(out, start, end - start);
+			if (!rewrite_instruction(sentence, strlen(sentence), out))
+				appendStringInfoString(out, sentence);
 		}
 	}
 }
