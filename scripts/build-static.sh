@@ -2,7 +2,9 @@
 # make static: build the web UI into static/dist (served by nginx as @STATIC_ROOT@).
 # Today static/index.html is a placeholder copied as is; once static/package.json
 # exists (the React app), this runs `npm ci` (when package-lock.json changed) and
-# `npm run build` (Vite, output in static/dist).
+# `npm run build` (Vite, output in static/dist). Then openapi/build.sh adds the API docs
+# (static/dist/api-docs/: openapi.json and the offline docs page, served at /api/openapi.json
+# and /api/docs/); after the UI's build, which empties static/dist.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd -P)"
 cd "$ROOT/static"
@@ -18,3 +20,5 @@ else
     mkdir -p dist
     cp -p index.html dist/index.html
 fi
+
+"$ROOT/openapi/build.sh" "$ROOT/static/dist/api-docs"

@@ -13,7 +13,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ALL_SUITES=(sql http browser)
+ALL_SUITES=(sql http openapi browser)
 read -r -a SUITES <<<"${SUITES:-${ALL_SUITES[*]}}"
 
 # pgTAP files, through pg_prove.
@@ -30,6 +30,11 @@ suite_http() {
     [[ -d "$ROOT/t/lib" ]] && inc=(-I t/lib)
     prove "${inc[@]}" -r t/http
 }
+
+# The OpenAPI document (openapi/openapi.yaml) against the running server: Redocly lint, and every
+# route's real answers validated against it (t/openapi/run.sh: npm ci there, then node).
+suite_openapi_found() { [[ -f "$ROOT/t/openapi/validate.mjs" ]]; }
+suite_openapi() { t/openapi/run.sh; }
 
 # End-to-end in Debian's Chromium (playwright-core), screenshots in build/artifacts/browser.
 suite_browser_found() { [[ -f "$ROOT/t/browser/e2e.mjs" ]]; }
