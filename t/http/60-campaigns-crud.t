@@ -269,6 +269,9 @@ is_json_error(api(GET => "/api/campaigns/$missing_campaign/leads"), 404, 'leads 
 is_fastapi_422(api(GET => '/api/campaigns/x/leads'), [qw(path id)], 'leads of campaign x: 422');
 
 # ---------------------------------------------------------------- delete
+# the real workers run: slow this campaign to a message every 1000 s so it stays
+# processing (instead of completing) until the test cancels it
+psql(q{UPDATE campaigns SET messages_per_second = 0.001 WHERE id = :'c'}, c => $filter_c->{id});
 psql(q{UPDATE campaigns SET status = 'pending' WHERE id = :'c'}, c => $filter_c->{id});
 psql(q{UPDATE campaigns SET status = 'processing' WHERE id = :'c'}, c => $filter_c->{id});
 $fp = campaigns_fp();
