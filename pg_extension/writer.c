@@ -261,6 +261,36 @@ without_manner_clause(const char *s, int len)
 	return len;
 }
 
+/*
+ * "Write a short SMS inviting the lead to our demo." asks for words to the
+ * lead in its gerund: rewrite from the gerund as if it were the imperative.
+ */
+static bool
+rewrite_gerund(const char *s, int len, StringInfo out)
+{
+	static const char *const gerunds[][2] = {
+		{" inviting ", "invite "}, {" telling ", "tell "}, {" reminding ", "remind "},
+		{" asking ", "ask "}, {" offering ", "offer "}, {" announcing ", "announce "},
+		{" promoting ", "promote "}, {" thanking ", "thank "}, {" letting ", "let "},
+		{" informing ", "inform "}, {NULL, NULL}
+	};
+	int			i, g;
+
+	for (i = 0; i < len; i++)
+		for (g = 0; gerunds[g][0]; g++)
+		{
+			int			gl = strlen(gerunds[g][0]);
+			char	   *imperative;
+
+			if (i + gl > len || pg_strncasecmp(s + i, gerunds[g][0], gl) != 0)
+				continue;
+			imperative = psprintf("%s%.*s", gerunds[g][1], len - i - gl, s + i + gl);
+			if (rewrite_instruction(imperative, strlen(imperative), out))
+				return true;
+		}
+	return false;
+}
+
 /* the prompt's sentences that speak to the lead, joined */
 static void
 message_sentences(const char *prompt, StringInfo out)
@@ -279,7 +309,22 @@ message_sentences(const char *prompt, StringInfo out)
 		end = p;
 		if (*p && *p != '\n')
 			end = ++p;
-		if (end > start && !is_instruction(start))
+		if (end > start && is_instruction(start))
+		{
+			int			at = out->len;
+
+			if (out->len > 0)
+				appendStringInfoChar(out, ' ');
+			if (!rewrite_gerund(start, without_manner_clause(start, end - start), out))
+			{
+				out->len = at;
+				out->data[at] = '\0';
+			}
+			else if ((end[-1] == '.' || end[-1] == '!')
+					 && !strchr(".!?", out->data[out->len - 1]))
+				appendStringInfoChar(out, end[-1]);
+		}
+		else if (end > start)
 		{
 			int			len = end - start;
 			int			keep = without_manner_clause(start, len);
