@@ -293,14 +293,12 @@ BEGIN
     END IF;
 
     IF v_q IS NULL THEN
-        -- the total from the counters campaigns.sql keeps (never a count of
-        -- the table), the page from the primary key alone (an index-only
-        -- scan skips the offset), then its rows
+        -- the total from the counters campaigns.sql keeps, never a count of
+        -- the table
         SELECT coalesce(sum(n), 0) INTO v_total FROM smscamp_counters WHERE name = 'leads';
         SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]')
           INTO v_items
-          FROM leads AS l
-          JOIN (SELECT id FROM leads ORDER BY id LIMIT p.lim OFFSET p.off) AS k USING (id);
+          FROM (SELECT * FROM leads ORDER BY id LIMIT p.lim OFFSET p.off) AS l;
     ELSE
         SELECT count(*) INTO v_total FROM api_leads_search(v_q);
         SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]')
