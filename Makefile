@@ -95,6 +95,14 @@ seed: | $(DEPS_STAMP)
 test: all
 	@scripts/test.sh
 
+# Benchmarks (bench/README.md): not part of make test.
+.PHONY: bench bench-campaign
+bench: all
+	@bench/run.sh
+
+bench-campaign: all
+	@bench/campaign.sh
+
 # ---------------------------------------------------------------- clean
 
 clean:

@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# Shared helpers of bench/run.sh and bench/campaign.sh, on top of scripts/lib.sh.
+#
+# A benchmark has its own instance, build/bench-<kind>-<pid>, on free ports (never
+# 8080/5433), stopped and removed when the script exits (kept with BENCH_KEEP=1).
+
+# shellcheck source=scripts/lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/scripts/lib.sh"
+
+BENCH="$ROOT/bench"
+RESULTS="$BENCH/results"
+
+# Instances of benchmark runs that are gone (interrupted) are stopped and wiped.
+bench_wipe_stale() {
+    local d pid
+    for d in "$ROOT"/build/bench-*-*/; do
+        [[ -d "$d" ]] || continue
+        d=${d%/}
+        pid=${d##*-}
+        if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then continue; fi
+        (instance_setup "$d" 0 0 1 && instance_stop) >/dev/null 2>&1 || true
+        rm -rf "$d"
+    done
+}
+
+# bench_instance KIND NGINX_WORKERS: set up build/bench-KIND-<pid> on two free ports.
+bench_instance() {
+    local kind=$1 workers=$2 ports
+    bench_wipe_stale
+    mapfile -t ports < <(free_ports 2)
+    ((${#ports[@]} == 2)) || die "could not find two free ports"
+    instance_setup "$ROOT/build/bench-$kind-$$" "${ports[0]}" "${ports[1]}" "$workers"
+    export PGHOST="$INST_RUN" PGPORT="$PG_PORT" PGUSER="$DB_SUPERUSER" PGDATABASE="$DB_NAME"
+}
+
+# The issue turns rate limiting off for the bench instance. There is none yet; if
+# the template ever gets limit_req / limit_conn (or an smscamp_rate_limit*) line,
+# the instance uses a copy without those lines.
+bench_nginx_template() {
+    local tpl="$ROOT/ngx_smscamp_module/nginx.conf.in" re='^[[:space:]]*(limit_req|limit_conn|smscamp_rate_limit)'
+    if grep -Eq "$re" "$tpl" "$ROOT/ngx_smscamp_module/routes.conf" 2>/dev/null; then
+        mkdir -p "$INST"
+        grep -Ev "$re" "$tpl" >"$INST/nginx.conf.in"
+        export SMSCAMP_NGINX_TEMPLATE="$INST/nginx.conf.in"
+        RATE_LIMIT_NOTE="rate limiting: turned off for this instance (limit_* lines removed from a copy of nginx.conf.in)"
+        grep -Eq "$re" "$ROOT/ngx_smscamp_module/routes.conf" 2>/dev/null &&
+            RATE_LIMIT_NOTE+="; WARNING: routes.conf has rate limit lines that were NOT removed"
+    else
+        RATE_LIMIT_NOTE="rate limiting: none exists yet in nginx.conf.in / the module, so there is nothing to turn off"
+    fi
+}
+
+# pg_conf_append LINE...: settings at the end of postgresql.conf (they win over smscamp.conf).
+pg_conf_append() {
+    printf '%s\n' "$@" >>"$INST_PG/postgresql.conf"
+}
+
+# bench_api_key: when the API wants keys (smscamp_create_key exists), make an admin key
+# for the load generators and set AUTH_HEADER (and AUTH_NOTE); else leave it empty.
+AUTH_HEADER=
+AUTH_NOTE="API keys: not implemented in this tree (no Authorization header sent)"
+bench_api_key() {
+    local key
+    [[ "$(sql_value "SELECT to_regproc('smscamp_create_key') IS NOT NULL")" == t ]] || return 0
+    key=$(sql_value "SELECT smscamp_create_key('bench (bench/)', 'admin')")
+    [[ "$key" == smc_* ]] || die "could not create an API key for the benchmark"
+    AUTH_HEADER="Authorization: Bearer $key"
+    AUTH_NOTE="API keys: on (nginx smscamp_auth ${SMSCAMP_AUTH:-on}); every request sends an admin key (the module caches a key's lookup)"
+}
+
+psql_db() { psql_su -d "$DB_NAME" -v ON_ERROR_STOP=1 "$@"; }
+sql_value() { psql_su -d "$DB_NAME" -v ON_ERROR_STOP=1 -tA -c "$1"; }
+
+# ---------------------------------------------------------------- the machine
+
+machine_cpu() { sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1; }
+machine_mem() { awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo; }
+machine_line() {
+    printf '%s CPUs (nproc), %s, %s RAM, %s' "$(nproc)" "$(machine_cpu)" "$(machine_mem)" \
+        "$(uname -r)"
+}
+# Load from other processes on this shared machine skews every figure: record it.
+machine_load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# ---------------------------------------------------------------- /proc
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+anon_kb() { awk '/^RssAnon/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# The nginx workers of this instance: children of its master.
+nginx_worker_pids() {
+    local master
+    master=$(nginx_pid)
+    [[ -n "$master" ]] || return 0
+    cat "/proc/$master/task/$master/children" 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+$' || true
+}
+
+# cpu_seconds PID...: the total CPU seconds (utime + stime, all threads) of these
+# processes; gone ones count 0. One number, always.
+cpu_seconds() {
+    local p f=()
+    for p in "$@"; do f+=("/proc/$p/stat"); done
+    ((${#f[@]})) || { echo 0; return 0; }
+    # the fields after the last ")": the command name may contain spaces
+    cat "${f[@]}" 2>/dev/null | sed 's/.*) //' |
+        awk -v hz="$(getconf CLK_TCK)" '{t += $12 + $13} END {printf "%.2f\n", t / hz}'
+}
+
+fmt_ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
