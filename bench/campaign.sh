@@ -201,7 +201,7 @@ TIMED_OUT=0
 PEAK_RSS_SUM=0
 PEAK_ANON=()
 TOP_TAKEN=0
-CPU_MID_A= CPU_MID_B=
+CPU_MID_A='' CPU_MID_B=''
 while :; do
     sleep 1
     now=$(date +%s.%N)

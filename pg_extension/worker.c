@@ -759,6 +759,9 @@ smscamp_worker_main(Datum arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			/* curl's connection cap follows smscamp.max_inflight */
+			curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+							  (long) smscamp_max_inflight);
 		}
 		if (got_sigterm && stop_deadline == 0)
 		{
