@@ -13,7 +13,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ALL_SUITES=(sql http openapi browser)
+ALL_SUITES=(ui sql http openapi browser)
 read -r -a SUITES <<<"${SUITES:-${ALL_SUITES[*]}}"
 
 # pgTAP files, through pg_prove.
@@ -35,6 +35,10 @@ suite_http() {
 # route's real answers validated against it (t/openapi/run.sh: npm ci there, then node).
 suite_openapi_found() { [[ -f "$ROOT/t/openapi/validate.mjs" ]]; }
 suite_openapi() { t/openapi/run.sh; }
+
+# The web UI's component tests (Vitest, jsdom): no server needed.
+suite_ui_found() { [[ -f "$ROOT/static/package.json" ]]; }
+suite_ui() { (cd static && npx --no-install vitest run --reporter=dot); }
 
 # End-to-end in Debian's Chromium (playwright-core), screenshots in build/artifacts/browser.
 suite_browser_found() { [[ -f "$ROOT/t/browser/e2e.mjs" ]]; }
