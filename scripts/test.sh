@@ -7,7 +7,8 @@
 # by writing both and adding NAME to ALL_SUITES. Tests get SMSCAMP_URL, SMSCAMP_INSTANCE,
 # SMSCAMP_ROOT, PGHOST/PGPORT/PGUSER/PGDATABASE and SMSCAMP_FAKE_URL (the fake OpenAI +
 # Twilio server of t/fakes, started for the run).
-# Run only some: make test SUITES="http".
+# Run only some: make test SUITES="http" (and only some files:
+# HTTP_TESTS="t/http/80-auth.t", SQL_TESTS="t/sql/31-nodes.sql").
 set -euo pipefail
 # shellcheck disable=SC2153  # PG_PORT etc. come from lib.sh
 # shellcheck source=scripts/lib.sh
@@ -20,7 +21,9 @@ read -r -a SUITES <<<"${SUITES:-${ALL_SUITES[*]}}"
 suite_sql_found() { compgen -G "$ROOT/t/sql/*.sql" >/dev/null; }
 suite_sql() {
     psql_su -d "$DB_NAME" -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION IF NOT EXISTS pgtap' || return 1
-    pg_prove -h "$INST_RUN" -p "$PG_PORT" -U "$DB_SUPERUSER" -d "$DB_NAME" t/sql/*.sql
+    local files=()
+    read -r -a files <<<"${SQL_TESTS:-$(echo t/sql/*.sql)}"
+    pg_prove -h "$INST_RUN" -p "$PG_PORT" -U "$DB_SUPERUSER" -d "$DB_NAME" "${files[@]}"
 }
 
 # Perl HTTP tests (*.t), through prove; t/lib is on @INC.
@@ -28,7 +31,9 @@ suite_http_found() { [[ -d "$ROOT/t/http" ]] && [[ -n "$(find "$ROOT/t/http" -na
 suite_http() {
     local inc=()
     [[ -d "$ROOT/t/lib" ]] && inc=(-I t/lib)
-    prove "${inc[@]}" -r t/http
+    local files=()
+    read -r -a files <<<"${HTTP_TESTS:-t/http}"
+    prove "${inc[@]}" -r "${files[@]}"
 }
 
 # The OpenAPI document (openapi/openapi.yaml) against the running server: Redocly lint, and every
