@@ -5,6 +5,7 @@
 #   make psql    psql on the running instance (make psql SQL='SELECT …' runs one statement)
 #   make stop    stop an instance in var/ left running
 #   make seed    load sql/seed.sql into the running instance
+#   make fuzz    run the fuzzing harnesses (t/fuzz), FUZZ_SECONDS (60) each
 #   make clean / make distclean (also removes var/, i.e. all data)
 #
 # Ports: SMSCAMP_HTTP_PORT (8080), SMSCAMP_PG_PORT (5433). Everything is relative to here.
@@ -94,6 +95,13 @@ seed: | $(DEPS_STAMP)
 
 test: all
 	@scripts/test.sh
+
+# libFuzzer harnesses (t/fuzz): each target FUZZ_SECONDS (60); the corpus grows in build/fuzz/,
+# a crash fails and prints its reproducer. make test runs them 10 s each (suite fuzz).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: $(NGINX_OBJS)/Makefile | $(DEPS_STAMP)
+	@t/fuzz/run.sh -t $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Benchmarks (bench/README.md): not part of make test.
 .PHONY: bench bench-campaign

@@ -22,6 +22,10 @@ ngx_smscamp_utf8_valid(u_char *p, size_t len)
     uint32_t   c, min;
     ngx_uint_t n;
 
+    if (len == 0) {
+        return NGX_OK;          /* p may be NULL: an empty ngx_str_t */
+    }
+
     end = p + len;
 
     while (p < end) {
@@ -85,8 +89,9 @@ ngx_smscamp_args_to_json(ngx_http_request_t *r, ngx_str_t *args,
     }
 
     rc = NGX_OK;
+    /* no query string: r->args is {0, NULL}, and NULL + 0 is undefined */
     p = args->data;
-    end = args->data + args->len;
+    end = (p != NULL) ? p + args->len : p;
 
     while (p < end && rc == NGX_OK) {
         amp = ngx_strlchr(p, end, '&');

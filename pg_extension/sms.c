@@ -78,7 +78,12 @@ decode_text(const char *s, int len, pg_wchar **out)
 		int			l = pg_utf_mblen(p);
 
 		if (l < 1 || p + l > end)
-			l = 1;
+		{
+			/* a sequence cut short: not decoded, it would read past end */
+			w[n++] = 0xFFFD;
+			p++;
+			continue;
+		}
 		w[n++] = utf8_to_unicode(p);
 		p += l;
 	}
