@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make run: start PostgreSQL + nginx for the instance in var/ and stay in the foreground;
 # Ctrl-C (SIGINT) or SIGTERM stops both cleanly. Data in var/ is kept between runs.
+# SMSCAMP_HTTPS=1 also serves HTTPS on SMSCAMP_HTTPS_PORT (8443), self-signed (lib.sh).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -38,12 +39,16 @@ KEY_FILE="$INST/admin.key"
 new_key=$(admin_key_ensure "$KEY_FILE")
 
 ui="http://127.0.0.1:$HTTP_PORT/"
+https_line=
+if ((HTTPS)); then
+    https_line=$'\n'"  https    $(https_url)   (self-signed certificate ${INST_TLS#"$ROOT"/}/cert.pem: curl --cacert it; HSTS on)"
+fi
 cat <<MSG
 
 smscamp is running
   web UI   $ui
   API      ${ui}api/leads
-  health   $(health_url)
+  health   $(health_url)${https_line}
   psql     make psql$( [[ "$PG_PORT" == 5433 ]] || printf ' SMSCAMP_PG_PORT=%s' "$PG_PORT")   (PostgreSQL on 127.0.0.1:$PG_PORT, socket dir ${INST_RUN#"$ROOT"/})
   logs     ${INST_LOG#"$ROOT"/}/
 Ctrl-C to stop.
