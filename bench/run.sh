@@ -27,7 +27,7 @@ PER_CAMPAIGN=${BENCH_PER_CAMPAIGN:-1000}
 NGINX_WORKERS=${BENCH_NGINX_WORKERS:-auto}
 OUT=${BENCH_OUT:-$RESULTS/latest.md}
 PGB_CLIENTS=8 PGB_JOBS=2 PGB_SCALE=10
-ALL_SCENARIOS=(lead_by_id lead_by_id_close leads_page leads_search lead_create campaign_by_id dashboard)
+ALL_SCENARIOS=(lead_by_id lead_by_id_close leads_page leads_after leads_search lead_create campaign_by_id dashboard)
 read -r -a SCENARIOS <<<"${BENCH_SCENARIOS:-${ALL_SCENARIOS[*]}}"
 
 command -v wrk >/dev/null || die "wrk not found (Debian package wrk: apt-get install wrk)"
@@ -266,6 +266,7 @@ for s in "${SCENARIOS[@]}"; do
         lead_by_id_close) run_wrk "$s" 'GET /api/leads/{id}, new connection per request (Connection: close)' \
                               lead_by_id.lua /api/leads/1 -H 'Connection: close' ;;
         leads_page)       run_wrk "$s" 'GET /api/leads?limit=50&offset=<random>' leads_page.lua '/api/leads?limit=50' ;;
+        leads_after)      run_wrk "$s" 'GET /api/leads?limit=50&after=<random id> (keyset)' leads_after.lua '/api/leads?limit=50' ;;
         leads_search)     run_wrk "$s" 'GET /api/leads?q=<term>' leads_search.lua '/api/leads?q=x' ;;
         lead_create)      WARM_ARGS=700 run_wrk "$s" 'POST /api/leads (unique phones)' lead_create.lua /api/leads -- 701 ;;
         campaign_by_id)   run_wrk "$s" 'GET /api/campaigns/{id} (random id)' campaign_by_id.lua /api/campaigns/1 ;;

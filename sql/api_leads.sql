@@ -277,9 +277,12 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     p record;
     v_q text := nullif(btrim(p_args ->> 'q'), '');
+    v_after_text text := p_args ->> 'after';
+    v_after bigint;
     v_errors jsonb;
     v_total bigint;
     v_items json;
+    v_ids bigint[];
 BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'));
     v_errors := p.errors;
@@ -288,28 +291,47 @@ BEGIN
             'String should have at most 255 characters', 'string_too_long',
             '{"max_length":255}'));
     END IF;
+    -- keyset pagination: ?after=<the last id of the previous page>, flat in cost
+    -- however deep the page (offset pages cost their offset)
+    IF v_after_text IS NOT NULL THEN
+        v_errors := v_errors || api_count_param_errors(v_after_text, '["query","after"]');
+        IF p_args ? 'offset' THEN
+            v_errors := v_errors || jsonb_build_array(api_error_item('["query","after"]',
+                'Use either after or offset, not both', 'value_error'));
+        END IF;
+    END IF;
     IF v_errors <> '[]' THEN
         PERFORM api_validation_error(v_errors);
     END IF;
+    v_after := coalesce(api_count_param_value(v_after_text, 9223372036854775807), 0);
 
     IF v_q IS NULL THEN
         -- the total from the counters campaigns.sql keeps, never a count of
         -- the table
         SELECT coalesce(sum(n), 0) INTO v_total FROM smscamp_counters WHERE name = 'leads';
-        SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]')
-          INTO v_items
-          FROM (SELECT * FROM leads ORDER BY id LIMIT p.lim OFFSET p.off) AS l;
+        IF v_after_text IS NULL THEN
+            SELECT array_agg(l.id ORDER BY l.id) INTO v_ids
+              FROM (SELECT id FROM leads ORDER BY id LIMIT p.lim OFFSET p.off) AS l;
+        ELSE
+            SELECT array_agg(l.id ORDER BY l.id) INTO v_ids
+              FROM (SELECT id FROM leads WHERE id > v_after ORDER BY id LIMIT p.lim) AS l;
+        END IF;
     ELSE
         SELECT count(*) INTO v_total FROM api_leads_search(v_q);
-        SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]')
-          INTO v_items
-          FROM (SELECT * FROM api_leads_search(v_q) AS s
-                 ORDER BY s.id LIMIT p.lim OFFSET p.off) AS l;
+        SELECT array_agg(s.id ORDER BY s.id) INTO v_ids
+          FROM (SELECT s.id FROM api_leads_search(v_q) AS s
+                 WHERE s.id > v_after
+                 ORDER BY s.id LIMIT p.lim OFFSET p.off) AS s;
     END IF;
+
+    SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]') INTO v_items
+      FROM leads AS l WHERE l.id = ANY (coalesce(v_ids, '{}'));
 
     status := 200;
     body := json_build_object('items', v_items, 'total', v_total,
-                              'limit', p.lim, 'offset', p.off)::text;
+                              'limit', p.lim, 'offset', p.off,
+                              'next_after', CASE WHEN cardinality(v_ids) = p.lim
+                                                 THEN v_ids[p.lim] END)::text;
 END
 $$;
 
