@@ -15,8 +15,9 @@
 # default: the extension's), BENCH_MAX_INFLIGHT, BENCH_BATCH_SIZE (default: the
 # extension's), BENCH_LLM_LATENCY_MS (300), BENCH_SMS_LATENCY_MS (100),
 # BENCH_CAMPAIGN_TIMEOUT (240 s, then the campaign is cancelled and the run reported as
-# incomplete; pausing, not cancelling: smscamp_cancel can deadlock with a worker under load),
-# BENCH_PGSS=1 (pg_stat_statements, nested statements included), BENCH_PERF=1 (perf record of the workers for 5 s at ~30%), BENCH_NOTE
+# incomplete; pausing, so that the leads left stay pending and can be looked at),
+# BENCH_PGSS=1 (pg_stat_statements, nested statements included), BENCH_AUTO_EXPLAIN=<ms> (plans
+# of slower statements in the server log, with BENCH_KEEP=1), BENCH_PERF=1 (perf record of the workers for 5 s at ~30%), BENCH_NOTE
 # (a line for the results), BENCH_OUT (bench/results/campaign-latest.md), BENCH_KEEP=1.
 set -euo pipefail
 # shellcheck source=bench/common.sh
@@ -82,11 +83,21 @@ pg_conf_append "# bench/campaign.sh"
 [[ -z "$MAX_INFLIGHT" ]] || pg_conf_append "smscamp.max_inflight = $MAX_INFLIGHT"
 [[ -z "$BATCH_SIZE" ]] || pg_conf_append "smscamp.batch_size = $BATCH_SIZE"
 # BENCH_PGSS=1: pg_stat_statements (nested statements too) to see where the workers' time goes
+PRELOAD=pg_cron,smscamp
 if [[ "${BENCH_PGSS:-}" == 1 ]]; then
-    pg_conf_append "shared_preload_libraries = 'pg_cron,smscamp,pg_stat_statements'" \
-        "pg_stat_statements.track = all" "pg_stat_statements.track_planning = on" \
+    PRELOAD+=,pg_stat_statements
+    pg_conf_append "pg_stat_statements.track = all" "pg_stat_statements.track_planning = on" \
         "pg_stat_statements.max = 2000"
 fi
+# BENCH_AUTO_EXPLAIN=<ms>: the plans of the statements (nested too) slower than that, in the
+# server log (build/bench-campaign-*/log/postgresql.log; keep it with BENCH_KEEP=1)
+if [[ -n "${BENCH_AUTO_EXPLAIN:-}" ]]; then
+    PRELOAD+=,auto_explain
+    pg_conf_append "auto_explain.log_min_duration = ${BENCH_AUTO_EXPLAIN}" \
+        "auto_explain.log_nested_statements = on" "auto_explain.log_analyze = on" \
+        "auto_explain.log_buffers = on"
+fi
+[[ "$PRELOAD" == pg_cron,smscamp ]] || pg_conf_append "shared_preload_libraries = '$PRELOAD'"
 pg_start
 db_create
 db_load

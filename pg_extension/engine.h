@@ -178,6 +178,7 @@ typedef struct GeneratedSms
 } GeneratedSms;
 
 extern SmsLead *smscamp_load_lead(int64 campaign_lead_id);
+extern SmsLead *smscamp_lead_from_json(const char *text);
 extern List *smscamp_validation_errors(const SmsLead *lead);
 extern bool smscamp_node_validate(SmsLead *lead);
 extern void smscamp_finish_generation(SmsLead *lead, const char *raw,
@@ -197,6 +198,31 @@ extern void smscamp_log(int64 campaign_lead_id, const char *level,
 						const char *metadata_json);
 extern Datum smscamp_spi_call(const char *sql, int nargs, Oid *types,
 							  Datum *values, const char *nulls, bool *isnull);
+
+/* nodes.c: a worker's batch, recorded in one statement */
+typedef struct RecordBatch
+{
+	StringInfoData json;		/* a JSON array of items */
+	int			n;				/* items so far */
+} RecordBatch;
+
+extern void smscamp_batch_init(RecordBatch *batch);
+extern void smscamp_batch_validation(RecordBatch *batch, const SmsLead *lead,
+									 List *errors);
+extern void smscamp_batch_generation(RecordBatch *batch, const SmsLead *lead,
+									 GeneratedSms *gen);
+extern void smscamp_batch_generation_send(RecordBatch *batch,
+										  const SmsLead *lead,
+										  GeneratedSms *gen, bool via_log);
+extern void smscamp_batch_generation_failure(RecordBatch *batch,
+											 const SmsLead *lead,
+											 const char *error, bool retryable,
+											 long retry_after_s);
+extern void smscamp_batch_mark_sending(RecordBatch *batch, const SmsLead *lead);
+extern void smscamp_batch_send_log(RecordBatch *batch, const SmsLead *lead);
+extern void smscamp_batch_send_result(RecordBatch *batch, const SmsLead *lead,
+									  SendResult *r, double seconds);
+extern void smscamp_batch_run(RecordBatch *batch, bool *marked);
 
 /* shmem.c */
 extern void smscamp_shmem_request(void);

@@ -10,6 +10,7 @@
  */
 #include "smscamp.h"
 #include "engine.h"
+#include "metrics.h"
 
 #include <jansson.h>
 
@@ -151,8 +152,8 @@ parse_error(HttpCall *call, LlmAnswer *answer, json_t *root)
 							 why ? ": " : "", why ? why : "");
 }
 
-void
-smscamp_llm_parse(HttpCall *call, LlmAnswer *answer)
+static void
+parse_answer(HttpCall *call, LlmAnswer *answer)
 {
 	json_t	   *root = NULL;
 	json_t	   *choices, *message, *content, *usage;
@@ -193,4 +194,12 @@ smscamp_llm_parse(HttpCall *call, LlmAnswer *answer)
 	answer->prompt_tokens = json_int(usage, "prompt_tokens");
 	answer->completion_tokens = json_int(usage, "completion_tokens");
 	json_decref(root);
+}
+
+/* the answer of a finished call, counted in the metrics */
+void
+smscamp_llm_parse(HttpCall *call, LlmAnswer *answer)
+{
+	parse_answer(call, answer);
+	smscamp_metrics_observe_llm(call->seconds, answer->ok);
 }

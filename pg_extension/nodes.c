@@ -143,8 +143,8 @@ jint(json_t *obj, const char *key)
 	return json_is_integer(v) ? (int64) json_integer_value(v) : 0;
 }
 
-static SmsLead *
-lead_from_json(const char *text)
+SmsLead *
+smscamp_lead_from_json(const char *text)
 {
 	json_error_t jerr;
 	json_t	   *o = json_loads(text, 0, &jerr);
@@ -189,7 +189,7 @@ smscamp_load_lead(int64 campaign_lead_id)
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("campaign lead %lld not found",
 						(long long) campaign_lead_id)));
-	return lead_from_json(TextDatumGetCString(d));
+	return smscamp_lead_from_json(TextDatumGetCString(d));
 }
 
 /* ---------- logs ---------- */
@@ -317,10 +317,10 @@ smscamp_finish_generation(SmsLead *lead, const char *raw, GeneratedSms *gen,
 	lead->message = gen->message;
 }
 
-static char *
-generation_metadata(GeneratedSms *gen)
+static json_t *
+generation_metadata_json(GeneratedSms *gen)
 {
-	return json_text(json_pack("{s:s?, s:i, s:i, s:i, s:s, s:i, s:b, s:b, s:f}",
+	return json_pack("{s:s?, s:i, s:i, s:i, s:s, s:i, s:b, s:b, s:f}",
 							   "model", gen->model,
 							   "prompt_tokens", gen->prompt_tokens,
 							   "completion_tokens", gen->completion_tokens,
@@ -329,7 +329,22 @@ generation_metadata(GeneratedSms *gen)
 							   "characters", gen->count.units,
 							   "truncated", gen->truncated,
 							   "regenerated", gen->regenerated,
-							   "seconds", gen->seconds));
+							   "seconds", gen->seconds);
+}
+
+static char *
+generation_metadata(GeneratedSms *gen)
+{
+	return json_text(generation_metadata_json(gen));
+}
+
+static char *
+generation_log_message(GeneratedSms *gen)
+{
+	return psprintf("Message generated (%d segment%s, %s)",
+					gen->count.segments,
+					gen->count.segments == 1 ? "" : "s",
+					gen->model ? gen->model : "built-in writer");
 }
 
 void
@@ -344,11 +359,7 @@ smscamp_record_generation(SmsLead *lead, GeneratedSms *gen)
 	values[3] = NumericGetDatum(smscamp_cost_of_segments(gen->count.segments));
 	values[4] = CStringGetTextDatum(gen->count.ucs2 ? "UCS-2" : "GSM-7");
 	smscamp_spi_call(SQL_RECORD_MESSAGE, 5, types, values, NULL, NULL);
-	smscamp_log(lead->id, "info", "sms_agent",
-				psprintf("Message generated (%d segment%s, %s)",
-						 gen->count.segments,
-						 gen->count.segments == 1 ? "" : "s",
-						 gen->model ? gen->model : "built-in writer"),
+	smscamp_log(lead->id, "info", "sms_agent", generation_log_message(gen),
 				generation_metadata(gen));
 }
 
@@ -463,6 +474,24 @@ outcome_name(SendOutcome o)
 	}
 }
 
+static const char *
+send_log_message(SendResult *r)
+{
+	return r->outcome == SEND_ACCEPTED ? "SMS accepted by the provider" : r->error;
+}
+
+static json_t *
+send_metadata_json(SendResult *r, double seconds)
+{
+	return json_pack("{s:s, s:s?, s:s?, s:i, s:s?, s:f}",
+					 "provider", "twilio",
+					 "sid", r->sid,
+					 "provider_status", r->provider_status,
+					 "num_segments", r->num_segments,
+					 "outcome", outcome_name(r->outcome),
+					 "seconds", seconds);
+}
+
 void
 smscamp_record_send(SmsLead *lead, SendResult *r, double seconds)
 {
@@ -482,15 +511,210 @@ smscamp_record_send(SmsLead *lead, SendResult *r, double seconds)
 	smscamp_spi_call(SQL_RECORD_SEND, 8, types, values, nulls, NULL);
 
 	smscamp_log(lead->id, r->outcome == SEND_ACCEPTED ? "info" : "error",
-				"sms_agent",
-				r->outcome == SEND_ACCEPTED ? "SMS accepted by the provider" : r->error,
-				json_text(json_pack("{s:s, s:s?, s:s?, s:i, s:s?, s:f}",
-									"provider", "twilio",
-									"sid", r->sid,
-									"provider_status", r->provider_status,
-									"num_segments", r->num_segments,
-									"outcome", outcome_name(r->outcome),
-									"seconds", seconds)));
+				"sms_agent", send_log_message(r),
+				json_text(send_metadata_json(r, seconds)));
+}
+
+/* ---------- batches: many leads per statement (the workers) ---------- */
+
+/*
+ * A batch is a JSON array of items, one per lead, recorded by
+ * smscamp_record_batch() in one statement (sql/workflow.sql describes the
+ * items). Item i (1-based, in the order added) is the caller's i-th lead.
+ */
+static const char *SQL_RECORD_BATCH =
+"SELECT i, ok FROM smscamp_record_batch($1)";
+
+void
+smscamp_batch_init(RecordBatch *batch)
+{
+	initStringInfo(&batch->json);
+	appendStringInfoChar(&batch->json, '[');
+	batch->n = 0;
+}
+
+static json_t *
+batch_item(const char *kind, const SmsLead *lead)
+{
+	return json_pack("{s:s, s:I}", "k", kind, "id", (json_int_t) lead->id);
+}
+
+/* a string field, null when s is NULL */
+static void
+item_set_str(json_t *item, const char *key, const char *s)
+{
+	json_object_set_new(item, key, s ? json_string(s) : json_null());
+}
+
+static void
+batch_add(RecordBatch *batch, json_t *item)
+{
+	char	   *dump;
+
+	if (item == NULL)
+		elog(ERROR, "smscamp: could not build a batch item");
+	json_object_set_new(item, "i", json_integer(batch->n + 1));
+	dump = json_dumps(item, JSON_COMPACT);
+	json_decref(item);
+	if (dump == NULL)
+		elog(ERROR, "smscamp: could not build a batch item");
+	if (batch->n > 0)
+		appendStringInfoChar(&batch->json, ',');
+	appendStringInfoString(&batch->json, dump);
+	free(dump);
+	batch->n++;
+}
+
+/* validate_lead: passed (errors NIL) or skipped with the reasons */
+void
+smscamp_batch_validation(RecordBatch *batch, const SmsLead *lead, List *errors)
+{
+	json_t	   *item;
+
+	if (errors == NIL)
+	{
+		item = batch_item("valid", lead);
+		item_set_str(item, "phone", lead->phone);
+		json_object_set_new(item, "both",
+							json_boolean(lead->agent_type
+										 && strcmp(lead->agent_type, "both") == 0));
+	}
+	else
+	{
+		item = batch_item("skip", lead);
+		json_object_set_new(item, "errors",
+							json_loads(errors_json(errors), 0, NULL));
+	}
+	batch_add(batch, item);
+}
+
+static void
+item_set_generation(json_t *item, GeneratedSms *gen)
+{
+	Numeric		cost = smscamp_cost_of_segments(gen->count.segments);
+
+	item_set_str(item, "message", gen->message);
+	json_object_set_new(item, "segments", json_integer(gen->count.segments));
+	item_set_str(item, "cost",
+				 DatumGetCString(DirectFunctionCall1(numeric_out,
+													 NumericGetDatum(cost))));
+	item_set_str(item, "encoding", gen->count.ucs2 ? "UCS-2" : "GSM-7");
+	item_set_str(item, "level", "info");
+	item_set_str(item, "msg", generation_log_message(gen));
+	json_object_set_new(item, "meta", generation_metadata_json(gen));
+}
+
+void
+smscamp_batch_generation(RecordBatch *batch, const SmsLead *lead,
+						 GeneratedSms *gen)
+{
+	json_t	   *item = batch_item("gen", lead);
+
+	item_set_generation(item, gen);
+	batch_add(batch, item);
+}
+
+/* the message just written and "sending" (or the log provider) at once */
+void
+smscamp_batch_generation_send(RecordBatch *batch, const SmsLead *lead,
+							  GeneratedSms *gen, bool via_log)
+{
+	json_t	   *item = batch_item(via_log ? "log" : "mark", lead);
+
+	item_set_generation(item, gen);
+	if (via_log)
+	{
+		item_set_str(item, "sfrom", smscamp_sms_from[0] ? smscamp_sms_from : NULL);
+		item_set_str(item, "body", gen->message);
+	}
+	batch_add(batch, item);
+}
+
+void
+smscamp_batch_generation_failure(RecordBatch *batch, const SmsLead *lead,
+								 const char *error, bool retryable,
+								 long retry_after_s)
+{
+	json_t	   *item = batch_item("genfail", lead);
+
+	item_set_str(item, "error", error ? error : "generation failed");
+	json_object_set_new(item, "retryable", json_boolean(retryable));
+	json_object_set_new(item, "retry_after", json_integer(retry_after_s));
+	batch_add(batch, item);
+}
+
+/* "sending", committed before the provider call */
+void
+smscamp_batch_mark_sending(RecordBatch *batch, const SmsLead *lead)
+{
+	batch_add(batch, batch_item("mark", lead));
+}
+
+/* the log provider: outbox and sent at once */
+void
+smscamp_batch_send_log(RecordBatch *batch, const SmsLead *lead)
+{
+	json_t	   *item = batch_item("log", lead);
+
+	item_set_str(item, "sfrom", smscamp_sms_from[0] ? smscamp_sms_from : NULL);
+	item_set_str(item, "body", lead->message);
+	batch_add(batch, item);
+}
+
+void
+smscamp_batch_send_result(RecordBatch *batch, const SmsLead *lead,
+						  SendResult *r, double seconds)
+{
+	json_t	   *item = batch_item("send", lead);
+
+	item_set_str(item, "outcome", outcome_name(r->outcome));
+	item_set_str(item, "sid", r->sid);
+	item_set_str(item, "pstatus", r->provider_status);
+	json_object_set_new(item, "nseg", json_integer(r->num_segments));
+	item_set_str(item, "price", r->price);
+	item_set_str(item, "error", r->error);
+	json_object_set_new(item, "retry_after", json_integer(r->retry_after_s));
+	item_set_str(item, "level", r->outcome == SEND_ACCEPTED ? "info" : "error");
+	item_set_str(item, "msg", send_log_message(r));
+	json_object_set_new(item, "meta", send_metadata_json(r, seconds));
+	batch_add(batch, item);
+}
+
+/*
+ * Record the batch in one statement. marked[i] (0-based, batch->n entries)
+ * is set for the mark and log items whose lead was marked sending.
+ */
+void
+smscamp_batch_run(RecordBatch *batch, bool *marked)
+{
+	Oid			types[1] = {JSONBOID};
+	Datum		values[1];
+	uint64		r;
+	int			rc;
+
+	if (batch->n == 0)
+		return;
+	appendStringInfoChar(&batch->json, ']');
+	values[0] = jsonb_datum(batch->json.data);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "smscamp: SPI_connect failed");
+	rc = SPI_execute_plan(plan_for(SQL_RECORD_BATCH, 1, types), values, NULL,
+						  false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "smscamp: recording a batch failed: %s",
+			 SPI_result_code_string(rc));
+	for (r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		null_i, null_ok;
+		int32		i = DatumGetInt32(SPI_getbinval(tup, desc, 1, &null_i));
+		bool		ok = DatumGetBool(SPI_getbinval(tup, desc, 2, &null_ok));
+
+		if (!null_i && i >= 1 && i <= batch->n)
+			marked[i - 1] = !null_ok && ok;
+	}
+	SPI_finish();
 }
 
 /* ---------- finalize ---------- */
@@ -667,7 +891,7 @@ Datum
 smscamp_preview(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *ctx = PG_GETARG_JSONB_P(0);
-	SmsLead    *lead = lead_from_json(JsonbToCString(NULL, &ctx->root,
+	SmsLead    *lead = smscamp_lead_from_json(JsonbToCString(NULL, &ctx->root,
 													 VARSIZE(ctx)));
 	List	   *errors = smscamp_validation_errors(lead);
 	GeneratedSms gen;

@@ -14,6 +14,7 @@
  */
 #include "smscamp.h"
 #include "engine.h"
+#include "metrics.h"
 
 #include <jansson.h>
 
@@ -167,4 +168,5 @@ smscamp_sms_parse(HttpCall *call, SendResult *result)
 
 	if (root)
 		json_decref(root);
+	smscamp_metrics_observe_sms(call->seconds, (int) result->outcome);
 }

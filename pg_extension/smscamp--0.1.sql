@@ -102,3 +102,15 @@ AS 'MODULE_PATHNAME', 'smscamp_wake' LANGUAGE C;
 
 COMMENT ON FUNCTION smscamp_wake() IS
 'wake the background workers when the current transaction commits';
+
+-- Metrics (pg_extension/metrics.c): nginx serves them at GET /metrics through
+-- api_metrics() (sql/api_metrics.sql); here only superusers and pg_monitor.
+
+CREATE FUNCTION smscamp_metrics_text() RETURNS text
+AS 'MODULE_PATHNAME', 'smscamp_metrics_text' LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION smscamp_metrics_text() IS
+'the engine''s counters from shared memory, in Prometheus text format';
+
+REVOKE ALL ON FUNCTION smscamp_metrics_text() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION smscamp_metrics_text() TO pg_monitor;

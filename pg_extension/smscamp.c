@@ -12,6 +12,7 @@
  */
 #include "smscamp.h"
 #include "engine.h"
+#include "metrics.h"
 
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -66,5 +67,6 @@ _PG_init(void)
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	smscamp_shmem_request();
+	smscamp_metrics_shmem_request();
 	smscamp_register_workers();
 }

@@ -15,6 +15,7 @@
  */
 #include "smscamp.h"
 #include "engine.h"
+#include "metrics.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -61,6 +62,9 @@ typedef struct Job
 	LlmAnswer	answer;
 	SendResult	send;
 	TimestampTz send_at;
+	bool		slot_reserved;	/* send_at is this job's send-rate slot */
+	bool		mark_with_gen;	/* the slot is due: gen and mark in one item */
+	bool		via_log;		/* ... with the log provider */
 } Job;
 
 /* how long before its send slot a lead may be marked "sending" */
@@ -72,6 +76,7 @@ static int	njobs = 0;
 static int	http_inflight = 0;
 static CURLM *multi = NULL;
 static MemoryContext jobs_cxt = NULL;
+static MemoryContext batch_cxt = NULL;	/* reset after each transaction */
 static TimestampTz last_housekeeping = 0;
 
 static void
@@ -126,20 +131,24 @@ commit_xact(void)
 }
 
 typedef void (*JobStep) (Job *job);
+typedef void (*GuardedFn) (void *arg);
 
-/* run step for one job in a subtransaction: a bad lead fails alone */
+/*
+ * Run fn(arg) in a subtransaction with cxt as the memory context: false,
+ * with a WARNING naming what failed, when it raised an error.
+ */
 static bool
-in_subxact(Job *job, JobStep step)
+run_in_subxact(GuardedFn fn, void *arg, MemoryContext cxt, const char *what)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile bool ok = true;
 
 	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(job->cxt);
+	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		step(job);
+		fn(arg);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
@@ -154,15 +163,38 @@ in_subxact(Job *job, JobStep step)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-		ereport(WARNING,
-				(errmsg("smscamp: campaign lead %lld: %s",
-						job->lead ? (long long) job->lead->id : 0LL,
-						edata->message)));
+		ereport(WARNING, (errmsg("smscamp: %s: %s", what, edata->message)));
 		FreeErrorData(edata);
 		ok = false;
 	}
 	PG_END_TRY();
 	return ok;
+}
+
+typedef struct JobStepCall
+{
+	JobStep		step;
+	Job		   *job;
+} JobStepCall;
+
+static void
+call_job_step(void *arg)
+{
+	JobStepCall *call = (JobStepCall *) arg;
+
+	call->step(call->job);
+}
+
+/* run step for one job in a subtransaction: a bad lead fails alone */
+static bool
+in_subxact(Job *job, JobStep step)
+{
+	JobStepCall call = {step, job};
+	char		what[64];
+
+	snprintf(what, sizeof(what), "campaign lead %lld",
+			 job->lead ? (long long) job->lead->id : 0LL);
+	return run_in_subxact(call_job_step, &call, job->cxt, what);
 }
 
 /* ---------- jobs ---------- */
@@ -200,6 +232,14 @@ job_free(Job *job)
 }
 
 /* ---------- steps run inside the worker's transaction ---------- */
+
+/*
+ * Normally the jobs with database work are recorded together: one batch,
+ * one statement (smscamp_record_batch), in a subtransaction. When the batch
+ * fails, its jobs are recorded one by one, each in its own subtransaction
+ * with the single-lead functions (the steps below), so a bad lead fails
+ * alone.
+ */
 
 static void
 step_record_generation(Job *job)
@@ -253,98 +293,268 @@ step_fail(Job *job)
 	smscamp_node_finalize(job->lead->id);
 }
 
+static bool
+has_db_work_stage(JobStage stage)
+{
+	return stage == JOB_GEN_DONE || stage == JOB_GEN_FAILED
+		|| stage == JOB_SEND_MARK || stage == JOB_SMS_DONE;
+}
+
+static void
+reserve_send_slot(Job *job)
+{
+	if (job->slot_reserved)
+		return;
+	job->send_at = smscamp_reserve_send_slot(job->lead->campaign_id, job->mps);
+	job->slot_reserved = true;
+}
+
+/* a finished lead's generation waits for its send-rate slot */
+static void
+wait_for_send_slot(Job *job)
+{
+	reserve_send_slot(job);
+	job->stage = JOB_SEND_WAIT;
+}
+
+/*
+ * A written message whose send slot is due is recorded together with its
+ * "sending" mark (or the log provider's send): one round trip less.
+ */
+static void
+plan_generation_record(Job *job, TimestampTz now)
+{
+	reserve_send_slot(job);
+	job->mark_with_gen =
+		job->send_at <= TimestampTzPlusMilliseconds(now, SEND_MARK_LEAD_MS);
+	job->via_log = smscamp_provider_is_log();
+}
+
+static void
+job_recorded(Job *job)
+{
+	if (job->stage == JOB_DONE)
+		smscamp_metrics_lead_finished(job->lead->id);
+}
+
+/* one job's database work in its own subtransaction (the fallback) */
+static void
+record_one(Job *job)
+{
+	JobStep		step;
+
+	switch (job->stage)
+	{
+		case JOB_GEN_DONE:
+			step = step_record_generation;
+			break;
+		case JOB_GEN_FAILED:
+			step = step_record_generation_failure;
+			break;
+		case JOB_SEND_MARK:
+			step = step_send_mark;
+			break;
+		case JOB_SMS_DONE:
+			step = step_record_send;
+			break;
+		default:
+			return;
+	}
+	if (!in_subxact(job, step))
+	{
+		/* sending may be committed already: leave it to recovery */
+		if (job->stage != JOB_SMS_DONE)
+			in_subxact(job, step_fail);
+		job->stage = JOB_DONE;
+	}
+	else if (job->stage == JOB_GEN_DONE)
+		wait_for_send_slot(job);
+	else if (step != step_send_mark)
+		job->stage = JOB_DONE;
+	job_recorded(job);
+}
+
+/* the jobs of a batch, in campaign lead id order (the lock order) */
+typedef struct JobBatch
+{
+	Job		  **jobs;
+	int			n;
+	bool	   *marked;			/* per job: marked "sending" */
+	void		(*add) (RecordBatch *batch, Job *job);
+} JobBatch;
+
+static int
+job_lead_cmp(const void *a, const void *b)
+{
+	int64		x = (*(Job *const *) a)->lead->id;
+	int64		y = (*(Job *const *) b)->lead->id;
+
+	return (x > y) - (x < y);
+}
+
+static void
+job_batch_sort(JobBatch *jb)
+{
+	if (jb->n > 1)
+		qsort(jb->jobs, jb->n, sizeof(Job *), job_lead_cmp);
+	jb->marked = palloc0(Max(jb->n, 1) * sizeof(bool));
+}
+
+/* the item recording what a finished job did */
+static void
+add_finished_item(RecordBatch *batch, Job *job)
+{
+	switch (job->stage)
+	{
+		case JOB_GEN_DONE:
+			if (job->mark_with_gen)
+				smscamp_batch_generation_send(batch, job->lead, &job->gen,
+											  job->via_log);
+			else
+				smscamp_batch_generation(batch, job->lead, &job->gen);
+			break;
+		case JOB_GEN_FAILED:
+			smscamp_batch_generation_failure(batch, job->lead,
+											 job->answer.error,
+											 job->answer.retryable,
+											 job->answer.retry_after_s);
+			break;
+		case JOB_SEND_MARK:
+			if (smscamp_provider_is_log())
+				smscamp_batch_send_log(batch, job->lead);
+			else
+				smscamp_batch_mark_sending(batch, job->lead);
+			break;
+		case JOB_SMS_DONE:
+			smscamp_batch_send_result(batch, job->lead, &job->send,
+									  job->call ? job->call->seconds : 0);
+			break;
+		default:
+			elog(ERROR, "smscamp: job in stage %d has nothing to record",
+				 (int) job->stage);
+	}
+}
+
+static void
+record_job_batch(void *arg)
+{
+	JobBatch   *jb = (JobBatch *) arg;
+	RecordBatch batch;
+	int			i;
+
+	smscamp_batch_init(&batch);
+	for (i = 0; i < jb->n; i++)
+		jb->add(&batch, jb->jobs[i]);
+	smscamp_batch_run(&batch, jb->marked);
+}
+
+/* the whole batch in one statement; false when it failed */
+static bool
+record_batch(JobBatch *jb)
+{
+	char		what[64];
+
+	if (jb->n == 0)
+		return true;
+	snprintf(what, sizeof(what), "a batch of %d leads (recorded one by one instead)",
+			 jb->n);
+	return run_in_subxact(record_job_batch, jb, CurrentMemoryContext, what);
+}
+
+/* the stage after a batch recorded a finished job */
+static void
+advance_recorded(Job *job, bool marked)
+{
+	switch (job->stage)
+	{
+		case JOB_GEN_DONE:
+			if (!job->mark_with_gen)
+				wait_for_send_slot(job);
+			else
+				job->stage = (marked && !job->via_log) ? JOB_SMS_READY : JOB_DONE;
+			break;
+		case JOB_SEND_MARK:
+			job->stage = (marked && !smscamp_provider_is_log())
+				? JOB_SMS_READY : JOB_DONE;
+			break;
+		default:
+			job->stage = JOB_DONE;
+			break;
+	}
+	job_recorded(job);
+}
+
 /* record what finished; returns how many jobs had DB work */
 static int
 record_finished(void)
 {
-	dlist_mutable_iter it;
-	int			n = 0;
+	dlist_iter	it;
+	JobBatch	jb;
+	int			i;
 
-	dlist_foreach_modify(it, &jobs)
+	TimestampTz now = GetCurrentTimestamp();
+
+	jb.jobs = palloc(Max(njobs, 1) * sizeof(Job *));
+	jb.n = 0;
+	jb.add = add_finished_item;
+	dlist_foreach(it, &jobs)
 	{
 		Job		   *job = dlist_container(Job, node, it.cur);
-		JobStep		step = NULL;
 
-		switch (job->stage)
-		{
-			case JOB_GEN_DONE:
-				step = step_record_generation;
-				break;
-			case JOB_GEN_FAILED:
-				step = step_record_generation_failure;
-				break;
-			case JOB_SEND_MARK:
-				step = step_send_mark;
-				break;
-			case JOB_SMS_DONE:
-				step = step_record_send;
-				break;
-			default:
-				continue;
-		}
-		n++;
-		if (!in_subxact(job, step))
-		{
-			/* sending may be committed already: leave it to recovery */
-			if (job->stage != JOB_SMS_DONE)
-				in_subxact(job, step_fail);
-			job->stage = JOB_DONE;
-		}
-		else if (job->stage == JOB_GEN_DONE)
-		{
-			job->stage = JOB_SEND_WAIT;
-			job->send_at = smscamp_reserve_send_slot(job->lead->campaign_id,
-													 job->mps);
-		}
-		else if (step != step_send_mark)
-			job->stage = JOB_DONE;
+		if (!has_db_work_stage(job->stage))
+			continue;
+		if (job->stage == JOB_GEN_DONE)
+			plan_generation_record(job, now);
+		jb.jobs[jb.n++] = job;
 	}
-	return n;
+	job_batch_sort(&jb);
+	if (record_batch(&jb))
+		for (i = 0; i < jb.n; i++)
+			advance_recorded(jb.jobs[i], jb.marked[i]);
+	else
+		for (i = 0; i < jb.n; i++)
+			record_one(jb.jobs[i]);
+	return jb.n;
 }
 
-/* claim pending leads, load and validate them; returns how many */
+/* claim pending leads with what the nodes need; returns the new jobs */
 static int
-claim_leads(int limit)
+claim_leads(int limit, Job **claimed)
 {
 	Oid			types[2] = {INT4OID, INT4OID};
 	Datum		values[2] = {Int32GetDatum(MyProcPid), Int32GetDatum(limit)};
-	int64	   *ids;
-	int			n, i;
+	uint64		r;
+	int			n = 0;
 
 	if (limit <= 0)
 		return 0;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "smscamp: SPI_connect failed");
-	if (SPI_execute_with_args("SELECT id, mps FROM smscamp_claim($1, $2)",
+	if (SPI_execute_with_args("SELECT id, mps, context FROM smscamp_claim_leads($1, $2)",
 							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "smscamp: claim failed");
-	n = SPI_processed;
-	ids = MemoryContextAlloc(TopTransactionContext, (n + 1) * sizeof(int64) * 2);
-	for (i = 0; i < n; i++)
+	for (r = 0; r < SPI_processed && n < limit; r++)
 	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-
-		ids[2 * i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
-												 SPI_tuptable->tupdesc, 1, &isnull));
-		ids[2 * i + 1] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
-													 SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	SPI_finish();
-
-	for (i = 0; i < n; i++)
-	{
 		Job		   *job = job_new();
 		MemoryContext old = MemoryContextSwitchTo(job->cxt);
-		SmsLead    *stub = palloc0(sizeof(SmsLead));
+		Datum		ctx = SPI_getbinval(tup, desc, 3, &isnull);
 
-		stub->id = ids[2 * i];
-		job->lead = stub;
-		job->mps = (double) ids[2 * i + 1] / 1000.0;
+		if (isnull)
+			elog(ERROR, "smscamp: a claimed lead has no context");
+		job->lead = smscamp_lead_from_json(TextDatumGetCString(ctx));
+		job->mps = (double) DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull)) / 1000.0;
+		job->stage = JOB_GEN_READY;
 		MemoryContextSwitchTo(old);
+		claimed[n++] = job;
 	}
+	SPI_finish();
 	return n;
 }
 
+/* fallback: reload and validate one lead with the single-lead functions */
 static void
 step_load_and_validate(Job *job)
 {
@@ -362,40 +572,84 @@ step_load_and_validate(Job *job)
 }
 
 static void
-validate_claimed(dlist_node *first)
+add_validation_item(RecordBatch *batch, Job *job)
+{
+	MemoryContext old = MemoryContextSwitchTo(job->cxt);
+	List	   *errors = smscamp_validation_errors(job->lead);
+
+	MemoryContextSwitchTo(old);
+	smscamp_batch_validation(batch, job->lead, errors);
+	job->stage = (errors == NIL) ? JOB_GEN_READY : JOB_DONE;
+}
+
+/* validate_lead for the claimed jobs: one batch, else one by one */
+static void
+validate_claimed(Job **claimed, int n)
+{
+	JobBatch	jb = {claimed, n, NULL, add_validation_item};
+	int			i;
+
+	job_batch_sort(&jb);
+	if (record_batch(&jb))
+	{
+		for (i = 0; i < n; i++)
+			job_recorded(claimed[i]);
+		return;
+	}
+	for (i = 0; i < n; i++)
+	{
+		claimed[i]->stage = JOB_GEN_READY;
+		if (!in_subxact(claimed[i], step_load_and_validate))
+			claimed[i]->stage = JOB_DONE;
+		job_recorded(claimed[i]);
+	}
+}
+
+/*
+ * How many leads to claim now. smscamp.max_inflight bounds the HTTP calls:
+ * those in flight and those about to start (a job waiting for the database
+ * to record its result holds none). All jobs together stay under twice
+ * that, so a worker's memory stays bounded.
+ */
+static int
+claim_limit(void)
 {
 	dlist_iter	it;
-	bool		started = (first == NULL);
+	int			calls = 0;
 
 	dlist_foreach(it, &jobs)
 	{
-		Job		   *job = dlist_container(Job, node, it.cur);
+		JobStage	stage = dlist_container(Job, node, it.cur)->stage;
 
-		if (it.cur == first)
-			started = true;
-		if (!started || job->lead == NULL || job->lead->campaign_id != 0)
-			continue;
-		if (!in_subxact(job, step_load_and_validate))
-			job->stage = JOB_DONE;
+		if (stage != JOB_DONE && !has_db_work_stage(stage))
+			calls++;
 	}
+	return Min(smscamp_batch_size,
+			   Min(smscamp_max_inflight - calls, 2 * smscamp_max_inflight - njobs));
 }
 
 /* one transaction: record finished work, claim and validate new leads */
 static int
 run_transaction(bool claim)
 {
-	dlist_node *last = dlist_is_empty(&jobs) ? NULL : dlist_tail_node(&jobs);
+	MemoryContext old;
 	int			work, claimed = 0;
 
 	begin_xact("smscamp: record and claim");
+	old = MemoryContextSwitchTo(batch_cxt);
 	work = record_finished();
 	if (claim)
 	{
-		claimed = claim_leads(Min(smscamp_batch_size, smscamp_max_inflight - njobs));
+		int			limit = claim_limit();
+		Job		  **fresh = palloc(Max(limit, 1) * sizeof(Job *));
+
+		claimed = claim_leads(limit, fresh);
 		if (claimed > 0)
-			validate_claimed(last ? dlist_next_node(&jobs, last) : NULL);
+			validate_claimed(fresh, claimed);
 	}
+	MemoryContextSwitchTo(old);
 	commit_xact();
+	MemoryContextReset(batch_cxt);
 	return work + claimed;
 }
 
@@ -695,11 +949,12 @@ worker_iteration(void)
 	curl_multi_perform(multi, &running);
 	collect_calls();
 	worked = 0;
-	if (has_db_work() || (!stopping && njobs < smscamp_max_inflight))
-		worked = run_transaction(!stopping && njobs < smscamp_max_inflight);
+	if (has_db_work() || (!stopping && claim_limit() > 0))
+		worked = run_transaction(!stopping && claim_limit() > 0);
 	free_done_jobs();
 	start_ready_jobs(stopping);
 	curl_multi_perform(multi, &running);
+	smscamp_metrics_worker_inflight(http_inflight);
 	if (!stopping)
 		housekeeping(false);
 	wait_for_work(worked > 0 || has_stage(JOB_GEN_READY) || has_db_work());
@@ -746,6 +1001,8 @@ smscamp_worker_main(Datum arg)
 	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) smscamp_max_inflight);
 	jobs_cxt = AllocSetContextCreate(TopMemoryContext, "smscamp jobs",
 									 ALLOCSET_DEFAULT_SIZES);
+	batch_cxt = AllocSetContextCreate(TopMemoryContext, "smscamp batch",
+									  ALLOCSET_DEFAULT_SIZES);
 	smscamp_shmem_register_worker(slot);
 	ereport(LOG, (errmsg("smscamp worker %d started", slot + 1)));
 

@@ -951,9 +951,11 @@ $$;
 
 -- -> cancelled; its pending and processing leads become cancelled (leads
 -- being sent are left to the worker, which records what the provider says).
--- The leads are updated before the campaign row is locked: a worker
--- finishing a lead locks the lead, then the campaign (to complete it), and
--- this must not hold them in the opposite order.
+-- Lock order, the same as the workers' (smscamp_record_batch): the campaign
+-- leads first, in id order, then the campaign row.  A worker records a batch
+-- by locking its leads in id order, then maybe its campaign (consecutive
+-- errors, completion); claiming skips locked rows.  So this waits for
+-- workers and workers wait for it, but never both at once.
 CREATE OR REPLACE FUNCTION smscamp_cancel(p_campaign_id bigint) RETURNS json
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -967,6 +969,10 @@ BEGIN
                     WHERE t.from_status = v_status AND t.to_status = 'cancelled') THEN
         PERFORM smscamp_refuse_transition(p_campaign_id, v_status, 'cancel');
     END IF;
+    PERFORM FROM campaign_leads cl
+     WHERE cl.campaign_id = p_campaign_id AND cl.status IN ('pending', 'processing')
+     ORDER BY cl.id
+       FOR UPDATE OF cl;
     UPDATE campaign_leads
        SET status = 'cancelled', claimed_by = NULL, processed_at = now(),
            error_message = 'Campaign cancelled before this lead was sent'

@@ -86,8 +86,9 @@ REVOKE ALL ON opt_outs, sms_outbox FROM PUBLIC, smscamp_api;
 
 -- Everything the nodes need about one campaign lead, as JSON.
 CREATE OR REPLACE FUNCTION smscamp_lead_context(p_id bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+RETURN (SELECT jsonb_build_object(
     'id', cl.id, 'campaign_id', cl.campaign_id, 'lead_id', cl.lead_id,
     'trace_id', cl.trace_id, 'status', cl.status, 'attempts', cl.attempts,
     'name', l.name, 'phone', l.phone, 'email', l.email,
@@ -102,7 +103,8 @@ SELECT jsonb_build_object(
 FROM campaign_leads cl
 JOIN leads l ON l.id = cl.lead_id
 JOIN campaigns c ON c.id = cl.campaign_id
-WHERE cl.id = p_id
+WHERE cl.id = p_id);
+END
 $$;
 
 -- The same shape for a campaign and any lead, for previews (nothing stored).
@@ -124,8 +126,9 @@ $$;
 
 -- What a node function answers: the campaign lead's state after it.
 CREATE OR REPLACE FUNCTION smscamp_lead_state(p_id bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+RETURN (SELECT jsonb_build_object(
     'id', id, 'status', status, 'attempts', attempts, 'trace_id', trace_id,
     'sms_sent', sms_sent, 'sms_message', sms_message,
     'sms_segments', sms_segments, 'sms_cost', sms_cost,
@@ -133,19 +136,24 @@ SELECT jsonb_build_object(
     'validation_errors', validation_errors,
     'error_message', error_message, 'next_attempt_at', next_attempt_at,
     'processed_at', processed_at)
-FROM campaign_leads WHERE id = p_id
+FROM campaign_leads WHERE id = p_id);
+END
 $$;
 
 ------------------------------------------------------------------------------
 -- Logs
 ------------------------------------------------------------------------------
 
+-- plpgsql rather than sql here and below: a non-inlined LANGUAGE sql function
+-- plans its body on every call, plpgsql keeps the plan for the session.
 CREATE OR REPLACE FUNCTION smscamp_log(p_id bigint, p_level text, p_node text,
                                        p_message text, p_metadata jsonb)
 RETURNS void
-LANGUAGE sql AS $$
-INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
-VALUES (p_id, p_level, p_node, p_message, p_metadata)
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
+    VALUES (p_id, p_level, p_node, p_message, p_metadata);
+END
 $$;
 
 ------------------------------------------------------------------------------
@@ -201,17 +209,26 @@ BEGIN
          WHERE c.status = 'pending';
     END IF;
 
+    -- per processing campaign, its leads that are due from the claim index
+    -- (campaign_id, next_attempt_at) WHERE pending: the cost of a claim does
+    -- not grow with the leads already done (a join left to the planner may
+    -- walk every lead of the campaign instead)
     RETURN QUERY
     WITH cand AS (
-        SELECT cl.id, c.messages_per_second, c.send_window, l.phone
+        SELECT d.id, c.messages_per_second, c.send_window, l.phone
           FROM campaigns c
-          JOIN campaign_leads cl ON cl.campaign_id = c.id
-          JOIN leads l ON l.id = cl.lead_id
+         CROSS JOIN LATERAL (
+                SELECT cl.id, cl.lead_id
+                  FROM campaign_leads cl
+                 WHERE cl.campaign_id = c.id
+                   AND cl.status = 'pending'
+                   AND cl.next_attempt_at <= now()
+                 ORDER BY cl.next_attempt_at
+                 LIMIT p_limit
+                   FOR UPDATE OF cl SKIP LOCKED) d
+          JOIN leads l ON l.id = d.lead_id
          WHERE c.status = 'processing'
-           AND cl.status = 'pending'
-           AND cl.next_attempt_at <= now()
          LIMIT p_limit
-           FOR UPDATE OF cl SKIP LOCKED
     ), decided AS (
         SELECT cand.*, smscamp_window_opens(cand.send_window,
                                             smscamp_phone_timezone(cand.phone)) AS opens_at
@@ -234,47 +251,60 @@ $$;
 
 -- A stopping worker gives back leads it had not sent.
 CREATE OR REPLACE FUNCTION smscamp_release(p_ids bigint[]) RETURNS void
-LANGUAGE sql AS $$
-UPDATE campaign_leads
-   SET status = 'pending', attempts = greatest(attempts - 1, 0), claimed_by = NULL
- WHERE id = ANY (p_ids) AND status = 'processing'
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE campaign_leads
+       SET status = 'pending', attempts = greatest(attempts - 1, 0), claimed_by = NULL
+     WHERE id = ANY (p_ids) AND status = 'processing';
+END
 $$;
 
 ------------------------------------------------------------------------------
 -- Node writes
 ------------------------------------------------------------------------------
 
+-- 'Validation failed: a; b' from a JSON array of reasons.
+CREATE OR REPLACE FUNCTION smscamp_validation_message(p_errors jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 'Validation failed: ' ||
+       (SELECT string_agg(e, '; ') FROM jsonb_array_elements_text(p_errors) e);
+
 CREATE OR REPLACE FUNCTION smscamp_mark_skipped(p_id bigint, p_errors jsonb)
 RETURNS void
-LANGUAGE sql AS $$
-UPDATE campaign_leads
-   SET status = 'skipped', validation_errors = p_errors,
-       error_message = 'Validation failed: ' ||
-           (SELECT string_agg(e, '; ') FROM jsonb_array_elements_text(p_errors) e),
-       processed_at = now(), claimed_by = NULL
- WHERE id = p_id AND status IN ('pending', 'processing')
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE campaign_leads
+       SET status = 'skipped', validation_errors = p_errors,
+           error_message = smscamp_validation_message(p_errors),
+           processed_at = now(), claimed_by = NULL
+     WHERE id = p_id AND status IN ('pending', 'processing');
+END
 $$;
 
 CREATE OR REPLACE FUNCTION smscamp_record_message(p_id bigint, p_message text,
                                                   p_segments integer, p_cost numeric,
                                                   p_encoding text)
 RETURNS void
-LANGUAGE sql AS $$
-UPDATE campaign_leads
-   SET sms_message = p_message, sms_segments = p_segments,
-       sms_cost = p_cost, sms_encoding = p_encoding
- WHERE id = p_id
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE campaign_leads
+       SET sms_message = p_message, sms_segments = p_segments,
+           sms_cost = p_cost, sms_encoding = p_encoding
+     WHERE id = p_id;
+END
 $$;
 
 -- Delay before attempt n+1: Retry-After when given, else exponential
 -- (2^n s, at most 5 min) with +-50% jitter.
 CREATE OR REPLACE FUNCTION smscamp_backoff(p_attempts integer, p_retry_after integer)
 RETURNS interval
-LANGUAGE sql VOLATILE AS $$
-SELECT CASE WHEN p_retry_after > 0 THEN make_interval(secs => p_retry_after)
-            ELSE make_interval(secs => least(300, 2 ^ least(p_attempts, 20))
-                                       * (0.5 + random()))
-       END
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RETURN CASE WHEN p_retry_after > 0 THEN make_interval(secs => p_retry_after)
+                ELSE make_interval(secs => least(300, 2 ^ least(p_attempts, 20))
+                                           * (0.5 + random()))
+           END;
+END
 $$;
 
 -- An attempt failed before anything was sent: retry later, or fail for good.
@@ -282,22 +312,26 @@ CREATE OR REPLACE FUNCTION smscamp_record_retry(p_id bigint, p_error text,
                                                 p_retry_after integer,
                                                 p_retryable boolean)
 RETURNS void
-LANGUAGE sql AS $$
-UPDATE campaign_leads
-   SET status = CASE WHEN p_retryable
-                          AND attempts < current_setting('smscamp.max_attempts')::int
-                     THEN 'pending' ELSE 'failed' END,
-       next_attempt_at = now() + smscamp_backoff(attempts, p_retry_after),
-       error_message = p_error, claimed_by = NULL
- WHERE id = p_id AND status IN ('processing', 'sending')
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE campaign_leads
+       SET status = CASE WHEN p_retryable
+                              AND attempts < current_setting('smscamp.max_attempts')::int
+                         THEN 'pending' ELSE 'failed' END,
+           next_attempt_at = now() + smscamp_backoff(attempts, p_retry_after),
+           error_message = p_error, claimed_by = NULL
+     WHERE id = p_id AND status IN ('processing', 'sending');
+END
 $$;
 
 -- The SQL-callable nodes (psql, tests) take a pending lead like a worker.
 CREATE OR REPLACE FUNCTION smscamp_claim_one(p_id bigint) RETURNS void
-LANGUAGE sql AS $$
-UPDATE campaign_leads SET status = 'processing', attempts = attempts + 1,
-       claimed_by = NULL, claimed_at = now()
- WHERE id = p_id AND status = 'pending'
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE campaign_leads SET status = 'processing', attempts = attempts + 1,
+           claimed_by = NULL, claimed_at = now()
+     WHERE id = p_id AND status = 'pending';
+END
 $$;
 
 -- "sending" is committed before the provider is called. False when the
@@ -411,20 +445,34 @@ $$;
 -- finalize
 ------------------------------------------------------------------------------
 
--- Completes a processing campaign that has nothing left to send.
+-- Completes a processing campaign that has nothing left to send.  The
+-- counters (campaign_stats, kept by triggers) answer first: reading them
+-- costs the same at any point of the campaign, where a search of
+-- campaign_leads walks the index entries of every lead already done.  Only
+-- when they say "nothing left" is the campaign locked and campaign_leads
+-- looked at (once per campaign, to be sure).  Two workers finishing the last
+-- two leads at the same moment may each still see the other's lead: the
+-- housekeeping (every second) completes the campaign then.
+CREATE OR REPLACE FUNCTION smscamp_unfinished_count(p_campaign bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT coalesce(sum(s.unfinished), 0)::bigint
+              FROM campaign_stats s WHERE s.campaign_id = p_campaign);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION smscamp_complete_campaign(p_campaign bigint) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT FROM campaign_leads
-                WHERE campaign_id = p_campaign
-                  AND status IN ('pending', 'processing', 'sending')) THEN
+    IF smscamp_unfinished_count(p_campaign) <> 0 THEN
         RETURN false;
     END IF;
     -- lock, then look again: two workers finishing the last two leads
     PERFORM FROM campaigns WHERE id = p_campaign AND status = 'processing' FOR UPDATE;
-    IF NOT FOUND OR EXISTS (SELECT FROM campaign_leads
-                             WHERE campaign_id = p_campaign
-                               AND status IN ('pending', 'processing', 'sending')) THEN
+    IF NOT FOUND OR smscamp_unfinished_count(p_campaign) <> 0
+       OR EXISTS (SELECT FROM campaign_leads
+                   WHERE campaign_id = p_campaign
+                     AND status IN ('pending', 'processing', 'sending')) THEN
         RETURN false;
     END IF;
     UPDATE campaigns SET status = 'completed', completed_at = now() WHERE id = p_campaign;
@@ -460,6 +508,399 @@ BEGIN
         PERFORM smscamp_complete_campaign(cl.campaign_id);
     END IF;
     RETURN smscamp_lead_state(p_id);
+END
+$$;
+
+------------------------------------------------------------------------------
+-- The workers' batches: many leads per statement
+------------------------------------------------------------------------------
+
+-- Claim up to p_limit leads (smscamp_claim) and answer each with its
+-- campaign's messages_per_second x 1000 and its context (the shape of
+-- smscamp_lead_context), in id order: one statement for the whole claim.
+CREATE OR REPLACE FUNCTION smscamp_claim_leads(p_worker integer, p_limit integer)
+RETURNS TABLE (id bigint, mps bigint, context text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[];
+    mpss bigint[];
+BEGIN
+    SELECT array_agg(k.id ORDER BY k.id), array_agg(k.mps ORDER BY k.id)
+      INTO ids, mpss
+      FROM smscamp_claim(p_worker, p_limit) k;
+    IF ids IS NULL THEN
+        RETURN;
+    END IF;
+    -- a new statement: it sees the claim's changes (status, attempts)
+    RETURN QUERY
+    SELECT cl.id, x.mps, jsonb_build_object(
+        'id', cl.id, 'campaign_id', cl.campaign_id, 'lead_id', cl.lead_id,
+        'trace_id', cl.trace_id, 'status', cl.status, 'attempts', cl.attempts,
+        'name', l.name, 'phone', l.phone, 'email', l.email,
+        'company', l.company, 'notes', l.notes,
+        'sms_system_prompt', c.sms_system_prompt,
+        'sms_temperature', c.sms_temperature, 'agent_type', c.agent_type,
+        'campaign_status', c.status,
+        'opted_out', EXISTS (SELECT FROM opt_outs o WHERE o.phone = l.phone),
+        'already_sent', cl.sms_sent OR cl.sms_sid IS NOT NULL
+                        OR EXISTS (SELECT FROM sms_outbox b WHERE b.campaign_lead_id = cl.id),
+        'sms_message', cl.sms_message)::text
+      FROM unnest(ids, mpss) AS x(id, mps)
+      JOIN campaign_leads cl ON cl.id = x.id AND cl.id = ANY (ids)
+      JOIN leads l ON l.id = cl.lead_id
+      JOIN campaigns c ON c.id = cl.campaign_id
+     ORDER BY cl.id;
+END
+$$;
+
+-- One item of a batch (the JSON objects given to smscamp_record_batch).
+-- k, the kind, says which fields are set:
+--   valid    validation passed: phone; both (agent_type both: the voice step
+--            is not available)
+--   skip     validation failed: errors (a JSON array of reasons)
+--   gen      message written: message, segments, cost, encoding; the
+--            sms_agent log row: level, msg, meta
+--   genfail  the LLM call failed: error, retry_after, retryable
+--   mark     mark "sending" (committed before the provider call)
+--   log      the log provider: mark sending, outbox, sent: sfrom, body
+--            (mark and log items may also carry a gen item's fields: the
+--            message is recorded with the mark)
+--   send     the provider's answer: outcome (sent | failed | retry |
+--            unknown), sid, pstatus, nseg, price, error, retry_after; the
+--            sms_agent log row: level, msg, meta
+-- (a new field means a new type name: workers may run while this file loads)
+DO $$
+BEGIN
+    IF to_regtype('smscamp_batch_item') IS NULL THEN
+        CREATE TYPE smscamp_batch_item AS (
+            i integer, k text, id bigint,
+            level text, msg text, meta jsonb,
+            phone text, "both" boolean, errors jsonb,
+            message text, segments integer, cost numeric, encoding text,
+            error text, retry_after integer, retryable boolean,
+            outcome text, sid text, pstatus text, nseg integer, price text,
+            sfrom text, body text);
+    END IF;
+END
+$$;
+
+-- validate_lead's rows: log "validated" or mark skipped with the reasons.
+CREATE OR REPLACE FUNCTION smscamp_batch_validation(it smscamp_batch_item[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[] := ARRAY(SELECT x.id FROM unnest(it) x);
+BEGIN
+    IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'skip') THEN
+        UPDATE campaign_leads cl
+           SET status = 'skipped', validation_errors = x.errors,
+               error_message = smscamp_validation_message(x.errors),
+               processed_at = now(), claimed_by = NULL
+          FROM unnest(it) x
+         WHERE x.k = 'skip' AND cl.id = x.id AND cl.id = ANY (ids) AND cl.status IN ('pending', 'processing');
+    END IF;
+    INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
+    SELECT x.id,
+           CASE x.k WHEN 'valid' THEN 'info' ELSE 'warning' END, 'validate_lead',
+           CASE x.k WHEN 'valid' THEN 'Lead validated'
+                ELSE 'Lead skipped: ' || (x.errors ->> 0) END,
+           CASE x.k WHEN 'valid' THEN jsonb_build_object('phone', x.phone)
+                ELSE jsonb_build_object('validation_errors', x.errors) END
+      FROM unnest(it) x WHERE x.k IN ('valid', 'skip') ORDER BY x.i;
+    INSERT INTO processing_logs (campaign_lead_id, level, node_name, message)
+    SELECT x.id, 'warning', 'sms_agent', 'Voice step is not available yet: sending the SMS only'
+      FROM unnest(it) x WHERE x.k = 'valid' AND x."both" ORDER BY x.i;
+END
+$$;
+
+-- sms_agent's writes before sending: the messages, and failed generations
+-- (retry later, or failed past smscamp.max_attempts) with provider
+-- answers asking for a retry.
+CREATE OR REPLACE FUNCTION smscamp_batch_generation(it smscamp_batch_item[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[] := ARRAY(SELECT x.id FROM unnest(it) x);
+BEGIN
+    IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'gen') THEN
+        UPDATE campaign_leads cl
+           SET sms_message = x.message, sms_segments = x.segments,
+               sms_cost = x.cost, sms_encoding = x.encoding
+          FROM unnest(it) x
+         WHERE x.k = 'gen' AND cl.id = x.id AND cl.id = ANY (ids);
+    END IF;
+    INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
+    SELECT x.id, 'error', 'sms_agent', x.error, NULL
+      FROM unnest(it) x WHERE x.k = 'genfail' ORDER BY x.i;
+    IF EXISTS (SELECT FROM unnest(it) x
+                WHERE x.k = 'genfail' OR (x.k = 'send' AND x.outcome = 'retry')) THEN
+        UPDATE campaign_leads cl
+           SET status = CASE WHEN (x.k = 'send' OR x.retryable)
+                                  AND cl.attempts < current_setting('smscamp.max_attempts')::int
+                             THEN 'pending' ELSE 'failed' END,
+               processed_at = CASE WHEN (x.k = 'send' OR x.retryable)
+                                        AND cl.attempts < current_setting('smscamp.max_attempts')::int
+                                   THEN cl.processed_at ELSE now() END,
+               next_attempt_at = now() + smscamp_backoff(cl.attempts, x.retry_after),
+               error_message = x.error, claimed_by = NULL
+          FROM unnest(it) x
+         WHERE (x.k = 'genfail' OR (x.k = 'send' AND x.outcome = 'retry'))
+           AND cl.id = x.id AND cl.id = ANY (ids) AND cl.status IN ('processing', 'sending');
+    END IF;
+END
+$$;
+
+-- "sending" before the provider call, only while the campaign runs (else
+-- the lead goes back to pending); the log provider's outbox rows are
+-- written and sent at once.  Returns the ids marked.
+CREATE OR REPLACE FUNCTION smscamp_batch_mark_sending(it smscamp_batch_item[])
+RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[];
+    marked bigint[];
+BEGIN
+    ids := ARRAY(SELECT x.id FROM unnest(it) x WHERE x.k IN ('mark', 'log'));
+    IF cardinality(ids) = 0 THEN
+        RETURN '{}';
+    END IF;
+    -- by id (the primary key), the campaign looked up per lead: a join
+    -- with campaigns could walk the campaign's index entries instead
+    IF EXISTS (SELECT FROM campaign_leads cl
+                WHERE cl.id = ANY (ids)
+                  AND (SELECT c.status FROM campaigns c WHERE c.id = cl.campaign_id)
+                      IS DISTINCT FROM 'processing') THEN
+        UPDATE campaign_leads cl
+           SET status = 'pending', claimed_by = NULL, attempts = greatest(cl.attempts - 1, 0),
+               sms_message = coalesce(x.message, cl.sms_message),
+               sms_segments = CASE WHEN x.message IS NULL THEN cl.sms_segments ELSE x.segments END,
+               sms_cost = CASE WHEN x.message IS NULL THEN cl.sms_cost ELSE x.cost END,
+               sms_encoding = CASE WHEN x.message IS NULL THEN cl.sms_encoding ELSE x.encoding END
+          FROM unnest(it) x
+         WHERE cl.id = x.id AND cl.id = ANY (ids) AND cl.status = 'processing'
+           AND (SELECT c.status FROM campaigns c WHERE c.id = cl.campaign_id)
+               IS DISTINCT FROM 'processing';
+    END IF;
+    -- a mark item may bring the message just written (gen and mark at once:
+    -- one row version, one round trip less)
+    WITH mk AS (
+        UPDATE campaign_leads cl
+           SET status = 'sending', sending_at = now(),
+               sms_message = coalesce(x.message, cl.sms_message),
+               sms_segments = CASE WHEN x.message IS NULL THEN cl.sms_segments ELSE x.segments END,
+               sms_cost = CASE WHEN x.message IS NULL THEN cl.sms_cost ELSE x.cost END,
+               sms_encoding = CASE WHEN x.message IS NULL THEN cl.sms_encoding ELSE x.encoding END
+          FROM unnest(it) x
+         WHERE cl.id = x.id AND cl.id = ANY (ids) AND cl.status = 'processing'
+           AND (SELECT c.status FROM campaigns c WHERE c.id = cl.campaign_id) = 'processing'
+        RETURNING cl.id
+    )
+    SELECT coalesce(array_agg(mk.id), '{}') INTO marked FROM mk;
+    INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
+    SELECT x.id, x.level, 'sms_agent', x.msg, x.meta
+      FROM unnest(it) x WHERE x.message IS NOT NULL AND x.msg IS NOT NULL ORDER BY x.i;
+
+    IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'log' AND x.id = ANY (marked)) THEN
+        WITH box AS (
+            INSERT INTO sms_outbox (campaign_lead_id, to_phone, from_phone, body, segments)
+            SELECT x.id, l.phone, x.sfrom, x.body, smscamp_sms_segments(x.body)
+              FROM unnest(it) x
+              JOIN campaign_leads cl ON cl.id = x.id AND cl.id = ANY (marked)
+              JOIN leads l ON l.id = cl.lead_id
+             WHERE x.k = 'log' AND x.id = ANY (marked)
+             ORDER BY x.id
+            RETURNING id AS box_id, campaign_lead_id
+        )
+        UPDATE campaign_leads cl
+           SET status = 'sent', sms_sent = true, sms_sid = 'LOG' || box.box_id,
+               sms_provider_status = 'logged', error_message = NULL,
+               processed_at = now(), claimed_by = NULL
+          FROM box WHERE cl.id = box.campaign_lead_id;
+    END IF;
+    INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
+    SELECT x.id, 'info', 'sms_agent',
+           CASE WHEN x.id = ANY (marked) THEN 'SMS recorded in the outbox (log provider)'
+                ELSE 'Not sent: the campaign is no longer running' END,
+           CASE WHEN x.id = ANY (marked) THEN '{"provider": "log"}'::jsonb END
+      FROM unnest(it) x WHERE x.k = 'log' ORDER BY x.i;
+    RETURN marked;
+END
+$$;
+
+-- The provider's answers (retries are written by smscamp_batch_generation),
+-- and the campaigns' consecutive provider errors: the errors after the
+-- batch's last success (or added to the count when none succeeded); past
+-- max_send_errors the campaign pauses.
+CREATE OR REPLACE FUNCTION smscamp_batch_send_results(it smscamp_batch_item[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[] := ARRAY(SELECT x.id FROM unnest(it) x);
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'send') THEN
+        RETURN;
+    END IF;
+    UPDATE campaign_leads cl
+       SET status = 'sent', sms_sent = true, sms_sid = x.sid,
+           sms_provider_status = x.pstatus,
+           sms_segments = coalesce(nullif(x.nseg, 0), cl.sms_segments),
+           sms_response = jsonb_build_object('sid', x.sid, 'status', x.pstatus,
+                                             'num_segments', x.nseg, 'price', x.price)::text,
+           error_message = NULL, processed_at = now(), claimed_by = NULL
+      FROM unnest(it) x
+     WHERE x.k = 'send' AND x.outcome = 'sent' AND cl.id = x.id AND cl.id = ANY (ids);
+    IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'send' AND x.outcome IN ('failed', 'unknown')) THEN
+        UPDATE campaign_leads cl
+           SET status = x.outcome, error_message = x.error,
+               processed_at = now(), claimed_by = NULL
+          FROM unnest(it) x
+         WHERE x.k = 'send' AND x.outcome IN ('failed', 'unknown') AND cl.id = x.id AND cl.id = ANY (ids);
+    END IF;
+    -- nothing to count: every answer a success, no campaign with errors
+    IF NOT EXISTS (SELECT FROM unnest(it) x WHERE x.outcome IS DISTINCT FROM 'sent')
+       AND NOT EXISTS (SELECT FROM campaign_leads cl
+                         JOIN campaigns c ON c.id = cl.campaign_id
+                        WHERE cl.id = ANY (ids) AND c.consecutive_send_errors <> 0) THEN
+        RETURN;
+    END IF;
+    FOR r IN
+        WITH s AS (
+            SELECT cl.campaign_id, x.i, x.id, x.outcome = 'sent' AS good
+              FROM unnest(it) x JOIN campaign_leads cl ON cl.id = x.id AND cl.id = ANY (ids)
+             WHERE x.k = 'send'
+        ), p AS (
+            SELECT s.campaign_id, max(s.i) FILTER (WHERE s.good) AS last_good
+              FROM s GROUP BY s.campaign_id
+        ), e AS (
+            SELECT p.campaign_id, p.last_good IS NOT NULL AS reset,
+                   count(s.i) FILTER (WHERE NOT s.good AND s.i > coalesce(p.last_good, 0)) AS n,
+                   (array_agg(s.id ORDER BY s.i DESC) FILTER (WHERE NOT s.good))[1] AS last_bad
+              FROM p JOIN s ON s.campaign_id = p.campaign_id
+             GROUP BY p.campaign_id, p.last_good
+        )
+        UPDATE campaigns c
+           SET consecutive_send_errors = CASE WHEN e.reset THEN e.n
+                                              ELSE c.consecutive_send_errors + e.n END
+          FROM e
+         WHERE c.id = e.campaign_id
+           AND c.consecutive_send_errors IS DISTINCT FROM
+               CASE WHEN e.reset THEN e.n ELSE c.consecutive_send_errors + e.n END
+        RETURNING c.id, c.consecutive_send_errors AS errors, c.max_send_errors, e.n, e.last_bad
+    LOOP
+        IF r.n > 0 AND r.errors >= r.max_send_errors THEN
+            UPDATE campaigns SET status = 'paused' WHERE id = r.id AND status = 'processing';
+            IF FOUND THEN
+                PERFORM smscamp_log(r.last_bad, 'error', 'sms_agent',
+                    format('Campaign paused after %s consecutive SMS provider errors', r.errors),
+                    jsonb_build_object('campaign_id', r.id, 'consecutive_send_errors', r.errors));
+            END IF;
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- finalize for the leads of a batch that are done with this attempt: a log
+-- row each, then the completion of their campaigns.
+CREATE OR REPLACE FUNCTION smscamp_batch_finalize(p_ids bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    cid bigint;
+BEGIN
+    IF cardinality(p_ids) = 0 THEN
+        RETURN;
+    END IF;
+    INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
+    SELECT cl.id,
+           CASE WHEN cl.status = 'pending' THEN 'warning'
+                WHEN cl.status IN ('sent', 'delivered', 'skipped') THEN 'info'
+                ELSE 'error' END,
+           'finalize',
+           CASE WHEN cl.status = 'pending'
+                THEN format('Attempt %s failed; retry scheduled', cl.attempts)
+                ELSE format('Lead finished: %s', cl.status) END,
+           CASE WHEN cl.status = 'pending'
+                THEN jsonb_build_object('status', cl.status, 'attempts', cl.attempts,
+                                        'next_attempt_at', cl.next_attempt_at,
+                                        'error', cl.error_message)
+                ELSE jsonb_build_object('status', cl.status, 'attempts', cl.attempts,
+                                        'sms_segments', cl.sms_segments,
+                                        'sms_cost', cl.sms_cost, 'error', cl.error_message)
+           END
+      FROM unnest(p_ids) WITH ORDINALITY AS f(id, n)
+      JOIN campaign_leads cl ON cl.id = f.id AND cl.id = ANY (p_ids)
+     ORDER BY f.n;
+    FOR cid IN
+        SELECT DISTINCT cl.campaign_id FROM campaign_leads cl
+         WHERE cl.id = ANY (p_ids) AND cl.status <> 'pending'
+         ORDER BY 1
+    LOOP
+        PERFORM smscamp_complete_campaign(cid);
+    END LOOP;
+END
+$$;
+
+-- Record a worker's batch: p_items is a JSON array of smscamp_batch_item
+-- objects, at most one per lead.  Set-based: one statement per kind of
+-- write for the whole batch, so the statistics triggers add one delta per
+-- campaign per statement.  The rows are locked first, in id order: every
+-- writer that locks many campaign leads (smscamp_cancel too) takes them in
+-- that order, so none can deadlock with another.  An error fails the whole
+-- batch: the worker then records its leads one by one.  Answers, for the
+-- mark and log items, whether the lead was marked sending.
+CREATE OR REPLACE FUNCTION smscamp_record_batch(p_items jsonb)
+RETURNS TABLE (i integer, ok boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[];
+    v smscamp_batch_item[];     -- valid, skip
+    g smscamp_batch_item[];     -- gen, genfail
+    m smscamp_batch_item[];     -- mark, log
+    snd smscamp_batch_item[];   -- send
+    marked bigint[] := '{}';
+BEGIN
+    -- one pass over the items: each statement below reads only its kinds
+    SELECT array_agg(x.id ORDER BY x.id),
+           array_agg(x ORDER BY x.i) FILTER (WHERE x.k IN ('valid', 'skip')),
+           array_agg(x ORDER BY x.i) FILTER (WHERE x.k IN ('gen', 'genfail')),
+           array_agg(x ORDER BY x.i) FILTER (WHERE x.k IN ('mark', 'log')),
+           array_agg(x ORDER BY x.i) FILTER (WHERE x.k = 'send')
+      INTO ids, v, g, m, snd
+      FROM jsonb_populate_recordset(NULL::smscamp_batch_item, p_items) x;
+    IF ids IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM FROM campaign_leads cl
+     WHERE cl.id = ANY (ids)
+     ORDER BY cl.id
+       FOR UPDATE OF cl;
+
+    IF v IS NOT NULL THEN
+        PERFORM smscamp_batch_validation(v);
+    END IF;
+    IF g IS NOT NULL OR snd IS NOT NULL THEN
+        PERFORM smscamp_batch_generation(coalesce(g, '{}') || coalesce(snd, '{}'));
+    END IF;
+    IF m IS NOT NULL THEN
+        marked := smscamp_batch_mark_sending(m);
+    END IF;
+    IF snd IS NOT NULL THEN
+        PERFORM smscamp_batch_send_results(snd);
+    END IF;
+    IF g IS NOT NULL OR snd IS NOT NULL THEN
+        -- the sms_agent rows the worker wrote (what was generated, what the
+        -- provider said)
+        INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
+        SELECT x.id, x.level, 'sms_agent', x.msg, x.meta
+          FROM unnest(coalesce(g, '{}') || coalesce(snd, '{}')) x
+         WHERE x.k IN ('gen', 'send') ORDER BY x.i;
+    END IF;
+    PERFORM smscamp_batch_finalize(ARRAY(
+        SELECT x.id FROM unnest(coalesce(v, '{}') || coalesce(g, '{}') || coalesce(m, '{}')
+                                || coalesce(snd, '{}')) x
+         WHERE x.k IN ('skip', 'genfail', 'send')
+            OR (x.k = 'log' AND x.id = ANY (marked))
+         ORDER BY x.i));
+
+    RETURN QUERY
+    SELECT x.i, x.id = ANY (marked) FROM unnest(m) x ORDER BY x.i;
 END
 $$;
 
@@ -501,12 +942,13 @@ BEGIN
         END LOOP;
     END IF;
 
-    -- campaigns with nothing left to do
-    UPDATE campaigns c SET status = 'completed', completed_at = now()
-     WHERE c.status = 'processing'
-       AND NOT EXISTS (SELECT FROM campaign_leads cl
-                        WHERE cl.campaign_id = c.id
-                          AND cl.status IN ('pending', 'processing', 'sending'));
+    -- campaigns with nothing left to do (the counters first, see above)
+    FOR r IN SELECT c.id FROM campaigns c
+              WHERE c.status = 'processing' AND smscamp_unfinished_count(c.id) = 0
+              ORDER BY c.id
+    LOOP
+        PERFORM smscamp_complete_campaign(r.id);
+    END LOOP;
 END
 $$;
 

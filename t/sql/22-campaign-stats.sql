@@ -119,12 +119,16 @@ END
 $$;
 SELECT is_empty('SELECT * FROM smscamp_stats_diff()', 'after single-row updates: counters == recount');
 
--- the status callback route changes statuses too
-SELECT is((SELECT body::jsonb ->> 'status' FROM api_webhooks_sms_status(
-              'application/x-www-form-urlencoded',
-              'MessageSid=SMtest' || (SELECT min(id) + 2 FROM campaign_leads
-                                       WHERE campaign_id = (SELECT b FROM ids))
-              || '&MessageStatus=failed&ErrorCode=30008')),
+-- the status callback route changes statuses too (signed as Twilio signs it)
+SET LOCAL smscamp.twilio_auth_token = 'tok-stats-test';
+CREATE TEMP TABLE cb AS
+SELECT 'https://sms.example.test/api/webhooks/sms/status' AS url,
+       'ErrorCode=30008&MessageSid=SMtest' || (SELECT min(id) + 2 FROM campaign_leads
+                                               WHERE campaign_id = (SELECT b FROM ids))
+       || '&MessageStatus=failed' AS form;
+SELECT is((SELECT body::jsonb ->> 'status' FROM cb, api_webhooks_sms_status(
+              'application/x-www-form-urlencoded', cb.form, cb.url,
+              api_twilio_signature(cb.url, cb.form, 'tok-stats-test'))),
           'failed', 'a status callback marks a sent lead failed');
 SELECT is_empty('SELECT * FROM smscamp_stats_diff()', 'after a status callback: counters == recount');
 

@@ -1,0 +1,36 @@
+/*-------------------------------------------------------------------------
+ *
+ * metrics.h
+ *	  Engine metrics for Prometheus, counted in shared memory (metrics.c):
+ *	  leads by final status, SMS segments and cost, LLM and SMS provider
+ *	  calls (latency histograms, outcomes), HTTP calls in flight.
+ *
+ *	  Without shared_preload_libraries every call is a no-op.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SMSCAMP_METRICS_H
+#define SMSCAMP_METRICS_H
+
+#include "postgres.h"
+
+/* from _PG_init while shared_preload_libraries load */
+extern void smscamp_metrics_shmem_request(void);
+
+/* one finished LLM call (ok: a usable answer) */
+extern void smscamp_metrics_observe_llm(double seconds, bool ok);
+
+/* one finished SMS provider call; outcome is a SendOutcome (engine.h) */
+extern void smscamp_metrics_observe_sms(double seconds, int outcome);
+
+/*
+ * A worker finished a step of this campaign lead: counts its status if it
+ * is final, when the current transaction commits. Call it at the top
+ * level of the transaction (not inside a subtransaction that may abort).
+ */
+extern void smscamp_metrics_lead_finished(int64 campaign_lead_id);
+
+/* this worker's HTTP calls in flight now */
+extern void smscamp_metrics_worker_inflight(int inflight);
+
+#endif							/* SMSCAMP_METRICS_H */
