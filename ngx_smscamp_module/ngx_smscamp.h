@@ -19,13 +19,16 @@ typedef enum {
     NGX_SMSCAMP_ARG_ARGS,          /* the query string as a JSON object */
     NGX_SMSCAMP_ARG_JSON,          /* the body, checked to be JSON */
     NGX_SMSCAMP_ARG_BODY,          /* the raw body, text */
-    NGX_SMSCAMP_ARG_CONTENT_TYPE   /* the Content-Type header */
+    NGX_SMSCAMP_ARG_CONTENT_TYPE,  /* the Content-Type header */
+    NGX_SMSCAMP_ARG_HEADER,        /* header:Name, a request header, text */
+    NGX_SMSCAMP_ARG_URL            /* the URL the client called (webhooks) */
 } ngx_smscamp_arg_kind_e;
 
 
 typedef struct {
     ngx_smscamp_arg_kind_e     kind;
     ngx_uint_t                 capture;    /* index into the captures */
+    ngx_str_t                  header;     /* NGX_SMSCAMP_ARG_HEADER's name */
 } ngx_smscamp_arg_t;
 
 
@@ -69,8 +72,16 @@ typedef struct {
 } ngx_smscamp_route_t;
 
 
+/* a token bucket's settings, in thousandths of a request */
+typedef struct {
+    ngx_uint_t                 rate;       /* per second */
+    ngx_uint_t                 burst;
+} ngx_smscamp_limit_conf_t;
+
+
 typedef struct {
     ngx_str_t                  dsn;
+    ngx_str_t                  public_url; /* smscamp_public_url */
     ngx_uint_t                 pool_size;
     ngx_uint_t                 queue_size;
     ngx_msec_t                 queue_timeout;
@@ -81,6 +92,13 @@ typedef struct {
     ngx_uint_t                 auth_cache_size;
     ngx_smscamp_stmt_t         auth_stmt;
     ngx_array_t                routes;     /* ngx_smscamp_route_t */
+    ngx_flag_t                 rate_limit;
+    ngx_smscamp_limit_conf_t   limit_key;
+    ngx_smscamp_limit_conf_t   limit_ip;
+    size_t                     limit_zone_size;
+    ngx_shm_zone_t            *limit_zone;
+    ngx_array_t               *cors_origins; /* ngx_str_t */
+    void                      *metrics;    /* ngx_smscamp_metrics.c */
 } ngx_smscamp_main_conf_t;
 
 
@@ -105,10 +123,16 @@ typedef struct {
     u_char                     key_digest[32]; /* SHA-256 of the API key */
     u_char                     key_hash[65];   /* the same in hex, for SQL */
     char                      *key_param[1];
+    ngx_uint_t                 key_rate;   /* the key's own limit, r/s, or 0 */
+    ngx_uint_t                 retry_after; /* seconds, when rate limited */
     unsigned                   auth_pending:1;
+    unsigned                   key_known:1; /* a valid key, from the cache */
     ngx_queue_t                queue;      /* in pool->waiting */
     ngx_event_t                wait_timer;
     ngx_smscamp_conn_t        *conn;
+    ngx_msec_t                 submitted;  /* when it reached the pool */
+    ngx_int_t                (*send_result)(ngx_http_request_t *r,
+                                            PGresult *res); /* or NULL */
 } ngx_smscamp_ctx_t;
 
 
@@ -162,6 +186,29 @@ ngx_int_t ngx_smscamp_auth_deny(ngx_http_request_t *r, ngx_uint_t status);
 void ngx_smscamp_stmt_use_route(ngx_smscamp_ctx_t *ctx);
 char *ngx_smscamp_parse_role(ngx_str_t *word, ngx_smscamp_route_t *rt);
 
+/* ngx_smscamp_module.c */
+ngx_int_t ngx_smscamp_find_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value);
+
+/* ngx_smscamp_limit.c */
+ngx_int_t ngx_smscamp_limit_add_zone(ngx_conf_t *cf,
+    ngx_smscamp_main_conf_t *smcf);
+ngx_int_t ngx_smscamp_limit_check(ngx_http_request_t *r,
+    ngx_smscamp_ctx_t *ctx, ngx_uint_t *retry_after);
+ngx_int_t ngx_smscamp_limit_deny(ngx_http_request_t *r,
+    ngx_uint_t retry_after);
+char *ngx_smscamp_limit_set_rate(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_smscamp_limit_merge(ngx_smscamp_limit_conf_t *lc);
+
+/* ngx_smscamp_cors.c */
+char *ngx_smscamp_cors_set_origins(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_smscamp_cors_headers(ngx_http_request_t *r);
+ngx_int_t ngx_smscamp_cors_is_preflight(ngx_http_request_t *r);
+ngx_int_t ngx_smscamp_cors_preflight(ngx_http_request_t *r,
+    ngx_str_t *allow);
+
 /* ngx_smscamp_params.c */
 ngx_int_t ngx_smscamp_utf8_valid(u_char *p, size_t len);
 ngx_int_t ngx_smscamp_args_to_json(ngx_http_request_t *r, ngx_str_t *args,
@@ -173,6 +220,8 @@ ngx_int_t ngx_smscamp_check_json(ngx_http_request_t *r, ngx_str_t *body,
 /* ngx_smscamp_response.c */
 ngx_int_t ngx_smscamp_send_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *body, size_t len);
+ngx_int_t ngx_smscamp_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, u_char *body, size_t len);
 ngx_int_t ngx_smscamp_send_detail(ngx_http_request_t *r, ngx_uint_t status,
     const char *detail);
 ngx_int_t ngx_smscamp_send_result(ngx_http_request_t *r, PGresult *res);
@@ -180,6 +229,15 @@ ngx_int_t ngx_smscamp_send_pg_error(ngx_http_request_t *r, PGresult *res);
 ngx_int_t ngx_smscamp_send_unavailable(ngx_http_request_t *r,
     const char *detail);
 void ngx_smscamp_finalize(ngx_smscamp_ctx_t *ctx, ngx_int_t rc);
+
+/* ngx_smscamp_metrics.c */
+char *ngx_smscamp_metrics_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_smscamp_metrics_init(ngx_conf_t *cf);
+void ngx_smscamp_metrics_attach(ngx_smscamp_pool_t *pool);
+void ngx_smscamp_metrics_gauges(ngx_smscamp_pool_t *pool);
+void ngx_smscamp_metrics_wait(ngx_smscamp_pool_t *pool,
+    ngx_smscamp_ctx_t *ctx);
 
 
 #endif /* _NGX_SMSCAMP_H_INCLUDED_ */

@@ -21,6 +21,7 @@ typedef struct {
     u_char                     hash[SHA256_DIGEST_LENGTH];
     ngx_msec_t                 expires;
     ngx_smscamp_role_e         role;
+    ngx_uint_t                 rate;       /* its own rate limit, or 0 */
     unsigned                   used:1;
 } ngx_smscamp_key_entry_t;
 
@@ -33,7 +34,8 @@ static ngx_msec_t                ngx_smscamp_keys_ttl;
 static ngx_int_t ngx_smscamp_bearer_token(ngx_http_request_t *r,
     ngx_str_t *token);
 static ngx_smscamp_key_entry_t *ngx_smscamp_key_find(u_char *hash);
-static void ngx_smscamp_key_store(u_char *hash, ngx_smscamp_role_e role);
+static void ngx_smscamp_key_store(u_char *hash, ngx_smscamp_role_e role,
+    ngx_uint_t rate);
 static ngx_uint_t ngx_smscamp_decide(ngx_smscamp_route_t *rt,
     ngx_smscamp_role_e role);
 
@@ -88,6 +90,9 @@ ngx_smscamp_auth_check(ngx_http_request_t *r, ngx_smscamp_ctx_t *ctx)
         ctx->auth_pending = 1;
         return 0;
     }
+
+    ctx->key_known = (e->role != NGX_SMSCAMP_ROLE_NONE);
+    ctx->key_rate = e->rate;
 
     return ngx_smscamp_decide(ctx->route, e->role);
 }
@@ -150,16 +155,19 @@ ngx_smscamp_decide(ngx_smscamp_route_t *rt, ngx_smscamp_role_e role)
 }
 
 
-/* the answer of api_auth(hash): the key's role, or NULL */
+/* the answer of smscamp_auth(hash): the key's role and rate limit, or NULLs */
 
 ngx_int_t
 ngx_smscamp_auth_result(ngx_smscamp_ctx_t *ctx, PGresult *res)
 {
     char                *name;
-    ngx_uint_t           i;
+    ngx_int_t            n;
+    ngx_uint_t           i, rate;
     ngx_smscamp_role_e   role;
 
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1
+        || PQnfields(res) != 2)
+    {
         ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
                       "smscamp: API key lookup failed: %s",
                       PQresultErrorMessage(res));
@@ -178,9 +186,31 @@ ngx_smscamp_auth_result(ngx_smscamp_ctx_t *ctx, PGresult *res)
         }
     }
 
-    ngx_smscamp_key_store(ctx->key_digest, role);
+    rate = 0;
+
+    if (!PQgetisnull(res, 0, 1)) {
+        n = ngx_atoi((u_char *) PQgetvalue(res, 0, 1),
+                     ngx_strlen(PQgetvalue(res, 0, 1)));
+        rate = (n > 0) ? (ngx_uint_t) n : 0;
+    }
+
+    ngx_smscamp_key_store(ctx->key_digest, role, rate);
 
     ctx->auth_pending = 0;
+
+    if (role == NGX_SMSCAMP_ROLE_NONE) {
+        return NGX_HTTP_UNAUTHORIZED;
+    }
+
+    /* counted against the address so far (lookups are limited per address), now the key too */
+    ctx->key_known = 1;
+    ctx->key_rate = rate;
+
+    if (ngx_smscamp_limit_check(ctx->request, ctx, &ctx->retry_after)
+        == NGX_BUSY)
+    {
+        return NGX_HTTP_TOO_MANY_REQUESTS;
+    }
 
     return ngx_smscamp_decide(ctx->route, role);
 }
@@ -189,10 +219,16 @@ ngx_smscamp_auth_result(ngx_smscamp_ctx_t *ctx, PGresult *res)
 ngx_int_t
 ngx_smscamp_auth_deny(ngx_http_request_t *r, ngx_uint_t status)
 {
-    ngx_table_elt_t  *h;
+    ngx_table_elt_t    *h;
+    ngx_smscamp_ctx_t  *ctx;
 
     if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
         return ngx_smscamp_send_unavailable(r, "Could not check the API key");
+    }
+
+    if (status == NGX_HTTP_TOO_MANY_REQUESTS) {
+        ctx = ngx_http_get_module_ctx(r, ngx_smscamp_module);
+        return ngx_smscamp_limit_deny(r, ctx->retry_after);
     }
 
     if (status == NGX_HTTP_FORBIDDEN) {
@@ -271,7 +307,7 @@ ngx_smscamp_key_find(u_char *hash)
 
 
 static void
-ngx_smscamp_key_store(u_char *hash, ngx_smscamp_role_e role)
+ngx_smscamp_key_store(u_char *hash, ngx_smscamp_role_e role, ngx_uint_t rate)
 {
     ngx_uint_t                i, h;
     ngx_smscamp_key_entry_t  *e, *victim;
@@ -302,6 +338,7 @@ ngx_smscamp_key_store(u_char *hash, ngx_smscamp_role_e role)
 
     ngx_memcpy(victim->hash, hash, SHA256_DIGEST_LENGTH);
     victim->role = role;
+    victim->rate = rate;
     victim->expires = ngx_current_msec + ngx_smscamp_keys_ttl;
     victim->used = 1;
 }

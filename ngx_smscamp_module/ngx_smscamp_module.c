@@ -23,6 +23,10 @@ static ngx_uint_t ngx_smscamp_bind(ngx_smscamp_ctx_t *ctx,
     const char **detail);
 static ngx_uint_t ngx_smscamp_bind_body(ngx_smscamp_ctx_t *ctx,
     ngx_smscamp_arg_t *arg, char **value, const char **detail);
+static ngx_int_t ngx_smscamp_request_url(ngx_http_request_t *r,
+    ngx_str_t *url);
+static char *ngx_smscamp_set_public_url(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 static void *ngx_smscamp_create_main_conf(ngx_conf_t *cf);
 static char *ngx_smscamp_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -108,6 +112,48 @@ static ngx_command_t  ngx_smscamp_commands[] = {
       offsetof(ngx_smscamp_main_conf_t, auth_cache_size),
       NULL },
 
+    { ngx_string("smscamp_rate_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, rate_limit),
+      NULL },
+
+    { ngx_string("smscamp_rate_limit_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_smscamp_limit_set_rate,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, limit_key),
+      NULL },
+
+    { ngx_string("smscamp_rate_limit_ip"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_smscamp_limit_set_rate,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, limit_ip),
+      NULL },
+
+    { ngx_string("smscamp_rate_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, limit_zone_size),
+      NULL },
+
+    { ngx_string("smscamp_cors_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_smscamp_cors_set_origins,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("smscamp_public_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_smscamp_set_public_url,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_smscamp_main_conf_t, public_url),
+      NULL },
+
     { ngx_string("smscamp_route"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
       ngx_smscamp_route,
@@ -129,13 +175,20 @@ static ngx_command_t  ngx_smscamp_commands[] = {
       0,
       NULL },
 
+    { ngx_string("smscamp_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_smscamp_metrics_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_smscamp_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_smscamp_metrics_init,              /* postconfiguration */
 
     ngx_smscamp_create_main_conf,          /* create main configuration */
     ngx_smscamp_init_main_conf,            /* init main configuration */
@@ -169,7 +222,7 @@ ngx_smscamp_handler(ngx_http_request_t *r)
 {
     ngx_int_t                 rc;
     ngx_str_t                 allow, *captures;
-    ngx_uint_t                status;
+    ngx_uint_t                status, retry_after;
     ngx_table_elt_t          *h;
     ngx_smscamp_ctx_t        *ctx;
     ngx_smscamp_route_t      *rt;
@@ -180,6 +233,18 @@ ngx_smscamp_handler(ngx_http_request_t *r)
     }
 
     rt = ngx_smscamp_find_route(r, captures, &allow);
+
+    if (ngx_smscamp_cors_is_preflight(r)) {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_smscamp_cors_preflight(r, &allow);
+    }
+
+    if (ngx_smscamp_cors_headers(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (rt == NULL) {
         if (ngx_http_discard_request_body(r) != NGX_OK) {
@@ -214,6 +279,14 @@ ngx_smscamp_handler(ngx_http_request_t *r)
     ngx_http_set_ctx(r, ctx, ngx_smscamp_module);
 
     status = ngx_smscamp_auth_check(r, ctx);
+
+    if (ngx_smscamp_limit_check(r, ctx, &retry_after) == NGX_BUSY) {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_smscamp_limit_deny(r, retry_after);
+    }
 
     if (status) {
         if (ngx_http_discard_request_body(r) != NGX_OK) {
@@ -428,6 +501,27 @@ ngx_smscamp_bind(ngx_smscamp_ctx_t *ctx, const char **detail)
             }
             break;
 
+        case NGX_SMSCAMP_ARG_HEADER:
+            if (ngx_smscamp_find_header(r, &arg[i].header, &s) != NGX_OK) {
+                continue;
+            }
+            if (ngx_smscamp_utf8_valid(s.data, s.len) != NGX_OK) {
+                *detail = "A request header is not valid UTF-8 text";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+            break;
+
+        case NGX_SMSCAMP_ARG_URL:
+            if (ngx_smscamp_request_url(r, &s) != NGX_OK) {
+                *detail = "Internal server error";
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+            if (ngx_smscamp_utf8_valid(s.data, s.len) != NGX_OK) {
+                *detail = "The request URL is not valid UTF-8 text";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+            break;
+
         default: /* NGX_SMSCAMP_ARG_JSON, NGX_SMSCAMP_ARG_BODY */
             status = ngx_smscamp_bind_body(ctx, &arg[i], &ctx->values[i],
                                            detail);
@@ -513,6 +607,101 @@ ngx_smscamp_bind_body(ngx_smscamp_ctx_t *ctx, ngx_smscamp_arg_t *arg,
 }
 
 
+/* the last request header of that name (case-insensitive) */
+
+ngx_int_t
+ngx_smscamp_find_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+    ngx_int_t         rc;
+
+    rc = NGX_DECLINED;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == name->len
+            && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
+        {
+            *value = h[i].value;
+            rc = NGX_OK;
+        }
+    }
+
+    return rc;
+}
+
+
+/*
+ * The URL the client called, as a provider signs it: smscamp_public_url
+ * followed by the request URI, or the request's own scheme, Host and URI.
+ */
+
+static ngx_int_t
+ngx_smscamp_request_url(ngx_http_request_t *r, ngx_str_t *url)
+{
+    u_char                   *p;
+    size_t                    len;
+    ngx_str_t                 base, host;
+    ngx_smscamp_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_smscamp_module);
+
+    if (smcf->public_url.len) {
+        base = smcf->public_url;
+        ngx_str_null(&host);
+
+    } else {
+#if (NGX_HTTP_SSL)
+        if (r->connection->ssl) {
+            ngx_str_set(&base, "https://");
+        } else
+#endif
+        {
+            ngx_str_set(&base, "http://");
+        }
+
+        if (r->headers_in.host) {
+            host = r->headers_in.host->value;
+        } else {
+            host = r->headers_in.server;
+        }
+    }
+
+    len = base.len + host.len + r->unparsed_uri.len;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    url->data = p;
+    p = ngx_cpymem(p, base.data, base.len);
+    if (host.len) {
+        p = ngx_cpymem(p, host.data, host.len);
+    }
+
+    p = ngx_cpymem(p, r->unparsed_uri.data, r->unparsed_uri.len);
+    url->len = p - url->data;
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_smscamp_error_page_handler(ngx_http_request_t *r)
 {
@@ -553,8 +742,14 @@ ngx_smscamp_error_page_handler(ngx_http_request_t *r)
     case NGX_HTTP_REQUEST_HEADER_TOO_LARGE:
         detail = "Request header too large";
         break;
+    case NGX_HTTP_NOT_IMPLEMENTED:
+        detail = "Not implemented (only chunked transfer coding is)";
+        break;
     case NGX_HTTP_SERVICE_UNAVAILABLE:
         detail = "Service unavailable";
+        break;
+    case NGX_HTTP_VERSION_NOT_SUPPORTED:
+        detail = "HTTP version not supported";
         break;
     case NGX_HTTP_GATEWAY_TIME_OUT:
         detail = "Gateway timeout";
@@ -592,6 +787,12 @@ ngx_smscamp_create_main_conf(ngx_conf_t *cf)
     smcf->auth = NGX_CONF_UNSET;
     smcf->auth_cache_ttl = NGX_CONF_UNSET_MSEC;
     smcf->auth_cache_size = NGX_CONF_UNSET_UINT;
+    smcf->rate_limit = NGX_CONF_UNSET;
+    smcf->limit_key.rate = NGX_CONF_UNSET_UINT;
+    smcf->limit_key.burst = NGX_CONF_UNSET_UINT;
+    smcf->limit_ip.rate = NGX_CONF_UNSET_UINT;
+    smcf->limit_ip.burst = NGX_CONF_UNSET_UINT;
+    smcf->limit_zone_size = NGX_CONF_UNSET_SIZE;
 
     if (ngx_array_init(&smcf->routes, cf->pool, 32,
                        sizeof(ngx_smscamp_route_t))
@@ -619,9 +820,20 @@ ngx_smscamp_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(smcf->auth_cache_ttl, 5000);
     ngx_conf_init_uint_value(smcf->auth_cache_size, 10000);
 
+    ngx_conf_init_value(smcf->rate_limit, 1);
+    ngx_smscamp_limit_merge(&smcf->limit_key);
+    ngx_smscamp_limit_merge(&smcf->limit_ip);
+    ngx_conf_init_size_value(smcf->limit_zone_size, 10 * 1024 * 1024);
+
+    if (smcf->rate_limit && smcf->dsn.len
+        && ngx_smscamp_limit_add_zone(cf, smcf) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     /* the key lookup runs on the pool's connections like a route */
     smcf->auth_stmt.name = "smscamp_auth";
-    smcf->auth_stmt.sql = "SELECT smscamp_auth($1)";
+    smcf->auth_stmt.sql = "SELECT role, rate_limit FROM smscamp_auth($1)";
     smcf->auth_stmt.index = smcf->routes.nelts;
     smcf->auth_stmt.nparams = 1;
 
@@ -863,6 +1075,17 @@ ngx_smscamp_parse_arg(ngx_conf_t *cf, ngx_smscamp_route_t *rt,
     } else if (ngx_strcmp(word->data, "content_type") == 0) {
         arg->kind = NGX_SMSCAMP_ARG_CONTENT_TYPE;
 
+    } else if (ngx_strcmp(word->data, "url") == 0) {
+        arg->kind = NGX_SMSCAMP_ARG_URL;
+
+    } else if (word->len > sizeof("header:") - 1
+               && ngx_strncmp(word->data, "header:", sizeof("header:") - 1)
+                  == 0)
+    {
+        arg->kind = NGX_SMSCAMP_ARG_HEADER;
+        arg->header.data = word->data + sizeof("header:") - 1;
+        arg->header.len = word->len - (sizeof("header:") - 1);
+
     } else {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "unknown route argument \"%V\"", word);
@@ -903,6 +1126,40 @@ ngx_smscamp_build_sql(ngx_conf_t *cf, ngx_smscamp_route_t *rt)
     *p = '\0';
 
     *ngx_sprintf((u_char *) rt->stmt.name, "smscamp_r%ui", rt->index) = '\0';
+
+    return NGX_CONF_OK;
+}
+
+
+/* smscamp_public_url https://sms.example.com; (scheme and host, maybe a path) */
+
+static char *
+ngx_smscamp_set_public_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char       *rv;
+    ngx_str_t  *url;
+
+    rv = ngx_conf_set_str_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    url = (ngx_str_t *) ((char *) conf + cmd->offset);
+
+    if (!(url->len > sizeof("http://") - 1
+          && ngx_strncasecmp(url->data, (u_char *) "http://",
+                             sizeof("http://") - 1) == 0)
+        && !(url->len > sizeof("https://") - 1
+             && ngx_strncasecmp(url->data, (u_char *) "https://",
+                                sizeof("https://") - 1) == 0))
+    {
+        return "must start with http:// or https://";
+    }
+
+    /* the request URI starts with "/" */
+    while (url->len && url->data[url->len - 1] == '/') {
+        url->len--;
+    }
 
     return NGX_CONF_OK;
 }

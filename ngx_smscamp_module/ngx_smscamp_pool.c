@@ -69,6 +69,7 @@ ngx_smscamp_pool_init(ngx_cycle_t *cycle, ngx_smscamp_main_conf_t *smcf)
     }
 
     ngx_smscamp_pool = pool;
+    ngx_smscamp_metrics_attach(pool);
 
     return NGX_OK;
 }
@@ -105,6 +106,7 @@ ngx_smscamp_pool_submit(ngx_smscamp_ctx_t *ctx)
     ngx_smscamp_pool_t  *pool;
 
     pool = ngx_smscamp_pool;
+    ctx->submitted = ngx_current_msec;
 
     if (pool == NULL) {
         ngx_smscamp_finalize(ctx, ngx_smscamp_send_unavailable(ctx->request,
@@ -131,6 +133,7 @@ ngx_smscamp_pool_submit(ngx_smscamp_ctx_t *ctx)
 
     ngx_queue_insert_tail(&pool->waiting, &ctx->queue);
     pool->nwaiting++;
+    ngx_smscamp_metrics_gauges(pool);
 
     ctx->wait_timer.handler = ngx_smscamp_wait_timeout;
     ctx->wait_timer.data = ctx;
@@ -204,6 +207,7 @@ ngx_smscamp_wait_timeout(ngx_event_t *ev)
 
     ngx_queue_remove(&ctx->queue);
     ngx_smscamp_pool->nwaiting--;
+    ngx_smscamp_metrics_wait(ngx_smscamp_pool, ctx);
 
     ngx_log_error(NGX_LOG_WARN, ctx->request->connection->log, 0,
                   "smscamp: no database connection within the queue timeout");
@@ -397,6 +401,7 @@ ngx_smscamp_conn_close(ngx_smscamp_conn_t *sc, const char *reason)
 
     sc->state = NGX_SMSCAMP_CONN_FREE;
     sc->ctx = NULL;
+    ngx_smscamp_metrics_gauges(sc->pool);
 }
 
 
@@ -570,6 +575,7 @@ ngx_smscamp_conn_run(ngx_smscamp_conn_t *sc, ngx_smscamp_ctx_t *ctx)
     }
 
     ngx_add_timer(sc->connection->read, sc->pool->conf->query_timeout);
+    ngx_smscamp_metrics_wait(sc->pool, ctx);
 }
 
 
@@ -714,6 +720,9 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
 
     if (denied) {
         rc = ngx_smscamp_auth_deny(ctx->request, denied);
+
+    } else if (ctx->send_result) {
+        rc = ctx->send_result(ctx->request, res);
 
     } else if (PQresultStatus(res) == PGRES_TUPLES_OK) {
         rc = ngx_smscamp_send_result(ctx->request, res);

@@ -17,6 +17,19 @@ ngx_int_t
 ngx_smscamp_send_json(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
     size_t len)
 {
+    static ngx_str_t  json = ngx_string("application/json");
+
+    return ngx_smscamp_send_body(r, status, &json, body, len);
+}
+
+
+/* a whole answer from memory the request's pool owns; len 0: headers only */
+
+ngx_int_t
+ngx_smscamp_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, u_char *body, size_t len)
+{
+    u_char       *semi;
     ngx_int_t     rc;
     ngx_buf_t    *b;
     ngx_chain_t   out;
@@ -31,8 +44,12 @@ ngx_smscamp_send_json(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
         ngx_str_set(&r->headers_out.status_line, "429 Too Many Requests");
     }
 
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    /* the media type without its parameters, as nginx's charset filter wants */
+    r->headers_out.content_type = *content_type;
+    semi = ngx_strlchr(content_type->data,
+                       content_type->data + content_type->len, ';');
+    r->headers_out.content_type_len = semi ? (size_t) (semi - content_type->data)
+                                           : content_type->len;
     r->headers_out.content_type_lowcase = NULL;
     r->headers_out.content_length_n = len;
 

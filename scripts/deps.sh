@@ -16,6 +16,8 @@ PACKAGES=(
     postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl  # pgTAP + pg_prove
     libjansson-dev libcurl4-openssl-dev             # JSON and HTTP client in C
     wrk curl ca-certificates perl                   # load tests, health checks, prove
+    clang-14 libclang-rt-14-dev libssl-dev          # fuzzing harnesses (t/fuzz: libFuzzer, ASan, UBSan)
+    openssl libio-socket-ssl-perl                   # HTTPS: self-signed certificate, TLS tests
     chromium                                        # browser tests (driven by playwright-core)
 )
 # Node.js and npm build the web UI; the machine image has them, a bare Debian gets its own.

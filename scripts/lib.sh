@@ -4,11 +4,13 @@
 #   <instance>/pg/      PostgreSQL data directory (owned by the `postgres` OS user)
 #   <instance>/run/     unix socket of PostgreSQL, pid files
 #   <instance>/log/     postgresql.log, nginx error/access logs
-#   <instance>/nginx/   rendered nginx.conf (+ nginx temp dirs, created by nginx)
+#   <instance>/nginx/   rendered nginx.conf, tls.conf (+ nginx temp dirs, created by nginx)
+#   <instance>/tls/     self-signed certificate and key for HTTPS (made once, when on)
 #
 # PostgreSQL refuses to run as root, so when we are root it runs as `postgres`.
 # Usage: source this file, call instance_setup DIR HTTP_PORT PG_PORT WORKERS, then
 # instance_start / instance_stop (or the smaller functions below).
+# HTTPS: SMSCAMP_HTTPS=1 adds a TLS listener on SMSCAMP_HTTPS_PORT (default 8443).
 
 set -euo pipefail
 
@@ -114,8 +116,10 @@ describe_port() {
 # ports_check: fail early, before starting anything, when a port is taken.
 ports_check() {
     local name port
-    for name in HTTP PG; do
-        [[ $name == HTTP ]] && port=$HTTP_PORT || port=$PG_PORT
+    local names=(HTTP PG)
+    ((HTTPS)) && names+=(HTTPS)
+    for name in "${names[@]}"; do
+        case $name in HTTP) port=$HTTP_PORT ;; PG) port=$PG_PORT ;; HTTPS) port=$HTTPS_PORT ;; esac
         port_free "$port" && continue
         warn "port $port ($name) is already in use:"
         describe_port "$port"
@@ -137,6 +141,16 @@ instance_setup() {
     PG_LOG="$INST_LOG/postgresql.log"
     [[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || die "HTTP port '$HTTP_PORT' is not a number"
     [[ "$PG_PORT" =~ ^[0-9]+$ ]] || die "PostgreSQL port '$PG_PORT' is not a number"
+    # HTTPS (optional): SMSCAMP_HTTPS=1 (or on/true/yes), port SMSCAMP_HTTPS_PORT
+    INST_TLS="$INST/tls"
+    HTTPS_PORT="${SMSCAMP_HTTPS_PORT:-8443}"
+    case "${SMSCAMP_HTTPS:-0}" in
+        1 | on | true | yes) HTTPS=1 ;;
+        0 | off | false | no | '') HTTPS=0 ;;
+        *) die "SMSCAMP_HTTPS='$SMSCAMP_HTTPS': use 1 (HTTPS on) or 0" ;;
+    esac
+    [[ "$HTTPS_PORT" =~ ^[0-9]+$ ]] || die "HTTPS port '$HTTPS_PORT' is not a number"
+    ((!HTTPS)) || [[ "$HTTPS_PORT" != "$HTTP_PORT" ]] || die "SMSCAMP_HTTPS_PORT must differ from the HTTP port ($HTTP_PORT)"
     local sock="$INST_RUN/.s.PGSQL.$PG_PORT"
     (( ${#sock} < 100 )) || die "path too long for a unix socket: $sock (move the checkout to a shorter path)"
 }
@@ -272,24 +286,89 @@ db_load() {
 
 sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
 
-nginx_render() {
-    [[ -f "$NGINX_TEMPLATE" ]] || die "nginx template $NGINX_TEMPLATE not found"
-    [[ -f "$MODULE_SO" ]] || die "$MODULE_SO not built (run: make)"
-    local s=() k v
+# render_template TEMPLATE OUT: fill in the @NAME@ placeholders.
+render_template() {
+    local tpl=$1 out=$2 s=() k v
     local -A vals=(
         [ROOT]="$ROOT" [INSTANCE]="$INST" [HTTP_PORT]="$HTTP_PORT" [PG_PORT]="$PG_PORT"
         [PG_SOCKET_DIR]="$INST_RUN" [MODULE]="$MODULE_SO" [WORKERS]="$WORKERS"
         [STATIC_ROOT]="$STATIC_ROOT" [AUTH]="${SMSCAMP_AUTH:-on}"
+        [HTTPS_PORT]="$HTTPS_PORT" [TLS_DIR]="$INST_TLS"
     )
     for k in "${!vals[@]}"; do
         v=$(sed_escape "${vals[$k]}")
         s+=(-e "s|@$k@|$v|g")
     done
-    sed "${s[@]}" "$NGINX_TEMPLATE" >"$NGINX_CONF.tmp"
+    sed "${s[@]}" "$tpl" >"$out.tmp"
     local left
-    left=$(grep -v '^[[:space:]]*#' "$NGINX_CONF.tmp" | grep -o '@[A-Z_][A-Z_]*@' | sort -u | tr '\n' ' ' || true)
-    [[ -z "$left" ]] || die "unknown placeholders in ${NGINX_TEMPLATE#"$ROOT"/}: $left"
-    mv "$NGINX_CONF.tmp" "$NGINX_CONF"
+    left=$(grep -v '^[[:space:]]*#' "$out.tmp" | grep -o '@[A-Z_][A-Z_]*@' | sort -u | tr '\n' ' ' || true)
+    [[ -z "$left" ]] || { rm -f "$out.tmp"; die "unknown placeholders in ${tpl#"$ROOT"/}: $left"; }
+    mv "$out.tmp" "$out"
+}
+
+# tls_cert_ensure: a self-signed certificate for localhost, 127.0.0.1 and ::1 in
+# <instance>/tls/ (key mode 600), made once and kept; made again only when it is missing,
+# unreadable or expires within a day. Browsers warn about it: it is for local use.
+tls_cert_ensure() {
+    local key="$INST_TLS/key.pem" cert="$INST_TLS/cert.pem"
+    mkdir -p "$INST_TLS"
+    chmod 700 "$INST_TLS"
+    if [[ -s "$key" && -s "$cert" ]] && openssl x509 -in "$cert" -noout -checkend 86400 >/dev/null 2>&1; then
+        chmod 600 "$key"
+        return 0
+    fi
+    command -v openssl >/dev/null 2>&1 || die "openssl not found: it makes the HTTPS certificate (apt-get install openssl)"
+    info "making a self-signed certificate for localhost in ${INST_TLS#"$ROOT"/}/"
+    rm -f "$key" "$cert"
+    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -sha256 -days 825 -subj "/CN=localhost/O=smscamp (self-signed, local use)" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
+        -addext "extendedKeyUsage=serverAuth" \
+        -keyout "$key" -out "$cert" >"$INST_LOG/openssl.log" 2>&1) || {
+        tail_file openssl.log "$INST_LOG/openssl.log"; die "could not make the HTTPS certificate"; }
+    chmod 600 "$key"
+    chmod 644 "$cert"
+}
+
+# tls_render: <instance>/nginx/tls.conf, included by the server block: the TLS listener
+# (ngx_smscamp_module/tls.conf.in) when HTTPS is on, else only a comment.
+tls_render() {
+    local out="$INST_NGINX/tls.conf"
+    if ((HTTPS)); then
+        tls_cert_ensure
+        render_template "$ROOT/ngx_smscamp_module/tls.conf.in" "$out"
+    else
+        printf '# HTTPS is off (SMSCAMP_HTTPS=1 turns it on): see ngx_smscamp_module/tls.conf.in\n' >"$out"
+    fi
+}
+
+# site_render: <instance>/nginx/site.conf, the settings an instance takes from the
+# environment: SMSCAMP_RATE_LIMIT (on|off, default on), SMSCAMP_CORS_ORIGINS (origins
+# allowed to call the API from a browser, space-separated, default none) and
+# SMSCAMP_PUBLIC_URL (the scheme and host the SMS provider calls, for webhook signatures).
+site_render() {
+    local out="$INST_NGINX/site.conf" rate=${SMSCAMP_RATE_LIMIT:-on}
+    local cors=${SMSCAMP_CORS_ORIGINS:-} url=${SMSCAMP_PUBLIC_URL:-}
+    [[ "$rate" == on || "$rate" == off ]] || die "SMSCAMP_RATE_LIMIT must be on or off"
+    [[ "$cors" =~ ^[A-Za-z0-9:/.\ -]*$ ]] || die "SMSCAMP_CORS_ORIGINS: origins like https://app.example.com, space-separated"
+    [[ "$url" =~ ^(https?://[A-Za-z0-9:/._~%-]+)?$ ]] || die "SMSCAMP_PUBLIC_URL: a URL like https://sms.example.com"
+    {
+        printf '# rendered by scripts/lib.sh from the environment\n'
+        printf 'smscamp_rate_limit %s;\n' "$rate"
+        [[ -z "${cors// /}" ]] || printf 'smscamp_cors_origins %s;\n' "$cors"
+        [[ -z "$url" ]] || printf 'smscamp_public_url %s;\n' "$url"
+    } >"$out"
+}
+
+nginx_render() {
+    [[ -f "$NGINX_TEMPLATE" ]] || die "nginx template $NGINX_TEMPLATE not found"
+    [[ -f "$MODULE_SO" ]] || die "$MODULE_SO not built (run: make)"
+    tls_render
+    site_render
+    render_template "$NGINX_TEMPLATE" "$NGINX_CONF"
+    if ((HTTPS)) && ! grep -qF "$INST_NGINX/tls.conf" "$NGINX_CONF"; then
+        warn "HTTPS is on but ${NGINX_TEMPLATE#"$ROOT"/} does not include $INST_NGINX/tls.conf: no TLS listener"
+    fi
 }
 
 # nginx_conf_paths DIRECTIVE: the file arguments of a directive in the rendered config
@@ -337,7 +416,9 @@ nginx_start() {
     if [[ $EUID -eq 0 ]] && ! can_user www-data -r "$STATIC_ROOT/index.html"; then
         warn "www-data cannot read $STATIC_ROOT: the web UI will answer 403 (make the checkout's parent directories world-searchable)"
     fi
-    section "nginx on http://127.0.0.1:$HTTP_PORT (workers: $WORKERS)"
+    local also=
+    if ((HTTPS)); then also=" and $(https_url)"; fi
+    section "nginx on http://127.0.0.1:$HTTP_PORT$also (workers: $WORKERS)"
     if ! "$NGINX_BIN" -p "$INST_NGINX/" -c "$NGINX_CONF"; then
         tail_nginx_logs 40
         die "nginx did not start (config: $NGINX_CONF)"
@@ -360,18 +441,29 @@ nginx_stop() {
 
 health_url() { printf 'http://127.0.0.1:%s/api/health' "$HTTP_PORT"; }
 
+# https_url: the HTTPS base URL (with a trailing slash) when HTTPS is on, else nothing.
+https_url() { if ((HTTPS)); then printf 'https://127.0.0.1:%s/' "$HTTPS_PORT"; fi; }
+
 wait_health() {
-    local url deadline
+    local url deadline up=0
     url=$(health_url)
     deadline=$((SECONDS + HEALTH_TIMEOUT))
     while ((SECONDS < deadline)); do
-        curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
+        curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && { up=1; break; }
         sleep 0.2
     done
-    curl -sS --max-time 2 -i "$url" >&2 || true
-    tail_nginx_logs 40
-    tail_file postgresql.log "$PG_LOG" 20
-    die "$url did not answer within ${HEALTH_TIMEOUT}s"
+    if ((!up)); then
+        curl -sS --max-time 2 -i "$url" >&2 || true
+        tail_nginx_logs 40
+        tail_file postgresql.log "$PG_LOG" 20
+        die "$url did not answer within ${HEALTH_TIMEOUT}s"
+    fi
+    ((HTTPS)) || return 0
+    # the same nginx answers on the TLS listener, with our certificate
+    url="$(https_url)api/health"
+    curl -fsS -o /dev/null --max-time 5 --cacert "$INST_TLS/cert.pem" "$url" && return 0
+    tail_nginx_logs 20
+    die "$url did not answer (HTTPS, certificate $INST_TLS/cert.pem)"
 }
 
 # ---------------------------------------------------------------- whole instance
@@ -395,14 +487,16 @@ instance_stop() {
 
 # ---------------------------------------------------------------- API keys
 
-# admin_key FILE: the first admin key, created (and written to FILE, mode 600)
-# when the database has no active admin key; prints the key when it made one.
+# admin_key_ensure FILE [RATE]: the first admin key, created (and written to FILE, mode 600)
+# when the database has no active admin key; prints the key when it made one. RATE: its
+# own rate limit in requests/s (default: nginx's smscamp_rate_limit_key).
 admin_key_ensure() {
-    local file=$1 have key
+    local file=$1 rate=${2:-NULL} have key
+    [[ "$rate" =~ ^([1-9][0-9]*|NULL)$ ]] || die "admin_key_ensure: bad rate '$rate'"
     have=$(psql_su -d "$DB_NAME" -tA -c "SELECT count(*) FROM api_keys WHERE role = 'admin'
         AND (revoked_at IS NULL OR revoked_at > now()) AND (expires_at IS NULL OR expires_at > now())")
     [[ "$have" == 0 ]] || return 0
-    key=$(psql_su -d "$DB_NAME" -tA -c "SELECT smscamp_create_key('admin (first key, made by make run)', 'admin')")
+    key=$(psql_su -d "$DB_NAME" -tA -c "SELECT smscamp_create_key('admin (first key, made by make run)', 'admin', NULL, $rate)")
     [[ "$key" == smc_* ]] || die "could not create the first admin key"
     (umask 077 && printf '%s\n' "$key" >"$file")
     printf '%s' "$key"

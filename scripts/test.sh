@@ -4,7 +4,8 @@
 #
 # A suite is two functions: suite_NAME_found (true if it has tests) and suite_NAME (runs
 # them from the repository root, non-zero on failure). Add a suite (t/browser, t/openapi…)
-# by writing both and adding NAME to ALL_SUITES. Tests get SMSCAMP_URL, SMSCAMP_INSTANCE,
+# by writing both and adding NAME to ALL_SUITES. Tests get SMSCAMP_URL, SMSCAMP_HTTPS_URL
+# (the same server over TLS) and SMSCAMP_TLS_CERT (its self-signed certificate), SMSCAMP_INSTANCE,
 # SMSCAMP_ROOT, PGHOST/PGPORT/PGUSER/PGDATABASE and SMSCAMP_FAKE_URL (the fake OpenAI +
 # Twilio server of t/fakes, started for the run).
 # Run only some: make test SUITES="http" (and only some files:
@@ -14,7 +15,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ALL_SUITES=(ui sql http openapi browser)
+ALL_SUITES=(ui sql http openapi browser fuzz)
 read -r -a SUITES <<<"${SUITES:-${ALL_SUITES[*]}}"
 
 # pgTAP files, through pg_prove.
@@ -49,6 +50,11 @@ suite_ui() { (cd static && npx --no-install vitest run --reporter=dot); }
 suite_browser_found() { [[ -f "$ROOT/t/browser/e2e.mjs" ]]; }
 suite_browser() { SMSCAMP_ARTIFACTS="$ROOT/build/artifacts/browser" t/browser/run.sh; }
 
+# libFuzzer harnesses (t/fuzz): each target's committed corpus replayed, then fuzzed for
+# FUZZ_TEST_SECONDS (10) each; no server needed. make fuzz runs them longer.
+suite_fuzz_found() { [[ -x "$ROOT/t/fuzz/run.sh" ]]; }
+suite_fuzz() { t/fuzz/run.sh -t "${FUZZ_TEST_SECONDS:-10}"; }
+
 # A crashed nginx worker or PostgreSQL backend fails the run even if every test passed.
 check_crashes() {
     local bad=0 f
@@ -78,8 +84,10 @@ wipe_stale_instances() {
 }
 wipe_stale_instances
 
-mapfile -t ports < <(free_ports 2)
-((${#ports[@]} == 2)) || die "could not find two free ports"
+mapfile -t ports < <(free_ports 3)
+((${#ports[@]} == 3)) || die "could not find three free ports"
+# the test instance always serves HTTPS too (self-signed, on the third port): t/http/83-https.t
+export SMSCAMP_HTTPS=1 SMSCAMP_HTTPS_PORT="${ports[2]}"
 instance_setup "$ROOT/build/test-$$" "${ports[0]}" "${ports[1]}" 1
 
 # ---------------------------------------------------------------- fake providers
@@ -135,14 +143,27 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+# one browser origin may call the API cross-origin (t/http/86-cors.t)
+export SMSCAMP_CORS_ORIGINS="https://app.smscamp.test"
+
 section "test instance ${INST#"$ROOT"/}: http $HTTP_PORT, postgres $PG_PORT"
 instance_start
 
+# Webhooks are signed with the provider's auth token: the test instance has one of its own
+# (in postgresql.conf, so a test's ALTER SYSTEM SET/RESET of it falls back to it).
+printf "smscamp.twilio_auth_token = 'whsec-%s'\n" "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" \
+    >>"$INST_PG/postgresql.conf"
+psql_su -d "$DB_NAME" -tA -c 'SELECT pg_reload_conf()' >/dev/null
+
 export SMSCAMP_URL="http://127.0.0.1:$HTTP_PORT"
+# HTTPS base URL (no trailing slash) and the self-signed certificate to trust for it
+export SMSCAMP_HTTPS_URL="https://127.0.0.1:$HTTPS_PORT" SMSCAMP_TLS_CERT="$INST_TLS/cert.pem"
 export SMSCAMP_INSTANCE="$INST" SMSCAMP_ROOT="$ROOT"
 export PGHOST="$INST_RUN" PGPORT="$PG_PORT" PGUSER="$DB_SUPERUSER" PGDATABASE="$DB_NAME"
-# the tests call the API with an admin key (auth is on, as in make run)
-admin_key_ensure "$INST/admin.key" >/dev/null
+# the tests call the API with an admin key (auth is on, as in make run), whose own rate
+# limit is far above the default so that fast tests are not throttled (t/http/85-rate-limit.t
+# checks the default with keys of its own)
+admin_key_ensure "$INST/admin.key" 1000000 >/dev/null
 SMSCAMP_API_KEY=$(cat "$INST/admin.key")
 export SMSCAMP_API_KEY
 

@@ -17,11 +17,26 @@ RETURN jsonb_build_object(
     'id', k.id, 'name', k.name, 'role', k.role, 'key_prefix', k.key_prefix,
     'created_at', k.created_at, 'last_used_at', k.last_used_at,
     'expires_at', k.expires_at, 'revoked_at', k.revoked_at,
+    'rate_limit', k.rate_limit,
     'active', k.revoked_at IS NULL OR k.revoked_at > now());
 
+-- Older signatures (before per-key rate limits, and smscamp_auth's text result).
+DROP FUNCTION IF EXISTS smscamp_new_key(text, text, timestamptz);
+DROP FUNCTION IF EXISTS smscamp_create_key(text, text, timestamptz);
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_proc WHERE proname = 'smscamp_auth'
+                                     AND prorettype = 'text'::regtype) THEN
+        DROP FUNCTION smscamp_auth(text);
+    END IF;
+END
+$$;
+
 -- A new key: the row as JSON plus "key", the only time the key is shown.
+-- p_rate_limit: requests per second (NULL: nginx's smscamp_rate_limit_key).
 CREATE OR REPLACE FUNCTION smscamp_new_key(p_name text, p_role text,
-                                           p_expires_at timestamptz DEFAULT NULL)
+                                           p_expires_at timestamptz DEFAULT NULL,
+                                           p_rate_limit integer DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -29,33 +44,33 @@ DECLARE
                          || replace(gen_random_uuid()::text, '-', '');
     k api_keys;
 BEGIN
-    INSERT INTO api_keys (name, role, key_hash, key_prefix, expires_at)
+    INSERT INTO api_keys (name, role, key_hash, key_prefix, expires_at, rate_limit)
     VALUES (btrim(p_name), p_role, encode(sha256(convert_to(v_key, 'UTF8')), 'hex'),
-            left(v_key, 12), p_expires_at)
+            left(v_key, 12), p_expires_at, p_rate_limit)
     RETURNING * INTO k;
     RETURN smscamp_key_json(k) || jsonb_build_object('key', v_key);
 END
 $$;
 
 -- From psql: SELECT smscamp_create_key('deploy bot', 'operator');
+--            SELECT smscamp_create_key('importer', 'operator', p_rate_limit => 500);
 CREATE OR REPLACE FUNCTION smscamp_create_key(p_name text, p_role text,
-                                              p_expires_at timestamptz DEFAULT NULL)
+                                              p_expires_at timestamptz DEFAULT NULL,
+                                              p_rate_limit integer DEFAULT NULL)
 RETURNS text
 LANGUAGE sql
-RETURN smscamp_new_key(p_name, p_role, p_expires_at) ->> 'key';
+RETURN smscamp_new_key(p_name, p_role, p_expires_at, p_rate_limit) ->> 'key';
 
--- The role of an active key given its SHA-256 (hex), or NULL.
-CREATE OR REPLACE FUNCTION smscamp_auth(p_hash text) RETURNS text
+-- The role and rate limit of an active key given its SHA-256 (hex); NULLs for
+-- an unknown, revoked or expired key.
+CREATE OR REPLACE FUNCTION smscamp_auth(p_hash text, OUT role text, OUT rate_limit integer)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    v_role text;
 BEGIN
-    UPDATE api_keys SET last_used_at = now()
-     WHERE key_hash = p_hash
-       AND (revoked_at IS NULL OR revoked_at > now())
-       AND (expires_at IS NULL OR expires_at > now())
-    RETURNING role INTO v_role;
-    RETURN v_role;
+    UPDATE api_keys AS k SET last_used_at = now()
+     WHERE k.key_hash = p_hash
+       AND (k.revoked_at IS NULL OR k.revoked_at > now())
+       AND (k.expires_at IS NULL OR k.expires_at > now())
+    RETURNING k.role, k.rate_limit INTO role, rate_limit;
 END
 $$;
 
@@ -68,6 +83,7 @@ DECLARE
     v_name text := api_json_string(p_body -> 'name');
     v_role text := api_json_string(p_body -> 'role');
     v_expires timestamptz;
+    v_rate integer;
 BEGIN
     IF p_body IS NULL OR jsonb_typeof(p_body) <> 'object' THEN
         PERFORM api_validation_error(jsonb_build_array(api_error_item('["body"]',
@@ -97,11 +113,22 @@ BEGIN
         errors := errors || api_error_item('["body","expires_at"]',
             'Input should be a valid datetime', 'datetime_type');
     END IF;
+    IF p_body ? 'rate_limit' AND jsonb_typeof(p_body -> 'rate_limit') <> 'null' THEN
+        IF jsonb_typeof(p_body -> 'rate_limit') <> 'number'
+           OR (p_body ->> 'rate_limit') !~ '^[0-9]{1,7}$'
+           OR (p_body ->> 'rate_limit')::integer NOT BETWEEN 1 AND 1000000 THEN
+            errors := errors || api_error_item('["body","rate_limit"]',
+                'rate_limit must be a whole number of requests per second from 1 to 1000000',
+                'value_error');
+        ELSE
+            v_rate := (p_body ->> 'rate_limit')::integer;
+        END IF;
+    END IF;
     IF errors <> '[]' THEN
         PERFORM api_validation_error(errors);
     END IF;
     status := 201;
-    body := smscamp_new_key(v_name, v_role, v_expires)::text;
+    body := smscamp_new_key(v_name, v_role, v_expires, v_rate)::text;
 END
 $$;
 

@@ -1,18 +1,20 @@
 -- SMS provider webhooks (Twilio's fields, application/x-www-form-urlencoded).
 --
---   POST /api/webhooks/sms/inbound   api_webhooks_sms_inbound(content_type, body)
+--   POST /api/webhooks/sms/inbound   api_webhooks_sms_inbound(content_type, body, url, signature)
 --       From, Body: STOP/STOPALL/UNSUBSCRIBE/CANCEL/END/QUIT/OPTOUT record an
 --       opt-out, START/UNSTOP remove it (the keyword alone, any case, trimmed).
 --       200 {"received":true,"action":"opt_out"|"opt_in"|"none","phone":...}
---   POST /api/webhooks/sms/status    api_webhooks_sms_status(content_type, body)
+--   POST /api/webhooks/sms/status    api_webhooks_sms_status(content_type, body, url, signature)
 --       MessageSid, MessageStatus, ErrorCode: the delivery outcome of the
 --       campaign lead whose sms_sid it is.
 --       200 {"received":true,"matched":true|false,...}
 --
--- TODO(security issue): check X-Twilio-Signature (HMAC-SHA1 of the full URL
--- and the sorted form fields with the auth token) before trusting either
--- webhook.  Until then anyone who can reach the server can record opt-outs
--- and delivery statuses.
+-- Both are public routes (no API key): the provider authenticates them with
+-- X-Twilio-Signature, the base64 HMAC-SHA1 with smscamp.twilio_auth_token of
+-- the URL it called (the module passes smscamp_public_url + the request URI,
+-- or the request's own scheme, host and URI) followed by each form field's
+-- name and value, sorted by name.  No token configured, no signature or a
+-- wrong one: 403, and nothing changes.
 
 ------------------------------------------------------------------------------
 -- Helpers (private)
@@ -43,21 +45,28 @@ BEGIN
 END
 $$;
 
+-- The name=value pairs of an application/x-www-form-urlencoded body, decoded,
+-- in order (a key without '=' has value "").  Raises like api_form_component.
+CREATE OR REPLACE FUNCTION api_form_pairs(p_body text)
+RETURNS TABLE (n bigint, key text, value text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT f.n, api_form_component(split_part(f.pair, '=', 1)),
+           api_form_component(substr(f.pair, length(split_part(f.pair, '=', 1)) + 2))
+      FROM regexp_split_to_table(coalesce(p_body, ''), '&') WITH ORDINALITY AS f(pair, n)
+     WHERE f.pair <> ''
+$$;
+
 -- An application/x-www-form-urlencoded body as a JSON object of strings
--- (a repeated key keeps its last value; a key without '=' has value "").
--- Malformed escapes or bytes that are not UTF-8: 400.
+-- (a repeated key keeps its last value).  Malformed escapes or bytes that
+-- are not UTF-8: 400.
 CREATE OR REPLACE FUNCTION api_form_decode(p_body text) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
     v jsonb;
 BEGIN
-    SELECT coalesce(jsonb_object_agg(api_form_component(split_part(f.pair, '=', 1)),
-                                     api_form_component(substr(f.pair, length(split_part(f.pair, '=', 1)) + 2))
-                                     ORDER BY f.n),
-                    '{}')
+    SELECT coalesce(jsonb_object_agg(f.key, f.value ORDER BY f.n), '{}')
       INTO v
-      FROM regexp_split_to_table(coalesce(p_body, ''), '&') WITH ORDINALITY AS f(pair, n)
-     WHERE f.pair <> '';
+      FROM api_form_pairs(p_body) f;
     RETURN v;
 EXCEPTION
     WHEN invalid_text_representation OR character_not_in_repertoire
@@ -68,18 +77,63 @@ EXCEPTION
 END
 $$;
 
--- The form fields of a webhook request; 415 unless the body is form data.
-CREATE OR REPLACE FUNCTION api_webhook_form(p_content_type text, p_body text) RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE AS $$
+-- Twilio's signature of a request: base64(HMAC-SHA1(token, url || name1 ||
+-- value1 || name2 || value2 ...)), the fields sorted by name (byte order),
+-- then by value for a repeated name.
+CREATE OR REPLACE FUNCTION api_twilio_signature(p_url text, p_body text, p_token text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN encode(hmac(convert_to(p_url || coalesce(
+                       (SELECT string_agg(f.key || f.value, ''
+                                          ORDER BY f.key COLLATE "C", f.value COLLATE "C")
+                          FROM api_form_pairs(p_body) f), ''), 'UTF8'),
+                   convert_to(p_token, 'UTF8'), 'sha1'),
+              'base64');
+
+-- 403 unless p_signature is Twilio's signature of the request.  The body must
+-- already be known to decode (api_webhook_form).  Runs as the route
+-- function's owner, the only one who can read the token.
+CREATE OR REPLACE FUNCTION api_webhook_verify(p_url text, p_signature text, p_body text)
+RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_token text := nullif(current_setting('smscamp.twilio_auth_token', true), '');
+BEGIN
+    IF v_token IS NULL THEN
+        PERFORM api_error(403, to_jsonb('Webhook signatures cannot be checked: the SMS '
+            'provider''s auth token (smscamp.twilio_auth_token) is not configured'::text));
+    END IF;
+    -- compared as digests, so the time taken says nothing about the prefix
+    IF p_url IS NULL OR p_signature IS NULL
+       OR digest(api_twilio_signature(p_url, p_body, v_token), 'sha256')
+          <> digest(btrim(p_signature), 'sha256') THEN
+        PERFORM api_error(403, to_jsonb('Missing or invalid X-Twilio-Signature'::text));
+    END IF;
+END
+$$;
+
+-- The form fields of a signed webhook request: 403 without a signature (before
+-- anything else is looked at), 415 unless the body is form data, 400 if it does
+-- not decode, 403 unless the signature is right.
+DROP FUNCTION IF EXISTS api_webhook_form(text, text);
+CREATE OR REPLACE FUNCTION api_webhook_form(p_content_type text, p_body text,
+                                            p_url text, p_signature text) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v_type text := lower(btrim(split_part(coalesce(p_content_type, ''), ';', 1)));
+    f jsonb;
 BEGIN
+    IF p_signature IS NULL THEN
+        PERFORM api_webhook_verify(p_url, NULL, p_body);
+    END IF;
     IF v_type <> 'application/x-www-form-urlencoded' AND NOT (v_type = '' AND p_body IS NULL) THEN
         PERFORM api_error(415, to_jsonb(format(
             'Unsupported Content-Type %s: send application/x-www-form-urlencoded form fields '
             '(as Twilio does)', coalesce(p_content_type, '(none)'))));
     END IF;
-    RETURN api_form_decode(p_body);
+    f := api_form_decode(p_body);
+    PERFORM api_webhook_verify(p_url, p_signature, p_body);
+    RETURN f;
 END
 $$;
 
@@ -95,17 +149,25 @@ RETURN (SELECT nullif(btrim(f ->> n.name), '')
 -- Routes
 ------------------------------------------------------------------------------
 
+-- the unsigned versions
+DROP FUNCTION IF EXISTS api_webhooks_sms_inbound(text, text);
+DROP FUNCTION IF EXISTS api_webhooks_sms_status(text, text);
+
 -- POST /api/webhooks/sms/inbound
 CREATE OR REPLACE FUNCTION api_webhooks_sms_inbound(p_content_type text, p_body text,
+                                                    p_url text, p_signature text,
                                                     OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-    f jsonb := api_webhook_form(p_content_type, p_body);
-    v_from text := api_form_required(f, 'From');
+    f jsonb;
+    v_from text;
     v_phone text;
-    v_keyword text := upper(btrim(coalesce(f ->> 'Body', ''), E' \t\r\n\f\x0B'));
+    v_keyword text;
     v_action text := 'none';
 BEGIN
+    f := api_webhook_form(p_content_type, p_body, p_url, p_signature);
+    v_from := api_form_required(f, 'From');
+    v_keyword := upper(btrim(coalesce(f ->> 'Body', ''), E' \t\r\n\f\x0B'));
     IF v_from IS NULL THEN
         PERFORM api_validation_error(jsonb_build_array(
             api_error_item('["body","From"]', 'Field required', 'missing')));
@@ -141,10 +203,11 @@ $$;
 -- Only a lead that is sent or unknown changes status (a late or repeated
 -- callback never moves a lead backwards); every matched callback is logged.
 CREATE OR REPLACE FUNCTION api_webhooks_sms_status(p_content_type text, p_body text,
+                                                   p_url text, p_signature text,
                                                    OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-    f jsonb := api_webhook_form(p_content_type, p_body);
+    f jsonb := api_webhook_form(p_content_type, p_body, p_url, p_signature);
     v_sid text := api_form_required(f, 'MessageSid', 'SmsSid');
     v_state text := lower(api_form_required(f, 'MessageStatus', 'SmsStatus'));
     v_code text := api_form_required(f, 'ErrorCode');

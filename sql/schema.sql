@@ -11,6 +11,8 @@
 SET client_min_messages = warning;
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- hmac() for the provider webhooks' signatures (api_webhooks.sql)
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
 
 ------------------------------------------------------------------------------
 -- Roles
@@ -415,5 +417,10 @@ CREATE TABLE IF NOT EXISTS api_keys (
     expires_at    timestamptz,
     revoked_at    timestamptz
 );
+
+-- requests per second this key may make (burst: twice as many); NULL: the
+-- nginx default (smscamp_rate_limit_key)
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS rate_limit integer
+    CONSTRAINT api_keys_rate_limit_check CHECK (rate_limit BETWEEN 1 AND 1000000);
 
 REVOKE ALL ON api_keys FROM PUBLIC, smscamp_api;

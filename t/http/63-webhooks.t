@@ -1,6 +1,8 @@
 #!/usr/bin/perl
 # SMS webhooks, Twilio's form-encoded fields: inbound STOP/START keywords
 # record opt-outs and opt-ins; status callbacks record delivery outcomes.
+# Every call is signed (X-Twilio-Signature) as Twilio does; unsigned or wrongly
+# signed calls are refused with 403 and change nothing.
 use strict;
 use warnings;
 use FindBin;
@@ -17,8 +19,8 @@ sub enc {
     return $s;
 }
 sub form { my (%f) = @_; join '&', map { enc($_) . '=' . enc($f{$_}) } sort keys %f }
-sub inbound { api(POST => '/api/webhooks/sms/inbound', form(@_), 'Content-Type' => "$FORM; charset=UTF-8") }
-sub status_cb { api(POST => '/api/webhooks/sms/status', form(@_), 'Content-Type' => $FORM) }
+sub inbound { webhook('/api/webhooks/sms/inbound', form(@_), 'Content-Type' => "$FORM; charset=UTF-8") }
+sub status_cb { webhook('/api/webhooks/sms/status', form(@_)) }
 sub opted_out { psql(q{SELECT count(*) FROM opt_outs WHERE phone = :'p'}, p => $_[0]) + 0 }
 
 # ---------------------------------------------------------------- inbound
@@ -72,15 +74,15 @@ for my $body ('Stop sending me these please', 'Thanks!', '', "caf\x{e9} \x{2603}
 # bad requests
 is_fastapi_422(inbound(Body => 'STOP'), [qw(body From)], 'inbound without From: 422', type => 'missing');
 is_fastapi_422(inbound(From => 'not a phone', Body => 'STOP'), [qw(body From)], 'inbound with a bad From: 422');
-is_json_error(api(POST => '/api/webhooks/sms/inbound', 'From=%2B1415%ZZ&Body=STOP', 'Content-Type' => $FORM), 400,
+is_json_error(webhook('/api/webhooks/sms/inbound', 'From=%2B1415%ZZ&Body=STOP'), 400,
               'a malformed percent-escape: 400');
-is_json_error(api(POST => '/api/webhooks/sms/inbound', 'From=%2B14155550100&Body=%C3%28', 'Content-Type' => $FORM), 400,
+is_json_error(webhook('/api/webhooks/sms/inbound', 'From=%2B14155550100&Body=%C3%28'), 400,
               'an escape that is not UTF-8: 400');
-is_json_error(api(POST => '/api/webhooks/sms/inbound', 'From=%2B14155550100&Body=%00STOP', 'Content-Type' => $FORM), 400,
+is_json_error(webhook('/api/webhooks/sms/inbound', 'From=%2B14155550100&Body=%00STOP'), 400,
               'an escaped NUL byte: 400');
-is_json_error(api(POST => '/api/webhooks/sms/inbound', { From => $phone, Body => 'STOP' }), 415,
-              'a JSON body: 415');
-is_json_error(api(POST => '/api/webhooks/sms/inbound', form(From => $phone, Body => 'STOP'), 'Content-Type' => 'text/plain'),
+is_json_error(webhook('/api/webhooks/sms/inbound', json_encode({ From => $phone, Body => 'STOP' }),
+                      'Content-Type' => 'application/json'), 415, 'a JSON body: 415');
+is_json_error(webhook('/api/webhooks/sms/inbound', form(From => $phone, Body => 'STOP'), 'Content-Type' => 'text/plain'),
               415, 'text/plain: 415');
 is(opted_out($phone), 0, 'the refused requests recorded nothing');
 is_json_error(api(GET => '/api/webhooks/sms/inbound'), 405, 'GET on the webhook: 405');
@@ -132,8 +134,72 @@ is($res->{json}{total}, 5, 'every matched callback is in the logs (node status_c
 
 is_fastapi_422(status_cb(MessageStatus => 'delivered'), [qw(body MessageSid)], 'a callback without MessageSid: 422');
 is_fastapi_422(status_cb(MessageSid => 'SM1'), [qw(body MessageStatus)], 'a callback without MessageStatus: 422');
-is_json_error(api(POST => '/api/webhooks/sms/status', 'MessageSid=%G1', 'Content-Type' => $FORM), 400,
-              'a malformed callback body: 400');
-is_json_error(api(POST => '/api/webhooks/sms/status', { MessageSid => 'x' }), 415, 'a JSON callback: 415');
+is_json_error(webhook('/api/webhooks/sms/status', 'MessageSid=%G1'), 400, 'a malformed callback body: 400');
+is_json_error(webhook('/api/webhooks/sms/status', json_encode({ MessageSid => 'x' }), 'Content-Type' => 'application/json'),
+              415, 'a JSON callback: 415');
+
+# ---------------------------------------------------------------- signatures
+{
+    my $p = unique_phone();
+    my $body = form(From => $p, Body => 'STOP', To => '+15005550006');
+    my $url = base_url() . '/api/webhooks/sms/inbound';
+    my $good = twilio_signature($url, $body);
+    my @refused = (
+        ['no X-Twilio-Signature', undef],
+        ['an empty signature', ''],
+        ['a signature made with another token', twilio_signature($url, $body, 'not-the-token')],
+        ['a signature of another URL', twilio_signature('https://evil.example/api/webhooks/sms/inbound', $body)],
+        ['a signature of the status URL', twilio_signature(base_url() . '/api/webhooks/sms/status', $body)],
+        ['a signature of other fields', twilio_signature($url, form(From => $p, Body => 'START', To => '+15005550006'))],
+        ['a signature with one character changed', do { (my $x = $good) =~ s/^(.)/$1 eq 'A' ? 'B' : 'A'/e; $x }],
+        ['the signature in lower case', lc $good],
+        ['a signature of the URL only', twilio_signature($url, '')],
+    );
+    for my $case (@refused) {
+        my ($what, $sig) = @$case;
+        my $r = webhook('/api/webhooks/sms/inbound', $body, 'X-Twilio-Signature' => $sig);
+        is_json_error($r, 403, "inbound with $what: 403");
+        is(opted_out($p), 0, '... and nothing recorded');
+    }
+    # the unsigned request is refused before its body is looked at
+    is_json_error(webhook('/api/webhooks/sms/inbound', 'From=%ZZ', 'X-Twilio-Signature' => undef), 403,
+                  'an unsigned malformed body: 403, not 400');
+    is_json_error(webhook('/api/webhooks/sms/status', form(MessageSid => $sid{ $leads[2]{id} }, MessageStatus => 'delivered'),
+                          'X-Twilio-Signature' => 'bm90IGEgc2lnbmF0dXJl'), 403, 'a status callback with a bad signature: 403');
+    is(cl($sid{ $leads[2]{id} })->{status}, 'failed', '... and the lead is unchanged');
+
+    # fields in any order, repeated and empty, with escapes: the signature is over the decoded, sorted fields
+    my $odd = 'To=%2B15005550006&Body=Stop&From=' . do { (my $e = $p) =~ s/\+/%2B/; $e } . '&Empty=&Note=a+b%26c&Note=%C3%A9';
+    my $r = webhook('/api/webhooks/sms/inbound', $odd);
+    is($r->{status}, 200, 'fields in any order, repeated, empty and escaped: the signature matches') or diag res_summary($r);
+    is(opted_out($p), 1, '... and the opt-out is recorded');
+
+    # a query string is part of the signed URL
+    my $qbody = form(From => unique_phone(), Body => 'hello');
+    $r = api(POST => '/api/webhooks/sms/inbound?source=twilio', $qbody, 'Content-Type' => $FORM, Authorization => undef,
+             'X-Twilio-Signature' => twilio_signature(base_url() . '/api/webhooks/sms/inbound?source=twilio', $qbody));
+    is($r->{status}, 200, 'the URL with its query string is what is signed') or diag res_summary($r);
+    $r = api(POST => '/api/webhooks/sms/inbound?source=twilio', $qbody, 'Content-Type' => $FORM, Authorization => undef,
+             'X-Twilio-Signature' => twilio_signature($url, $qbody));
+    is_json_error($r, 403, '... so a signature without it is refused');
+
+    # without an auth token nothing can be verified: every call is refused
+    psql(q{ALTER SYSTEM SET smscamp.twilio_auth_token = ''; SELECT pg_reload_conf();});
+    my $gone;
+    for (1 .. 50) {
+        $r = webhook('/api/webhooks/sms/inbound', form(From => unique_phone(), Body => 'hi'), 'X-Twilio-Signature' => 'eA==');
+        last if ($gone = ($r->{status} == 403 && ($r->{json}{detail} // '') =~ /not configured/));
+        select undef, undef, undef, 0.1;
+    }
+    ok($gone, 'no auth token configured: 403 "... not configured"') or diag res_summary($r);
+    psql(q{ALTER SYSTEM RESET smscamp.twilio_auth_token; SELECT pg_reload_conf();});
+    my $back;
+    for (1 .. 50) {
+        $r = webhook('/api/webhooks/sms/inbound', form(From => unique_phone(), Body => 'hi'));
+        last if ($back = $r->{status} == 200);
+        select undef, undef, undef, 0.1;
+    }
+    ok($back, '... and signed calls work again once it is back') or diag res_summary($r);
+}
 
 done_testing();

@@ -53,8 +53,7 @@ is_fastapi_422(api(POST => '/api/campaigns/0/preview'), [qw(path id)], 'preview 
 sub inbound_stop {
     my ($phone) = @_;
     (my $enc = $phone) =~ s/\+/%2B/;
-    my $r = api(POST => '/api/webhooks/sms/inbound', "From=$enc&Body=STOP",
-                'Content-Type' => 'application/x-www-form-urlencoded');
+    my $r = webhook('/api/webhooks/sms/inbound', "From=$enc&Body=STOP");
     $r->{status} == 200 or diag 'inbound STOP failed: ' . res_summary($r);
 }
 

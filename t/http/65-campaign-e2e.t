@@ -26,8 +26,7 @@ my @leads = map { create_lead(name => "$_->[0] $_->[1] $tok", company => $_->[2]
                               email => lc("$_->[0].$tok\@example.com")) } @people;
 my $stop = create_lead(name => "Opted Out $tok");
 (my $from = $stop->{phone}) =~ s/\+/%2B/;
-my $res = api(POST => '/api/webhooks/sms/inbound', "From=$from&To=%2B15005550006&Body=STOP&MessageSid=SM$tok",
-              'Content-Type' => 'application/x-www-form-urlencoded');
+my $res = webhook('/api/webhooks/sms/inbound', "From=$from&To=%2B15005550006&Body=STOP&MessageSid=SM$tok");
 is($res->{status}, 200, 'the opted-out lead texts STOP: 200') or diag res_summary($res);
 is($res->{json}{action}, 'opt_out', '... recorded as an opt-out');
 
@@ -150,8 +149,7 @@ is(($h1[23] // 0) + ($h1[22] // 0) - ($h0[23] // 0) - ($h0[22] // 0)
 # ---------------------------------------------------------------- a delivery receipt
 my $sid = psql(q{SELECT sms_sid FROM campaign_leads WHERE id = :'id'}, id => $by_lead{ $leads[0]{id} }{id} // 0);
 ok(length $sid, "the sent lead has the provider's sid ($sid)");
-$res = api(POST => '/api/webhooks/sms/status', "MessageSid=$sid&MessageStatus=delivered",
-           'Content-Type' => 'application/x-www-form-urlencoded');
+$res = webhook('/api/webhooks/sms/status', "MessageSid=$sid&MessageStatus=delivered");
 is($res->{json}{status}, 'delivered', 'a delivery receipt marks it delivered');
 my $d2 = api(GET => '/api/dashboard/stats')->{json} || {};
 is($d2->{total_messages_sent}, $d1->{total_messages_sent}, 'delivered messages still count as sent');

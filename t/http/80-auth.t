@@ -40,9 +40,14 @@ for my $bad ('Bearer', 'Bearer ', 'Basic YWRtaW46YWRtaW4=', 'Bearer smc_' . ('0'
 
 # public routes need no key
 is(as(undef, GET => '/api/health')->{status}, 200, 'GET /api/health needs no key');
-isnt(as(undef, POST => '/api/webhooks/sms/inbound', 'From=%2B14155550100&Body=hello',
-        'Content-Type' => 'application/x-www-form-urlencoded')->{status},
-     401, 'the provider webhook is not behind an API key');
+is(webhook('/api/webhooks/sms/inbound', 'From=%2B14155550100&Body=hello')->{status},
+   200, 'the provider webhook is not behind an API key (it is signed instead)');
+for my $key (undef, $admin) {
+    is(api(POST => '/api/webhooks/sms/inbound', 'From=%2B14155550100&Body=hello',
+           'Content-Type' => 'application/x-www-form-urlencoded',
+           Authorization => defined $key ? "Bearer $key" : undef)->{status},
+       403, '... and refused unsigned, ' . (defined $key ? 'even with an admin key' : 'without a key'));
+}
 
 # ---------------------------------------------------------------- roles
 my $viewer = new_key('viewer');

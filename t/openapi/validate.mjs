@@ -21,6 +21,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import YAML from 'yaml';
@@ -188,6 +189,7 @@ const routes = [];
             body: args.includes('body'),
             contentType: args.includes('content_type'),
             args: args.includes('args'),
+            headers: args.filter((a) => a.startsWith('header:')).map((a) => a.slice(7).toLowerCase()),
         });
     }
     ok(routes.length > 0, `routes.conf declares ${routes.length} routes`);
@@ -215,7 +217,11 @@ for (const r of routes) {
     const statuses = Object.keys(op.responses ?? {});
     const has = (s) => statuses.includes(s);
     if (has('401') !== (r.role !== 'public')) problems.push(`401 ${has('401') ? 'documented on a public route' : 'missing'}`);
-    if (has('403') !== (r.role === 'operator' || r.role === 'admin')) problems.push(`403 ${has('403') ? 'documented, but no key can be refused here' : 'missing'}`);
+    // 403: a key whose role is too low, or a webhook whose signature (a header) is wrong
+    const signed = r.headers.some((h) => h.endsWith('-signature'));
+    if (has('403') !== (r.role === 'operator' || r.role === 'admin' || signed)) problems.push(`403 ${has('403') ? 'documented, but nothing can be refused here' : 'missing'}`);
+    const headerParams = params.filter((x) => x.in === 'header').map((x) => x.name.toLowerCase()).sort();
+    if (!isDeepStrictEqual(headerParams, [...r.headers].sort())) problems.push(`header parameters ${headerParams} vs header: args ${r.headers}`);
     const pathParams = params.filter((x) => x.in === 'path').map((x) => x.name).sort();
     if (!isDeepStrictEqual(pathParams, [...r.captures].sort())) problems.push(`path parameters ${pathParams} vs captures ${r.captures}`);
     if (params.some((x) => x.in === 'query') && !r.args) problems.push('query parameters documented, but the route gets no args');
@@ -228,7 +234,7 @@ for (const r of routes) {
     if ((r.captures.length || r.args) && !has('400')) problems.push('takes path or query input: 400 missing');
     if ((r.captures.length || r.args) && !has('422')) problems.push('takes path or query input: 422 missing');
     if (r.captures.length && !has('404')) problems.push('has a path id: 404 missing');
-    for (const s of ['500', '503', '504']) if (!has(s)) problems.push(`${s} missing`);
+    for (const s of ['429', '500', '503', '504']) if (!has(s)) problems.push(`${s} missing`);
     ok(!problems.length, `${r.key}: matches its route (function, role, security, parameters, body, statuses)`, problems.join('\n'));
 }
 for (const k of ops.keys()) {
@@ -270,10 +276,11 @@ async function call(method, url, { key = KEY, json, body, type, headers = {}, re
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // what the document says of a request: null when valid, else why not
-function requestProblems(o, { pathParams = {}, query = {}, json, form, body, type, noBody }) {
+function requestProblems(o, { pathParams = {}, query = {}, headers = {}, json, form, body, type, noBody }) {
     const problems = [];
     for (const p of o.params) {
-        const v = p.in === 'path' ? pathParams[p.name] : p.in === 'query' ? query[p.name] : undefined;
+        const v = p.in === 'path' ? pathParams[p.name] : p.in === 'query' ? query[p.name]
+            : p.in === 'header' ? headers[p.name.toLowerCase()] : undefined;
         if (v === undefined) {
             if (p.required) problems.push(`${p.in} parameter ${p.name} missing`);
             continue;
@@ -312,6 +319,20 @@ let requests = 0;
 //   params: path parameters ({id: ...}); query: query parameters; json / form / body+type: the body
 //   expect: the status the test wants; predict: false when the document cannot tell (a row-level
 //   import error, an id that does not exist, a time in the past)
+// The provider's auth token (the instance's smscamp.twilio_auth_token, read with psql as the
+// superuser, like the Perl tests) and Twilio's signature of a webhook request with it.
+let twilioToken;
+function twilioSignature(url, formBody) {
+    if (twilioToken === undefined) {
+        const r = spawnSync('psql', ['-X', '-At', '-c', "SELECT current_setting('smscamp.twilio_auth_token')"], { encoding: 'utf8' });
+        twilioToken = (r.stdout ?? '').trim();
+    }
+    const fields = [...new URLSearchParams(formBody ?? '')].sort(([a, x], [b, y]) =>
+        Buffer.compare(Buffer.from(a), Buffer.from(b)) || Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    const data = url + fields.map(([k, v]) => k + v).join('');
+    return crypto.createHmac('sha1', twilioToken).update(Buffer.from(data, 'utf8')).digest('base64');
+}
+
 async function check(method, template, opts = {}) {
     const { params = {}, query = {}, json, form, body, type, key = KEY, expect, predict = true, label } = opts;
     const o = ops.get(`${method} ${template}`);
@@ -325,7 +346,11 @@ async function check(method, template, opts = {}) {
     if (qs) url += `?${qs}`;
     const sendBody = form !== undefined ? new URLSearchParams(form).toString() : body;
     const sendType = form !== undefined ? 'application/x-www-form-urlencoded' : type;
-    const res = await call(method, url, { key, json, body: sendBody, type: sendType });
+    const headers = {};
+    if (template.startsWith('/api/webhooks/') && opts.signed !== false) {
+        headers['x-twilio-signature'] = twilioSignature(BASE + url, typeof sendBody === 'string' ? sendBody : '');
+    }
+    const res = await call(method, url, { key, json, body: sendBody, type: sendType, headers });
     requests++;
     const statusOk = expect === undefined ? res.status < 300 : res.status === expect;
     ok(statusOk, `${name}: ${expect ?? '2xx'} (got ${res.status})`, short(res.text));
@@ -333,7 +358,7 @@ async function check(method, template, opts = {}) {
     if (predict && res.status !== 401 && res.status !== 403) {
         const text = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, String(v)]));
         const why = requestProblems(o, {
-            pathParams: text(params), query: text(query), json, form, body, type,
+            pathParams: text(params), query: text(query), headers, json, form, body, type,
             noBody: json === undefined && form === undefined && body === undefined,
         });
         if (res.status < 300) ok(!why, `${name}: the request is valid by the document, as the server found`, why ?? undefined);
@@ -490,6 +515,13 @@ await check('GET', '/api/leads', { query: { q: tok, limit: 10 }, expect: 200 });
 await check('GET', '/api/leads', { expect: 200, label: 'no parameters' });
 await check('GET', '/api/leads', { query: { limit: -1, offset: 'x' }, expect: 422, label: 'bad limit/offset' });
 await check('GET', '/api/leads', { query: { q: 'x'.repeat(256) }, expect: 422, label: 'q too long' });
+{
+    const first = await check('GET', '/api/leads', { query: { limit: 2 }, expect: 200, label: 'first page of 2' });
+    const after = first.json?.next_after ?? 0;
+    await check('GET', '/api/leads', { query: { limit: 2, after }, expect: 200, label: 'after (keyset)' });
+    await check('GET', '/api/leads', { query: { after: 'x' }, expect: 422, label: 'after x' });
+    await check('GET', '/api/leads', { query: { after: 1, offset: 2 }, expect: 422, predict: false, label: 'after and offset' });
+}
 await check('GET', '/api/leads', { query: { q: '%FF' }, expect: 400, predict: false, label: 'query not UTF-8' });
 
 await check('GET', '/api/leads/{id}', { params: { id: L1.id }, expect: 200 });
@@ -569,6 +601,7 @@ await check('POST', '/api/webhooks/sms/inbound', { key: '', form: { From: L3.pho
 await check('POST', '/api/webhooks/sms/inbound', { key: '', form: { Body: 'hello' }, expect: 422, label: 'no From' });
 await check('POST', '/api/webhooks/sms/inbound', { key: '', body: 'From=%ZZ', type: 'application/x-www-form-urlencoded', expect: 400, predict: false, label: 'malformed form' });
 await check('POST', '/api/webhooks/sms/inbound', { key: '', body: 'From: me', type: 'text/plain', expect: 415, predict: false, label: 'not a form' });
+await check('POST', '/api/webhooks/sms/inbound', { key: '', form: { From: L3.phone, Body: 'START' }, signed: false, expect: 403, predict: false, label: 'unsigned' });
 
 await check('POST', '/api/campaigns/{id}/start', { params: { id: C1.id }, expect: 202 });
 await check('POST', '/api/campaigns/{id}/start', { params: { id: MISSING_ID }, expect: 404, label: 'no such campaign' });
@@ -609,6 +642,7 @@ await check('POST', '/api/webhooks/sms/status', { key: '', form: { MessageSid: s
 await check('POST', '/api/webhooks/sms/status', { key: '', form: { MessageSid: `SM${tok}none`, MessageStatus: 'delivered' }, expect: 200, label: 'unknown sid' });
 await check('POST', '/api/webhooks/sms/status', { key: '', form: { ErrorCode: '30003' }, expect: 422, label: 'no sid, no status' });
 await check('POST', '/api/webhooks/sms/status', { key: '', json: { MessageSid: 'x' }, expect: 415, predict: false, label: 'JSON' });
+await check('POST', '/api/webhooks/sms/status', { key: '', form: { MessageSid: `SM${tok}none`, MessageStatus: 'failed' }, signed: false, expect: 403, predict: false, label: 'unsigned' });
 
 await check('GET', '/api/dashboard/stats', { expect: 200 });
 await check('GET', '/api/dashboard/recent-campaigns', { expect: 200 });
@@ -681,6 +715,12 @@ let operatorKey;
     await check('DELETE', '/api/keys/{id}', { params: { id: MISSING_ID }, expect: 404, label: 'no such key' });
     await check('DELETE', '/api/keys/{id}', { params: { id: o.json?.id ?? 1 }, query: { after: 604801 }, expect: 422, label: 'after too large' });
     await check('DELETE', '/api/keys/{id}', { params: { id: 'key' }, expect: 422, label: 'id key' });
+    // a key of its own allowed 1 request/s (bursts of 2): the third request at once is a 429
+    const slow = await check('POST', '/api/keys', { json: { name: `OA slow ${tok}`, role: 'viewer', rate_limit: 1 }, expect: 201, label: 'rate_limit' });
+    ok(slow.json?.rate_limit === 1, 'the new key shows its rate_limit');
+    await check('GET', '/api/dashboard/stats', { key: slow.json?.key, expect: 200, label: 'rate_limit 1, 1st' });
+    await check('GET', '/api/dashboard/stats', { key: slow.json?.key, expect: 200, label: 'rate_limit 1, 2nd' });
+    await check('GET', '/api/dashboard/stats', { key: slow.json?.key, expect: 429, label: 'rate_limit 1, 3rd at once' });
 }
 
 section('400, 413, 415 and 422 from the module on every operation that reads input');
@@ -796,8 +836,8 @@ section('coverage: a success and an error of every operation');
         const seen = exercised.get(k) ?? new Set();
         const documented = Object.keys(o.op.responses ?? {});
         const success = [...seen].filter((s) => s >= 200 && s < 300);
-        const errorsOwn = documented.filter((s) => /^4/.test(s) && !['401', '403'].includes(s));
-        const seenOwnError = [...seen].some((s) => s >= 400 && s !== 401 && s !== 403);
+        const errorsOwn = documented.filter((s) => /^4/.test(s) && !['401', '403', '429'].includes(s));
+        const seenOwnError = [...seen].some((s) => s >= 400 && ![401, 403, 429].includes(s));
         ok(success.length > 0, `${k}: a success was checked (${success.join(', ') || 'none'})`);
         if (errorsOwn.length) ok(seenOwnError, `${k}: at least one of its own errors was checked`, `documented: ${errorsOwn.join(', ')}`);
         const notSeen = documented.filter((s) => !seen.has(Number(s)));

@@ -193,8 +193,10 @@ SELECT 'Zqxlist ' || i, '+6149157013' || i, 'zqx' || i || '@list.example', 'List
   FROM generate_series(0, 9) AS i;
 CREATE TEMP TABLE l1 AS SELECT pg_temp.call($$SELECT * FROM api_leads_list('{"q":"ZQXLIST","limit":"3","offset":"2"}')$$) AS r;
 SELECT is((SELECT r -> 'status' FROM l1), '200', 'list: 200');
-SELECT is((SELECT (r -> 'body') - 'items' FROM l1), '{"total":10,"limit":3,"offset":2}',
-          'list: total, limit, offset');
+SELECT is((SELECT (r -> 'body') - 'items' FROM l1),
+          jsonb_build_object('total', 10, 'limit', 3, 'offset', 2,
+                             'next_after', (SELECT id FROM leads WHERE name = 'Zqxlist 4')),
+          'list: total, limit, offset, next_after (the last id of a full page)');
 SELECT is((SELECT array_agg(i ->> 'name') FROM l1, jsonb_array_elements(r -> 'body' -> 'items') AS i),
           ARRAY['Zqxlist 2', 'Zqxlist 3', 'Zqxlist 4'], 'list: q case-insensitive, ordered by id, paged');
 SELECT is((SELECT jsonb_object_keys_agg FROM (SELECT array_agg(k ORDER BY k) AS jsonb_object_keys_agg

@@ -19,6 +19,7 @@ use File::Temp ();
 use HTTP::Tiny;
 use IO::Select;
 use IO::Socket::INET;
+use Digest::SHA ();
 use JSON::PP;
 use POSIX qw(EAGAIN EWOULDBLOCK EINTR);
 use Test::More ();
@@ -30,6 +31,7 @@ our @EXPORT = qw(
     create_lead unique_phone unique_phone_parts unique_token
     is_fastapi_422 is_json_error is_json_response
     json_encode json_decode res_summary base_url error_log_tail error_log_size
+    webhook twilio_signature
 );
 
 $SIG{PIPE} = 'IGNORE';
@@ -112,6 +114,41 @@ sub api {
     });
 }
 
+# twilio_signature($url, $form_body, $token): X-Twilio-Signature as Twilio computes it,
+# base64(HMAC-SHA1(token, url . name1 . value1 ...)) over the decoded form fields sorted
+# by name (then value). $token defaults to the instance's smscamp.twilio_auth_token.
+sub twilio_signature {
+    my ($url, $body, $token) = @_;
+    $token //= psql(q{SELECT current_setting('smscamp.twilio_auth_token')});
+    my @pairs;
+    for my $pair (grep { length } split /&/, $body // '') {
+        my ($k, $v) = split /=/, $pair, 2;
+        for ($k, $v) { $_ //= ''; tr/+/ /; s/%([0-9A-Fa-f]{2})/chr hex $1/ge }
+        push @pairs, [$k, $v];
+    }
+    my $data = $url . join '', map { $_->[0] . $_->[1] }
+        sort { $a->[0] cmp $b->[0] or $a->[1] cmp $b->[1] } @pairs;
+    utf8::encode($token) if utf8::is_utf8($token);
+    my $sig = Digest::SHA::hmac_sha1_base64($data, $token);
+    $sig .= '=' while length($sig) % 4;
+    return $sig;
+}
+
+# webhook($path, $form_body, %headers): POST a provider webhook as Twilio would, form
+# fields signed for this server's URL, without an API key. Pass 'X-Twilio-Signature'
+# (undef: none) or 'Content-Type' to override.
+sub webhook {
+    my ($path, $body, %hdr) = @_;
+    my %h = ('Content-Type' => 'application/x-www-form-urlencoded', Authorization => undef);
+    $h{'X-Twilio-Signature'} = twilio_signature($URL . $path, $body)
+        unless grep { lc $_ eq 'x-twilio-signature' } keys %hdr;
+    for my $k (keys %hdr) {
+        if (lc $k eq 'x-twilio-signature' && !defined $hdr{$k}) { next }
+        $h{$k} = $hdr{$k};
+    }
+    return api(POST => $path, $body, %h);
+}
+
 # "Authorization: Bearer <the run's key>\r\n" for hand-built requests ('' without a key).
 sub auth_line {
     return defined $ENV{SMSCAMP_API_KEY} ? "Authorization: Bearer $ENV{SMSCAMP_API_KEY}\r\n" : '';
@@ -140,11 +177,14 @@ sub res_summary {
 
     sub new {
         my ($class, %o) = @_;
+        # local_addr: the client's own address, e.g. 127.0.0.2 (all of 127/8 is loopback),
+        # for tests of what the server keys on the client address
         my $s = IO::Socket::INET->new(
             PeerAddr => $o{host} // $HOST,
             PeerPort => $o{port} // $PORT,
             Proto    => 'tcp',
             Timeout  => 10,
+            ($o{local_addr} ? (LocalAddr => $o{local_addr}) : ()),
         ) or die "cannot connect to $HOST:$PORT: $!\n";
         binmode $s;
         $s->blocking(0);
