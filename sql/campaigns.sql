@@ -208,8 +208,28 @@ CREATE TABLE IF NOT EXISTS smscamp_counters (
     PRIMARY KEY (name, shard)
 );
 
+-- The sum of campaign_stats over every campaign, per writing backend (shard),
+-- kept by statement triggers on campaign_stats itself: whatever writes it (the
+-- campaign_leads triggers, a deleted campaign, compaction, a rebuild), the
+-- grand totals follow, and the dashboard reads a few rows instead of adding up
+-- every campaign's.
+CREATE TABLE IF NOT EXISTS campaign_stats_total (
+    shard         integer PRIMARY KEY,
+    total_leads   bigint  NOT NULL DEFAULT 0,
+    unfinished    bigint  NOT NULL DEFAULT 0,
+    sent          bigint  NOT NULL DEFAULT 0,
+    delivered     bigint  NOT NULL DEFAULT 0,
+    undelivered   bigint  NOT NULL DEFAULT 0,
+    failed        bigint  NOT NULL DEFAULT 0,
+    skipped       bigint  NOT NULL DEFAULT 0,
+    cancelled     bigint  NOT NULL DEFAULT 0,
+    unknown       bigint  NOT NULL DEFAULT 0,
+    sms_segments  bigint  NOT NULL DEFAULT 0,
+    sms_cost      numeric NOT NULL DEFAULT 0
+);
+
 REVOKE ALL ON campaign_status_transitions, campaign_stats, message_stats_hourly,
-              smscamp_counters FROM PUBLIC, smscamp_api;
+              smscamp_counters, campaign_stats_total FROM PUBLIC, smscamp_api;
 
 -- The hour bucket of a time (independent of the session's TimeZone).
 CREATE OR REPLACE FUNCTION smscamp_hour(t timestamptz) RETURNS timestamptz
@@ -413,6 +433,69 @@ CREATE OR REPLACE TRIGGER campaign_leads_stats_delete
     AFTER DELETE ON campaign_leads REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION smscamp_campaign_leads_stats_delete();
 
+-- campaign_stats -> campaign_stats_total: the rows' change (new minus old),
+-- summed into this backend's shard.  One template, three functions (each with
+-- static SQL, so a cached plan); the column list is the one of both tables.
+DO $do$
+DECLARE
+    cols constant text[] := ARRAY['total_leads', 'unfinished', 'sent', 'delivered',
+                                  'undelivered', 'failed', 'skipped', 'cancelled',
+                                  'unknown', 'sms_segments', 'sms_cost'];
+    template constant text := $tpl$
+CREATE OR REPLACE FUNCTION smscamp_campaign_stats_total_%1$s() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO campaign_stats_total AS t (shard, %2$s)
+    SELECT pg_backend_pid(), %3$s
+      FROM (%4$s) AS d
+    HAVING count(*) > 0
+    ON CONFLICT (shard) DO UPDATE SET %5$s;
+    RETURN NULL;
+END
+$fn$;
+$tpl$;
+    col_list text := array_to_string(cols, ', ');
+    sums text := (SELECT string_agg(format('sum(d.%I)', c), ', ') FROM unnest(cols) c);
+    negated text := (SELECT string_agg(format('-%1$I AS %1$I', c), ', ') FROM unnest(cols) c);
+    adds text := (SELECT string_agg(format('%1$I = t.%1$I + excluded.%1$I', c), ', ')
+                    FROM unnest(cols) c);
+BEGIN
+    EXECUTE format(template, 'insert', col_list, sums,
+                   format('SELECT %s FROM new_rows', col_list), adds);
+    EXECUTE format(template, 'delete', col_list, sums,
+                   format('SELECT %s FROM old_rows', negated), adds);
+    EXECUTE format(template, 'update', col_list, sums,
+                   format('SELECT %s FROM new_rows UNION ALL SELECT %s FROM old_rows',
+                          col_list, negated), adds);
+END
+$do$;
+
+-- Existing databases: the totals start as the sum of what is kept already
+-- (once, when the table is new and empty; campaign_stats is locked meanwhile).
+DO $$
+BEGIN
+    LOCK TABLE campaign_stats IN SHARE MODE;
+    IF NOT EXISTS (SELECT FROM campaign_stats_total) THEN
+        INSERT INTO campaign_stats_total
+        SELECT 0, sum(total_leads), sum(unfinished), sum(sent), sum(delivered),
+               sum(undelivered), sum(failed), sum(skipped), sum(cancelled), sum(unknown),
+               sum(sms_segments), sum(sms_cost)
+          FROM campaign_stats
+        HAVING count(*) > 0;
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER campaign_stats_total_insert
+    AFTER INSERT ON campaign_stats REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION smscamp_campaign_stats_total_insert();
+CREATE OR REPLACE TRIGGER campaign_stats_total_update
+    AFTER UPDATE ON campaign_stats REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION smscamp_campaign_stats_total_update();
+CREATE OR REPLACE TRIGGER campaign_stats_total_delete
+    AFTER DELETE ON campaign_stats REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION smscamp_campaign_stats_total_delete();
+
 CREATE OR REPLACE FUNCTION smscamp_campaign_leads_stats_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -594,6 +677,17 @@ $$;
 
 -- Where the incrementally kept statistics and a recount disagree (no rows:
 -- they agree).  Rows whose numbers are all zero count as absent.
+-- The per-key sums of an array of JSON objects of numbers, without "shard"
+-- and without the keys that sum to zero.
+CREATE OR REPLACE FUNCTION smscamp_json_sums(p_rows jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+RETURN (SELECT coalesce(jsonb_object_agg(e.key, e.total ORDER BY e.key), '{}')
+          FROM (SELECT x.key, sum(x.value::numeric) AS total
+                  FROM jsonb_array_elements(p_rows) AS r(o),
+                       jsonb_each_text(r.o - 'shard') AS x
+                 GROUP BY x.key) AS e
+         WHERE e.total <> 0);
+
 CREATE OR REPLACE FUNCTION smscamp_stats_diff()
 RETURNS TABLE (kind text, key text, kept jsonb, recounted jsonb)
 LANGUAGE sql STABLE AS $$
@@ -628,6 +722,15 @@ UNION ALL
 SELECT 'counter', coalesce(k.name, r.name), to_jsonb(k) - 'shard', to_jsonb(r) - 'shard'
   FROM kept_n k FULL JOIN recount_n r ON r.name = k.name
  WHERE k IS DISTINCT FROM r
+UNION ALL
+-- the grand totals against the campaigns' kept rows (which the lines above
+-- check against a recount)
+SELECT 'total', 'all campaigns', k.v, c.v
+  FROM (SELECT smscamp_json_sums(coalesce(jsonb_agg(to_jsonb(t)), '[]')) AS v
+          FROM campaign_stats_total t) AS k,
+       (SELECT smscamp_json_sums(coalesce(jsonb_agg(to_jsonb(s) - 'campaign_id'), '[]')) AS v
+          FROM campaign_stats s) AS c
+ WHERE k.v IS DISTINCT FROM c.v
 $$;
 
 -- Recount every statistic from scratch (an operator's repair tool; blocks
@@ -638,6 +741,7 @@ BEGIN
     PERFORM pg_advisory_xact_lock(727002);
     LOCK TABLE leads, campaigns, campaign_leads IN SHARE MODE;
     DELETE FROM campaign_stats;
+    DELETE FROM campaign_stats_total;   -- the INSERT below adds it up again
     INSERT INTO campaign_stats SELECT * FROM smscamp_campaign_stats_recount();
     DELETE FROM message_stats_hourly;
     INSERT INTO message_stats_hourly SELECT * FROM smscamp_hourly_stats_recount();
@@ -696,6 +800,32 @@ BEGIN
     -- shard-0 rows of campaigns deleted meanwhile
     DELETE FROM campaign_stats s
      WHERE s.shard = 0 AND NOT EXISTS (SELECT FROM campaigns c WHERE c.id = s.campaign_id);
+
+    -- the grand totals' shards (folding them writes no campaign_stats row)
+    WITH moved AS (
+        DELETE FROM campaign_stats_total x
+         WHERE x.shard IN (SELECT y.shard FROM campaign_stats_total y
+                            WHERE y.shard <> 0 FOR UPDATE SKIP LOCKED)
+        RETURNING x.*
+    )
+    INSERT INTO campaign_stats_total AS t
+    SELECT 0, sum(m.total_leads), sum(m.unfinished), sum(m.sent), sum(m.delivered),
+           sum(m.undelivered), sum(m.failed), sum(m.skipped), sum(m.cancelled),
+           sum(m.unknown), sum(m.sms_segments), sum(m.sms_cost)
+      FROM moved m
+    HAVING count(*) > 0
+    ON CONFLICT (shard) DO UPDATE SET
+        total_leads  = t.total_leads  + excluded.total_leads,
+        unfinished   = t.unfinished   + excluded.unfinished,
+        sent         = t.sent         + excluded.sent,
+        delivered    = t.delivered    + excluded.delivered,
+        undelivered  = t.undelivered  + excluded.undelivered,
+        failed       = t.failed       + excluded.failed,
+        skipped      = t.skipped      + excluded.skipped,
+        cancelled    = t.cancelled    + excluded.cancelled,
+        unknown      = t.unknown      + excluded.unknown,
+        sms_segments = t.sms_segments + excluded.sms_segments,
+        sms_cost     = t.sms_cost     + excluded.sms_cost;
 
     WITH moved AS (
         DELETE FROM message_stats_hourly h

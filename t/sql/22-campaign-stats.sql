@@ -4,7 +4,7 @@
 -- and single-row inserts, updates and deletes (cascades included).
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(41);
+SELECT plan(45);
 
 SELECT has_table('campaign_stats', 'campaign_stats exists');
 SELECT has_table('message_stats_hourly', 'message_stats_hourly exists');
@@ -207,6 +207,8 @@ SELECT is((SELECT count(*)::int FROM campaign_stats WHERE shard <> 0), 0,
           'after compaction only shard 0 is left');
 SELECT is((SELECT count(*)::int FROM campaign_stats WHERE campaign_id = (SELECT a FROM ids)), 1,
           'one row per campaign after compaction');
+SELECT is((SELECT count(*)::int FROM campaign_stats_total WHERE shard <> 0), 0,
+          'after compaction the grand totals are one row too');
 SELECT is_empty('SELECT * FROM smscamp_stats_diff()', 'after compaction: counters == recount');
 
 -- a drifted counter is found, and the rebuild repairs it
@@ -214,6 +216,13 @@ UPDATE campaign_stats SET sent = sent + 1 WHERE campaign_id = (SELECT a FROM ids
 SELECT isnt_empty('SELECT * FROM smscamp_stats_diff()', 'smscamp_stats_diff finds a wrong counter');
 SELECT lives_ok('SELECT smscamp_stats_rebuild()', 'smscamp_stats_rebuild runs again');
 SELECT is_empty('SELECT * FROM smscamp_stats_diff()', 'smscamp_stats_rebuild repairs it');
+
+-- the grand totals (the dashboard's) drifting is found too, and repaired
+UPDATE campaign_stats_total SET failed = failed + 2, sms_cost = sms_cost + 0.5;
+SELECT results_eq($$SELECT kind FROM smscamp_stats_diff()$$, ARRAY['total'],
+                  'smscamp_stats_diff finds wrong grand totals');
+SELECT lives_ok('SELECT smscamp_stats_rebuild()', 'smscamp_stats_rebuild runs a third time');
+SELECT is_empty('SELECT * FROM smscamp_stats_diff()', 'smscamp_stats_rebuild repairs the grand totals');
 
 SELECT * FROM finish();
 ROLLBACK;
