@@ -310,8 +310,10 @@ ngx_smscamp_metrics_labels(ngx_conf_t *cf, ngx_smscamp_metrics_t *mt,
 
         mt->labels[i].len = p - mt->labels[i].data;
 
+        /* each label and a separator (the byte after a label is not ours) */
         ngx_crc32_update(&mt->signature, mt->labels[i].data,
-                         mt->labels[i].len + 1);
+                         mt->labels[i].len);
+        ngx_crc32_update(&mt->signature, (u_char *) "\n", 1);
 
         if (rt[i].stmt.sql != NULL
             && ngx_strcmp(rt[i].stmt.sql, NGX_SMSCAMP_METRICS_SQL) == 0)
