@@ -266,6 +266,7 @@ db_load() {
     section "loading SQL into $DB_NAME"
     psql_su -d "$DB_NAME" -v ON_ERROR_STOP=1 \
         -c 'CREATE EXTENSION IF NOT EXISTS smscamp' \
+        -c 'ALTER EXTENSION smscamp UPDATE' \
         -c 'CREATE EXTENSION IF NOT EXISTS pg_cron' || die "could not create the extensions"
     local files=() f
     [[ -f "$ROOT/sql/schema.sql" ]] || die "sql/schema.sql not found"

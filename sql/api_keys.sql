@@ -21,8 +21,9 @@ RETURN jsonb_build_object(
     'active', k.revoked_at IS NULL OR k.revoked_at > now());
 
 -- Older signatures (before per-key rate limits, and smscamp_auth's text result).
-DROP FUNCTION IF EXISTS smscamp_new_key(text, text, timestamptz);
+-- (smscamp_create_key's SQL body depends on smscamp_new_key: it goes first)
 DROP FUNCTION IF EXISTS smscamp_create_key(text, text, timestamptz);
+DROP FUNCTION IF EXISTS smscamp_new_key(text, text, timestamptz);
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_proc WHERE proname = 'smscamp_auth'

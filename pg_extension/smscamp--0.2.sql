@@ -1,4 +1,4 @@
-/* smscamp--0.1.sql */
+/* smscamp--0.2.sql */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION smscamp" to load this file. \quit
