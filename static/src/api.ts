@@ -243,6 +243,8 @@ export class ApiError extends Error {
   /** Validation messages per field name (the last string of `loc`). */
   readonly fieldErrors: Record<string, string>;
   readonly body: unknown;
+  /** Seconds the server asked to wait (Retry-After of a 429), or null. */
+  retryAfter: number | null = null;
 
   constructor(status: number, body: unknown, fallback?: string) {
     const title = STATUS_TITLES[status] ?? `HTTP ${status}`;
@@ -389,6 +391,8 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   }
   if (!res.ok) {
     const err = new ApiError(res.status, parsed);
+    const wait = Number(res.headers.get('Retry-After'));
+    if (Number.isFinite(wait) && wait > 0) err.retryAfter = wait;
     if (res.status === 401) unauthorizedListeners.forEach((fn) => fn(err));
     throw err;
   }

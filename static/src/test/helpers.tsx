@@ -12,7 +12,7 @@ export interface MockCall {
   body: string | undefined;
 }
 
-type Handler = (call: MockCall) => { status: number; json?: unknown; text?: string } | undefined;
+type Handler = (call: MockCall) => { status: number; json?: unknown; text?: string; headers?: Record<string, string> } | undefined;
 
 /** Replace fetch with a router of handlers; unmatched requests get the module's 404 "Not Found". */
 export function mockApi(handler: Handler) {
@@ -29,7 +29,7 @@ export function mockApi(handler: Handler) {
     const body = r.status === 204 ? null : r.text ?? JSON.stringify(r.json ?? null);
     return new Response(body, {
       status: r.status,
-      headers: { 'Content-Type': r.text !== undefined ? 'text/html' : 'application/json' },
+      headers: { 'Content-Type': r.text !== undefined ? 'text/html' : 'application/json', ...(r.headers ?? {}) },
     });
   });
   vi.stubGlobal('fetch', fn);
