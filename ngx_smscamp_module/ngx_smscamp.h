@@ -197,6 +197,7 @@ ngx_int_t ngx_smscamp_limit_check(ngx_http_request_t *r,
     ngx_smscamp_ctx_t *ctx, ngx_uint_t *retry_after);
 ngx_int_t ngx_smscamp_limit_deny(ngx_http_request_t *r,
     ngx_uint_t retry_after);
+ngx_int_t ngx_smscamp_retry_after(ngx_http_request_t *r, ngx_uint_t seconds);
 char *ngx_smscamp_limit_set_rate(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 void ngx_smscamp_limit_merge(ngx_smscamp_limit_conf_t *lc);

@@ -453,26 +453,39 @@ ngx_smscamp_limit_insert_value(ngx_rbtree_node_t *temp,
 }
 
 
+/* the Retry-After header of an answer, in seconds */
+
 ngx_int_t
-ngx_smscamp_limit_deny(ngx_http_request_t *r, ngx_uint_t retry_after)
+ngx_smscamp_retry_after(ngx_http_request_t *r, ngx_uint_t seconds)
 {
     u_char           *p;
     ngx_table_elt_t  *h;
 
     p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
     if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     h->hash = 1;
     ngx_str_set(&h->key, "Retry-After");
     h->value.data = p;
-    h->value.len = ngx_sprintf(p, "%ui", retry_after) - p;
+    h->value.len = ngx_sprintf(p, "%ui", seconds) - p;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_smscamp_limit_deny(ngx_http_request_t *r, ngx_uint_t retry_after)
+{
+    if (ngx_smscamp_retry_after(r, retry_after) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return ngx_smscamp_send_detail(r, NGX_HTTP_TOO_MANY_REQUESTS,
                                    "Too many requests: slow down and retry "

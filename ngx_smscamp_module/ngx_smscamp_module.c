@@ -742,6 +742,10 @@ ngx_smscamp_error_page_handler(ngx_http_request_t *r)
     case NGX_HTTP_REQUEST_HEADER_TOO_LARGE:
         detail = "Request header too large";
         break;
+    case NGX_HTTP_TOO_MANY_REQUESTS:
+        detail = "Too many requests in progress from this address: retry "
+                 "after the number of seconds in Retry-After";
+        break;
     case NGX_HTTP_NOT_IMPLEMENTED:
         detail = "Not implemented (only chunked transfer coding is)";
         break;
@@ -760,6 +764,12 @@ ngx_smscamp_error_page_handler(ngx_http_request_t *r)
 
     if (status == NGX_HTTP_REQUEST_HEADER_TOO_LARGE) {
         status = NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (status == NGX_HTTP_TOO_MANY_REQUESTS
+        && ngx_smscamp_retry_after(r, 1) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_smscamp_send_detail(r, status, detail);
