@@ -433,24 +433,30 @@ CREATE OR REPLACE TRIGGER campaign_leads_stats_delete
     AFTER DELETE ON campaign_leads REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION smscamp_campaign_leads_stats_delete();
 
--- campaign_stats -> campaign_stats_total: the rows' change (new minus old),
--- summed into this backend's shard.  One template, three functions (each with
--- static SQL, so a cached plan); the column list is the one of both tables.
+-- campaign_stats_total is written by five functions from one template, so the
+-- column list is written once (and each has static SQL, so a cached plan):
+--   smscamp_campaign_stats_total_insert/delete/update()  statement triggers on
+--       campaign_stats: the rows' change (new minus old) into this backend's shard;
+--   smscamp_campaign_stats_total_fold()  folds the other shards into shard 0
+--       (smscamp_stats_compact; rows being written are skipped);
+--   smscamp_campaign_stats_total_seed()  shard 0 = the sum of campaign_stats (an
+--       existing database, once, when the table is new).
 DO $do$
 DECLARE
     cols constant text[] := ARRAY['total_leads', 'unfinished', 'sent', 'delivered',
                                   'undelivered', 'failed', 'skipped', 'cancelled',
                                   'unknown', 'sms_segments', 'sms_cost'];
+    -- %1$s name, %2$s trigger|void, %3$s the rows to add, %4$s the shard, %5$s NULL|''
     template constant text := $tpl$
-CREATE OR REPLACE FUNCTION smscamp_campaign_stats_total_%1$s() RETURNS trigger
+CREATE OR REPLACE FUNCTION smscamp_campaign_stats_total_%1$s() RETURNS %2$s
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    INSERT INTO campaign_stats_total AS t (shard, %2$s)
-    SELECT pg_backend_pid(), %3$s
-      FROM (%4$s) AS d
+    WITH d AS (%3$s)
+    INSERT INTO campaign_stats_total AS t (shard, %6$s)
+    SELECT %4$s, %7$s FROM d
     HAVING count(*) > 0
-    ON CONFLICT (shard) DO UPDATE SET %5$s;
-    RETURN NULL;
+    ON CONFLICT (shard) DO UPDATE SET %8$s;
+    RETURN %5$s;
 END
 $fn$;
 $tpl$;
@@ -460,13 +466,25 @@ $tpl$;
     adds text := (SELECT string_agg(format('%1$I = t.%1$I + excluded.%1$I', c), ', ')
                     FROM unnest(cols) c);
 BEGIN
-    EXECUTE format(template, 'insert', col_list, sums,
-                   format('SELECT %s FROM new_rows', col_list), adds);
-    EXECUTE format(template, 'delete', col_list, sums,
-                   format('SELECT %s FROM old_rows', negated), adds);
-    EXECUTE format(template, 'update', col_list, sums,
+    EXECUTE format(template, 'insert', 'trigger',
+                   format('SELECT %s FROM new_rows', col_list),
+                   'pg_backend_pid()', 'NULL', col_list, sums, adds);
+    EXECUTE format(template, 'delete', 'trigger',
+                   format('SELECT %s FROM old_rows', negated),
+                   'pg_backend_pid()', 'NULL', col_list, sums, adds);
+    EXECUTE format(template, 'update', 'trigger',
                    format('SELECT %s FROM new_rows UNION ALL SELECT %s FROM old_rows',
-                          col_list, negated), adds);
+                          col_list, negated),
+                   'pg_backend_pid()', 'NULL', col_list, sums, adds);
+    EXECUTE format(template, 'fold', 'void',
+                   format('DELETE FROM campaign_stats_total x
+                            WHERE x.shard IN (SELECT y.shard FROM campaign_stats_total y
+                                               WHERE y.shard <> 0 FOR UPDATE SKIP LOCKED)
+                           RETURNING %s', col_list),
+                   '0', '', col_list, sums, adds);
+    EXECUTE format(template, 'seed', 'void',
+                   format('SELECT %s FROM campaign_stats', col_list),
+                   '0', '', col_list, sums, adds);
 END
 $do$;
 
@@ -476,12 +494,7 @@ DO $$
 BEGIN
     LOCK TABLE campaign_stats IN SHARE MODE;
     IF NOT EXISTS (SELECT FROM campaign_stats_total) THEN
-        INSERT INTO campaign_stats_total
-        SELECT 0, sum(total_leads), sum(unfinished), sum(sent), sum(delivered),
-               sum(undelivered), sum(failed), sum(skipped), sum(cancelled), sum(unknown),
-               sum(sms_segments), sum(sms_cost)
-          FROM campaign_stats
-        HAVING count(*) > 0;
+        PERFORM smscamp_campaign_stats_total_seed();
     END IF;
 END
 $$;
@@ -802,30 +815,7 @@ BEGIN
      WHERE s.shard = 0 AND NOT EXISTS (SELECT FROM campaigns c WHERE c.id = s.campaign_id);
 
     -- the grand totals' shards (folding them writes no campaign_stats row)
-    WITH moved AS (
-        DELETE FROM campaign_stats_total x
-         WHERE x.shard IN (SELECT y.shard FROM campaign_stats_total y
-                            WHERE y.shard <> 0 FOR UPDATE SKIP LOCKED)
-        RETURNING x.*
-    )
-    INSERT INTO campaign_stats_total AS t
-    SELECT 0, sum(m.total_leads), sum(m.unfinished), sum(m.sent), sum(m.delivered),
-           sum(m.undelivered), sum(m.failed), sum(m.skipped), sum(m.cancelled),
-           sum(m.unknown), sum(m.sms_segments), sum(m.sms_cost)
-      FROM moved m
-    HAVING count(*) > 0
-    ON CONFLICT (shard) DO UPDATE SET
-        total_leads  = t.total_leads  + excluded.total_leads,
-        unfinished   = t.unfinished   + excluded.unfinished,
-        sent         = t.sent         + excluded.sent,
-        delivered    = t.delivered    + excluded.delivered,
-        undelivered  = t.undelivered  + excluded.undelivered,
-        failed       = t.failed       + excluded.failed,
-        skipped      = t.skipped      + excluded.skipped,
-        cancelled    = t.cancelled    + excluded.cancelled,
-        unknown      = t.unknown      + excluded.unknown,
-        sms_segments = t.sms_segments + excluded.sms_segments,
-        sms_cost     = t.sms_cost     + excluded.sms_cost;
+    PERFORM smscamp_campaign_stats_total_fold();
 
     WITH moved AS (
         DELETE FROM message_stats_hourly h
