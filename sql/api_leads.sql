@@ -282,7 +282,8 @@ DECLARE
     v_errors jsonb;
     v_total bigint;
     v_items json;
-    v_ids bigint[];
+    v_count integer;
+    v_last bigint;      -- the last id of the page
 BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'));
     v_errors := p.errors;
@@ -305,33 +306,29 @@ BEGIN
     END IF;
     v_after := coalesce(api_count_param_value(v_after_text, 9223372036854775807), 0);
 
+    -- (with after, offset is 0: both at once were refused above)
     IF v_q IS NULL THEN
         -- the total from the counters campaigns.sql keeps, never a count of
         -- the table
         SELECT coalesce(sum(n), 0) INTO v_total FROM smscamp_counters WHERE name = 'leads';
-        IF v_after_text IS NULL THEN
-            SELECT array_agg(l.id ORDER BY l.id) INTO v_ids
-              FROM (SELECT id FROM leads ORDER BY id LIMIT p.lim OFFSET p.off) AS l;
-        ELSE
-            SELECT array_agg(l.id ORDER BY l.id) INTO v_ids
-              FROM (SELECT id FROM leads WHERE id > v_after ORDER BY id LIMIT p.lim) AS l;
-        END IF;
+        SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]'), count(*), max(l.id)
+          INTO v_items, v_count, v_last
+          FROM (SELECT * FROM leads WHERE id > v_after
+                 ORDER BY id LIMIT p.lim OFFSET p.off) AS l;
     ELSE
         SELECT count(*) INTO v_total FROM api_leads_search(v_q);
-        SELECT array_agg(s.id ORDER BY s.id) INTO v_ids
-          FROM (SELECT s.id FROM api_leads_search(v_q) AS s
+        SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]'), count(*), max(l.id)
+          INTO v_items, v_count, v_last
+          FROM (SELECT * FROM api_leads_search(v_q) AS s
                  WHERE s.id > v_after
-                 ORDER BY s.id LIMIT p.lim OFFSET p.off) AS s;
+                 ORDER BY s.id LIMIT p.lim OFFSET p.off) AS l;
     END IF;
-
-    SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]') INTO v_items
-      FROM leads AS l WHERE l.id = ANY (coalesce(v_ids, '{}'));
 
     status := 200;
     body := json_build_object('items', v_items, 'total', v_total,
                               'limit', p.lim, 'offset', p.off,
-                              'next_after', CASE WHEN cardinality(v_ids) = p.lim
-                                                 THEN v_ids[p.lim] END)::text;
+                              'next_after', CASE WHEN v_count = p.lim AND v_count > 0
+                                                 THEN v_last END)::text;
 END
 $$;
 
