@@ -221,6 +221,8 @@ ngx_int_t ngx_smscamp_check_json(ngx_http_request_t *r, ngx_str_t *body,
 /* ngx_smscamp_response.c */
 ngx_int_t ngx_smscamp_send_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *body, size_t len);
+ngx_int_t ngx_smscamp_add_header(ngx_http_request_t *r, const char *key,
+    ngx_str_t *value);
 ngx_int_t ngx_smscamp_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, u_char *body, size_t len);
 ngx_int_t ngx_smscamp_send_detail(ngx_http_request_t *r, ngx_uint_t status,

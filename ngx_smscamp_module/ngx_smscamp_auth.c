@@ -219,8 +219,9 @@ ngx_smscamp_auth_result(ngx_smscamp_ctx_t *ctx, PGresult *res)
 ngx_int_t
 ngx_smscamp_auth_deny(ngx_http_request_t *r, ngx_uint_t status)
 {
-    ngx_table_elt_t    *h;
     ngx_smscamp_ctx_t  *ctx;
+
+    static ngx_str_t  realm = ngx_string("Bearer realm=\"smscamp\"");
 
     if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
         return ngx_smscamp_send_unavailable(r, "Could not check the API key");
@@ -237,14 +238,9 @@ ngx_smscamp_auth_deny(ngx_http_request_t *r, ngx_uint_t status)
                                        "allow this request");
     }
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    if (ngx_smscamp_add_header(r, "WWW-Authenticate", &realm) != NGX_OK) {
         return NGX_ERROR;
     }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "WWW-Authenticate");
-    ngx_str_set(&h->value, "Bearer realm=\"smscamp\"");
 
     return ngx_smscamp_send_detail(r, NGX_HTTP_UNAUTHORIZED,
                                    "Missing or invalid API key: send "

@@ -16,8 +16,6 @@
 
 static ngx_int_t ngx_smscamp_cors_allowed(ngx_http_request_t *r,
     ngx_str_t *origin);
-static ngx_int_t ngx_smscamp_cors_push(ngx_http_request_t *r,
-    const char *key, ngx_str_t *value);
 
 
 /* smscamp_cors_origins https://app.example.com https://admin.example.com; */
@@ -100,8 +98,8 @@ ngx_smscamp_cors_headers(ngx_http_request_t *r)
     }
 
     ngx_str_set(&v, "Origin");
-    if (ngx_smscamp_cors_push(r, "Vary", &v) != NGX_OK
-        || ngx_smscamp_cors_push(r, "Access-Control-Allow-Origin", &origin)
+    if (ngx_smscamp_add_header(r, "Vary", &v) != NGX_OK
+        || ngx_smscamp_add_header(r, "Access-Control-Allow-Origin", &origin)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -109,7 +107,7 @@ ngx_smscamp_cors_headers(ngx_http_request_t *r)
 
     ngx_str_set(&v, "Retry-After, WWW-Authenticate, Location");
 
-    return ngx_smscamp_cors_push(r, "Access-Control-Expose-Headers", &v);
+    return ngx_smscamp_add_header(r, "Access-Control-Expose-Headers", &v);
 }
 
 
@@ -156,21 +154,21 @@ ngx_smscamp_cors_preflight(ngx_http_request_t *r, ngx_str_t *allow)
     }
 
     if (ngx_smscamp_cors_headers(r) != NGX_OK
-        || ngx_smscamp_cors_push(r, "Access-Control-Allow-Methods", allow)
+        || ngx_smscamp_add_header(r, "Access-Control-Allow-Methods", allow)
            != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_str_set(&v, "Authorization, Content-Type");
-    if (ngx_smscamp_cors_push(r, "Access-Control-Allow-Headers", &v)
+    if (ngx_smscamp_add_header(r, "Access-Control-Allow-Headers", &v)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_str_set(&v, "600");
-    if (ngx_smscamp_cors_push(r, "Access-Control-Max-Age", &v) != NGX_OK) {
+    if (ngx_smscamp_add_header(r, "Access-Control-Max-Age", &v) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -210,22 +208,3 @@ ngx_smscamp_cors_allowed(ngx_http_request_t *r, ngx_str_t *origin)
     return NGX_DECLINED;
 }
 
-
-static ngx_int_t
-ngx_smscamp_cors_push(ngx_http_request_t *r, const char *key,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.data = (u_char *) key;
-    h->key.len = ngx_strlen(key);
-    h->value = *value;
-
-    return NGX_OK;
-}

@@ -458,25 +458,16 @@ ngx_smscamp_limit_insert_value(ngx_rbtree_node_t *temp,
 ngx_int_t
 ngx_smscamp_retry_after(ngx_http_request_t *r, ngx_uint_t seconds)
 {
-    u_char           *p;
-    ngx_table_elt_t  *h;
+    ngx_str_t  v;
 
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (p == NULL) {
+    v.data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (v.data == NULL) {
         return NGX_ERROR;
     }
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
+    v.len = ngx_sprintf(v.data, "%ui", seconds) - v.data;
 
-    h->hash = 1;
-    ngx_str_set(&h->key, "Retry-After");
-    h->value.data = p;
-    h->value.len = ngx_sprintf(p, "%ui", seconds) - p;
-
-    return NGX_OK;
+    return ngx_smscamp_add_header(r, "Retry-After", &v);
 }
 
 
@@ -527,15 +518,19 @@ ngx_smscamp_limit_set_rate(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         len = value[i].len;
-        p = value[i].data + len - 3;
-        scale = 1;
 
-        if (len > 3 && ngx_strncmp(p, "r/s", 3) == 0) {
-            len -= 3;
+        if (len <= 3) {
+            return "has an invalid rate: use Nr/s or Nr/m";
+        }
 
-        } else if (len > 3 && ngx_strncmp(p, "r/m", 3) == 0) {
+        len -= 3;
+        p = value[i].data + len;
+
+        if (ngx_strncmp(p, "r/s", 3) == 0) {
+            scale = 1;
+
+        } else if (ngx_strncmp(p, "r/m", 3) == 0) {
             scale = 60;
-            len -= 3;
 
         } else {
             return "has an invalid rate: use Nr/s or Nr/m";

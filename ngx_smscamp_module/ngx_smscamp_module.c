@@ -223,7 +223,6 @@ ngx_smscamp_handler(ngx_http_request_t *r)
     ngx_int_t                 rc;
     ngx_str_t                 allow, *captures;
     ngx_uint_t                status, retry_after;
-    ngx_table_elt_t          *h;
     ngx_smscamp_ctx_t        *ctx;
     ngx_smscamp_route_t      *rt;
 
@@ -255,14 +254,9 @@ ngx_smscamp_handler(ngx_http_request_t *r)
             return ngx_smscamp_send_detail(r, NGX_HTTP_NOT_FOUND, "Not Found");
         }
 
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_smscamp_add_header(r, "Allow", &allow) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-        h->value = allow;
 
         return ngx_smscamp_send_detail(r, NGX_HTTP_NOT_ALLOWED,
                                        "Method Not Allowed");

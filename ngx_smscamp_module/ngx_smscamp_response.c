@@ -23,6 +23,28 @@ ngx_smscamp_send_json(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
 }
 
 
+/* one more response header; key is a string that outlives the request */
+
+ngx_int_t
+ngx_smscamp_add_header(ngx_http_request_t *r, const char *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
 /* a whole answer from memory the request's pool owns; len 0: headers only */
 
 ngx_int_t
