@@ -36,7 +36,7 @@ bench_instance() {
 # The issue turns rate limiting off for the bench instance: smscamp_rate_limit off (rendered
 # into its site.conf by scripts/lib.sh from SMSCAMP_RATE_LIMIT), so that wrk measures the API,
 # not the limiter's 429s. Everything else is the template as make run uses it.
-bench_nginx_template() {
+bench_rate_limit_off() {
     export SMSCAMP_RATE_LIMIT=off
     RATE_LIMIT_NOTE="rate limiting: off for this instance (smscamp_rate_limit off; make run has it on: 100 r/s per key, burst 200)"
 }

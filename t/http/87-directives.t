@@ -19,30 +19,29 @@ plan skip_all => "no $nginx" unless -x $nginx;
 
 my $dir = tempdir(CLEANUP => 1);
 
+# write_conf($dir, \@main_lines, \@http_lines): $dir/nginx.conf, loading the module, with
+# everything nginx writes kept in $dir; returns its path
+sub write_conf {
+    my ($d, $main, $http) = @_;
+    my $conf = "$d/nginx.conf";
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh join "\n", "load_module $module;", "error_log $d/error.log;", "pid $d/nginx.pid;",
+        @$main, 'events { worker_connections 64; }', 'http {', '    access_log off;',
+        (map { "    ${_}_temp_path $d/$_;" } qw(client_body proxy fastcgi uwsgi scgi)),
+        (map { "    $_" } @$http), '}', '';
+    close $fh;
+    return $conf;
+}
+
 # nginx_t(@http_lines): (exit status, output) of nginx -t on a configuration with those lines
 sub nginx_t {
     my (@lines) = @_;
-    my $conf = "$dir/nginx.conf";
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh <<"EOF";
-load_module $module;
-error_log $dir/error.log;
-pid $dir/nginx.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
-    smscamp_database "host=/nonexistent dbname=smscamp";
-    smscamp_route GET /api/health api_health public;
-@{[ join "\n", map { "    $_" } @lines ]}
-    server { listen 127.0.0.1:1; location /api/ { smscamp_pass; } }
-}
-EOF
-    close $fh;
+    my $conf = write_conf($dir, [], [
+        'smscamp_database "host=/nonexistent dbname=smscamp";',
+        'smscamp_route GET /api/health api_health public;',
+        @lines,
+        'server { listen 127.0.0.1:1; location /api/ { smscamp_pass; } }',
+    ]);
     my $out = `'$nginx' -t -q -p '$dir' -c '$conf' 2>&1`;
     return ($? >> 8, $out);
 }
@@ -104,29 +103,12 @@ SKIP: {
     };
     my $wdir = tempdir(CLEANUP => 1);
     chmod 0755, $wdir;
-    my $conf = "$wdir/nginx.conf";
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh <<"CONF";
-load_module $module;
-error_log $wdir/error.log;
-pid $wdir/nginx.pid;
-user www-data;
-worker_processes 1;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $wdir/body;
-    proxy_temp_path $wdir/proxy;
-    fastcgi_temp_path $wdir/fastcgi;
-    uwsgi_temp_path $wdir/uwsgi;
-    scgi_temp_path $wdir/scgi;
-    smscamp_database "host=$ENV{PGHOST} port=$ENV{PGPORT} dbname=smscamp user=smscamp_api";
-    smscamp_public_url https://sms.example.test/;
-    include $root/ngx_smscamp_module/routes.conf;
-    server { listen 127.0.0.1:$port; location /api/ { smscamp_pass; } }
-}
-CONF
-    close $fh;
+    my $conf = write_conf($wdir, ['user www-data;', 'worker_processes 1;'], [
+        qq{smscamp_database "host=$ENV{PGHOST} port=$ENV{PGPORT} dbname=smscamp user=smscamp_api";},
+        'smscamp_public_url https://sms.example.test/;',
+        "include $root/ngx_smscamp_module/routes.conf;",
+        "server { listen 127.0.0.1:$port; location /api/ { smscamp_pass; } }",
+    ]);
     my $start = `'$nginx' -p '$wdir' -c '$conf' 2>&1`;
     is($?, 0, 'a second nginx with smscamp_public_url starts') or diag $start;
     my $url = "http://127.0.0.1:$port";
