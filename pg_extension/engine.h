@@ -3,14 +3,37 @@
  * engine.h
  *	  The workflow engine: validate_lead -> sms_agent -> finalize.
  *
- *	  sms.c		  GSM-7/UCS-2 segments and cost
- *	  writer.c	  built-in writer and guardrails
+ *	  Words used throughout:
+ *	  lead		  a campaign lead (a campaign_leads row) with its context,
+ *				  what the nodes need to know about it (SmsLead)
+ *	  node		  a step of the graph: validate_lead, sms_agent (write the
+ *				  message, count it, send it), finalize
+ *	  item		  what a node did to one lead, to be recorded (a JSON object,
+ *				  smscamp_record_item in sql/workflow.sql)
+ *	  batch		  items recorded together by one call of smscamp_record_batch,
+ *				  the only writer of a lead's progress: a worker's pass, or
+ *				  the one item of a node called from SQL
+ *	  job		  a lead a worker holds, in a stage (jobs.c)
+ *
+ *	  settings.c  the engine's GUCs (smscamp.*)
+ *	  sms.c		  GSM-7/UCS-2 segments and cost; accents GSM-7 lacks folded
+ *	  writer*.c	  the built-in writer: a prompt understood, or refused
+ *	  template.c  message templates: {first_name}, {company|your team}
+ *	  guardrails.c  what every message goes through: cleaning, model
+ *				  answers checked, the opt-out footer, the segment limit
  *	  http.c	  libcurl calls (blocking for SQL functions, multi for workers)
  *	  llm.c		  OpenAI-compatible chat completions: request and answer
  *	  provider.c  SMS providers: log outbox and Twilio-compatible API
- *	  nodes.c	  the graph's nodes as SQL-callable functions
- *	  worker.c	  background workers: claim, run many leads at once, record
+ *	  nodes.c	  the nodes: validation and writing, and the SQL-callable
+ *				  nodes (blocking HTTP, a one-item batch each)
+ *	  record.c	  batches: the items, recorded by smscamp_record_batch
+ *	  spi.c		  SPI: kept plans and the engine's SQL calls (lead context,
+ *				  claim, record, release, housekeeping)
+ *	  jobs.c	  a worker's jobs: claimed, validated, written, sent, recorded
+ *				  (jobs.h)
+ *	  worker.c	  the background workers' loop
  *	  shmem.c	  shared state: worker latches, send-rate slots
+ *	  metrics.c	  Prometheus counters in shared memory (metrics.h)
  *
  *-------------------------------------------------------------------------
  */
@@ -26,7 +49,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
-/* GUCs (smscamp.c) */
+/* GUCs (settings.c) */
 extern char *smscamp_openai_api_key;
 extern char *smscamp_openai_base_url;
 extern char *smscamp_openai_model;
@@ -62,6 +85,7 @@ typedef struct SmsCount
 
 extern void smscamp_count_sms(const char *text, int len, SmsCount *count);
 extern Numeric smscamp_cost_of_segments(int segments);
+extern char *smscamp_gsm_fold(const char *text);
 
 /* one campaign lead with what the nodes need to know */
 typedef struct SmsLead
@@ -78,6 +102,10 @@ typedef struct SmsLead
 	char	   *company;
 	char	   *notes;
 	char	   *prompt;
+	char	   *template;		/* the campaign's sms_template, or NULL */
+	char	   *sender_name;	/* the campaign's sender_name, or NULL */
+	List	   *attribute_keys; /* the lead's attributes, as text */
+	List	   *attribute_values;
 	int			temperature;
 	char	   *agent_type;
 	char	   *campaign_status;
@@ -88,10 +116,23 @@ typedef struct SmsLead
 } SmsLead;
 
 /* writer.c */
+typedef struct WriterPlan WriterPlan;
+
 extern char *smscamp_first_name(const char *name);
-extern char *smscamp_builtin_message(const SmsLead *lead, const char *prompt,
-									 int temperature);
+extern WriterPlan *smscamp_writer_plan(const char *prompt, const char *sender_name);
+extern const char *smscamp_writer_plan_error(const WriterPlan *plan);
+extern char *smscamp_writer_plan_sender(const WriterPlan *plan);
+extern char *smscamp_writer_plan_json(const WriterPlan *plan);
+extern char *smscamp_builtin_message(const SmsLead *lead, char **error);
+
+/* template.c */
+extern char *smscamp_template_error(const char *tpl);
+extern char *smscamp_template_fill(const char *tpl, const SmsLead *lead,
+								   const char *sender, List **missing);
+
+/* guardrails.c */
 extern char *smscamp_sanitize_message(const char *raw);
+extern char *smscamp_model_text_problem(const char *text);
 extern char *smscamp_fit_message(const char *text, int max_segments,
 								 const char *footer, bool *fits);
 
@@ -128,7 +169,9 @@ extern const char *smscamp_http_error(HttpCall *call);
 typedef struct LlmAnswer
 {
 	bool		ok;
-	bool		retryable;
+	bool		retryable;		/* an HTTP failure worth trying again later */
+	bool		unusable;		/* an answer, but not a message: refused,
+								 * cut off, filtered, without content */
 	char	   *content;
 	char	   *error;
 	int			prompt_tokens;
@@ -137,7 +180,7 @@ typedef struct LlmAnswer
 } LlmAnswer;
 
 extern bool smscamp_llm_enabled(void);
-extern HttpCall *smscamp_llm_request(const SmsLead *lead, bool shorter);
+extern HttpCall *smscamp_llm_request(const SmsLead *lead, const char *retry_hint);
 extern void smscamp_llm_parse(HttpCall *call, LlmAnswer *answer);
 
 /* provider.c */
@@ -146,8 +189,18 @@ typedef enum SendOutcome
 	SEND_ACCEPTED,				/* the provider took it: sent */
 	SEND_REJECTED,				/* provably not accepted, final: failed */
 	SEND_RETRY,					/* provably not accepted, try again later */
-	SEND_UNKNOWN				/* may have been accepted: never resend */
+	SEND_UNKNOWN,				/* may have been accepted: never resend */
+	SEND_NOUTCOMES
 } SendOutcome;
+
+/* the names of an outcome, indexed by SendOutcome (provider.c) */
+typedef struct SendOutcomeNames
+{
+	const char *recorded;		/* the send item's outcome (sql/workflow.sql) */
+	const char *metric;			/* the Prometheus label (metrics.c) */
+} SendOutcomeNames;
+
+extern const SendOutcomeNames smscamp_send_outcomes[SEND_NOUTCOMES];
 
 typedef struct SendResult
 {
@@ -169,7 +222,9 @@ typedef struct GeneratedSms
 {
 	char	   *message;
 	SmsCount	count;
-	char	   *model;
+	char	   *model;			/* the model, or NULL offline */
+	const char *writer;			/* "template", "built-in writer" or the model */
+	List	   *missing;		/* template placeholders that were empty */
 	int			prompt_tokens;
 	int			completion_tokens;
 	bool		truncated;
@@ -177,52 +232,81 @@ typedef struct GeneratedSms
 	double		seconds;
 } GeneratedSms;
 
-extern SmsLead *smscamp_load_lead(int64 campaign_lead_id);
+typedef enum WriterKind
+{
+	WRITER_TEMPLATE,			/* the campaign's sms_template, filled in */
+	WRITER_BUILTIN,				/* the built-in writer, from the prompt */
+	WRITER_MODEL				/* an OpenAI-compatible model */
+} WriterKind;
+
 extern SmsLead *smscamp_lead_from_json(const char *text);
 extern List *smscamp_validation_errors(const SmsLead *lead);
-extern bool smscamp_node_validate(SmsLead *lead);
-extern void smscamp_finish_generation(SmsLead *lead, const char *raw,
-									  GeneratedSms *gen, bool *fits);
-extern void smscamp_record_generation(SmsLead *lead, GeneratedSms *gen);
-extern void smscamp_record_generation_failure(SmsLead *lead,
-											  const char *error,
-											  bool retryable,
-											  long retry_after_s);
-extern bool smscamp_mark_sending(SmsLead *lead);
-extern void smscamp_record_send(SmsLead *lead, SendResult *result,
-								double seconds);
-extern bool smscamp_send_via_log(SmsLead *lead);
-extern void smscamp_node_finalize(int64 campaign_lead_id);
-extern void smscamp_log(int64 campaign_lead_id, const char *level,
-						const char *node, const char *message,
-						const char *metadata_json);
-extern Datum smscamp_spi_call(const char *sql, int nargs, Oid *types,
-							  Datum *values, const char *nulls, bool *isnull);
+extern WriterKind smscamp_writer_kind(const SmsLead *lead);
+extern bool smscamp_write_offline(SmsLead *lead, GeneratedSms *gen, char **error);
+extern bool smscamp_take_model_answer(SmsLead *lead, LlmAnswer *answer,
+									  GeneratedSms *gen, char **problem);
+extern char *smscamp_model_retry_hint(const char *problem);
 
-/* nodes.c: a worker's batch, recorded in one statement */
+/* record.c: a batch of items, recorded in one statement */
 typedef struct RecordBatch
 {
 	StringInfoData json;		/* a JSON array of items */
 	int			n;				/* items so far */
+	bool		alone;			/* a node called on its own: not finalized */
 } RecordBatch;
+
+/* what recording an item did to its lead (smscamp_record_batch's answer) */
+typedef struct RecordResult
+{
+	bool		marked;			/* a send's start: "sending" (or, with the log
+								 * provider, sent) */
+	char		status[16];		/* the lead's status after a send's start or
+								 * an item that finished it, else "" */
+	int			segments;		/* ... and its SMS segments and cost */
+	double		cost;
+} RecordResult;
+
+struct json_t;
 
 extern void smscamp_batch_init(RecordBatch *batch);
 extern void smscamp_batch_validation(RecordBatch *batch, const SmsLead *lead,
 									 List *errors);
 extern void smscamp_batch_generation(RecordBatch *batch, const SmsLead *lead,
 									 GeneratedSms *gen);
-extern void smscamp_batch_generation_send(RecordBatch *batch,
-										  const SmsLead *lead,
-										  GeneratedSms *gen, bool via_log);
 extern void smscamp_batch_generation_failure(RecordBatch *batch,
 											 const SmsLead *lead,
 											 const char *error, bool retryable,
 											 long retry_after_s);
-extern void smscamp_batch_mark_sending(RecordBatch *batch, const SmsLead *lead);
-extern void smscamp_batch_send_log(RecordBatch *batch, const SmsLead *lead);
+extern void smscamp_batch_send_start(RecordBatch *batch, const SmsLead *lead,
+									 GeneratedSms *gen);
 extern void smscamp_batch_send_result(RecordBatch *batch, const SmsLead *lead,
 									  SendResult *r, double seconds);
-extern void smscamp_batch_run(RecordBatch *batch, bool *marked);
+extern void smscamp_batch_internal_failure(RecordBatch *batch,
+										   const SmsLead *lead);
+extern void smscamp_batch_finalize(RecordBatch *batch, int64 campaign_lead_id);
+extern void smscamp_batch_run(RecordBatch *batch, RecordResult *results);
+extern char *smscamp_json_text(struct json_t *obj);
+extern struct json_t *smscamp_json_strings(List *strings);
+
+/* spi.c: SPI and the engine's SQL calls */
+typedef struct ClaimedLead
+{
+	int64		id;
+	double		mps;			/* the campaign's messages_per_second */
+	char	   *context;		/* the lead's context, JSON */
+} ClaimedLead;
+
+extern Datum smscamp_spi_call(const char *sql, int nargs, Oid *types,
+							  Datum *values, const char *nulls, bool *isnull);
+extern Datum smscamp_jsonb_datum(const char *json);
+extern char *smscamp_spi_lead_context(int64 campaign_lead_id);
+extern void smscamp_spi_claim_one(int64 campaign_lead_id);
+extern Datum smscamp_spi_lead_state(int64 campaign_lead_id);
+extern List *smscamp_spi_claim(int worker, int limit);
+extern void smscamp_spi_record(const char *items, int n, RecordResult *results);
+extern void smscamp_spi_release(const int64 *ids, int n);
+extern void smscamp_spi_housekeeping(void);
+extern bool smscamp_engine_installed(void);
 
 /* shmem.c */
 extern void smscamp_shmem_request(void);

@@ -4,7 +4,9 @@
  *	  OpenAI-compatible chat completions: POST {base}/chat/completions.
  *	  Works with OpenAI, Ollama, vLLM, llama.cpp server. The answer is
  *	  hostile until checked: only choices[0].message.content is used, and
- *	  the guardrails clean it afterwards.
+ *	  only when the model did not refuse (message.refusal) and finished
+ *	  (finish_reason "stop", or none given); the guardrails check the text
+ *	  afterwards (guardrails.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -31,7 +33,7 @@ append_field(StringInfo s, const char *label, const char *value)
 }
 
 static char *
-system_message(const SmsLead *lead, bool shorter)
+system_message(const SmsLead *lead, const char *retry_hint)
 {
 	StringInfoData s;
 	int			limit = smscamp_max_segments > 1 ? smscamp_max_segments * 153 : 160;
@@ -39,13 +41,24 @@ system_message(const SmsLead *lead, bool shorter)
 	initStringInfo(&s);
 	appendStringInfoString(&s, lead->prompt && lead->prompt[0]
 						   ? lead->prompt : DEFAULT_SYSTEM_PROMPT);
+	if (lead->template && lead->template[0])
+	{
+		List	   *missing;
+		char	   *base = smscamp_template_fill(lead->template, lead, lead->sender_name,
+												 &missing);
+
+		appendStringInfo(&s, "\n\nBase the message on this one, written by the sender: keep "
+						 "its facts, offer and call to action, and make it personal for "
+						 "the lead:\n%s", base);
+	}
+	if (lead->sender_name && lead->sender_name[0])
+		appendStringInfo(&s, "\n\nThe message is from %s.", lead->sender_name);
 	appendStringInfo(&s, "\n\nWrite one SMS message to the lead described by the user. "
 					 "Answer with the message text only: no quotes, no markdown, "
 					 "no placeholders. At most %d characters.",
 					 limit - (int) strlen(smscamp_optout_footer) - 1);
-	if (shorter)
-		appendStringInfoString(&s, " Your previous draft was too long: write a "
-							   "shorter one.");
+	if (retry_hint)
+		appendStringInfo(&s, " %s", retry_hint);
 	return s.data;
 }
 
@@ -53,6 +66,8 @@ static char *
 user_message(const SmsLead *lead)
 {
 	StringInfoData s;
+	ListCell   *k;
+	ListCell   *v;
 
 	initStringInfo(&s);
 	appendStringInfoString(&s, "Lead:\n");
@@ -60,11 +75,13 @@ user_message(const SmsLead *lead)
 	append_field(&s, "company", lead->company);
 	append_field(&s, "email", lead->email);
 	append_field(&s, "notes", lead->notes);
+	forboth(k, lead->attribute_keys, v, lead->attribute_values)
+		append_field(&s, lfirst(k), lfirst(v));
 	return s.data;
 }
 
 static char *
-request_body(const SmsLead *lead, bool shorter)
+request_body(const SmsLead *lead, const char *retry_hint)
 {
 	json_t	   *root;
 	char	   *dump;
@@ -75,7 +92,7 @@ request_body(const SmsLead *lead, bool shorter)
 					 "temperature", lead->temperature / 100.0,
 					 "max_tokens", 400,
 					 "messages",
-					 "role", "system", "content", system_message(lead, shorter),
+					 "role", "system", "content", system_message(lead, retry_hint),
 					 "role", "user", "content", user_message(lead));
 	if (root == NULL)
 		ereport(ERROR,
@@ -93,7 +110,7 @@ request_body(const SmsLead *lead, bool shorter)
 }
 
 HttpCall *
-smscamp_llm_request(const SmsLead *lead, bool shorter)
+smscamp_llm_request(const SmsLead *lead, const char *retry_hint)
 {
 	const char *base = smscamp_openai_base_url;
 	int			len = strlen(base);
@@ -102,7 +119,7 @@ smscamp_llm_request(const SmsLead *lead, bool shorter)
 	while (len > 0 && base[len - 1] == '/')
 		len--;
 	call = smscamp_http_new(psprintf("%.*s/chat/completions", len, base),
-							request_body(lead, shorter),
+							request_body(lead, retry_hint),
 							smscamp_llm_timeout_ms);
 	smscamp_http_header(call, "Content-Type: application/json");
 	smscamp_http_header(call, psprintf("Authorization: Bearer %s",
@@ -156,7 +173,7 @@ static void
 parse_answer(HttpCall *call, LlmAnswer *answer)
 {
 	json_t	   *root = NULL;
-	json_t	   *choices, *message, *content, *usage;
+	json_t	   *choices, *choice, *message, *content, *refusal, *finish, *usage;
 	json_error_t jerr;
 
 	memset(answer, 0, sizeof(*answer));
@@ -176,23 +193,42 @@ parse_answer(HttpCall *call, LlmAnswer *answer)
 	}
 
 	choices = json_object_get(root, "choices");
-	message = json_is_array(choices) && json_array_size(choices) > 0
-		? json_object_get(json_array_get(choices, 0), "message") : NULL;
+	choice = json_is_array(choices) && json_array_size(choices) > 0
+		? json_array_get(choices, 0) : NULL;
+	message = choice ? json_object_get(choice, "message") : NULL;
 	content = message ? json_object_get(message, "content") : NULL;
-
-	if (!json_is_string(content) || json_string_length(content) == 0)
-	{
-		answer->retryable = true;
-		answer->error = pstrdup("LLM answer has no message content");
-		json_decref(root);
-		return;
-	}
-
-	answer->ok = true;
-	answer->content = pstrdup(json_string_value(content));
+	refusal = message ? json_object_get(message, "refusal") : NULL;
+	finish = choice ? json_object_get(choice, "finish_reason") : NULL;
 	usage = json_object_get(root, "usage");
 	answer->prompt_tokens = json_int(usage, "prompt_tokens");
 	answer->completion_tokens = json_int(usage, "completion_tokens");
+
+	/* an answer, but not a message: asked once more, then the lead fails */
+	answer->unusable = true;
+	if (json_is_string(refusal) && json_string_length(refusal) > 0)
+		answer->error = psprintf("the model refused: %.200s", json_string_value(refusal));
+	else if (finish && !json_is_null(finish)
+			 && !(json_is_string(finish) && strcmp(json_string_value(finish), "stop") == 0))
+	{
+		const char *why = json_is_string(finish) ? json_string_value(finish) : "not a string";
+
+		if (strcmp(why, "length") == 0)
+			answer->error = pstrdup("the model's answer was cut off (finish_reason length)");
+		else if (strcmp(why, "content_filter") == 0)
+			answer->error = pstrdup("the model's answer was withheld by its content filter "
+									"(finish_reason content_filter)");
+		else
+			answer->error = psprintf("the model did not finish its answer (finish_reason %.40s)",
+									 why);
+	}
+	else if (!json_is_string(content) || json_string_length(content) == 0)
+		answer->error = pstrdup("the model's answer has no message content");
+	else
+	{
+		answer->unusable = false;
+		answer->ok = true;
+		answer->content = pstrdup(json_string_value(content));
+	}
 	json_decref(root);
 }
 

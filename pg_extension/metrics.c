@@ -6,8 +6,9 @@
  *
  *	  Counters are pg_atomic_uint64, updated without locks by the workers
  *	  and the SQL-callable nodes. HTTP calls are counted when they finish
- *	  (they are not transactional); a lead's final status is counted when
- *	  the transaction that recorded it commits, so an aborted batch counts
+ *	  (they are not transactional); a lead a worker finished is counted,
+ *	  from what smscamp_record_batch answered about it, when the
+ *	  transaction that recorded it commits, so an aborted batch counts
  *	  nothing. Counters start at zero when the server (re)starts.
  *
  *-------------------------------------------------------------------------
@@ -17,7 +18,6 @@
 #include "metrics.h"
 
 #include "access/xact.h"
-#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
@@ -45,12 +45,7 @@ static const char *const lead_statuses[] = {
 
 #define NLEAD_STATUSES lengthof(lead_statuses)
 
-/* SendOutcome order (engine.h) */
-static const char *const sms_outcomes[] = {
-	"accepted", "rejected", "retry", "unknown"
-};
-
-#define NSMS_OUTCOMES lengthof(sms_outcomes)
+#define NSMS_OUTCOMES SEND_NOUTCOMES	/* named by smscamp_send_outcomes */
 
 typedef struct Histogram
 {
@@ -203,29 +198,13 @@ lead_status_index(const char *status)
 	return -1;
 }
 
-static const char *SQL_LEAD_OUTCOME =
-"SELECT status || ' ' || coalesce(sms_segments, 0) || ' ' || coalesce(sms_cost, 0)"
-" FROM campaign_leads WHERE id = $1";
-
 void
-smscamp_metrics_lead_finished(int64 campaign_lead_id)
+smscamp_metrics_lead_finished(const char *status, int segments, double cost)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(campaign_lead_id)};
-	bool		isnull;
-	char		status[32];
-	int			segments = 0;
-	double		cost = 0;
 	int			i;
-	Datum		d;
 
-	if (metrics == NULL)
-		return;
-	d = smscamp_spi_call(SQL_LEAD_OUTCOME, 1, types, values, NULL, &isnull);
-	if (isnull
-		|| sscanf(TextDatumGetCString(d), "%31s %d %lf", status, &segments, &cost) != 3
-		|| (i = lead_status_index(status)) < 0)
-		return;					/* gone, or not final (pending again) */
+	if (metrics == NULL || status == NULL || (i = lead_status_index(status)) < 0)
+		return;					/* not final (pending again) */
 
 	if (!xact_callback_registered)
 	{
@@ -343,6 +322,7 @@ static void
 call_metrics(StringInfo s)
 {
 	static const char *const llm_outcomes[] = {"ok", "error"};
+	int			i;
 
 	family(s, "smscamp_llm_requests_total", "counter",
 		   "LLM chat completion calls, by outcome (error: transport, HTTP "
@@ -354,8 +334,10 @@ call_metrics(StringInfo s)
 
 	family(s, "smscamp_sms_provider_requests_total", "counter",
 		   "SMS provider calls, by outcome (all but accepted are errors).");
-	labelled(s, "smscamp_sms_provider_requests_total", "outcome", sms_outcomes,
-			 metrics->sms_calls, NSMS_OUTCOMES);
+	for (i = 0; i < NSMS_OUTCOMES; i++)
+		appendStringInfo(s, "smscamp_sms_provider_requests_total{outcome=\"%s\"} "
+						 UINT64_FORMAT "\n", smscamp_send_outcomes[i].metric,
+						 pg_atomic_read_u64(&metrics->sms_calls[i]));
 	histogram(s, "smscamp_sms_provider_request_duration_seconds",
 			  "Duration of the SMS provider calls.", &metrics->sms_seconds);
 

@@ -24,11 +24,13 @@ extern void smscamp_metrics_observe_llm(double seconds, bool ok);
 extern void smscamp_metrics_observe_sms(double seconds, int outcome);
 
 /*
- * A worker finished a step of this campaign lead: counts its status if it
- * is final, when the current transaction commits. Call it at the top
- * level of the transaction (not inside a subtransaction that may abort).
+ * A worker is done with a campaign lead, which smscamp_record_batch left in
+ * this status with these segments and cost: counts the status if it is
+ * final, when the current transaction commits. Call it at the top level of
+ * the transaction (not inside a subtransaction that may abort).
  */
-extern void smscamp_metrics_lead_finished(int64 campaign_lead_id);
+extern void smscamp_metrics_lead_finished(const char *status, int segments,
+										  double cost);
 
 /* this worker's HTTP calls in flight now */
 extern void smscamp_metrics_worker_inflight(int inflight);

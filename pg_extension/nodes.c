@@ -1,23 +1,21 @@
 /*-------------------------------------------------------------------------
  *
  * nodes.c
- *	  The graph's nodes: validate_lead -> sms_agent (generate, count, send)
- *	  -> finalize. The C code decides and talks HTTP; the tables are written
- *	  by the SQL functions of sql/workflow.sql, always with bound parameters.
- *	  The same steps serve the SQL-callable functions (blocking HTTP, for
- *	  psql and tests) and the background workers (curl multi).
+ *	  The graph's nodes: validate_lead -> sms_agent (write, count, send)
+ *	  -> finalize. The C code decides and talks HTTP; what a node did is
+ *	  recorded as an item of a batch (record.c), written by one SQL
+ *	  function of sql/workflow.sql with bound parameters. The workers run
+ *	  the steps below with curl multi (jobs.c); the SQL-callable nodes here
+ *	  run them one lead at a time with blocking HTTP, for psql and tests,
+ *	  each recording a batch of one item: the same writes as a worker's.
  *
  *-------------------------------------------------------------------------
  */
 #include "smscamp.h"
 #include "engine.h"
 
-#include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
-#include "utils/datum.h"
 #include "utils/jsonb.h"
-#include "utils/memutils.h"
 
 /* PostgreSQL's SQL functions json_object/json_typeof clash with jansson's */
 #define json_object pg_json_object
@@ -34,98 +32,7 @@ PG_FUNCTION_INFO_V1(smscamp_finalize);
 PG_FUNCTION_INFO_V1(smscamp_process_lead);
 PG_FUNCTION_INFO_V1(smscamp_preview);
 
-/* ---------- SPI helpers ---------- */
-
-typedef struct KeptPlan
-{
-	const char *sql;
-	SPIPlanPtr	plan;
-} KeptPlan;
-
-static KeptPlan plans[32];
-static int	nplans = 0;
-
-/* a kept plan per SQL text (the texts are static strings in this file) */
-static SPIPlanPtr
-plan_for(const char *sql, int nargs, Oid *types)
-{
-	SPIPlanPtr	plan;
-	int			i;
-
-	for (i = 0; i < nplans; i++)
-		if (plans[i].sql == sql)
-			return plans[i].plan;
-
-	plan = SPI_prepare(sql, nargs, types);
-	if (plan == NULL)
-		elog(ERROR, "smscamp: SPI_prepare failed: %s",
-			 SPI_result_code_string(SPI_result));
-	if (nplans < (int) lengthof(plans))
-	{
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "smscamp: SPI_keepplan failed");
-		plans[nplans].sql = sql;
-		plans[nplans].plan = plan;
-		nplans++;
-	}
-	return plan;
-}
-
-/*
- * Run one statement with bound parameters; returns the first column of the
- * first row copied into the caller's memory context (or 0 with *isnull).
- */
-Datum
-smscamp_spi_call(const char *sql, int nargs, Oid *types, Datum *values,
-				 const char *nulls, bool *isnull)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	Datum		result = (Datum) 0;
-	bool		null = true;
-	int			rc;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "smscamp: SPI_connect failed");
-	rc = SPI_execute_plan(plan_for(sql, nargs, types), values, nulls, false, 0);
-	if (rc < 0)
-		elog(ERROR, "smscamp: statement failed: %s", SPI_result_code_string(rc));
-	if (SPI_processed > 0 && SPI_tuptable != NULL)
-	{
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], desc, 1, &null);
-
-		if (!null)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, 0);
-			MemoryContext old = MemoryContextSwitchTo(caller);
-
-			result = datumCopy(d, att->attbyval, att->attlen);
-			MemoryContextSwitchTo(old);
-		}
-	}
-	SPI_finish();
-	if (isnull)
-		*isnull = null;
-	return result;
-}
-
-static Datum
-text_or_null(const char *s, char *null)
-{
-	*null = s ? ' ' : 'n';
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
-}
-
-static Datum
-jsonb_datum(const char *json)
-{
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
-}
-
-/* ---------- loading a lead ---------- */
-
-static const char *SQL_LEAD_JSON =
-"SELECT smscamp_lead_context($1)::text";
+/* ---------- a lead ---------- */
 
 static char *
 jstr(json_t *obj, const char *key)
@@ -165,6 +72,40 @@ smscamp_lead_from_json(const char *text)
 	lead->company = jstr(o, "company");
 	lead->notes = jstr(o, "notes");
 	lead->prompt = jstr(o, "sms_system_prompt");
+	lead->template = jstr(o, "sms_template");
+	lead->sender_name = jstr(o, "sender_name");
+	{
+		json_t	   *attrs = json_object_get(o, "attributes");
+		const char *key;
+		json_t	   *value;
+
+		json_object_foreach(attrs, key, value)
+		{
+			char	   *text = NULL;
+
+			if (json_is_string(value))
+				text = pstrdup(json_string_value(value));
+			else if (json_is_true(value))
+				text = pstrdup("yes");
+			else if (json_is_false(value))
+				text = pstrdup("no");
+			else if (json_is_number(value))
+			{
+				char	   *d = json_dumps(value, JSON_ENCODE_ANY);
+
+				if (d)
+				{
+					text = pstrdup(d);
+					free(d);
+				}
+			}
+			if (text)
+			{
+				lead->attribute_keys = lappend(lead->attribute_keys, pstrdup(key));
+				lead->attribute_values = lappend(lead->attribute_values, text);
+			}
+		}
+	}
 	lead->temperature = (int) jint(o, "sms_temperature");
 	lead->agent_type = jstr(o, "agent_type");
 	lead->campaign_status = jstr(o, "campaign_status");
@@ -175,67 +116,40 @@ smscamp_lead_from_json(const char *text)
 	return lead;
 }
 
-SmsLead *
-smscamp_load_lead(int64 campaign_lead_id)
+/* a campaign lead for the SQL-callable nodes (not claimed) */
+static SmsLead *
+load_lead(int64 id)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(campaign_lead_id)};
-	bool		isnull;
-	Datum		d;
+	char	   *context = smscamp_spi_lead_context(id);
+	SmsLead    *lead;
 
-	d = smscamp_spi_call(SQL_LEAD_JSON, 1, types, values, NULL, &isnull);
-	if (isnull)
+	if (context == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("campaign lead %lld not found",
-						(long long) campaign_lead_id)));
-	return smscamp_lead_from_json(TextDatumGetCString(d));
+				 errmsg("campaign lead %lld not found", (long long) id)));
+	lead = smscamp_lead_from_json(context);
+	lead->manual = true;
+	return lead;
 }
 
-/* ---------- logs ---------- */
-
-static const char *SQL_LOG =
-"SELECT smscamp_log($1, $2, $3, $4, $5)";
-
-void
-smscamp_log(int64 campaign_lead_id, const char *level, const char *node,
-			const char *message, const char *metadata_json)
+/* ... claimed like a worker would (pending -> processing, an attempt) */
+static SmsLead *
+load_claimed_lead(int64 id)
 {
-	Oid			types[5] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-	Datum		values[5];
-	char		nulls[6] = "     ";
-
-	values[0] = Int64GetDatum(campaign_lead_id);
-	values[1] = CStringGetTextDatum(level);
-	values[2] = CStringGetTextDatum(node);
-	values[3] = CStringGetTextDatum(message);
-	nulls[4] = metadata_json ? ' ' : 'n';
-	values[4] = metadata_json ? jsonb_datum(metadata_json) : (Datum) 0;
-	smscamp_spi_call(SQL_LOG, 5, types, values, nulls, NULL);
+	smscamp_spi_claim_one(id);
+	return load_lead(id);
 }
 
-/* a JSON object from key/value pairs built with json_pack */
-static char *
-json_text(json_t *obj)
+/* the error of a node called on a lead not in the state it needs */
+static void
+lead_not_ready(int64 id, const char *why)
 {
-	char	   *dump;
-	char	   *result;
-
-	if (obj == NULL)
-		return NULL;
-	dump = json_dumps(obj, JSON_COMPACT);
-	json_decref(obj);
-	if (dump == NULL)
-		return NULL;
-	result = pstrdup(dump);
-	free(dump);
-	return result;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("campaign lead %lld %s", (long long) id, why)));
 }
 
 /* ---------- validate_lead ---------- */
-
-static const char *SQL_SKIP =
-"SELECT smscamp_mark_skipped($1, $2)";
 
 List *
 smscamp_validation_errors(const SmsLead *lead)
@@ -260,632 +174,332 @@ smscamp_validation_errors(const SmsLead *lead)
 	return errors;
 }
 
-static char *
-errors_json(List *errors)
-{
-	json_t	   *arr = json_array();
-	ListCell   *lc;
+/* ---------- sms_agent: writing ---------- */
 
-	foreach(lc, errors)
-		json_array_append_new(arr, json_string((char *) lfirst(lc)));
-	return json_text(arr);
+/*
+ * Who writes a lead's message: a model when one is configured, else the
+ * template when the campaign has one, else the built-in writer.
+ */
+WriterKind
+smscamp_writer_kind(const SmsLead *lead)
+{
+	if (smscamp_llm_enabled())
+		return WRITER_MODEL;
+	if (lead->template && lead->template[0])
+		return WRITER_TEMPLATE;
+	return WRITER_BUILTIN;
 }
 
-/* true when the lead passes; otherwise it is marked skipped with reasons */
-bool
-smscamp_node_validate(SmsLead *lead)
+/* a finished text: counted, and the lead's message */
+static void
+take_message(SmsLead *lead, char *message, GeneratedSms *gen)
 {
-	List	   *errors = smscamp_validation_errors(lead);
-	char	   *ejson = errors_json(errors);
+	gen->message = message;
+	smscamp_count_sms(message, strlen(message), &gen->count);
+	lead->message = message;
+}
 
-	if (errors == NIL)
+static char *
+too_long(const char *who, const char *message)
+{
+	SmsCount	count;
+
+	smscamp_count_sms(message, strlen(message), &count);
+	return psprintf("%s is %d segments with the opt-out footer, more than smscamp.max_segments (%d)",
+					who, count.segments, smscamp_max_segments);
+}
+
+/*
+ * The template or the built-in writer: true with the message in gen, or
+ * false with *error (final: the same lead gives the same result again).
+ */
+bool
+smscamp_write_offline(SmsLead *lead, GeneratedSms *gen, char **error)
+{
+	bool		fits;
+	char	   *text;
+	char	   *message;
+
+	*error = NULL;
+	if (lead->template && lead->template[0])
 	{
-		smscamp_log(lead->id, "info", "validate_lead", "Lead validated",
-					json_text(json_pack("{s:s}", "phone", lead->phone)));
+		char	   *problem = smscamp_template_error(lead->template);
+
+		gen->writer = "template";
+		if (problem)
+		{
+			*error = psprintf("The message template cannot be used: %s", problem);
+			return false;
+		}
+		text = smscamp_template_fill(lead->template, lead, lead->sender_name, &gen->missing);
+		message = smscamp_fit_message(smscamp_sanitize_message(text), smscamp_max_segments,
+									  smscamp_optout_footer, &fits);
+		if (!fits)
+		{
+			*error = too_long("The template filled in for this lead", message);
+			return false;
+		}
+		take_message(lead, message, gen);
 		return true;
 	}
+	gen->writer = "built-in writer";
+	text = smscamp_builtin_message(lead, error);
+	if (text == NULL)
+		return false;
+	take_message(lead, smscamp_fit_message(text, smscamp_max_segments, smscamp_optout_footer,
+										   &fits), gen);
+	return true;
+}
+
+/*
+ * A model's answer as the lead's message: true with gen filled, or false
+ * with *problem (why it cannot be sent as it is: ask once more, then fail).
+ */
+bool
+smscamp_take_model_answer(SmsLead *lead, LlmAnswer *answer, GeneratedSms *gen,
+						  char **problem)
+{
+	char	   *clean;
+	char	   *message;
+	bool		fits;
+
+	gen->writer = gen->model;
+	if (!answer->ok)
 	{
-		Oid			types[2] = {INT8OID, JSONBOID};
-		Datum		values[2] = {Int64GetDatum(lead->id), jsonb_datum(ejson)};
-
-		smscamp_spi_call(SQL_SKIP, 2, types, values, NULL, NULL);
+		*problem = pstrdup(answer->error ? answer->error : "the model's answer is not usable");
+		return false;
 	}
-	smscamp_log(lead->id, "warning", "validate_lead",
-				psprintf("Lead skipped: %s", (char *) linitial(errors)),
-				psprintf("{\"validation_errors\":%s}", ejson));
-	return false;
+	clean = smscamp_sanitize_message(answer->content);
+	if ((*problem = smscamp_model_text_problem(clean)) != NULL)
+		return false;
+	message = smscamp_fit_message(clean, smscamp_max_segments, smscamp_optout_footer, &fits);
+	if (!fits)
+	{
+		*problem = too_long("the model's message", message);
+		return false;
+	}
+	take_message(lead, message, gen);
+	return true;
 }
 
-/* ---------- sms_agent: generation ---------- */
-
-static const char *SQL_RECORD_MESSAGE =
-"SELECT smscamp_record_message($1, $2, $3, $4, $5)";
-static const char *SQL_GEN_FAILED =
-"SELECT smscamp_record_retry($1, $2, $3, $4)";
-
-/* raw text (LLM or built-in) -> cleaned, footer, fitted to max segments */
-void
-smscamp_finish_generation(SmsLead *lead, const char *raw, GeneratedSms *gen,
-						  bool *fits)
+/* what the model is told when it is asked again */
+char *
+smscamp_model_retry_hint(const char *problem)
 {
-	char	   *clean = smscamp_sanitize_message(raw);
-
-	gen->message = smscamp_fit_message(clean, smscamp_max_segments,
-									   smscamp_optout_footer, fits);
-	gen->truncated = !*fits;
-	smscamp_count_sms(gen->message, strlen(gen->message), &gen->count);
-	lead->message = gen->message;
+	if (strstr(problem, "segments") || strstr(problem, "cut off"))
+		return psprintf("Your previous answer was too long (%s): write a shorter one.", problem);
+	return psprintf("Your previous answer could not be used (%s): answer with the SMS text only.",
+					problem);
 }
 
-static json_t *
-generation_metadata_json(GeneratedSms *gen)
-{
-	return json_pack("{s:s?, s:i, s:i, s:i, s:s, s:i, s:b, s:b, s:f}",
-							   "model", gen->model,
-							   "prompt_tokens", gen->prompt_tokens,
-							   "completion_tokens", gen->completion_tokens,
-							   "segments", gen->count.segments,
-							   "encoding", gen->count.ucs2 ? "UCS-2" : "GSM-7",
-							   "characters", gen->count.units,
-							   "truncated", gen->truncated,
-							   "regenerated", gen->regenerated,
-							   "seconds", gen->seconds);
-}
-
-static char *
-generation_metadata(GeneratedSms *gen)
-{
-	return json_text(generation_metadata_json(gen));
-}
-
-static char *
-generation_log_message(GeneratedSms *gen)
-{
-	return psprintf("Message generated (%d segment%s, %s)",
-					gen->count.segments,
-					gen->count.segments == 1 ? "" : "s",
-					gen->model ? gen->model : "built-in writer");
-}
-
-void
-smscamp_record_generation(SmsLead *lead, GeneratedSms *gen)
-{
-	Oid			types[5] = {INT8OID, TEXTOID, INT4OID, NUMERICOID, TEXTOID};
-	Datum		values[5];
-
-	values[0] = Int64GetDatum(lead->id);
-	values[1] = CStringGetTextDatum(gen->message);
-	values[2] = Int32GetDatum(gen->count.segments);
-	values[3] = NumericGetDatum(smscamp_cost_of_segments(gen->count.segments));
-	values[4] = CStringGetTextDatum(gen->count.ucs2 ? "UCS-2" : "GSM-7");
-	smscamp_spi_call(SQL_RECORD_MESSAGE, 5, types, values, NULL, NULL);
-	smscamp_log(lead->id, "info", "sms_agent", generation_log_message(gen),
-				generation_metadata(gen));
-}
-
-/* retryable: back to pending with backoff (or failed past max attempts) */
-void
-smscamp_record_generation_failure(SmsLead *lead, const char *error,
-								  bool retryable, long retry_after_s)
-{
-	Oid			types[4] = {INT8OID, TEXTOID, INT4OID, BOOLOID};
-	Datum		values[4];
-
-	smscamp_log(lead->id, "error", "sms_agent", error, NULL);
-	values[0] = Int64GetDatum(lead->id);
-	values[1] = CStringGetTextDatum(error);
-	values[2] = Int32GetDatum((int32) retry_after_s);
-	values[3] = BoolGetDatum(retryable);
-	smscamp_spi_call(SQL_GEN_FAILED, 4, types, values, NULL, NULL);
-}
-
-/* blocking generation for the SQL functions; false when it failed */
+/*
+ * Blocking generation for the SQL functions: true with gen filled, or false
+ * with answer->error and answer->retryable (an HTTP failure worth trying
+ * later; a message that cannot be written is final).
+ */
 static bool
 generate_blocking(SmsLead *lead, GeneratedSms *gen, LlmAnswer *answer)
 {
-	bool		fits = true;
+	char	   *problem = NULL;
 	int			round;
 
 	memset(gen, 0, sizeof(*gen));
-	if (!smscamp_llm_enabled())
+	memset(answer, 0, sizeof(*answer));
+	answer->retry_after_s = -1;
+	if (smscamp_writer_kind(lead) != WRITER_MODEL)
 	{
-		smscamp_finish_generation(lead,
-								  smscamp_builtin_message(lead, lead->prompt,
-														  lead->temperature),
-								  gen, &fits);
-		return true;
+		if (smscamp_write_offline(lead, gen, &problem))
+			return true;
+		answer->error = problem;
+		answer->retryable = false;
+		return false;
 	}
 
 	gen->model = smscamp_openai_model;
 	for (round = 0; round < 2; round++)
 	{
-		HttpCall   *call = smscamp_llm_request(lead, round > 0);
+		HttpCall   *call = smscamp_llm_request(lead, problem
+											   ? smscamp_model_retry_hint(problem) : NULL);
 
 		smscamp_http_perform(call);
 		smscamp_llm_parse(call, answer);
 		gen->seconds += call->seconds;
 		smscamp_http_free(call);
-		if (!answer->ok)
-			return false;
+		if (!answer->ok && !answer->unusable)
+			return false;		/* HTTP: retried later with backoff */
 		gen->prompt_tokens += answer->prompt_tokens;
 		gen->completion_tokens += answer->completion_tokens;
 		gen->regenerated = round > 0;
-		smscamp_finish_generation(lead, answer->content, gen, &fits);
-		if (fits)
-			break;
+		if (smscamp_take_model_answer(lead, answer, gen, &problem))
+			return true;
 	}
-	return true;
+	answer->ok = false;
+	answer->retryable = false;
+	answer->error = psprintf("Message generation failed twice: %s", problem);
+	return false;
 }
 
-/* ---------- sms_agent: sending ---------- */
+/* ---------- the SQL-callable nodes: one lead, blocking HTTP ---------- */
 
-static const char *SQL_MARK_SENDING = "SELECT smscamp_mark_sending($1, $2)";
-static const char *SQL_SEND_LOG = "SELECT smscamp_send_log($1, $2, $3, $4)";
-static const char *SQL_RECORD_SEND =
-"SELECT smscamp_record_send($1, $2, $3, $4, $5, $6, $7, $8)";
-
-/* false when the campaign stopped meanwhile: the lead went back to pending */
-bool
-smscamp_mark_sending(SmsLead *lead)
+/* a batch of one item, recorded now */
+static RecordResult
+record(RecordBatch *batch)
 {
-	Oid			types[2] = {INT8OID, BOOLOID};
-	Datum		values[2] = {Int64GetDatum(lead->id), BoolGetDatum(!lead->manual)};
+	RecordResult result;
 
-	return DatumGetBool(smscamp_spi_call(SQL_MARK_SENDING, 2, types, values,
-										 NULL, NULL));
+	smscamp_batch_run(batch, &result);
+	return result;
 }
 
-bool
-smscamp_send_via_log(SmsLead *lead)
+static void
+batch_init(RecordBatch *batch, bool alone)
 {
-	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, BOOLOID};
-	Datum		values[4];
-	char		nulls[5] = "    ";
+	smscamp_batch_init(batch);
+	batch->alone = alone;
+}
 
-	values[0] = Int64GetDatum(lead->id);
-	values[1] = text_or_null(smscamp_sms_from[0] ? smscamp_sms_from : NULL,
-							 &nulls[1]);
-	values[2] = CStringGetTextDatum(lead->message);
-	values[3] = BoolGetDatum(!lead->manual);
-	if (!DatumGetBool(smscamp_spi_call(SQL_SEND_LOG, 4, types, values, nulls, NULL)))
-	{
-		smscamp_log(lead->id, "info", "sms_agent",
-					"Not sent: the campaign is no longer running", NULL);
+/*
+ * sms_agent's send: its start ("sending", or the log provider's outbox),
+ * with the message just written when gen is set, then the provider call
+ * and its answer. False when it did not start (the lead is no longer
+ * being processed).
+ */
+static bool
+send_blocking(SmsLead *lead, GeneratedSms *gen, bool alone)
+{
+	RecordBatch batch;
+	HttpCall   *call;
+	SendResult	result;
+
+	batch_init(&batch, alone);
+	smscamp_batch_send_start(&batch, lead, gen);
+	if (!record(&batch).marked)
 		return false;
-	}
-	smscamp_log(lead->id, "info", "sms_agent", "SMS recorded in the outbox (log provider)",
-				json_text(json_pack("{s:s}", "provider", "log")));
+	if (smscamp_provider_is_log())
+		return true;
+	call = smscamp_sms_request(lead);
+	smscamp_http_perform(call);
+	smscamp_sms_parse(call, &result);
+	smscamp_http_free(call);
+	batch_init(&batch, alone);
+	smscamp_batch_send_result(&batch, lead, &result, call->seconds);
+	record(&batch);
 	return true;
-}
-
-static const char *
-outcome_name(SendOutcome o)
-{
-	switch (o)
-	{
-		case SEND_ACCEPTED:
-			return "sent";
-		case SEND_REJECTED:
-			return "failed";
-		case SEND_RETRY:
-			return "retry";
-		default:
-			return "unknown";
-	}
-}
-
-static const char *
-send_log_message(SendResult *r)
-{
-	return r->outcome == SEND_ACCEPTED ? "SMS accepted by the provider" : r->error;
-}
-
-static json_t *
-send_metadata_json(SendResult *r, double seconds)
-{
-	return json_pack("{s:s, s:s?, s:s?, s:i, s:s?, s:f}",
-					 "provider", "twilio",
-					 "sid", r->sid,
-					 "provider_status", r->provider_status,
-					 "num_segments", r->num_segments,
-					 "outcome", outcome_name(r->outcome),
-					 "seconds", seconds);
-}
-
-void
-smscamp_record_send(SmsLead *lead, SendResult *r, double seconds)
-{
-	Oid			types[8] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
-	TEXTOID, TEXTOID, INT4OID};
-	Datum		values[8];
-	char		nulls[9] = "        ";
-
-	values[0] = Int64GetDatum(lead->id);
-	values[1] = CStringGetTextDatum(outcome_name(r->outcome));
-	values[2] = text_or_null(r->sid, &nulls[2]);
-	values[3] = text_or_null(r->provider_status, &nulls[3]);
-	values[4] = Int32GetDatum(r->num_segments);
-	values[5] = text_or_null(r->price, &nulls[5]);
-	values[6] = text_or_null(r->error, &nulls[6]);
-	values[7] = Int32GetDatum((int32) r->retry_after_s);
-	smscamp_spi_call(SQL_RECORD_SEND, 8, types, values, nulls, NULL);
-
-	smscamp_log(lead->id, r->outcome == SEND_ACCEPTED ? "info" : "error",
-				"sms_agent", send_log_message(r),
-				json_text(send_metadata_json(r, seconds)));
-}
-
-/* ---------- batches: many leads per statement (the workers) ---------- */
-
-/*
- * A batch is a JSON array of items, one per lead, recorded by
- * smscamp_record_batch() in one statement (sql/workflow.sql describes the
- * items). Item i (1-based, in the order added) is the caller's i-th lead.
- */
-static const char *SQL_RECORD_BATCH =
-"SELECT i, ok FROM smscamp_record_batch($1)";
-
-void
-smscamp_batch_init(RecordBatch *batch)
-{
-	initStringInfo(&batch->json);
-	appendStringInfoChar(&batch->json, '[');
-	batch->n = 0;
-}
-
-static json_t *
-batch_item(const char *kind, const SmsLead *lead)
-{
-	return json_pack("{s:s, s:I}", "k", kind, "id", (json_int_t) lead->id);
-}
-
-/* a string field, null when s is NULL */
-static void
-item_set_str(json_t *item, const char *key, const char *s)
-{
-	json_object_set_new(item, key, s ? json_string(s) : json_null());
-}
-
-static void
-batch_add(RecordBatch *batch, json_t *item)
-{
-	char	   *dump;
-
-	if (item == NULL)
-		elog(ERROR, "smscamp: could not build a batch item");
-	json_object_set_new(item, "i", json_integer(batch->n + 1));
-	dump = json_dumps(item, JSON_COMPACT);
-	json_decref(item);
-	if (dump == NULL)
-		elog(ERROR, "smscamp: could not build a batch item");
-	if (batch->n > 0)
-		appendStringInfoChar(&batch->json, ',');
-	appendStringInfoString(&batch->json, dump);
-	free(dump);
-	batch->n++;
-}
-
-/* validate_lead: passed (errors NIL) or skipped with the reasons */
-void
-smscamp_batch_validation(RecordBatch *batch, const SmsLead *lead, List *errors)
-{
-	json_t	   *item;
-
-	if (errors == NIL)
-	{
-		item = batch_item("valid", lead);
-		item_set_str(item, "phone", lead->phone);
-		json_object_set_new(item, "both",
-							json_boolean(lead->agent_type
-										 && strcmp(lead->agent_type, "both") == 0));
-	}
-	else
-	{
-		item = batch_item("skip", lead);
-		json_object_set_new(item, "errors",
-							json_loads(errors_json(errors), 0, NULL));
-	}
-	batch_add(batch, item);
-}
-
-static void
-item_set_generation(json_t *item, GeneratedSms *gen)
-{
-	Numeric		cost = smscamp_cost_of_segments(gen->count.segments);
-
-	item_set_str(item, "message", gen->message);
-	json_object_set_new(item, "segments", json_integer(gen->count.segments));
-	item_set_str(item, "cost",
-				 DatumGetCString(DirectFunctionCall1(numeric_out,
-													 NumericGetDatum(cost))));
-	item_set_str(item, "encoding", gen->count.ucs2 ? "UCS-2" : "GSM-7");
-	item_set_str(item, "level", "info");
-	item_set_str(item, "msg", generation_log_message(gen));
-	json_object_set_new(item, "meta", generation_metadata_json(gen));
-}
-
-void
-smscamp_batch_generation(RecordBatch *batch, const SmsLead *lead,
-						 GeneratedSms *gen)
-{
-	json_t	   *item = batch_item("gen", lead);
-
-	item_set_generation(item, gen);
-	batch_add(batch, item);
-}
-
-/* the message just written and "sending" (or the log provider) at once */
-void
-smscamp_batch_generation_send(RecordBatch *batch, const SmsLead *lead,
-							  GeneratedSms *gen, bool via_log)
-{
-	json_t	   *item = batch_item(via_log ? "log" : "mark", lead);
-
-	item_set_generation(item, gen);
-	if (via_log)
-	{
-		item_set_str(item, "sfrom", smscamp_sms_from[0] ? smscamp_sms_from : NULL);
-		item_set_str(item, "body", gen->message);
-	}
-	batch_add(batch, item);
-}
-
-void
-smscamp_batch_generation_failure(RecordBatch *batch, const SmsLead *lead,
-								 const char *error, bool retryable,
-								 long retry_after_s)
-{
-	json_t	   *item = batch_item("genfail", lead);
-
-	item_set_str(item, "error", error ? error : "generation failed");
-	json_object_set_new(item, "retryable", json_boolean(retryable));
-	json_object_set_new(item, "retry_after", json_integer(retry_after_s));
-	batch_add(batch, item);
-}
-
-/* "sending", committed before the provider call */
-void
-smscamp_batch_mark_sending(RecordBatch *batch, const SmsLead *lead)
-{
-	batch_add(batch, batch_item("mark", lead));
-}
-
-/* the log provider: outbox and sent at once */
-void
-smscamp_batch_send_log(RecordBatch *batch, const SmsLead *lead)
-{
-	json_t	   *item = batch_item("log", lead);
-
-	item_set_str(item, "sfrom", smscamp_sms_from[0] ? smscamp_sms_from : NULL);
-	item_set_str(item, "body", lead->message);
-	batch_add(batch, item);
-}
-
-void
-smscamp_batch_send_result(RecordBatch *batch, const SmsLead *lead,
-						  SendResult *r, double seconds)
-{
-	json_t	   *item = batch_item("send", lead);
-
-	item_set_str(item, "outcome", outcome_name(r->outcome));
-	item_set_str(item, "sid", r->sid);
-	item_set_str(item, "pstatus", r->provider_status);
-	json_object_set_new(item, "nseg", json_integer(r->num_segments));
-	item_set_str(item, "price", r->price);
-	item_set_str(item, "error", r->error);
-	json_object_set_new(item, "retry_after", json_integer(r->retry_after_s));
-	item_set_str(item, "level", r->outcome == SEND_ACCEPTED ? "info" : "error");
-	item_set_str(item, "msg", send_log_message(r));
-	json_object_set_new(item, "meta", send_metadata_json(r, seconds));
-	batch_add(batch, item);
-}
-
-/*
- * Record the batch in one statement. marked[i] (0-based, batch->n entries)
- * is set for the mark and log items whose lead was marked sending.
- */
-void
-smscamp_batch_run(RecordBatch *batch, bool *marked)
-{
-	Oid			types[1] = {JSONBOID};
-	Datum		values[1];
-	uint64		r;
-	int			rc;
-
-	if (batch->n == 0)
-		return;
-	appendStringInfoChar(&batch->json, ']');
-	values[0] = jsonb_datum(batch->json.data);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "smscamp: SPI_connect failed");
-	rc = SPI_execute_plan(plan_for(SQL_RECORD_BATCH, 1, types), values, NULL,
-						  false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "smscamp: recording a batch failed: %s",
-			 SPI_result_code_string(rc));
-	for (r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		null_i, null_ok;
-		int32		i = DatumGetInt32(SPI_getbinval(tup, desc, 1, &null_i));
-		bool		ok = DatumGetBool(SPI_getbinval(tup, desc, 2, &null_ok));
-
-		if (!null_i && i >= 1 && i <= batch->n)
-			marked[i - 1] = !null_ok && ok;
-	}
-	SPI_finish();
-}
-
-/* ---------- finalize ---------- */
-
-static const char *SQL_FINALIZE = "SELECT smscamp_finalize_lead($1)::text";
-
-void
-smscamp_node_finalize(int64 campaign_lead_id)
-{
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(campaign_lead_id)};
-
-	smscamp_spi_call(SQL_FINALIZE, 1, types, values, NULL, NULL);
-}
-
-/* ---------- SQL-callable nodes ---------- */
-
-static Datum
-lead_state(int64 id)
-{
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(id)};
-	bool		isnull;
-	Datum		d;
-
-	d = smscamp_spi_call("SELECT smscamp_lead_state($1)", 1, types, values,
-						 NULL, &isnull);
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("campaign lead %lld not found", (long long) id)));
-	return d;
-}
-
-/* a lead for the SQL-callable nodes: claimed like a worker would */
-static SmsLead *
-load_manual_lead(int64 id)
-{
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(id)};
-	SmsLead    *lead;
-
-	smscamp_spi_call("SELECT smscamp_claim_one($1)", 1, types, values, NULL, NULL);
-	lead = smscamp_load_lead(id);
-	lead->manual = true;
-	return lead;
 }
 
 Datum
 smscamp_validate_lead(PG_FUNCTION_ARGS)
 {
-	int64		id = PG_GETARG_INT64(0);
-	SmsLead    *lead = smscamp_load_lead(id);
-	List	   *errors;
-	bool		passed;
+	SmsLead    *lead = load_lead(PG_GETARG_INT64(0));
+	List	   *errors = smscamp_validation_errors(lead);
+	RecordBatch batch;
 
-	lead->manual = true;
-	errors = smscamp_validation_errors(lead);
-	passed = smscamp_node_validate(lead);
-	PG_RETURN_DATUM(jsonb_datum(psprintf("{\"passed\":%s,\"validation_errors\":%s}",
-										 passed ? "true" : "false",
-										 errors_json(errors))));
+	batch_init(&batch, true);
+	smscamp_batch_validation(&batch, lead, errors);
+	record(&batch);
+	PG_RETURN_DATUM(smscamp_jsonb_datum(smscamp_json_text(
+		json_pack("{s:b, s:o}", "passed", errors == NIL,
+				  "validation_errors", smscamp_json_strings(errors)))));
 }
 
-/* generate and store the message; no sending */
+/* write and store the message; no sending */
 Datum
 smscamp_generate_sms(PG_FUNCTION_ARGS)
 {
 	int64		id = PG_GETARG_INT64(0);
-	SmsLead    *lead = smscamp_load_lead(id);
+	SmsLead    *lead = load_lead(id);
 	GeneratedSms gen;
 	LlmAnswer	answer;
+	RecordBatch batch;
 
-	lead->manual = true;
-
-	if (!generate_blocking(lead, &gen, &answer))
-	{
-		smscamp_record_generation_failure(lead, answer.error, answer.retryable,
-										  answer.retry_after_s);
-		PG_RETURN_DATUM(lead_state(id));
-	}
-	smscamp_record_generation(lead, &gen);
-	PG_RETURN_DATUM(lead_state(id));
-}
-
-static void
-send_blocking(SmsLead *lead)
-{
-	HttpCall   *call;
-	SendResult	result;
-
-	if (smscamp_provider_is_log())
-	{
-		smscamp_send_via_log(lead);
-		return;
-	}
-	if (!smscamp_mark_sending(lead))
-	{
-		smscamp_log(lead->id, "info", "sms_agent",
-					"Not sent: the campaign is no longer running", NULL);
-		return;
-	}
-	call = smscamp_sms_request(lead);
-	smscamp_http_perform(call);
-	smscamp_sms_parse(call, &result);
-	smscamp_http_free(call);
-	smscamp_record_send(lead, &result, call->seconds);
+	batch_init(&batch, true);
+	if (generate_blocking(lead, &gen, &answer))
+		smscamp_batch_generation(&batch, lead, &gen);
+	else
+		smscamp_batch_generation_failure(&batch, lead, answer.error,
+										 answer.retryable, answer.retry_after_s);
+	record(&batch);
+	PG_RETURN_DATUM(smscamp_spi_lead_state(id));
 }
 
 Datum
 smscamp_send_sms(PG_FUNCTION_ARGS)
 {
 	int64		id = PG_GETARG_INT64(0);
-	SmsLead    *lead = load_manual_lead(id);
+	SmsLead    *lead = load_claimed_lead(id);
 
 	if (lead->message == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("campaign lead %lld has no generated message",
-						(long long) id)));
+		lead_not_ready(id, "has no generated message");
 	if (lead->already_sent)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("campaign lead %lld was already sent (or may have been)",
-						(long long) id)));
-	send_blocking(lead);
-	PG_RETURN_DATUM(lead_state(id));
+		lead_not_ready(id, "was already sent (or may have been)");
+	send_blocking(lead, NULL, true);
+	PG_RETURN_DATUM(smscamp_spi_lead_state(id));
 }
 
 Datum
 smscamp_finalize(PG_FUNCTION_ARGS)
 {
 	int64		id = PG_GETARG_INT64(0);
+	RecordBatch batch;
 
-	smscamp_node_finalize(id);
-	PG_RETURN_DATUM(lead_state(id));
+	batch_init(&batch, false);
+	smscamp_batch_finalize(&batch, id);
+	record(&batch);
+	PG_RETURN_DATUM(smscamp_spi_lead_state(id));
 }
 
-/* the whole graph for one lead, synchronously */
+/*
+ * The whole graph for one lead, synchronously: the items a worker records
+ * for it, each a batch of one (a skipped lead, a message that could not be
+ * written and a send are finalized by their items).
+ */
 Datum
 smscamp_process_lead(PG_FUNCTION_ARGS)
 {
 	int64		id = PG_GETARG_INT64(0);
-	SmsLead    *lead = load_manual_lead(id);
+	SmsLead    *lead = load_claimed_lead(id);
+	List	   *errors;
 	GeneratedSms gen;
 	LlmAnswer	answer;
+	RecordBatch batch;
 
 	if (strcmp(lead->status, "pending") != 0 && strcmp(lead->status, "processing") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("campaign lead %lld is %s: only a pending lead can be processed",
-						(long long) id, lead->status)));
-	if (smscamp_node_validate(lead))
+		lead_not_ready(id, psprintf("is %s: only a pending lead can be processed",
+									lead->status));
+	errors = smscamp_validation_errors(lead);
+	batch_init(&batch, false);
+	smscamp_batch_validation(&batch, lead, errors);
+	record(&batch);
+	if (errors == NIL)
 	{
+		batch_init(&batch, false);
 		if (!generate_blocking(lead, &gen, &answer))
-			smscamp_record_generation_failure(lead, answer.error,
-											  answer.retryable,
-											  answer.retry_after_s);
-		else
 		{
-			smscamp_record_generation(lead, &gen);
-			send_blocking(lead);
+			smscamp_batch_generation_failure(&batch, lead, answer.error,
+											 answer.retryable,
+											 answer.retry_after_s);
+			record(&batch);
+		}
+		else if (!send_blocking(lead, &gen, false))
+		{
+			smscamp_batch_finalize(&batch, id);
+			record(&batch);
 		}
 	}
-	smscamp_node_finalize(id);
-	PG_RETURN_DATUM(lead_state(id));
+	PG_RETURN_DATUM(smscamp_spi_lead_state(id));
 }
+
+static const char *const writer_kind_names[] = {"template", "builtin", "llm"};
 
 /*
  * smscamp_preview(lead_context jsonb): validation and generation for one
- * lead, writing nothing. The context has the shape of smscamp_lead_context.
+ * lead, writing nothing. The context is one smscamp_build_context made.
+ * Answers {"ok", "validation_errors", "writer", "message", "encoding",
+ * "segments", "characters", "cost", "model", "empty_placeholders", "plan"}
+ * or {"ok": false, "final", "error", ...}: final when the message cannot be
+ * written as things are (a prompt not understood, a template too long, a
+ * model that refused twice), not final for a model that could not be
+ * reached.
  */
 Datum
 smscamp_preview(PG_FUNCTION_ARGS)
@@ -894,18 +508,22 @@ smscamp_preview(PG_FUNCTION_ARGS)
 	SmsLead    *lead = smscamp_lead_from_json(JsonbToCString(NULL, &ctx->root,
 													 VARSIZE(ctx)));
 	List	   *errors = smscamp_validation_errors(lead);
+	WriterKind	kind = smscamp_writer_kind(lead);
 	GeneratedSms gen;
 	LlmAnswer	answer;
 	json_t	   *out;
 
 	if (!generate_blocking(lead, &gen, &answer))
-		out = json_pack("{s:b, s:o, s:s}", "ok", 0,
-						"validation_errors", json_loads(errors_json(errors), 0, NULL),
+		out = json_pack("{s:b, s:b, s:o, s:s, s:s}", "ok", 0,
+						"final", !answer.retryable,
+						"validation_errors", smscamp_json_strings(errors),
+						"writer", writer_kind_names[kind],
 						"error", answer.error);
 	else
-		out = json_pack("{s:b, s:o, s:s, s:s, s:i, s:i, s:s, s:s?, s:b}",
+		out = json_pack("{s:b, s:o, s:s, s:s, s:s, s:i, s:i, s:s, s:s?, s:b, s:o}",
 						"ok", 1,
-						"validation_errors", json_loads(errors_json(errors), 0, NULL),
+						"validation_errors", smscamp_json_strings(errors),
+						"writer", writer_kind_names[kind],
 						"message", gen.message,
 						"encoding", gen.count.ucs2 ? "UCS-2" : "GSM-7",
 						"segments", gen.count.segments,
@@ -913,6 +531,14 @@ smscamp_preview(PG_FUNCTION_ARGS)
 						"cost", DatumGetCString(DirectFunctionCall1(numeric_out,
 																	NumericGetDatum(smscamp_cost_of_segments(gen.count.segments)))),
 						"model", gen.model,
-						"truncated", gen.truncated);
-	PG_RETURN_DATUM(jsonb_datum(json_text(out)));
+						"truncated", gen.truncated,
+						"empty_placeholders", smscamp_json_strings(gen.missing));
+	if (out && kind == WRITER_BUILTIN)
+		json_object_set_new(out, "plan",
+							json_loads(smscamp_writer_plan_json(smscamp_writer_plan(lead->prompt,
+																					lead->sender_name)),
+									   0, NULL));
+	if (out == NULL)
+		elog(ERROR, "smscamp: could not build the preview");
+	PG_RETURN_DATUM(smscamp_jsonb_datum(smscamp_json_text(out)));
 }

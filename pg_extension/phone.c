@@ -233,50 +233,74 @@ phone_error_message(const PhoneResult *r)
 	return pstrdup("phone is invalid");
 }
 
+/* what one of the SQL functions below answers about a phone */
+typedef enum PhoneAnswer
+{
+	PHONE_ANSWER_E164,
+	PHONE_ANSWER_ERROR,
+	PHONE_ANSWER_COUNTRY,
+	PHONE_ANSWER_TIMEZONE,
+} PhoneAnswer;
+
+/*
+ * Parse the text argument and answer what: the error message (NULL when the
+ * phone is valid), else NULL when the phone is invalid.
+ */
+static Datum
+phone_answer(FunctionCallInfo fcinfo, PhoneAnswer what)
+{
+	PhoneResult r;
+	const char *answer = NULL;
+
+	parse_text_phone(PG_GETARG_TEXT_PP(0), &r);
+	if (what == PHONE_ANSWER_ERROR)
+		answer = phone_error_message(&r);
+	else if (r.error == PHONE_OK)
+	{
+		switch (what)
+		{
+			case PHONE_ANSWER_E164:
+				answer = psprintf("+%s", r.digits);
+				break;
+			case PHONE_ANSWER_COUNTRY:
+				answer = r.code->country;
+				break;
+			case PHONE_ANSWER_TIMEZONE:
+				answer = r.code->timezone;
+				break;
+			case PHONE_ANSWER_ERROR:
+				break;
+		}
+	}
+	if (answer == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(answer));
+}
+
 /* smscamp_normalize_phone(text) -> text: E.164, or NULL when invalid */
 Datum
 smscamp_normalize_phone(PG_FUNCTION_ARGS)
 {
-	PhoneResult r;
-
-	parse_text_phone(PG_GETARG_TEXT_PP(0), &r);
-	if (r.error != PHONE_OK)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(psprintf("+%s", r.digits)));
+	return phone_answer(fcinfo, PHONE_ANSWER_E164);
 }
 
 /* smscamp_phone_error(text) -> text: NULL when valid, else why not */
 Datum
 smscamp_phone_error(PG_FUNCTION_ARGS)
 {
-	PhoneResult r;
-
-	parse_text_phone(PG_GETARG_TEXT_PP(0), &r);
-	if (r.error == PHONE_OK)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(phone_error_message(&r)));
+	return phone_answer(fcinfo, PHONE_ANSWER_ERROR);
 }
 
 /* smscamp_phone_country(text) -> ISO 3166-1 alpha-2, NULL when invalid */
 Datum
 smscamp_phone_country(PG_FUNCTION_ARGS)
 {
-	PhoneResult r;
-
-	parse_text_phone(PG_GETARG_TEXT_PP(0), &r);
-	if (r.error != PHONE_OK)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(r.code->country));
+	return phone_answer(fcinfo, PHONE_ANSWER_COUNTRY);
 }
 
 /* smscamp_phone_timezone(text) -> IANA zone name, NULL when invalid */
 Datum
 smscamp_phone_timezone(PG_FUNCTION_ARGS)
 {
-	PhoneResult r;
-
-	parse_text_phone(PG_GETARG_TEXT_PP(0), &r);
-	if (r.error != PHONE_OK)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(r.code->timezone));
+	return phone_answer(fcinfo, PHONE_ANSWER_TIMEZONE);
 }

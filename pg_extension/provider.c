@@ -18,6 +18,14 @@
 
 #include <jansson.h>
 
+/* the one table of an outcome's names */
+const SendOutcomeNames smscamp_send_outcomes[SEND_NOUTCOMES] = {
+	[SEND_ACCEPTED] = {"sent", "accepted"},
+	[SEND_REJECTED] = {"failed", "rejected"},
+	[SEND_RETRY] = {"retry", "retry"},
+	[SEND_UNKNOWN] = {"unknown", "unknown"},
+};
+
 bool
 smscamp_provider_is_log(void)
 {

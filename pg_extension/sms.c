@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * sms.c
- *	  SMS segment counting: GSM-7 or UCS-2, segments and cost.
+ *	  SMS segment counting: GSM-7 or UCS-2, segments and cost; and the
+ *	  accented letters GSM-7 lacks written without their accents, for names.
  *
  * One character outside the GSM 03.38 alphabet switches the whole message
  * to UCS-2. GSM-7: 160 septets in one segment, 153 per segment when
@@ -15,6 +16,7 @@
 #include "engine.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
@@ -195,4 +197,55 @@ smscamp_sms_cost(PG_FUNCTION_ARGS)
 
 	smscamp_count_sms(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &count);
 	PG_RETURN_NUMERIC(smscamp_cost_of_segments(count.segments));
+}
+
+/* base letters of U+00C0..U+00FF and U+0100..U+017F; 0: none (or GSM-7 has it) */
+static const char latin1_base[64] = {
+	'A', 'A', 'A', 'A', 0, 0, 0, 0, 'E', 0, 'E', 'E', 'I', 'I', 'I', 'I',
+	'D', 0, 'O', 'O', 'O', 'O', 0, 0, 0, 'U', 'U', 'U', 0, 'Y', 'T', 0,
+	0, 'a', 'a', 'a', 0, 0, 0, 'c', 0, 0, 'e', 'e', 0, 'i', 'i', 'i',
+	'd', 0, 0, 'o', 'o', 'o', 0, 0, 0, 0, 'u', 'u', 0, 'y', 't', 'y'
+};
+static const char latin_ext_a_base[] =
+	"AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIi\0\0JjKkkLlLlLlLlLlNnNnNnnNnOoOoOo"
+	"\0\0RrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+
+/*
+ * The text with the accented Latin letters GSM-7 lacks written without
+ * their accents ("María" -> "Maria"; "é", "ñ", "ü" are GSM-7 and stay), so
+ * that a name does not make its whole message UCS-2. Anything else stays.
+ */
+char *
+smscamp_gsm_fold(const char *text)
+{
+	StringInfoData out;
+	const unsigned char *p = (const unsigned char *) text;
+
+	initStringInfo(&out);
+	while (*p)
+	{
+		int			l = pg_utf_mblen(p);
+		pg_wchar	c;
+		char		base = '\0';
+
+		if (l < 1 || (int) strnlen((const char *) p, l) < l)
+		{
+			appendStringInfoChar(&out, (char) *p++);
+			continue;
+		}
+		c = utf8_to_unicode(p);
+		if (gsm_septets(c) == 0)
+		{
+			if (c >= 0xC0 && c <= 0xFF)
+				base = latin1_base[c - 0xC0];
+			else if (c >= 0x100 && c <= 0x17F)
+				base = latin_ext_a_base[c - 0x100];
+		}
+		if (base)
+			appendStringInfoChar(&out, base);
+		else
+			appendBinaryStringInfo(&out, (const char *) p, l);
+		p += l;
+	}
+	return out.data;
 }

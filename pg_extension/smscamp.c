@@ -1,12 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * smscamp.c
- *	  Module entry point of the smscamp extension: _PG_init and the GUCs.
+ *	  Module entry point of the smscamp extension: _PG_init and
+ *	  smscamp.default_country (the engine's GUCs are settings.c's).
  *
- * The library is meant to be in shared_preload_libraries (later versions
- * start background workers from here), but everything defined so far also
- * works when the library is only loaded by CREATE EXTENSION or by the first
- * call of one of its functions.
+ * The library is meant to be in shared_preload_libraries: only then does
+ * _PG_init ask for the shared memory (worker latches, send-rate slots,
+ * metrics) and register the background workers. Loaded otherwise (by
+ * CREATE EXTENSION or the first call of one of its functions), its SQL
+ * functions work all the same, the SQL-callable nodes included; nothing
+ * runs campaigns, and the metrics are off.
  *
  *-------------------------------------------------------------------------
  */

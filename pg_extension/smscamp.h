@@ -1,13 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * smscamp.h
- *	  Shared declarations of the smscamp extension.
- *
- * One C file per responsibility:
- *	  smscamp.c		 _PG_init and the GUCs
+ *	  Declarations every file of the smscamp extension includes: the
+ *	  phone parser and its calling codes. One C file per responsibility:
+ *	  smscamp.c		 _PG_init and smscamp.default_country
  *	  phone.c		 E.164 phone parser and its SQL functions
  *	  phone_codes.c	 ITU country calling codes (country, main time zone)
  *	  csv.c			 RFC 4180 CSV parser and its SQL functions
+ *	  the workflow engine's files are listed in engine.h, the metrics'
+ *	  declarations are in metrics.h.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,7 +17,7 @@
 
 #include "postgres.h"
 
-/* GUCs (smscamp.c) */
+/* smscamp.default_country (smscamp.c) */
 extern char *smscamp_default_country;
 
 /* Country calling codes (phone_codes.c) */

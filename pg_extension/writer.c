@@ -1,504 +1,359 @@
 /*-------------------------------------------------------------------------
  *
  * writer.c
- *	  The built-in message writer (used when no LLM API key is set) and the
- *	  guardrails every generated message goes through.
+ *	  The built-in writer: the offline path from a campaign's prompt (the
+ *	  instructions meant for an AI model) to one message per lead. It never
+ *	  sends text it did not understand.
  *
- * Built-in writer: a prompt with placeholders ({first_name}, {name},
- * {company}, {email}) is a template; otherwise the writer greets the lead
- * by first name and says the prompt's message, the sentences that are not
- * instructions to the writer ("You are...", "Keep it short...").
+ * Vocabulary:
+ *	  prompt	  the campaign's sms_system_prompt, written for an AI model
+ *	  sentence	  a piece of the prompt ended by . ! ? ; or a new line
+ *	  clause	  a sentence cut before each further instruction ("... and
+ *				  offer a call" is two clauses)
+ *	  plan		  what the writer understood of the whole prompt: the sender,
+ *				  the parts of the message, the style wishes it honours, or
+ *				  the clause it could not understand (then nothing is written)
+ *	  part		  one sentence of the message: a frame and its slot
+ *	  frame		  a way of saying one kind of thing ("you're invited to %s."),
+ *				  with equivalent phrasings picked by the temperature
+ *	  slot		  the prompt's words for that frame, turned from words about
+ *				  the lead into words to the lead ("their trial" -> "your
+ *				  trial", "call you back" -> "call us back")
+ *	  style		  a clause for the writer only ("Keep it short", "no emojis",
+ *				  "mention their company"): understood and not sent
+ *	  context	  a clause describing the lead ("They are a dentist."): not
+ *				  sent and not needed by this writer; the plan lists it
  *
- * Guardrails: trim, strip wrapping quotes and markdown, collapse
- * whitespace, fit smscamp.max_segments (truncating at a word boundary) and
- * append the opt-out footer when the text has none.
+ * A clause is understood when it is a sender ("You are Sam from Acme"), a
+ * style wish, an instruction the writer knows (invite, remind, thank,
+ * announce, offer, ask, tell, confirm, welcome, ...), a call to action
+ * addressed to the lead ("Reply YES to save a seat"), or a plain sentence of
+ * the business to the lead ("Our sale starts Monday."). Anything else makes
+ * the whole plan fail with that clause quoted: the caller answers 422 (a
+ * preview, a start) or fails the lead; never a guess.
+ *
+ * The message: "Hi <first name>, " + "it's <sender>. " + the parts in the
+ * prompt's order, one sentence about the lead's company where it fits (a
+ * sales message, or when the prompt asks for it), and the calls to action
+ * last. At temperature 0 every frame uses its first phrasing; higher
+ * temperatures pick among the others, deterministically per lead.
+ *
+ * The writer's files:
+ *	  writer.c				the plan: the prompt cut into sentences and clauses
+ *	  writer_clause.c		one clause understood, or not
+ *	  writer_persona.c		the sender, the persona, the audience, the style
+ *	  writer_heading.c		labels ("Offer: 20% off") and headings
+ *	  writer_instruction.c	the instructions (invite, remind, ask, ...)
+ *	  writer_words.c		words, the lead named, "their" -> "your", slots
+ *	  writer_compose.c		the message, the frames' phrasings, the plan as JSON
+ *	  writer_internal.h		what they share
  *
  *-------------------------------------------------------------------------
  */
 #include "smscamp.h"
 #include "engine.h"
+#include "writer_internal.h"
 
-#include "lib/stringinfo.h"
+#include <ctype.h>
 
-/* sentences that instruct the writer rather than speak to the lead */
-static const char *const instruction_starts[] = {
-	"you are", "you're", "act as", "as an", "as a ", "write", "keep",
-	"be ", "use ", "do not", "don't", "never", "always", "respond",
-	"reply with", "make it", "make sure", "include", "mention", "sign",
-	"the message", "messages", "your task", "generate", "personali",
-	"avoid", "limit", "only", "return", "output", "format", "tone",
-	NULL
-};
+#include "nodes/pg_list.h"
+
+/* ---------------------------------------------------------------- splitting */
 
 static bool
-starts_with_ci(const char *s, const char *prefix)
+is_abbreviation_before(const char *start, const char *dot)
 {
-	return pg_strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static bool
-is_instruction(const char *sentence)
-{
+	static const char *const abbr[] = {
+		"mr", "mrs", "ms", "dr", "st", "e.g", "i.e", "etc", "a.m", "p.m",
+		"vs", "no", "approx", "inc", "ltd", "co", "jan", "feb", "mar", "apr",
+		"jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue",
+		"tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "ave",
+		"rd", "mt", "prof", "sr", "jr", "u.s", "u.k", NULL
+	};
+	const char *w = dot;
 	int			i;
 
-	for (i = 0; instruction_starts[i] != NULL; i++)
-		if (starts_with_ci(sentence, instruction_starts[i]))
+	while (w > start && (is_word_char(w[-1]) || w[-1] == '.'))
+		w--;
+	for (i = 0; abbr[i]; i++)
+		if ((size_t) (dot - w) == strlen(abbr[i]) && pg_strncasecmp(w, abbr[i], dot - w) == 0)
 			return true;
-	return false;
+	/* a single initial: "J. Smith" */
+	return dot - w == 1 && isupper((unsigned char) *w);
 }
 
-/* first word of a name, or the whole trimmed name */
-char *
-smscamp_first_name(const char *name)
+/* the prompt as sentences (char *), bullets and numbering removed */
+static List *
+split_sentences(const char *prompt)
 {
-	const char *p = name;
-	int			len = 0;
-
-	if (name == NULL)
-		return pstrdup("there");
-	while (*p == ' ')
-		p++;
-	while (p[len] != '\0' && p[len] != ' ')
-		len++;
-	return len > 0 ? pnstrdup(p, len) : pstrdup("there");
-}
-
-static void
-append_field(StringInfo out, const char *value, const char *fallback)
-{
-	appendStringInfoString(out, value && value[0] ? value : fallback);
-}
-
-/* substitute {first_name} {name} {company} {email}; false if none found */
-static bool
-fill_template(const char *prompt, const SmsLead *lead, StringInfo out)
-{
-	const char *p = prompt;
-	bool		found = false;
-
-	while (*p)
-	{
-		if (*p == '{')
-		{
-			if (starts_with_ci(p, "{first_name}"))
-			{
-				append_field(out, smscamp_first_name(lead->name), "there");
-				p += strlen("{first_name}");
-				found = true;
-				continue;
-			}
-			if (starts_with_ci(p, "{name}"))
-			{
-				append_field(out, lead->name, "there");
-				p += strlen("{name}");
-				found = true;
-				continue;
-			}
-			if (starts_with_ci(p, "{company}"))
-			{
-				append_field(out, lead->company, "your team");
-				p += strlen("{company}");
-				found = true;
-				continue;
-			}
-			if (starts_with_ci(p, "{email}"))
-			{
-				append_field(out, lead->email, "");
-				p += strlen("{email}");
-				found = true;
-				continue;
-			}
-		}
-		appendStringInfoChar(out, *p++);
-	}
-	return found;
-}
-
-/* an instruction about the lead, turned into words to the lead */
-typedef struct Rewrite
-{
-	const char *verb;			/* sentence start, lower case */
-	const char *joiner;			/* expected after the object, or "" */
-	const char *replacement;	/* what the message says instead */
-	const char *ending;			/* appended at the end ("" or "?") */
-	bool		needs_object;	/* "offer them ..." yes, "Offer 1 is ..." no */
-} Rewrite;
-
-static const Rewrite rewrites[] = {
-	{"invite", "to ", "You're invited to ", "", false},
-	{"ask", "to ", "Would you like to ", "?", true},
-	{"offer", "", "We'd like to offer you ", "", true},
-	{"thank", "for ", "Thank you for ", "", false},
-	{"let", "know that ", "", "", true},
-	{"let", "know ", "", "", true},
-	{"tell", "that ", "", "", true},
-	{"tell", "about ", "News about ", "", true},
-	{"tell", "", "", "", true},
-	{"remind", "that ", "A reminder: ", "", true},
-	{"remind", "about ", "A reminder about ", "", true},
-	{"remind", "", "A reminder: ", "", true},
-	{"inform", "that ", "", "", true},
-	{"announce", "", "Introducing ", "", false},
-	{"promote", "", "Introducing ", "", false},
-	{"introduce", "", "Introducing ", "", false},
-	{NULL, NULL, NULL, NULL, false}
-};
-
-static const char *const objects[] = {
-	"the lead ", "the leads ", "the customer ", "the customers ", "customers ",
-	"the recipient ", "them ", "him ", "her ", "people ", "leads ", NULL
-};
-
-/* "their" -> "your", "them" -> "you", "they" -> "you" */
-static void
-append_second_person(StringInfo out, const char *p, int len)
-{
-	static const char *const from[] = {"their ", "them", "they ", NULL};
-	static const char *const to[] = {"your ", "you", "you ", NULL};
-	int			i = 0, k;
-
-	while (i < len)
-	{
-		bool		word_start = (i == 0 || p[i - 1] == ' ');
-
-		for (k = 0; word_start && from[k]; k++)
-		{
-			int			n = strlen(from[k]);
-
-			if (i + n <= len && pg_strncasecmp(p + i, from[k], n) == 0
-				&& (i + n == len || from[k][n - 1] == ' ' || p[i + n] == ' '
-					|| p[i + n] == '.' || p[i + n] == ','))
-			{
-				appendStringInfoString(out, to[k]);
-				i += n;
-				break;
-			}
-		}
-		if (!word_start || from[k] == NULL)
-			appendStringInfoChar(out, p[i++]);
-	}
-}
-
-/* a sentence to the writer ("Invite them to ...") as one to the lead */
-static bool
-rewrite_instruction(const char *s, int len, StringInfo out)
-{
-	int			r, o;
-
-	for (r = 0; rewrites[r].verb; r++)
-	{
-		int			vlen = strlen(rewrites[r].verb);
-		const char *p = s + vlen;
-		int			jlen = strlen(rewrites[r].joiner);
-
-		if (len <= vlen || pg_strncasecmp(s, rewrites[r].verb, vlen) != 0 || *p != ' ')
-			continue;
-		p++;
-		for (o = 0; objects[o]; o++)
-			if (pg_strncasecmp(p, objects[o], strlen(objects[o])) == 0)
-			{
-				p += strlen(objects[o]);
-				break;
-			}
-		if (rewrites[r].needs_object && objects[o] == NULL)
-			continue;
-		if (jlen > 0 && pg_strncasecmp(p, rewrites[r].joiner, jlen) != 0)
-			continue;
-		p += jlen;
-		if (p >= s + len)
-			continue;
-		{
-			int			rest = s + len - p;
-			int			at;
-
-			/* a final '.' gives way to the rewrite's own ending */
-			if (rewrites[r].ending[0] && rest > 0 && p[rest - 1] == '.')
-				rest--;
-			appendStringInfoString(out, rewrites[r].replacement);
-			at = out->len;
-			append_second_person(out, p, rest);
-			if (rewrites[r].replacement[0] == '\0' && out->len > at)
-				out->data[at] = pg_toupper((unsigned char) out->data[at]);
-		}
-		appendStringInfoString(out, rewrites[r].ending);
-		return true;
-	}
-	return false;
-}
-
-/*
- * The length of a sentence without a trailing manner clause meant for the
- * writer: "... on Friday in a short, friendly SMS." -> "... on Friday."
- * (the final punctuation is kept by the caller).
- */
-static int
-without_manner_clause(const char *s, int len)
-{
-	static const char *const starts[] = {" in a ", " in an ", " in one ", " as a ", NULL};
-	static const char *const nouns[] = {"sms", "message", "text", "tone", "sentence", NULL};
-	int			i, k, n;
-
-	for (i = len - 1; i > 0; i--)
-	{
-		for (k = 0; starts[k]; k++)
-		{
-			int			sl = strlen(starts[k]);
-
-			if (i + sl > len || pg_strncasecmp(s + i, starts[k], sl) != 0)
-				continue;
-			for (n = 0; nouns[n]; n++)
-			{
-				int			nl = strlen(nouns[n]);
-				int			end = len;
-
-				while (end > i && (s[end - 1] == '.' || s[end - 1] == '!'))
-					end--;
-				if (end - nl > i && pg_strncasecmp(s + end - nl, nouns[n], nl) == 0)
-					return i;
-			}
-		}
-	}
-	return len;
-}
-
-/*
- * "Write a short SMS inviting the lead to our demo." asks for words to the
- * lead in its gerund: rewrite from the gerund as if it were the imperative.
- */
-static bool
-rewrite_gerund(const char *s, int len, StringInfo out)
-{
-	static const char *const gerunds[][2] = {
-		{" inviting ", "invite "}, {" telling ", "tell "}, {" reminding ", "remind "},
-		{" asking ", "ask "}, {" offering ", "offer "}, {" announcing ", "announce "},
-		{" promoting ", "promote "}, {" thanking ", "thank "}, {" letting ", "let "},
-		{" informing ", "inform "}, {NULL, NULL}
-	};
-	int			i, g;
-
-	for (i = 0; i < len; i++)
-		for (g = 0; gerunds[g][0]; g++)
-		{
-			int			gl = strlen(gerunds[g][0]);
-			char	   *imperative;
-
-			if (i + gl > len || pg_strncasecmp(s + i, gerunds[g][0], gl) != 0)
-				continue;
-			imperative = psprintf("%s%.*s", gerunds[g][1], len - i - gl, s + i + gl);
-			if (rewrite_instruction(imperative, strlen(imperative), out))
-				return true;
-		}
-	return false;
-}
-
-/* the prompt's sentences that speak to the lead, joined */
-static void
-message_sentences(const char *prompt, StringInfo out)
-{
+	List	   *out = NIL;
 	const char *p = prompt;
 
 	while (*p)
 	{
-		const char *start, *end;
+		const char *start;
+		const char *end;
 
-		while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		/* "- ", "* ", "1. ", "2) ", bullets */
+		if ((*p == '-' || *p == '*' || *p == '+') && p[1] == ' ')
+			p += 2;
+		else if (strncmp(p, "\xE2\x80\xA2", 3) == 0)
+			p += 3;
+		else if (isdigit((unsigned char) *p))
+		{
+			const char *d = p;
+
+			while (isdigit((unsigned char) *d))
+				d++;
+			if ((*d == '.' || *d == ')') && d[1] == ' ')
+				p = d + 2;
+		}
+		while (*p == ' ')
 			p++;
 		start = p;
-		while (*p && *p != '.' && *p != '!' && *p != '?' && *p != '\n')
-			p++;
-		end = p;
-		if (*p && *p != '\n')
-			end = ++p;
-		if (end > start && is_instruction(start))
+		while (*p && *p != '\n')
 		{
-			int			at = out->len;
-
-			if (out->len > 0)
-				appendStringInfoChar(out, ' ');
-			if (!rewrite_gerund(start, without_manner_clause(start, end - start), out))
+			if ((*p == '.' || *p == '!' || *p == '?' || *p == ';')
+				&& (p[1] == '\0' || p[1] == ' ' || p[1] == '\n' || p[1] == '\r'
+					|| p[1] == '"' || p[1] == '\'')
+				&& !(*p == '.' && is_abbreviation_before(start, p)))
 			{
-				out->len = at;
-				out->data[at] = '\0';
+				/* keep a closing quote with its sentence */
+				if (p[1] == '"' || p[1] == '\'')
+					p++;
+				p++;
+				break;
 			}
-			else if ((end[-1] == '.' || end[-1] == '!')
-					 && !strchr(".!?", out->data[out->len - 1]))
-				appendStringInfoChar(out, end[-1]);
-		}
-		else if (end > start)
-		{
-			int			len = end - start;
-			int			keep = without_manner_clause(start, len);
-			char	   *sentence = pnstrdup(start, keep);
+			/* a quoted passage is one piece */
+			if (*p == '"')
+			{
+				const char *close = strchr(p + 1, '"');
 
-			/* the final punctuation survives a cut clause */
-			if (keep < len && (start[len - 1] == '.' || start[len - 1] == '!'))
-				sentence = psprintf("%s%c", sentence, start[len - 1]);
-			if (out->len > 0)
-				appendStringInfoChar(out, ' ');
-			if (!rewrite_instruction(sentence, strlen(sentence), out))
-				appendStringInfoString(out, sentence);
-		}
-	}
-}
-
-char *
-smscamp_builtin_message(const SmsLead *lead, const char *prompt,
-						int temperature)
-{
-	StringInfoData out;
-	StringInfoData body;
-	static const char *const greetings[] = {"Hi", "Hello", "Hey"};
-	int			g = 0;
-
-	initStringInfo(&out);
-	if (prompt && fill_template(prompt, lead, &out))
-		return out.data;
-	resetStringInfo(&out);
-
-	/* a warmer temperature varies the greeting, still deterministically */
-	if (temperature > 70 && lead->name)
-		g = (int) (strlen(lead->name) % lengthof(greetings));
-
-	initStringInfo(&body);
-	if (prompt)
-		message_sentences(prompt, &body);
-
-	appendStringInfo(&out, "%s %s, ", greetings[g],
-					 smscamp_first_name(lead->name));
-	if (body.len > 0)
-		appendStringInfoString(&out, body.data);
-	else if (lead->company && lead->company[0])
-		appendStringInfo(&out, "we have news we think %s will like. "
-						 "Reply to hear more.", lead->company);
-	else
-		appendStringInfoString(&out, "we have news we think you will like. "
-							   "Reply to hear more.");
-	pfree(body.data);
-	return out.data;
-}
-
-/* strip wrapping quotes, markdown marks, and collapse whitespace */
-char *
-smscamp_sanitize_message(const char *raw)
-{
-	StringInfoData out;
-	const char *p = raw;
-	const char *end = raw + strlen(raw);
-	bool		space = false;
-
-	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-		p++;
-	while (end > p && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r'
-					   || end[-1] == '\t'))
-		end--;
-
-	/* wrapping quotes: "…", '…', “…” */
-	if (end - p >= 2 && ((*p == '"' && end[-1] == '"')
-						 || (*p == '\'' && end[-1] == '\'')))
-	{
-		p++;
-		end--;
-	}
-	else if (end - p >= 6 && strncmp(p, "\xE2\x80\x9C", 3) == 0
-			 && strncmp(end - 3, "\xE2\x80\x9D", 3) == 0)
-	{
-		p += 3;
-		end -= 3;
-	}
-
-	initStringInfo(&out);
-	while (p < end)
-	{
-		if (*p == '*' || *p == '`' || (*p == '_' && p + 1 < end && p[1] == '_'))
-		{
-			p += (*p == '_') ? 2 : 1;
-			continue;
-		}
-		if (*p == '#' && (out.len == 0 || space))
-		{
+				if (close && !memchr(p, '\n', close - p))
+				{
+					p = close + 1;
+					continue;
+				}
+			}
 			p++;
-			continue;
 		}
-		if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-		{
-			space = true;
-			p++;
-			continue;
-		}
-		if (space && out.len > 0)
-			appendStringInfoChar(&out, ' ');
-		space = false;
-		appendStringInfoChar(&out, *p++);
+		end = p;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\r'))
+			end--;
+		if (end > start)
+			out = lappend(out, pnstrdup(start, end - start));
 	}
-	return out.data;
-}
-
-static bool
-has_optout(const char *text)
-{
-	const char *p;
-
-	for (p = text; *p; p++)
-		if (pg_strncasecmp(p, "stop", 4) == 0)
-			return true;
-	return false;
-}
-
-static char *
-with_footer(const char *text, int len, const char *footer, bool ellipsis)
-{
-	StringInfoData out;
-
-	initStringInfo(&out);
-	appendBinaryStringInfo(&out, text, len);
-	if (ellipsis)
-		appendStringInfoString(&out, "...");
-	if (footer && footer[0] && !has_optout(out.data))
-	{
-		if (out.len > 0)
-			appendStringInfoChar(&out, ' ');
-		appendStringInfoString(&out, footer);
-	}
-	return out.data;
-}
-
-static int
-segments_of(const char *text)
-{
-	SmsCount	count;
-
-	smscamp_count_sms(text, strlen(text), &count);
-	return count.segments;
+	return out;
 }
 
 /*
- * The final message: text + footer when it fits in max_segments; otherwise
- * (and *fits = false) the longest word-boundary prefix that fits with "..."
- * and the footer.
+ * A sentence cut before each further instruction: "Greet them, mention
+ * their company, and invite them to reply" -> three clauses.
  */
-char *
-smscamp_fit_message(const char *text, int max_segments, const char *footer,
-					bool *fits)
+static List *
+split_clauses(const char *sentence)
 {
-	char	   *full = with_footer(text, strlen(text), footer, false);
-	int			cut;
+	/* where a sentence may be cut, and what the clause after it may start with */
+	static const char *const joins[] = {
+		", and then ", ", and also ", ", and ", " and then ", " and also ", " and ",
+		", then ", " then ", ", also ", ", plus ", " - ", NULL
+	};
+	static const char *const not_after[] = {
+		"get", "be", "use", "end", "close", "note", "put", "drive", "push", "present", NULL
+	};
+	static const char *const style_after[] = {
+		"no emojis", "no emoji", "no hashtags", "no links", "plain text", "one message",
+		"under ", "keep it", "be ", "use a ", "use their", "make it", "make sure", NULL
+	};
+	List	   *out = NIL;
+	const char *start = sentence;
+	const char *p;
+	bool		in_quote = false;
+	int			len = strlen(sentence);
+	int			i;
 
-	*fits = (max_segments <= 0 || segments_of(full) <= max_segments);
-	if (*fits)
-		return full;
-
-	for (cut = strlen(text); cut > 0; cut--)
+	/* the final punctuation is not part of any clause */
+	while (len > 0 && strchr(".!;", sentence[len - 1]))
+		len--;
+	for (p = sentence; p < sentence + len; p++)
 	{
-		char	   *candidate;
+		const char *after = NULL;
 
-		if (text[cut] != ' ' && text[cut] != '\0')
+		if (*p == '"')
+			in_quote = !in_quote;
+		if (in_quote)
 			continue;
-		while (cut > 0 && (text[cut - 1] == ' ' || text[cut - 1] == ','))
-			cut--;
-		candidate = with_footer(text, cut, footer, true);
-		if (segments_of(candidate) <= max_segments)
-			return candidate;
-		pfree(candidate);
+		for (i = 0; joins[i] && after == NULL; i++)
+			if (pg_strncasecmp(p, joins[i], strlen(joins[i])) == 0)
+				after = p + strlen(joins[i]);
+		if (after == NULL && *p == ',' && p[1] == ' ')
+			after = p + 2;
+		else if (after == NULL && *p == ':' && p[1] == ' ' && p - start > 30)
+			after = p + 2;
+		if (after == NULL)
+			continue;
+		/* cut only where an instruction (or style, or a CTA) begins */
+		if ((starts_any(after, instruction_verbs, NULL) >= 0
+			 && starts_any(after, not_after, NULL) < 0)
+			|| (*p == ',' && starts(after, "no", NULL))
+			|| starts_any(after, style_after, NULL) >= 0
+			|| (*p != ',' && starts(after, "reply", NULL))
+			|| (*p != ',' && starts(after, "call us", NULL)))
+		{
+			out = lappend(out, trimmed(start, p - start));
+			start = after;
+			p = after - 1;
+		}
 	}
-	return with_footer("", 0, footer, false);
+	out = lappend(out, trimmed(start, sentence + len - start));
+	return out;
+}
+
+/* ---------------------------------------------------------------- the plan */
+
+static WriterPlan *
+plan_failure(WriterPlan *plan, const char *what)
+{
+	plan->error = pstrdup(what);
+	return plan;
+}
+
+/* whether a text reads as English: enough of its words are common English ones */
+static bool
+looks_english(const char *text)
+{
+	static const char *const common[] = {
+		"the", "to", "and", "our", "your", "you", "is", "are", "for", "on", "at",
+		"with", "of", "this", "it", "be", "will", "can", "we", "they", "them",
+		"their", "that", "in", "by", "from", "if", "or", "not", "please",
+		"have", "has", "my", "me", "i", "an", "all", "any", "as", "do", "get",
+		"just", "new", "now", "only", "out", "so", "up", "was", "what", "when",
+		"who", "would", "about", "next", "us", "it's", "we're", "don't",
+		"reply", "free", "book", "thanks", "thank", "week", "today", "tomorrow",
+		"off", "invite", "remind", "ask", "tell", "let", "know", "message", NULL
+	};
+	List	   *toks = tokenize(text);
+	ListCell   *lc;
+	int			words = 0;
+	int			hits = 0;
+
+	foreach(lc, toks)
+	{
+		Tok		   *t = lfirst(lc);
+
+		if (!t->word || !isalpha((unsigned char) t->text[0]))
+			continue;
+		words++;
+		if (in_list(t->text, common))
+			hits++;
+	}
+	if (words < 5)
+		return true;
+	/* "Envía un recordatorio a cada cliente", "Schreiben Sie eine Nachricht" */
+	{
+		static const char *const foreign[] = {
+			"de", "la", "el", "los", "las", "un", "una", "y", "en", "con", "por",
+			"para", "su", "sus", "der", "die", "das", "und", "mit", "für", "zu",
+			"sie", "eine", "einen", "ein", "ist", "le", "les", "des", "et", "pour",
+			"avec", "vous", "votre", "il", "che", "di", "per", "non", "een", "het",
+			"van", "op", "je", "est", "du", "à", "para", "sobre", "não", "uma",
+			"é", "com", NULL
+		};
+		int			foreign_hits = 0;
+
+		foreach(lc, toks)
+		{
+			Tok		   *t = lfirst(lc);
+
+			if (t->word && in_list(t->text, foreign))
+				foreign_hits++;
+		}
+		if (foreign_hits >= 2 && foreign_hits > hits)
+			return false;
+	}
+	/* fragments ("Interview confirmation: Monday 10am, 45 Queen Street") are English too */
+	return true;
+}
+
+WriterPlan *
+smscamp_writer_plan(const char *prompt, const char *sender_name)
+{
+	WriterPlan *plan = palloc0(sizeof(WriterPlan));
+	ListCell   *lc;
+	ListCell   *lc2;
+	bool		content = false;
+
+	if (sender_name && sender_name[0])
+	{
+		plan->sender_person = NULL;
+		plan->sender_org = pstrdup(sender_name);	/* said as given */
+	}
+	if (prompt == NULL || strspn(prompt, " \t\r\n") == strlen(prompt))
+		return plan_failure(plan,
+							"there is no prompt: the built-in writer needs to be told what to say");
+
+	if (!looks_english(prompt))
+		return plan_failure(plan,
+							"the prompt does not read as English, the only language it understands");
+	foreach(lc, split_sentences(prompt))
+	{
+		char	   *sentence = lfirst(lc);
+
+		foreach(lc2, split_clauses(sentence))
+		{
+			char	   *clause = lfirst(lc2);
+			char	   *sender_person = plan->sender_person;
+			char	   *sender_org = plan->sender_org;
+
+			if (clause[0] == '\0')
+				continue;
+			if (!understand_clause(plan, clause))
+			{
+				plan->sender_person = sender_person;
+				plan->sender_org = sender_org;
+				return plan_failure(plan,
+									psprintf("it did not understand \"%s\"", clause));
+			}
+		}
+	}
+	foreach(lc, plan->parts)
+	{
+		WriterPart *part = lfirst(lc);
+
+		if (part->frame != F_REPLY && part->frame != F_THANK && part->frame != F_WELCOME)
+			content = true;
+	}
+	if (!content)
+		return plan_failure(plan,
+							plan->parts
+							? "the prompt asks for a reply but does not say what the message is about"
+							: "the prompt says how to write but not what the message should say");
+	/* the names in a sender given as the campaign's sender_name win */
+	if (sender_name && sender_name[0])
+	{
+		plan->sender_person = NULL;
+		plan->sender_org = pstrdup(sender_name);
+	}
+	return plan;
+}
+
+const char *
+smscamp_writer_plan_error(const WriterPlan *plan)
+{
+	return plan->error;
+}
+
+/* "Sam from Acme", "Acme", or NULL */
+char *
+smscamp_writer_plan_sender(const WriterPlan *plan)
+{
+	if (plan->sender_person && plan->sender_org)
+		return psprintf("%s from %s", plan->sender_person, plan->sender_org);
+	if (plan->sender_person)
+		return pstrdup(plan->sender_person);
+	if (plan->sender_org)
+		return pstrdup(plan->sender_org);
+	return NULL;
 }

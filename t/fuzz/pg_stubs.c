@@ -1,5 +1,5 @@
 /*
- * The backend symbols that pg_extension/sms.c and phone.c use outside
+ * The backend symbols that pg_extension/sms.c, phone.c and the writer's files use outside
  * PostgreSQL's libpgcommon, which the harnesses link for StringInfo,
  * psprintf, pg_utf_mblen, utf8_to_unicode and the UTF-8 verifier (the
  * server's own code, built for frontends).
@@ -21,7 +21,9 @@
 #include <stdlib.h>
 
 #include "fmgr.h"
+#include "nodes/pg_list.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/memutils.h"
 
 #include "pg_stubs.h"
@@ -228,6 +230,73 @@ pg_detoast_datum_packed(struct varlena *datum)
 		abort();
 	}
 	return datum;
+}
+
+/* lappend (nodes/list.c): a List as PostgreSQL 15 lays it out */
+List *
+lappend(List *list, void *datum)
+{
+	if (list == NIL)
+	{
+		list = palloc(offsetof(List, initial_elements) + 4 * sizeof(ListCell));
+		list->type = T_List;
+		list->length = 0;
+		list->max_length = 4;
+		list->elements = list->initial_elements;
+	}
+	else if (list->length == list->max_length)
+	{
+		ListCell   *more = palloc(list->max_length * 2 * sizeof(ListCell));
+
+		memcpy(more, list->elements, list->length * sizeof(ListCell));
+		list->elements = more;
+		list->max_length *= 2;
+	}
+	list->elements[list->length++].ptr_value = datum;
+	return list;
+}
+
+/* escape_json (utils/adt/json.c): a JSON string literal of str */
+void
+escape_json(StringInfo buf, const char *str)
+{
+	const char *p;
+
+	appendStringInfoCharMacro(buf, '"');
+	for (p = str; *p; p++)
+	{
+		switch (*p)
+		{
+			case '\b':
+				appendStringInfoString(buf, "\\b");
+				break;
+			case '\f':
+				appendStringInfoString(buf, "\\f");
+				break;
+			case '\n':
+				appendStringInfoString(buf, "\\n");
+				break;
+			case '\r':
+				appendStringInfoString(buf, "\\r");
+				break;
+			case '\t':
+				appendStringInfoString(buf, "\\t");
+				break;
+			case '"':
+				appendStringInfoString(buf, "\\\"");
+				break;
+			case '\\':
+				appendStringInfoString(buf, "\\\\");
+				break;
+			default:
+				if ((unsigned char) *p < ' ')
+					appendStringInfo(buf, "\\u%04x", (int) *p);
+				else
+					appendStringInfoCharMacro(buf, *p);
+				break;
+		}
+	}
+	appendStringInfoCharMacro(buf, '"');
 }
 
 /* call a V1 function with one argument, as the executor would */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the fuzzing harnesses and run them (make fuzz; make test's suite fuzz).
 #
-#   t/fuzz/run.sh [-t SECONDS] [TARGET...]      (targets: route args json sqlstate sms phone)
+#   t/fuzz/run.sh [-t SECONDS] [TARGET...]      (targets: route args json sqlstate sms phone writer)
 #
 # For each target: replay its committed seed corpus (t/fuzz/corpus/TARGET) and the corpus grown
 # by earlier runs (build/fuzz/corpus/TARGET), then fuzz for SECONDS (default $FUZZ_SECONDS, else
@@ -13,7 +13,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/t/fuzz
 OUT=$ROOT/build/fuzz
-ALL_TARGETS=(route args json sqlstate sms phone)
+ALL_TARGETS=(route args json sqlstate sms phone writer)
 
 seconds=${FUZZ_SECONDS:-60}
 while getopts 't:' opt; do
