@@ -1,5 +1,6 @@
--- smscamp schema: tables, constraints, indexes, roles and the helpers shared by
--- the api_*.sql route functions (contract: sql/README.md).
+-- smscamp schema: every table, column, constraint and index, the roles, and
+-- schema api (the route functions of sql/api/, what smscamp_api may execute).
+-- The other files hold functions and triggers only (sql/README.md).
 --
 -- Idempotent: loaded on every start, on a new or an existing database.  It
 -- only ever creates what is missing (IF NOT EXISTS) and replaces functions;
@@ -11,7 +12,7 @@
 SET client_min_messages = warning;
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
--- hmac() for the provider webhooks' signatures (api_webhooks.sql)
+-- hmac() for the provider webhooks' signatures (sql/api/webhooks.sql)
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 
 ------------------------------------------------------------------------------
@@ -19,8 +20,9 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto;
 ------------------------------------------------------------------------------
 
 -- smscamp_api: the role nginx logs in as.  It owns nothing and has no table
--- privileges: it can only EXECUTE the api_* route functions (SECURITY
--- DEFINER), which api_secure_functions() grants at the end of each api file.
+-- privileges: it can only EXECUTE the functions of schema api (SECURITY
+-- DEFINER), which smscamp_secure_api() (helpers.sql) grants at the end of each
+-- sql/api file.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'smscamp_api') THEN
@@ -37,6 +39,13 @@ ALTER ROLE smscamp_api SET log_min_messages = 'fatal';
 ALTER ROLE smscamp_api SET log_min_error_statement = 'panic';
 
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+
+-- The API, as PostgREST advises: a schema of functions (one per route of
+-- routes.conf); smscamp_api may use it and nothing else.  The tables and the
+-- private functions stay in public, where smscamp_api has no privileges.
+CREATE SCHEMA IF NOT EXISTS api;
+REVOKE ALL ON SCHEMA api FROM PUBLIC;
+GRANT USAGE ON SCHEMA api TO smscamp_api;
 
 ------------------------------------------------------------------------------
 -- Small immutable helpers used by constraints
@@ -84,6 +93,31 @@ CREATE TABLE IF NOT EXISTS leads (
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- custom fields ({"city": "Leeds", "plan": "Pro"}): a JSON object of strings, numbers
+-- and booleans, for templates ({attributes.city}) and filters.  Added in steps: on an
+-- existing database, functions of the api files take a leads row, and PostgreSQL refuses
+-- to add a column with a default to a row type in use ("function ... uses its row type").
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = 'leads'::regclass AND attname = 'attributes'
+                      AND NOT attisdropped) THEN
+        ALTER TABLE leads ADD COLUMN attributes jsonb;
+        ALTER TABLE leads ALTER COLUMN attributes SET DEFAULT '{}';
+        -- (not a change of the leads: their updated_at stays)
+        IF EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'leads'::regclass
+                                            AND tgname = 'leads_touch_updated_at') THEN
+            ALTER TABLE leads DISABLE TRIGGER leads_touch_updated_at;
+            UPDATE leads SET attributes = '{}' WHERE attributes IS NULL;
+            ALTER TABLE leads ENABLE TRIGGER leads_touch_updated_at;
+        END IF;
+        ALTER TABLE leads ALTER COLUMN attributes SET NOT NULL;
+        ALTER TABLE leads ADD CONSTRAINT leads_attributes_check
+            CHECK (jsonb_typeof(attributes) = 'object');
+    END IF;
+END
+$$;
+
 CREATE TABLE IF NOT EXISTS campaigns (
     id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name               text NOT NULL
@@ -113,10 +147,36 @@ CREATE TABLE IF NOT EXISTS campaigns (
     completed_at       timestamptz
 );
 
+ALTER TABLE campaigns
+    ADD COLUMN IF NOT EXISTS scheduled_at            timestamptz,
+    -- 0 = unlimited; set it to the provider's messages-per-second limit
+    ADD COLUMN IF NOT EXISTS messages_per_second     numeric(8,3) NOT NULL DEFAULT 0
+        CONSTRAINT campaigns_mps_check CHECK (messages_per_second >= 0),
+    -- quiet hours in the recipient's time zone; NULL = send at any hour
+    ADD COLUMN IF NOT EXISTS send_window             text DEFAULT '08:00-21:00'
+        CONSTRAINT campaigns_send_window_check
+        CHECK (send_window ~ '^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$'),
+    ADD COLUMN IF NOT EXISTS max_send_errors         integer NOT NULL DEFAULT 10
+        CONSTRAINT campaigns_max_send_errors_check CHECK (max_send_errors >= 1),
+    ADD COLUMN IF NOT EXISTS consecutive_send_errors integer NOT NULL DEFAULT 0;
+
+-- what the messages say, besides sms_system_prompt (after the columns above, so that new
+-- and upgraded databases have the same column order): the message with placeholders
+-- ({first_name}, {company|your team}, ...), sent as written when there is no AI model and
+-- the model's starting point when there is one; and who the messages are from ("Sam from
+-- Acme"), for {sender_name} and the writers
+ALTER TABLE campaigns
+    ADD COLUMN IF NOT EXISTS sms_template text
+        CONSTRAINT campaigns_sms_template_check CHECK (char_length(sms_template) <= 1600),
+    ADD COLUMN IF NOT EXISTS sender_name text
+        CONSTRAINT campaigns_sender_name_check CHECK (char_length(sender_name) <= 100);
+
 CREATE TABLE IF NOT EXISTS campaign_leads (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     campaign_id      bigint NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
-    lead_id          bigint NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    -- NULL once the lead is deleted (see below): the row keeps what was sent
+    lead_id          bigint CONSTRAINT campaign_leads_lead_id_fkey
+                     REFERENCES leads (id) ON DELETE SET NULL,
     status           text NOT NULL DEFAULT 'pending'
                      CONSTRAINT campaign_leads_status_check
                      CHECK (status IN ('pending', 'processing', 'sending', 'sent',
@@ -141,6 +201,86 @@ CREATE TABLE IF NOT EXISTS campaign_leads (
     CONSTRAINT campaign_leads_campaign_lead_key UNIQUE (campaign_id, lead_id)
 );
 
+-- Deleting a lead keeps what was sent to it (senders must keep records of what they
+-- sent): its campaign leads that never started (pending, no attempt, no message) go
+-- with it, the others stay with lead_id NULL and the name and phone they were messaged
+-- at in lead_name and lead_phone (columns added below, after the workers' own, so that
+-- new and upgraded databases have the same column order; written when the lead is
+-- deleted, by the trigger leads_delete_campaign_leads in campaign_lifecycle.sql, which
+-- also cancels those still waiting).
+-- Databases from before: lead_id was NOT NULL, its foreign key ON DELETE CASCADE.
+ALTER TABLE campaign_leads ALTER COLUMN lead_id DROP NOT NULL;
+DO $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_constraint k
+                    WHERE k.conrelid = 'campaign_leads'::regclass
+                      AND k.conname = 'campaign_leads_lead_id_fkey'
+                      AND k.contype = 'f' AND k.confrelid = 'leads'::regclass
+                      AND k.confdeltype = 'n') THEN
+        -- any other foreign key to leads (another name) goes too
+        FOR r IN SELECT k.conname FROM pg_constraint k
+                  WHERE k.conrelid = 'campaign_leads'::regclass AND k.contype = 'f'
+                    AND k.confrelid = 'leads'::regclass
+                    AND k.conname <> 'campaign_leads_lead_id_fkey'
+        LOOP
+            EXECUTE format('ALTER TABLE campaign_leads DROP CONSTRAINT %I', r.conname);
+        END LOOP;
+        ALTER TABLE campaign_leads
+            DROP CONSTRAINT IF EXISTS campaign_leads_lead_id_fkey,
+            ADD CONSTRAINT campaign_leads_lead_id_fkey FOREIGN KEY (lead_id)
+                REFERENCES leads (id) ON DELETE SET NULL;
+    END IF;
+END
+$$;
+
+-- the workers' columns (claim, send, delivery), added to the seed's table
+ALTER TABLE campaign_leads
+    ADD COLUMN IF NOT EXISTS claimed_by          integer,
+    ADD COLUMN IF NOT EXISTS claimed_at          timestamptz,
+    ADD COLUMN IF NOT EXISTS sending_at          timestamptz,
+    ADD COLUMN IF NOT EXISTS sms_sid             text,
+    ADD COLUMN IF NOT EXISTS sms_provider_status text,
+    ADD COLUMN IF NOT EXISTS sms_encoding        text,
+    ADD COLUMN IF NOT EXISTS validation_errors   jsonb,
+    ADD COLUMN IF NOT EXISTS delivered_at        timestamptz,
+    -- a deleted lead's name and phone, as messaged (see above)
+    ADD COLUMN IF NOT EXISTS lead_name           text,
+    ADD COLUMN IF NOT EXISTS lead_phone          text,
+    -- why a pending lead waits until next_attempt_at: written with it by the
+    -- claim's deferral (quiet_hours) and by the retries (retry)
+    ADD COLUMN IF NOT EXISTS wait_reason         text
+        CONSTRAINT campaign_leads_wait_reason_check
+        CHECK (wait_reason IN ('quiet_hours', 'retry'));
+
+-- a campaign lead always says whom it is for: its lead, or the phone it was messaged at
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_constraint k
+                    WHERE k.conrelid = 'campaign_leads'::regclass
+                      AND k.conname = 'campaign_leads_deleted_lead_check') THEN
+        ALTER TABLE campaign_leads ADD CONSTRAINT campaign_leads_deleted_lead_check
+            CHECK (lead_id IS NOT NULL OR lead_phone IS NOT NULL);
+    END IF;
+END
+$$;
+
+ALTER TABLE campaign_leads ALTER COLUMN trace_id SET DEFAULT gen_random_uuid()::text;
+ALTER TABLE campaign_leads ALTER COLUMN next_attempt_at SET DEFAULT now();
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM information_schema.columns
+                WHERE table_name = 'campaign_leads' AND column_name = 'next_attempt_at'
+                  AND is_nullable = 'YES') THEN
+        UPDATE campaign_leads SET next_attempt_at = created_at WHERE next_attempt_at IS NULL;
+        UPDATE campaign_leads SET trace_id = gen_random_uuid()::text WHERE trace_id IS NULL;
+        ALTER TABLE campaign_leads ALTER COLUMN next_attempt_at SET NOT NULL;
+    END IF;
+END
+$$;
+
 CREATE TABLE IF NOT EXISTS processing_logs (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     campaign_lead_id  bigint REFERENCES campaign_leads (id) ON DELETE CASCADE,
@@ -154,248 +294,128 @@ CREATE TABLE IF NOT EXISTS processing_logs (
     created_at        timestamptz NOT NULL DEFAULT now()
 );
 
-------------------------------------------------------------------------------
--- Indexes
-------------------------------------------------------------------------------
+-- opted-out phones (STOP replies, the API): never messaged
+CREATE TABLE IF NOT EXISTS opt_outs (
+    phone       text PRIMARY KEY CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'),
+    keyword     text,
+    source      text NOT NULL DEFAULT 'sms',
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
 
--- GET /api/leads?q=: case-insensitive substring search (LIKE '%q%') over
--- lower(name), the phone's digits, lower(email), lower(company).  The phone
--- index is on ltrim(phone, '+'), not on phone: gin_trgm_ops also serves
--- "=", and the planner must never pick it over leads_phone_key for
--- phone = $1 (it is far slower, above all with a long GIN pending list).
-CREATE INDEX IF NOT EXISTS leads_name_trgm_idx
-    ON leads USING gin (lower(name) gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS leads_phone_digits_trgm_idx
-    ON leads USING gin (ltrim(phone, '+') gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS leads_email_trgm_idx
-    ON leads USING gin (lower(email) gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS leads_company_trgm_idx
-    ON leads USING gin (lower(company) gin_trgm_ops);
+-- the "log" SMS provider: messages recorded here instead of sent
+CREATE TABLE IF NOT EXISTS sms_outbox (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    campaign_lead_id  bigint REFERENCES campaign_leads (id) ON DELETE SET NULL,
+    to_phone          text NOT NULL,
+    from_phone        text,
+    body              text NOT NULL,
+    segments          integer NOT NULL,
+    created_at        timestamptz NOT NULL DEFAULT now()
+);
 
-CREATE INDEX IF NOT EXISTS campaigns_status_idx
-    ON campaigns (status, id);
-
--- (campaign_id, status, id) in campaigns.sql serves what (campaign_id, status) did
-DROP INDEX IF EXISTS campaign_leads_campaign_status_idx;
--- deleting a lead cascades to its campaign_leads rows
-CREATE INDEX IF NOT EXISTS campaign_leads_lead_idx
-    ON campaign_leads (lead_id);
-
-CREATE INDEX IF NOT EXISTS processing_logs_campaign_lead_idx
-    ON processing_logs (campaign_lead_id, id);
-
-------------------------------------------------------------------------------
--- Triggers
-------------------------------------------------------------------------------
-
-CREATE OR REPLACE TRIGGER leads_touch_updated_at
-    BEFORE UPDATE ON leads
-    FOR EACH ROW EXECUTE FUNCTION smscamp_touch_updated_at();
-CREATE OR REPLACE TRIGGER campaigns_touch_updated_at
-    BEFORE UPDATE ON campaigns
-    FOR EACH ROW EXECUTE FUNCTION smscamp_touch_updated_at();
-CREATE OR REPLACE TRIGGER campaign_leads_touch_updated_at
-    BEFORE UPDATE ON campaign_leads
-    FOR EACH ROW EXECUTE FUNCTION smscamp_touch_updated_at();
+-- the allowed changes of a campaign's status (rows: campaign_rules.sql)
+CREATE TABLE IF NOT EXISTS campaign_status_transitions (
+    from_status text NOT NULL,
+    to_status   text NOT NULL,
+    PRIMARY KEY (from_status, to_status),
+    CONSTRAINT campaign_status_transitions_check CHECK (
+        from_status IN ('draft', 'scheduled', 'pending', 'processing', 'paused',
+                        'completed', 'failed', 'cancelled')
+        AND to_status IN ('draft', 'scheduled', 'pending', 'processing', 'paused',
+                          'completed', 'failed', 'cancelled')
+        AND from_status <> to_status)
+);
 
 ------------------------------------------------------------------------------
--- Privileges on tables: nobody but the owner (the route functions run as it)
+-- Statistics tables (kept by the triggers of campaign_stats.sql)
 ------------------------------------------------------------------------------
 
-REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC, smscamp_api;
-REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC, smscamp_api;
 
-------------------------------------------------------------------------------
--- API helpers (private: only the SECURITY DEFINER route functions call them)
-------------------------------------------------------------------------------
+-- Per campaign: the leads not finished yet (pending, processing or
+-- sending: how many of those are processing or sending right now is counted
+-- when read, from the few rows the workers hold, so that claiming a lead and
+-- marking it sending write no counter), one counter per final status, and
+-- the segments and cost of the SMS handed to the provider (sms_sent).  The
+-- sum over shards is the truth; shard 0 holds what compaction folded in.
+CREATE TABLE IF NOT EXISTS campaign_stats (
+    campaign_id   bigint  NOT NULL,
+    shard         integer NOT NULL DEFAULT 0,
+    total_leads   bigint  NOT NULL DEFAULT 0,
+    unfinished    bigint  NOT NULL DEFAULT 0,   -- pending, processing or sending
+    sent          bigint  NOT NULL DEFAULT 0,
+    delivered     bigint  NOT NULL DEFAULT 0,
+    undelivered   bigint  NOT NULL DEFAULT 0,
+    failed        bigint  NOT NULL DEFAULT 0,
+    skipped       bigint  NOT NULL DEFAULT 0,
+    cancelled     bigint  NOT NULL DEFAULT 0,
+    unknown       bigint  NOT NULL DEFAULT 0,
+    sms_segments  bigint  NOT NULL DEFAULT 0,
+    sms_cost      numeric NOT NULL DEFAULT 0,
+    PRIMARY KEY (campaign_id, shard)
+);
 
--- Raise an HTTP error: SQLSTATE 'SC' || status, MESSAGE {"detail": detail}.
--- The nginx module answers with that status and the message as the body.
---   PERFORM api_error(404, to_jsonb('Lead 7 not found'::text));
-CREATE OR REPLACE FUNCTION api_error(status integer, detail jsonb) RETURNS void
-LANGUAGE plpgsql AS $$
+-- the first and the last send of the campaign (processed_at of its sms_sent
+-- leads): readers take min/max over the shards.  Existing databases: filled
+-- from campaign_leads when the columns are added.
+DO $$
 BEGIN
-    IF status IS NULL OR status NOT BETWEEN 100 AND 599 THEN
-        RAISE EXCEPTION 'api_error: % is not an HTTP status', status;
+    IF NOT EXISTS (SELECT FROM pg_attribute a
+                    WHERE a.attrelid = 'campaign_stats'::regclass
+                      AND a.attname = 'first_sent_at' AND NOT a.attisdropped) THEN
+        ALTER TABLE campaign_stats
+            ADD COLUMN first_sent_at timestamptz,
+            ADD COLUMN last_sent_at  timestamptz;
+        UPDATE campaign_stats s
+           SET first_sent_at = x.first_sent_at, last_sent_at = x.last_sent_at
+          FROM (SELECT cl.campaign_id, min(cl.processed_at) AS first_sent_at,
+                       max(cl.processed_at) AS last_sent_at
+                  FROM campaign_leads cl WHERE cl.sms_sent
+                 GROUP BY cl.campaign_id) AS x
+         WHERE s.campaign_id = x.campaign_id;
     END IF;
-    RAISE EXCEPTION USING
-        ERRCODE = 'SC' || status::text,
-        MESSAGE = jsonb_build_object('detail', detail)::text;
 END
 $$;
 
--- 422 with a FastAPI list of errors: [{"loc":[...],"msg":"...","type":"..."}]
-CREATE OR REPLACE FUNCTION api_validation_error(errors jsonb) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM api_error(422, errors);
-END
-$$;
+-- Per hour (UTC-aligned) of processed_at: messages that ended sent/delivered
+-- ("sent") or failed/undelivered ("failed"), segments and cost of the SMS
+-- handed to the provider.
+CREATE TABLE IF NOT EXISTS message_stats_hourly (
+    hour      timestamptz NOT NULL,
+    shard     integer     NOT NULL DEFAULT 0,
+    sent      bigint      NOT NULL DEFAULT 0,
+    failed    bigint      NOT NULL DEFAULT 0,
+    segments  bigint      NOT NULL DEFAULT 0,
+    cost      numeric     NOT NULL DEFAULT 0,
+    PRIMARY KEY (hour, shard)
+);
 
--- One FastAPI error object.
-CREATE OR REPLACE FUNCTION api_error_item(loc jsonb, msg text, type text,
-                                          ctx jsonb DEFAULT NULL)
-RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN CASE WHEN ctx IS NULL
-            THEN jsonb_build_object('loc', loc, 'msg', msg, 'type', type)
-            ELSE jsonb_build_object('loc', loc, 'msg', msg, 'type', type, 'ctx', ctx)
-       END;
+-- Row counts the dashboard needs: 'leads', 'campaigns.<status>'.
+CREATE TABLE IF NOT EXISTS smscamp_counters (
+    name   text    NOT NULL,
+    shard  integer NOT NULL DEFAULT 0,
+    n      bigint  NOT NULL DEFAULT 0,
+    PRIMARY KEY (name, shard)
+);
 
--- Errors ('[]' when none) of a path id: a positive integer that fits bigint.
-CREATE OR REPLACE FUNCTION api_id_errors(id text, loc jsonb DEFAULT '["path","id"]')
-RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN CASE
-    WHEN id IS NULL THEN
-        jsonb_build_array(api_error_item(loc, 'Field required', 'missing'))
-    WHEN id ~ '^0+$' OR id ~ '^-[0-9]+$' THEN
-        jsonb_build_array(api_error_item(loc,
-            'Input should be greater than or equal to 1',
-            'greater_than_equal', '{"ge":1}'))
-    WHEN id ~ '^[0-9]+$' THEN
-        CASE
-            WHEN length(ltrim(id, '0')) < 19 THEN '[]'::jsonb
-            WHEN length(ltrim(id, '0')) = 19
-                 AND ltrim(id, '0') <= '9223372036854775807' THEN '[]'::jsonb
-            ELSE jsonb_build_array(api_error_item(loc,
-                     'Input should be a valid integer, the number is too large',
-                     'int_parsing'))
-        END
-    ELSE
-        jsonb_build_array(api_error_item(loc,
-            'Input should be a valid integer, unable to parse string as an integer',
-            'int_parsing'))
-END;
-
--- A path id as bigint, or a 422 (loc ["path","id"] by default).
-CREATE OR REPLACE FUNCTION api_parse_id(id text, loc jsonb DEFAULT '["path","id"]')
-RETURNS bigint
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
-DECLARE
-    errors jsonb;
-BEGIN
-    IF id ~ '^[1-9][0-9]{0,17}$' THEN       -- the common case, always fits
-        RETURN id::bigint;
-    END IF;
-    errors := api_id_errors(id, loc);
-    IF errors <> '[]' THEN
-        PERFORM api_validation_error(errors);
-    END IF;
-    RETURN ltrim(id, '0')::bigint;
-END
-$$;
-
--- Errors of a non-negative integer query parameter (NULL = absent = fine).
-CREATE OR REPLACE FUNCTION api_count_param_errors(value text, loc jsonb)
-RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN CASE
-    WHEN value IS NULL OR value ~ '^\s*\+?[0-9]+\s*$' THEN '[]'::jsonb
-    WHEN value ~ '^\s*-[0-9]+\s*$' THEN
-        jsonb_build_array(api_error_item(loc,
-            'Input should be greater than or equal to 0',
-            'greater_than_equal', '{"ge":0}'))
-    ELSE
-        jsonb_build_array(api_error_item(loc,
-            'Input should be a valid integer, unable to parse string as an integer',
-            'int_parsing'))
-END;
-
--- A valid non-negative integer query parameter, clamped to [0, max].
-CREATE OR REPLACE FUNCTION api_count_param_value(value text, max bigint)
-RETURNS bigint
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE
-    WHEN value IS NULL THEN NULL
-    WHEN length(ltrim(btrim(value), '+0')) > 18 THEN max
-    ELSE least(coalesce(nullif(ltrim(btrim(value), '+0'), ''), '0')::bigint, max)
-END;
-
--- limit/offset of a list route from its query arguments (a JSON object of
--- strings).  limit: default 50, clamped to max_limit; offset: default 0.
--- Negative or non-integer values are errors (returned, not raised, so the
--- caller can add its own before raising them all):
---   SELECT * INTO p FROM api_list_params(args);
---   IF p.errors <> '[]' THEN PERFORM api_validation_error(p.errors); END IF;
-CREATE OR REPLACE FUNCTION api_list_params(args jsonb,
-                                           default_limit integer DEFAULT 50,
-                                           max_limit integer DEFAULT 500,
-                                           OUT lim integer, OUT off bigint,
-                                           OUT errors jsonb)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-SELECT
-    CASE WHEN e.l = '[]' THEN coalesce(api_count_param_value(a.l, max_limit),
-                                       default_limit)::integer END,
-    CASE WHEN e.o = '[]' THEN coalesce(api_count_param_value(a.o, 9223372036854775807), 0) END,
-    e.l || e.o
-FROM (SELECT args ->> 'limit' AS l, args ->> 'offset' AS o) AS a,
-     LATERAL (SELECT api_count_param_errors(a.l, '["query","limit"]') AS l,
-                     api_count_param_errors(a.o, '["query","offset"]') AS o) AS e
-$$;
-
--- The text of a JSON string, trimmed of white space; NULL for any other JSON
--- value.  (E'\v' is no escape in PostgreSQL: the vertical tab is \x0B.)
-CREATE OR REPLACE FUNCTION api_json_string(value jsonb) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE WHEN jsonb_typeof(value) = 'string'
-            THEN btrim(value #>> '{}', E' \t\r\n\f\x0B')
-       END;
-
--- A LIKE pattern matching the text anywhere ('%' and '_' taken literally).
-CREATE OR REPLACE FUNCTION api_like_contains(value text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN '%' || replace(replace(replace(value, '\', '\\'), '%', '\%'), '_', '\_') || '%';
-
--- Secure the api_* functions, whichever file defined them: nobody may
--- execute them by default; route functions (those returning exactly
--- status integer, body text) are granted to smscamp_api and must be
--- SECURITY DEFINER with a fixed search_path.  Every api_*.sql file ends with
--- CALL api_secure_functions();
-CREATE OR REPLACE PROCEDURE api_secure_functions()
-LANGUAGE plpgsql AS $$
-DECLARE
-    f record;
-BEGIN
-    FOR f IN
-        SELECT p.oid::regprocedure AS signature,
-               p.prosecdef AS security_definer,
-               coalesce(p.proconfig::text, '') ~ 'search_path=' AS fixed_path,
-               (SELECT array_agg(a.name || ' ' || format_type(a.type, NULL)
-                                 ORDER BY a.ord)
-                  FROM unnest(p.proallargtypes, p.proargmodes, p.proargnames)
-                       WITH ORDINALITY AS a(type, mode, name, ord)
-                 WHERE a.mode IN ('o', 'b', 't'))
-                   = ARRAY['status integer', 'body text'] AS is_route
-          FROM pg_proc AS p
-         WHERE p.pronamespace = 'public'::regnamespace
-           AND p.proname LIKE 'api\_%'
-    LOOP
-        EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', f.signature);
-        IF f.is_route THEN
-            IF NOT (f.security_definer AND f.fixed_path) THEN
-                RAISE EXCEPTION 'route function % must be SECURITY DEFINER SET search_path = public, pg_temp',
-                    f.signature;
-            END IF;
-            EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO smscamp_api', f.signature);
-        ELSE
-            EXECUTE format('REVOKE ALL ON ROUTINE %s FROM smscamp_api', f.signature);
-        END IF;
-    END LOOP;
-    -- the workflow's and campaigns' smscamp_* functions are internal too
-    -- (grants to smscamp_api made on purpose, like smscamp_auth, stay)
-    FOR f IN
-        SELECT p.oid::regprocedure AS signature
-          FROM pg_proc AS p
-         WHERE p.pronamespace = 'public'::regnamespace
-           AND p.proname LIKE 'smscamp\_%'
-    LOOP
-        EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', f.signature);
-    END LOOP;
-END
-$$;
-
-CALL api_secure_functions();
+-- The sum of campaign_stats over every campaign, per writing backend (shard),
+-- kept by statement triggers on campaign_stats itself: whatever writes it (the
+-- campaign_leads triggers, a deleted campaign, compaction, a rebuild), the
+-- grand totals follow, and the dashboard reads a few rows instead of adding up
+-- every campaign's.
+CREATE TABLE IF NOT EXISTS campaign_stats_total (
+    shard         integer PRIMARY KEY,
+    total_leads   bigint  NOT NULL DEFAULT 0,
+    unfinished    bigint  NOT NULL DEFAULT 0,
+    sent          bigint  NOT NULL DEFAULT 0,
+    delivered     bigint  NOT NULL DEFAULT 0,
+    undelivered   bigint  NOT NULL DEFAULT 0,
+    failed        bigint  NOT NULL DEFAULT 0,
+    skipped       bigint  NOT NULL DEFAULT 0,
+    cancelled     bigint  NOT NULL DEFAULT 0,
+    unknown       bigint  NOT NULL DEFAULT 0,
+    sms_segments  bigint  NOT NULL DEFAULT 0,
+    sms_cost      numeric NOT NULL DEFAULT 0
+);
 
 ------------------------------------------------------------------------------
 -- API keys (Authorization: Bearer <key>); only their SHA-256 is stored
@@ -423,4 +443,82 @@ CREATE TABLE IF NOT EXISTS api_keys (
 ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS rate_limit integer
     CONSTRAINT api_keys_rate_limit_check CHECK (rate_limit BETWEEN 1 AND 1000000);
 
-REVOKE ALL ON api_keys FROM PUBLIC, smscamp_api;
+------------------------------------------------------------------------------
+-- Indexes
+------------------------------------------------------------------------------
+
+-- GET /api/leads?q=: case-insensitive substring search (LIKE '%q%') over
+-- lower(name), the phone's digits, lower(email), lower(company).  The phone
+-- index is on ltrim(phone, '+'), not on phone: gin_trgm_ops also serves
+-- "=", and the planner must never pick it over leads_phone_key for
+-- phone = $1 (it is far slower, above all with a long GIN pending list).
+CREATE INDEX IF NOT EXISTS leads_name_trgm_idx
+    ON leads USING gin (lower(name) gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS leads_phone_digits_trgm_idx
+    ON leads USING gin (ltrim(phone, '+') gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS leads_email_trgm_idx
+    ON leads USING gin (lower(email) gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS leads_company_trgm_idx
+    ON leads USING gin (lower(company) gin_trgm_ops);
+-- attributes @> '{"city": "Leeds"}'
+CREATE INDEX IF NOT EXISTS leads_attributes_idx
+    ON leads USING gin (attributes jsonb_path_ops);
+
+CREATE INDEX IF NOT EXISTS campaigns_status_idx
+    ON campaigns (status, id);
+
+-- (campaign_id, status, id) below serves what (campaign_id, status) did
+DROP INDEX IF EXISTS campaign_leads_campaign_status_idx;
+-- deleting a lead finds its campaign_leads rows (leads_delete_campaign_leads)
+CREATE INDEX IF NOT EXISTS campaign_leads_lead_idx
+    ON campaign_leads (lead_id);
+
+CREATE INDEX IF NOT EXISTS processing_logs_campaign_lead_idx
+    ON processing_logs (campaign_lead_id, id);
+
+-- the campaign's pages (GET /api/campaigns/{id}/leads, /logs): a page of a campaign's
+-- leads in id order, all or of one status, without sorting the campaign's rows; the
+-- second also serves counts per status
+
+CREATE INDEX IF NOT EXISTS campaign_leads_campaign_id_idx
+    ON campaign_leads (campaign_id, id);
+CREATE INDEX IF NOT EXISTS campaign_leads_campaign_status_id_idx
+    ON campaign_leads (campaign_id, status, id);
+-- a running campaign's current send rate: its sends of the last minute
+-- (smscamp_campaign_rate), an index range
+CREATE INDEX IF NOT EXISTS campaign_leads_sent_at_idx
+    ON campaign_leads (campaign_id, processed_at) WHERE sms_sent;
+
+-- claim: pending leads of a campaign whose retry time has come
+CREATE INDEX IF NOT EXISTS campaign_leads_claim_idx
+    ON campaign_leads (campaign_id, next_attempt_at) WHERE status = 'pending';
+-- recovery: leads a worker holds
+CREATE INDEX IF NOT EXISTS campaign_leads_claimed_idx
+    ON campaign_leads (claimed_by) WHERE status IN ('processing', 'sending');
+CREATE INDEX IF NOT EXISTS campaign_leads_sid_idx
+    ON campaign_leads (sms_sid) WHERE sms_sid IS NOT NULL;
+CREATE INDEX IF NOT EXISTS campaigns_scheduled_idx
+    ON campaigns (scheduled_at) WHERE status = 'scheduled';
+CREATE INDEX IF NOT EXISTS sms_outbox_campaign_lead_idx
+    ON sms_outbox (campaign_lead_id);
+
+------------------------------------------------------------------------------
+-- Triggers
+------------------------------------------------------------------------------
+
+CREATE OR REPLACE TRIGGER leads_touch_updated_at
+    BEFORE UPDATE ON leads
+    FOR EACH ROW EXECUTE FUNCTION smscamp_touch_updated_at();
+CREATE OR REPLACE TRIGGER campaigns_touch_updated_at
+    BEFORE UPDATE ON campaigns
+    FOR EACH ROW EXECUTE FUNCTION smscamp_touch_updated_at();
+CREATE OR REPLACE TRIGGER campaign_leads_touch_updated_at
+    BEFORE UPDATE ON campaign_leads
+    FOR EACH ROW EXECUTE FUNCTION smscamp_touch_updated_at();
+
+------------------------------------------------------------------------------
+-- Privileges on tables: nobody but the owner (the route functions run as it)
+------------------------------------------------------------------------------
+
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC, smscamp_api;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC, smscamp_api;

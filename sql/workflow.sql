@@ -1,127 +1,105 @@
--- smscamp workflow: the tables and SQL functions behind the graph's nodes
+-- smscamp workflow: the SQL functions behind the graph's nodes
 -- (validate_lead -> sms_agent -> finalize). The C code in pg_extension/
 -- decides and talks HTTP; every table write of the workflow happens here.
--- Idempotent: loaded on every start after schema.sql.
+-- Its tables and columns are defined in schema.sql.
+-- Idempotent: loaded on every start after schema.sql and helpers.sql.
 
 SET client_min_messages = warning;
 
-------------------------------------------------------------------------------
--- Columns and tables the workflow needs
-------------------------------------------------------------------------------
-
-ALTER TABLE campaign_leads
-    ADD COLUMN IF NOT EXISTS claimed_by          integer,
-    ADD COLUMN IF NOT EXISTS claimed_at          timestamptz,
-    ADD COLUMN IF NOT EXISTS sending_at          timestamptz,
-    ADD COLUMN IF NOT EXISTS sms_sid             text,
-    ADD COLUMN IF NOT EXISTS sms_provider_status text,
-    ADD COLUMN IF NOT EXISTS sms_encoding        text,
-    ADD COLUMN IF NOT EXISTS validation_errors   jsonb,
-    ADD COLUMN IF NOT EXISTS delivered_at        timestamptz;
-
-ALTER TABLE campaign_leads ALTER COLUMN trace_id SET DEFAULT gen_random_uuid()::text;
-ALTER TABLE campaign_leads ALTER COLUMN next_attempt_at SET DEFAULT now();
-
+-- Functions of earlier versions: every write is smscamp_record_batch's now
+-- (a lead of a node called from SQL is a batch of one item)
+DROP FUNCTION IF EXISTS smscamp_mark_skipped(bigint, jsonb);
+DROP FUNCTION IF EXISTS smscamp_record_message(bigint, text, integer, numeric, text);
+DROP FUNCTION IF EXISTS smscamp_record_retry(bigint, text, integer, boolean);
+DROP FUNCTION IF EXISTS smscamp_mark_sending(bigint);
+DROP FUNCTION IF EXISTS smscamp_mark_sending(bigint, boolean);
+DROP FUNCTION IF EXISTS smscamp_send_log(bigint, text, text);
+DROP FUNCTION IF EXISTS smscamp_send_log(bigint, text, text, boolean);
+DROP FUNCTION IF EXISTS smscamp_record_send(bigint, text, text, text, integer, text, text, integer);
+DROP FUNCTION IF EXISTS smscamp_finalize_lead(bigint);
+DROP FUNCTION IF EXISTS smscamp_batch_validation(smscamp_batch_item[]);
+DROP FUNCTION IF EXISTS smscamp_batch_generation(smscamp_batch_item[]);
+DROP FUNCTION IF EXISTS smscamp_batch_mark_sending(smscamp_batch_item[]);
+DROP FUNCTION IF EXISTS smscamp_batch_send_results(smscamp_batch_item[]);
+DROP TYPE IF EXISTS smscamp_batch_item;
+-- 0.3's smscamp_record_batch(jsonb) answered (i, ok) only
 DO $$
 BEGIN
-    IF EXISTS (SELECT FROM information_schema.columns
-                WHERE table_name = 'campaign_leads' AND column_name = 'next_attempt_at'
-                  AND is_nullable = 'YES') THEN
-        UPDATE campaign_leads SET next_attempt_at = created_at WHERE next_attempt_at IS NULL;
-        UPDATE campaign_leads SET trace_id = gen_random_uuid()::text WHERE trace_id IS NULL;
-        ALTER TABLE campaign_leads ALTER COLUMN next_attempt_at SET NOT NULL;
+    IF EXISTS (SELECT FROM pg_proc p
+                WHERE p.oid = to_regprocedure('smscamp_record_batch(jsonb)')
+                  AND cardinality(p.proallargtypes) = 3) THEN
+        DROP FUNCTION smscamp_record_batch(jsonb);
     END IF;
 END
 $$;
-
-ALTER TABLE campaigns
-    ADD COLUMN IF NOT EXISTS scheduled_at            timestamptz,
-    -- 0 = unlimited; set it to the provider's messages-per-second limit
-    ADD COLUMN IF NOT EXISTS messages_per_second     numeric(8,3) NOT NULL DEFAULT 0
-        CONSTRAINT campaigns_mps_check CHECK (messages_per_second >= 0),
-    -- quiet hours in the recipient's time zone; NULL = send at any hour
-    ADD COLUMN IF NOT EXISTS send_window             text DEFAULT '08:00-21:00'
-        CONSTRAINT campaigns_send_window_check
-        CHECK (send_window ~ '^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$'),
-    ADD COLUMN IF NOT EXISTS max_send_errors         integer NOT NULL DEFAULT 10
-        CONSTRAINT campaigns_max_send_errors_check CHECK (max_send_errors >= 1),
-    ADD COLUMN IF NOT EXISTS consecutive_send_errors integer NOT NULL DEFAULT 0;
-
-CREATE TABLE IF NOT EXISTS opt_outs (
-    phone       text PRIMARY KEY CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'),
-    keyword     text,
-    source      text NOT NULL DEFAULT 'sms',
-    created_at  timestamptz NOT NULL DEFAULT now()
-);
-
--- the "log" SMS provider: messages recorded here instead of sent
-CREATE TABLE IF NOT EXISTS sms_outbox (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    campaign_lead_id  bigint REFERENCES campaign_leads (id) ON DELETE SET NULL,
-    to_phone          text NOT NULL,
-    from_phone        text,
-    body              text NOT NULL,
-    segments          integer NOT NULL,
-    created_at        timestamptz NOT NULL DEFAULT now()
-);
-
--- claim: pending leads of a campaign whose retry time has come
-CREATE INDEX IF NOT EXISTS campaign_leads_claim_idx
-    ON campaign_leads (campaign_id, next_attempt_at) WHERE status = 'pending';
--- recovery: leads a worker holds
-CREATE INDEX IF NOT EXISTS campaign_leads_claimed_idx
-    ON campaign_leads (claimed_by) WHERE status IN ('processing', 'sending');
-CREATE INDEX IF NOT EXISTS campaign_leads_sid_idx
-    ON campaign_leads (sms_sid) WHERE sms_sid IS NOT NULL;
-CREATE INDEX IF NOT EXISTS campaigns_scheduled_idx
-    ON campaigns (scheduled_at) WHERE status = 'scheduled';
-CREATE INDEX IF NOT EXISTS sms_outbox_campaign_lead_idx
-    ON sms_outbox (campaign_lead_id);
-
-REVOKE ALL ON opt_outs, sms_outbox FROM PUBLIC, smscamp_api;
 
 ------------------------------------------------------------------------------
 -- Reading a lead
 ------------------------------------------------------------------------------
 
--- Everything the nodes need about one campaign lead, as JSON.
-CREATE OR REPLACE FUNCTION smscamp_lead_context(p_id bigint) RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-RETURN (SELECT jsonb_build_object(
-    'id', cl.id, 'campaign_id', cl.campaign_id, 'lead_id', cl.lead_id,
+-- The one builder of a lead context: everything the nodes need about a lead of
+-- a campaign, as JSON (smscamp_lead_from_json in pg_extension/nodes.c reads it).
+-- cl is the campaign lead; NULL for a preview, where there is none yet (id 0,
+-- nothing sent).  A set-returning LANGUAGE sql function, called in FROM: the
+-- planner inlines it, so that the claim's query builds its contexts itself.
+CREATE OR REPLACE FUNCTION smscamp_build_context(c campaigns, l leads, cl campaign_leads)
+RETURNS TABLE (context jsonb)
+LANGUAGE sql STABLE AS $$
+SELECT jsonb_build_object(
+    'id', coalesce(cl.id, 0), 'campaign_id', c.id, 'lead_id', l.id,
     'trace_id', cl.trace_id, 'status', cl.status, 'attempts', cl.attempts,
     'name', l.name, 'phone', l.phone, 'email', l.email,
     'company', l.company, 'notes', l.notes,
-    'sms_system_prompt', c.sms_system_prompt,
+    'sms_system_prompt', c.sms_system_prompt, 'sms_template', c.sms_template,
+    'sender_name', c.sender_name, 'attributes', l.attributes,
     'sms_temperature', c.sms_temperature, 'agent_type', c.agent_type,
     'campaign_status', c.status,
     'opted_out', EXISTS (SELECT FROM opt_outs o WHERE o.phone = l.phone),
-    'already_sent', cl.sms_sent OR cl.sms_sid IS NOT NULL
-                    OR EXISTS (SELECT FROM sms_outbox b WHERE b.campaign_lead_id = cl.id),
+    'already_sent', coalesce(cl.sms_sent OR cl.sms_sid IS NOT NULL
+                             OR EXISTS (SELECT FROM sms_outbox b WHERE b.campaign_lead_id = cl.id),
+                             false),
     'sms_message', cl.sms_message)
-FROM campaign_leads cl
-JOIN leads l ON l.id = cl.lead_id
-JOIN campaigns c ON c.id = cl.campaign_id
-WHERE cl.id = p_id);
+$$;
+
+-- A campaign lead's context (the SQL-callable nodes'), NULL when there is none.
+CREATE OR REPLACE FUNCTION smscamp_lead_context(p_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+RETURN (SELECT x.context
+          FROM campaign_leads cl
+          JOIN leads l ON l.id = cl.lead_id
+          JOIN campaigns c ON c.id = cl.campaign_id
+         CROSS JOIN LATERAL smscamp_build_context(c, l, cl) x
+         WHERE cl.id = p_id);
 END
 $$;
 
--- The same shape for a campaign and any lead, for previews (nothing stored).
+-- A campaign's context for any lead, for previews (nothing stored).
 CREATE OR REPLACE FUNCTION smscamp_preview_context(p_campaign bigint, p_lead bigint)
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-SELECT jsonb_build_object(
-    'id', 0, 'campaign_id', c.id, 'lead_id', l.id,
-    'name', l.name, 'phone', l.phone, 'email', l.email,
-    'company', l.company, 'notes', l.notes,
-    'sms_system_prompt', c.sms_system_prompt,
-    'sms_temperature', c.sms_temperature, 'agent_type', c.agent_type,
-    'campaign_status', c.status,
-    'opted_out', EXISTS (SELECT FROM opt_outs o WHERE o.phone = l.phone),
-    'already_sent', false)
-FROM campaigns c, leads l
-WHERE c.id = p_campaign AND l.id = p_lead
+SELECT x.context
+  FROM campaigns c, leads l, smscamp_build_context(c, l, NULL) x
+ WHERE c.id = p_campaign AND l.id = p_lead
+$$;
+
+-- Which writer composes the messages: an OpenAI-compatible model when its API key is
+-- set, else the built-in writer.  label is what the UI shows ("gpt-4o-mini at
+-- api.openai.com", "Built-in writer (offline)").
+CREATE OR REPLACE FUNCTION smscamp_writer_info() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+SELECT CASE WHEN coalesce(current_setting('smscamp.openai_api_key', true), '') <> '' THEN
+           jsonb_build_object(
+               'kind', 'llm',
+               'model', current_setting('smscamp.openai_model', true),
+               'host', h.host,
+               'label', format('%s at %s', current_setting('smscamp.openai_model', true),
+                               coalesce(h.host, current_setting('smscamp.openai_base_url', true))))
+       ELSE jsonb_build_object('kind', 'builtin', 'model', NULL, 'host', NULL,
+                               'label', 'Built-in writer (offline)')
+       END
+  FROM (SELECT substring(current_setting('smscamp.openai_base_url', true)
+                         FROM '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/]*@)?([^/:?#]+)') AS host) AS h
 $$;
 
 -- What a node function answers: the campaign lead's state after it.
@@ -195,8 +173,10 @@ $$;
 
 -- Claim up to p_limit pending leads of processing campaigns for worker
 -- p_worker (its pid). Leads outside their send window are deferred to when
--- it opens, without counting an attempt. Returns the claimed ids and their
--- campaign's messages_per_second x 1000.
+-- it opens (wait_reason quiet_hours), without counting an attempt. Returns
+-- the claimed ids and their campaign's messages_per_second x 1000.  Leads
+-- are joined to their lead: a campaign lead whose lead was deleted is never
+-- claimed (none is left pending: see leads_delete_campaign_leads).
 CREATE OR REPLACE FUNCTION smscamp_claim(p_worker integer, p_limit integer)
 RETURNS TABLE (id bigint, mps bigint)
 LANGUAGE plpgsql AS $$
@@ -234,7 +214,7 @@ BEGIN
                                             smscamp_phone_timezone(cand.phone)) AS opens_at
           FROM cand
     ), deferred AS (
-        UPDATE campaign_leads cl SET next_attempt_at = d.opens_at
+        UPDATE campaign_leads cl SET next_attempt_at = d.opens_at, wait_reason = 'quiet_hours'
           FROM decided d
          WHERE cl.id = d.id AND d.opens_at > now()
     ), claimed AS (
@@ -259,71 +239,6 @@ BEGIN
 END
 $$;
 
-------------------------------------------------------------------------------
--- Node writes
-------------------------------------------------------------------------------
-
--- 'Validation failed: a; b' from a JSON array of reasons.
-CREATE OR REPLACE FUNCTION smscamp_validation_message(p_errors jsonb) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN 'Validation failed: ' ||
-       (SELECT string_agg(e, '; ') FROM jsonb_array_elements_text(p_errors) e);
-
-CREATE OR REPLACE FUNCTION smscamp_mark_skipped(p_id bigint, p_errors jsonb)
-RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE campaign_leads
-       SET status = 'skipped', validation_errors = p_errors,
-           error_message = smscamp_validation_message(p_errors),
-           processed_at = now(), claimed_by = NULL
-     WHERE id = p_id AND status IN ('pending', 'processing');
-END
-$$;
-
-CREATE OR REPLACE FUNCTION smscamp_record_message(p_id bigint, p_message text,
-                                                  p_segments integer, p_cost numeric,
-                                                  p_encoding text)
-RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE campaign_leads
-       SET sms_message = p_message, sms_segments = p_segments,
-           sms_cost = p_cost, sms_encoding = p_encoding
-     WHERE id = p_id;
-END
-$$;
-
--- Delay before attempt n+1: Retry-After when given, else exponential
--- (2^n s, at most 5 min) with +-50% jitter.
-CREATE OR REPLACE FUNCTION smscamp_backoff(p_attempts integer, p_retry_after integer)
-RETURNS interval
-LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-    RETURN CASE WHEN p_retry_after > 0 THEN make_interval(secs => p_retry_after)
-                ELSE make_interval(secs => least(300, 2 ^ least(p_attempts, 20))
-                                           * (0.5 + random()))
-           END;
-END
-$$;
-
--- An attempt failed before anything was sent: retry later, or fail for good.
-CREATE OR REPLACE FUNCTION smscamp_record_retry(p_id bigint, p_error text,
-                                                p_retry_after integer,
-                                                p_retryable boolean)
-RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE campaign_leads
-       SET status = CASE WHEN p_retryable
-                              AND attempts < current_setting('smscamp.max_attempts')::int
-                         THEN 'pending' ELSE 'failed' END,
-           next_attempt_at = now() + smscamp_backoff(attempts, p_retry_after),
-           error_message = p_error, claimed_by = NULL
-     WHERE id = p_id AND status IN ('processing', 'sending');
-END
-$$;
-
 -- The SQL-callable nodes (psql, tests) take a pending lead like a worker.
 CREATE OR REPLACE FUNCTION smscamp_claim_one(p_id bigint) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -334,190 +249,9 @@ BEGIN
 END
 $$;
 
--- "sending" is committed before the provider is called. False when the
--- campaign stopped meanwhile (a worker's lead goes back to pending), or the
--- lead is not being processed.
-DROP FUNCTION IF EXISTS smscamp_mark_sending(bigint);
-CREATE OR REPLACE FUNCTION smscamp_mark_sending(p_id bigint,
-                                                p_require_running boolean DEFAULT true)
-RETURNS boolean
-LANGUAGE plpgsql AS $$
-DECLARE
-    campaign_status text;
-BEGIN
-    SELECT c.status INTO campaign_status
-      FROM campaign_leads cl JOIN campaigns c ON c.id = cl.campaign_id
-     WHERE cl.id = p_id;
-    IF p_require_running AND campaign_status IS DISTINCT FROM 'processing' THEN
-        UPDATE campaign_leads SET status = 'pending', claimed_by = NULL,
-               attempts = greatest(attempts - 1, 0)
-         WHERE id = p_id AND status = 'processing';
-        RETURN false;
-    END IF;
-    UPDATE campaign_leads SET status = 'sending', sending_at = now()
-     WHERE id = p_id AND status = 'processing';
-    RETURN FOUND;
-END
-$$;
-
--- The "log" provider: record in the outbox and mark sent, atomically.
-DROP FUNCTION IF EXISTS smscamp_send_log(bigint, text, text);
-CREATE OR REPLACE FUNCTION smscamp_send_log(p_id bigint, p_from text, p_body text,
-                                            p_require_running boolean DEFAULT true)
-RETURNS boolean
-LANGUAGE plpgsql AS $$
-DECLARE
-    box_id bigint;
-BEGIN
-    IF NOT smscamp_mark_sending(p_id, p_require_running) THEN
-        RETURN false;
-    END IF;
-    INSERT INTO sms_outbox (campaign_lead_id, to_phone, from_phone, body, segments)
-    SELECT cl.id, l.phone, p_from, p_body, smscamp_sms_segments(p_body)
-      FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id
-     WHERE cl.id = p_id
-    RETURNING id INTO box_id;
-    UPDATE campaign_leads
-       SET status = 'sent', sms_sent = true, sms_sid = 'LOG' || box_id,
-           sms_provider_status = 'logged', error_message = NULL,
-           processed_at = now(), claimed_by = NULL
-     WHERE id = p_id;
-    RETURN true;
-END
-$$;
-
--- The provider's answer. p_outcome: sent | failed | retry | unknown.
-CREATE OR REPLACE FUNCTION smscamp_record_send(p_id bigint, p_outcome text,
-                                               p_sid text, p_provider_status text,
-                                               p_num_segments integer, p_price text,
-                                               p_error text, p_retry_after integer)
-RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    cid bigint;
-    errors integer;
-    max_errors integer;
-BEGIN
-    IF p_outcome = 'sent' THEN
-        UPDATE campaign_leads
-           SET status = 'sent', sms_sent = true, sms_sid = p_sid,
-               sms_provider_status = p_provider_status,
-               sms_segments = coalesce(nullif(p_num_segments, 0), sms_segments),
-               sms_response = jsonb_build_object('sid', p_sid, 'status', p_provider_status,
-                                                 'num_segments', p_num_segments,
-                                                 'price', p_price)::text,
-               error_message = NULL, processed_at = now(), claimed_by = NULL
-         WHERE id = p_id
-        RETURNING campaign_id INTO cid;
-        UPDATE campaigns SET consecutive_send_errors = 0
-         WHERE id = cid AND consecutive_send_errors <> 0;
-        RETURN;
-    END IF;
-
-    IF p_outcome = 'retry' THEN
-        PERFORM smscamp_record_retry(p_id, p_error, p_retry_after, true);
-    ELSE
-        UPDATE campaign_leads
-           SET status = CASE p_outcome WHEN 'unknown' THEN 'unknown' ELSE 'failed' END,
-               error_message = p_error, processed_at = now(), claimed_by = NULL
-         WHERE id = p_id;
-    END IF;
-
-    -- consecutive provider errors pause the campaign
-    UPDATE campaigns c
-       SET consecutive_send_errors = c.consecutive_send_errors + 1
-      FROM campaign_leads cl
-     WHERE cl.id = p_id AND c.id = cl.campaign_id
-    RETURNING c.id, c.consecutive_send_errors, c.max_send_errors
-      INTO cid, errors, max_errors;
-    IF errors >= max_errors THEN
-        UPDATE campaigns SET status = 'paused' WHERE id = cid AND status = 'processing';
-        IF FOUND THEN
-            PERFORM smscamp_log(p_id, 'error', 'sms_agent',
-                format('Campaign paused after %s consecutive SMS provider errors', errors),
-                jsonb_build_object('campaign_id', cid, 'consecutive_send_errors', errors));
-        END IF;
-    END IF;
-END
-$$;
-
-------------------------------------------------------------------------------
--- finalize
-------------------------------------------------------------------------------
-
--- Completes a processing campaign that has nothing left to send.  The
--- counters (campaign_stats, kept by triggers) answer first: reading them
--- costs the same at any point of the campaign, where a search of
--- campaign_leads walks the index entries of every lead already done.  Only
--- when they say "nothing left" is the campaign locked and campaign_leads
--- looked at (once per campaign, to be sure).  Two workers finishing the last
--- two leads at the same moment may each still see the other's lead: the
--- housekeeping (every second) completes the campaign then.
-CREATE OR REPLACE FUNCTION smscamp_unfinished_count(p_campaign bigint) RETURNS bigint
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN (SELECT coalesce(sum(s.unfinished), 0)::bigint
-              FROM campaign_stats s WHERE s.campaign_id = p_campaign);
-END
-$$;
-
-CREATE OR REPLACE FUNCTION smscamp_complete_campaign(p_campaign bigint) RETURNS boolean
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF smscamp_unfinished_count(p_campaign) <> 0 THEN
-        RETURN false;
-    END IF;
-    -- lock, then look again: two workers finishing the last two leads
-    PERFORM FROM campaigns WHERE id = p_campaign AND status = 'processing' FOR UPDATE;
-    IF NOT FOUND OR smscamp_unfinished_count(p_campaign) <> 0
-       OR EXISTS (SELECT FROM campaign_leads
-                   WHERE campaign_id = p_campaign
-                     AND status IN ('pending', 'processing', 'sending')) THEN
-        RETURN false;
-    END IF;
-    UPDATE campaigns SET status = 'completed', completed_at = now() WHERE id = p_campaign;
-    RETURN true;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION smscamp_finalize_lead(p_id bigint) RETURNS jsonb
-LANGUAGE plpgsql AS $$
-DECLARE
-    cl campaign_leads;
-BEGIN
-    SELECT * INTO cl FROM campaign_leads WHERE id = p_id;
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-    IF cl.status IN ('pending') THEN
-        PERFORM smscamp_log(p_id, 'warning', 'finalize',
-            format('Attempt %s failed; retry scheduled', cl.attempts),
-            jsonb_build_object('status', cl.status, 'attempts', cl.attempts,
-                               'next_attempt_at', cl.next_attempt_at,
-                               'error', cl.error_message));
-    ELSE
-        IF cl.processed_at IS NULL AND cl.status NOT IN ('processing', 'sending') THEN
-            UPDATE campaign_leads SET processed_at = now() WHERE id = p_id;
-        END IF;
-        PERFORM smscamp_log(p_id,
-            CASE WHEN cl.status IN ('sent', 'delivered', 'skipped') THEN 'info' ELSE 'error' END,
-            'finalize', format('Lead finished: %s', cl.status),
-            jsonb_build_object('status', cl.status, 'attempts', cl.attempts,
-                               'sms_segments', cl.sms_segments, 'sms_cost', cl.sms_cost,
-                               'error', cl.error_message));
-        PERFORM smscamp_complete_campaign(cl.campaign_id);
-    END IF;
-    RETURN smscamp_lead_state(p_id);
-END
-$$;
-
-------------------------------------------------------------------------------
--- The workers' batches: many leads per statement
-------------------------------------------------------------------------------
-
 -- Claim up to p_limit leads (smscamp_claim) and answer each with its
--- campaign's messages_per_second x 1000 and its context (the shape of
--- smscamp_lead_context), in id order: one statement for the whole claim.
+-- campaign's messages_per_second x 1000 and its context
+-- (smscamp_build_context), in id order: one statement for the whole claim.
 CREATE OR REPLACE FUNCTION smscamp_claim_leads(p_worker integer, p_limit integer)
 RETURNS TABLE (id bigint, mps bigint, context text)
 LANGUAGE plpgsql AS $$
@@ -533,25 +267,19 @@ BEGIN
     END IF;
     -- a new statement: it sees the claim's changes (status, attempts)
     RETURN QUERY
-    SELECT cl.id, x.mps, jsonb_build_object(
-        'id', cl.id, 'campaign_id', cl.campaign_id, 'lead_id', cl.lead_id,
-        'trace_id', cl.trace_id, 'status', cl.status, 'attempts', cl.attempts,
-        'name', l.name, 'phone', l.phone, 'email', l.email,
-        'company', l.company, 'notes', l.notes,
-        'sms_system_prompt', c.sms_system_prompt,
-        'sms_temperature', c.sms_temperature, 'agent_type', c.agent_type,
-        'campaign_status', c.status,
-        'opted_out', EXISTS (SELECT FROM opt_outs o WHERE o.phone = l.phone),
-        'already_sent', cl.sms_sent OR cl.sms_sid IS NOT NULL
-                        OR EXISTS (SELECT FROM sms_outbox b WHERE b.campaign_lead_id = cl.id),
-        'sms_message', cl.sms_message)::text
+    SELECT cl.id, x.mps, ctx.context::text
       FROM unnest(ids, mpss) AS x(id, mps)
       JOIN campaign_leads cl ON cl.id = x.id AND cl.id = ANY (ids)
       JOIN leads l ON l.id = cl.lead_id
       JOIN campaigns c ON c.id = cl.campaign_id
+     CROSS JOIN LATERAL smscamp_build_context(c, l, cl) ctx
      ORDER BY cl.id;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- Recording: one function for every write of the nodes
+------------------------------------------------------------------------------
 
 -- One item of a batch (the JSON objects given to smscamp_record_batch).
 -- k, the kind, says which fields are set:
@@ -560,7 +288,8 @@ $$;
 --   skip     validation failed: errors (a JSON array of reasons)
 --   gen      message written: message, segments, cost, encoding; the
 --            sms_agent log row: level, msg, meta
---   genfail  the LLM call failed: error, retry_after, retryable
+--   genfail  no message: error, retry_after, retryable (an LLM call that may
+--            work later)
 --   mark     mark "sending" (committed before the provider call)
 --   log      the log provider: mark sending, outbox, sent: sfrom, body
 --            (mark and log items may also carry a gen item's fields: the
@@ -568,24 +297,38 @@ $$;
 --   send     the provider's answer: outcome (sent | failed | retry |
 --            unknown), sid, pstatus, nseg, price, error, retry_after; the
 --            sms_agent log row: level, msg, meta
+--   final    finalize only (smscamp_finalize)
+-- and, on any kind:
+--   manual   run by a SQL call (smscamp_send_sms, smscamp_process_lead), not
+--            by a worker: a mark or log item does not need the campaign to be
+--            running
+--   alone    a node called on its own (smscamp_validate_lead,
+--            smscamp_generate_sms, smscamp_send_sms): recorded, not finalized
+--            (smscamp_finalize does that)
 -- (a new field means a new type name: workers may run while this file loads)
 DO $$
 BEGIN
-    IF to_regtype('smscamp_batch_item') IS NULL THEN
-        CREATE TYPE smscamp_batch_item AS (
+    IF to_regtype('smscamp_record_item') IS NULL THEN
+        CREATE TYPE smscamp_record_item AS (
             i integer, k text, id bigint,
             level text, msg text, meta jsonb,
             phone text, "both" boolean, errors jsonb,
             message text, segments integer, cost numeric, encoding text,
             error text, retry_after integer, retryable boolean,
             outcome text, sid text, pstatus text, nseg integer, price text,
-            sfrom text, body text);
+            sfrom text, body text, manual boolean, alone boolean);
     END IF;
 END
 $$;
 
+-- 'Validation failed: a; b' from a JSON array of reasons.
+CREATE OR REPLACE FUNCTION smscamp_validation_message(p_errors jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 'Validation failed: ' ||
+       (SELECT string_agg(e, '; ') FROM jsonb_array_elements_text(p_errors) e);
+
 -- validate_lead's rows: log "validated" or mark skipped with the reasons.
-CREATE OR REPLACE FUNCTION smscamp_batch_validation(it smscamp_batch_item[]) RETURNS void
+CREATE OR REPLACE FUNCTION smscamp_batch_validation(it smscamp_record_item[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     ids bigint[] := ARRAY(SELECT x.id FROM unnest(it) x);
@@ -612,10 +355,23 @@ BEGIN
 END
 $$;
 
+-- Delay before attempt n+1: Retry-After when given, else exponential
+-- (2^n s, at most 5 min) with +-50% jitter.
+CREATE OR REPLACE FUNCTION smscamp_backoff(p_attempts integer, p_retry_after integer)
+RETURNS interval
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RETURN CASE WHEN p_retry_after > 0 THEN make_interval(secs => p_retry_after)
+                ELSE make_interval(secs => least(300, 2 ^ least(p_attempts, 20))
+                                           * (0.5 + random()))
+           END;
+END
+$$;
+
 -- sms_agent's writes before sending: the messages, and failed generations
 -- (retry later, or failed past smscamp.max_attempts) with provider
 -- answers asking for a retry.
-CREATE OR REPLACE FUNCTION smscamp_batch_generation(it smscamp_batch_item[]) RETURNS void
+CREATE OR REPLACE FUNCTION smscamp_batch_generation(it smscamp_record_item[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     ids bigint[] := ARRAY(SELECT x.id FROM unnest(it) x);
@@ -640,7 +396,7 @@ BEGIN
                                         AND cl.attempts < current_setting('smscamp.max_attempts')::int
                                    THEN cl.processed_at ELSE now() END,
                next_attempt_at = now() + smscamp_backoff(cl.attempts, x.retry_after),
-               error_message = x.error, claimed_by = NULL
+               wait_reason = 'retry', error_message = x.error, claimed_by = NULL
           FROM unnest(it) x
          WHERE (x.k = 'genfail' OR (x.k = 'send' AND x.outcome = 'retry'))
            AND cl.id = x.id AND cl.id = ANY (ids) AND cl.status IN ('processing', 'sending');
@@ -648,10 +404,11 @@ BEGIN
 END
 $$;
 
--- "sending" before the provider call, only while the campaign runs (else
--- the lead goes back to pending); the log provider's outbox rows are
--- written and sent at once.  Returns the ids marked.
-CREATE OR REPLACE FUNCTION smscamp_batch_mark_sending(it smscamp_batch_item[])
+-- "sending" before the provider call, only while the campaign runs (else a
+-- worker's lead goes back to pending; a manual item is marked all the same);
+-- the log provider's outbox rows are written and sent at once.  A lead not
+-- marked is logged as not sent.  Returns the ids marked.
+CREATE OR REPLACE FUNCTION smscamp_batch_mark_sending(it smscamp_record_item[])
 RETURNS bigint[]
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -676,6 +433,7 @@ BEGIN
                sms_encoding = CASE WHEN x.message IS NULL THEN cl.sms_encoding ELSE x.encoding END
           FROM unnest(it) x
          WHERE cl.id = x.id AND cl.id = ANY (ids) AND cl.status = 'processing'
+           AND NOT coalesce(x.manual, false)
            AND (SELECT c.status FROM campaigns c WHERE c.id = cl.campaign_id)
                IS DISTINCT FROM 'processing';
     END IF;
@@ -690,7 +448,8 @@ BEGIN
                sms_encoding = CASE WHEN x.message IS NULL THEN cl.sms_encoding ELSE x.encoding END
           FROM unnest(it) x
          WHERE cl.id = x.id AND cl.id = ANY (ids) AND cl.status = 'processing'
-           AND (SELECT c.status FROM campaigns c WHERE c.id = cl.campaign_id) = 'processing'
+           AND (coalesce(x.manual, false)
+                OR (SELECT c.status FROM campaigns c WHERE c.id = cl.campaign_id) = 'processing')
         RETURNING cl.id
     )
     SELECT coalesce(array_agg(mk.id), '{}') INTO marked FROM mk;
@@ -720,7 +479,7 @@ BEGIN
            CASE WHEN x.id = ANY (marked) THEN 'SMS recorded in the outbox (log provider)'
                 ELSE 'Not sent: the campaign is no longer running' END,
            CASE WHEN x.id = ANY (marked) THEN '{"provider": "log"}'::jsonb END
-      FROM unnest(it) x WHERE x.k = 'log' ORDER BY x.i;
+      FROM unnest(it) x WHERE x.k = 'log' OR x.id <> ALL (marked) ORDER BY x.i;
     RETURN marked;
 END
 $$;
@@ -729,7 +488,7 @@ $$;
 -- and the campaigns' consecutive provider errors: the errors after the
 -- batch's last success (or added to the count when none succeeded); past
 -- max_send_errors the campaign pauses.
-CREATE OR REPLACE FUNCTION smscamp_batch_send_results(it smscamp_batch_item[]) RETURNS void
+CREATE OR REPLACE FUNCTION smscamp_batch_send_results(it smscamp_record_item[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     ids bigint[] := ARRAY(SELECT x.id FROM unnest(it) x);
@@ -797,6 +556,41 @@ BEGIN
 END
 $$;
 
+-- Completes a processing campaign that has nothing left to send.  The
+-- counters (campaign_stats, kept by triggers) answer first: reading them
+-- costs the same at any point of the campaign, where a search of
+-- campaign_leads walks the index entries of every lead already done.  Only
+-- when they say "nothing left" is the campaign locked and campaign_leads
+-- looked at (once per campaign, to be sure).  Two workers finishing the last
+-- two leads at the same moment may each still see the other's lead: the
+-- housekeeping (every second) completes the campaign then.
+CREATE OR REPLACE FUNCTION smscamp_unfinished_count(p_campaign bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT coalesce(sum(s.unfinished), 0)::bigint
+              FROM campaign_stats s WHERE s.campaign_id = p_campaign);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION smscamp_complete_campaign(p_campaign bigint) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF smscamp_unfinished_count(p_campaign) <> 0 THEN
+        RETURN false;
+    END IF;
+    -- lock, then look again: two workers finishing the last two leads
+    PERFORM FROM campaigns WHERE id = p_campaign AND status = 'processing' FOR UPDATE;
+    IF NOT FOUND OR smscamp_unfinished_count(p_campaign) <> 0
+       OR EXISTS (SELECT FROM campaign_leads
+                   WHERE campaign_id = p_campaign
+                     AND status IN ('pending', 'processing', 'sending')) THEN
+        RETURN false;
+    END IF;
+    UPDATE campaigns SET status = 'completed', completed_at = now() WHERE id = p_campaign;
+    RETURN true;
+END
+$$;
+
 -- finalize for the leads of a batch that are done with this attempt: a log
 -- row each, then the completion of their campaigns.
 CREATE OR REPLACE FUNCTION smscamp_batch_finalize(p_ids bigint[]) RETURNS void
@@ -837,33 +631,40 @@ BEGIN
 END
 $$;
 
--- Record a worker's batch: p_items is a JSON array of smscamp_batch_item
--- objects, at most one per lead.  Set-based: one statement per kind of
--- write for the whole batch, so the statistics triggers add one delta per
--- campaign per statement.  The rows are locked first, in id order: every
--- writer that locks many campaign leads (smscamp_cancel too) takes them in
--- that order, so none can deadlock with another.  An error fails the whole
--- batch: the worker then records its leads one by one.  Answers, for the
--- mark and log items, whether the lead was marked sending.
+-- Record a batch: p_items is a JSON array of smscamp_record_item objects, at
+-- most one per lead: a worker's pass, or the one item of a node called from
+-- SQL.  The only writer of a lead's progress.  Set-based: one statement per
+-- kind of write for the whole batch, so the statistics triggers add one
+-- delta per campaign per statement.  The rows are locked first, in id order:
+-- every writer that locks many campaign leads (smscamp_cancel too) takes
+-- them in that order, so none can deadlock with another.  An error fails the
+-- whole batch: the worker then records each item alone, through this same
+-- function.  Answers a row per mark or log item (ok: the lead was marked
+-- sending) and per item that finished its lead (finalized), with the lead's
+-- status, segments and cost after the batch (what the worker counts).
 CREATE OR REPLACE FUNCTION smscamp_record_batch(p_items jsonb)
-RETURNS TABLE (i integer, ok boolean)
+RETURNS TABLE (i integer, ok boolean, status text, segments integer, cost numeric)
 LANGUAGE plpgsql AS $$
 DECLARE
     ids bigint[];
-    v smscamp_batch_item[];     -- valid, skip
-    g smscamp_batch_item[];     -- gen, genfail
-    m smscamp_batch_item[];     -- mark, log
-    snd smscamp_batch_item[];   -- send
+    a smscamp_record_item[];     -- all
+    v smscamp_record_item[];     -- valid, skip
+    g smscamp_record_item[];     -- gen, genfail
+    m smscamp_record_item[];     -- mark, log
+    snd smscamp_record_item[];   -- send
+    f smscamp_record_item[];     -- final
     marked bigint[] := '{}';
+    done bigint[];
 BEGIN
     -- one pass over the items: each statement below reads only its kinds
-    SELECT array_agg(x.id ORDER BY x.id),
+    SELECT array_agg(x.id ORDER BY x.id), array_agg(x ORDER BY x.i),
            array_agg(x ORDER BY x.i) FILTER (WHERE x.k IN ('valid', 'skip')),
            array_agg(x ORDER BY x.i) FILTER (WHERE x.k IN ('gen', 'genfail')),
            array_agg(x ORDER BY x.i) FILTER (WHERE x.k IN ('mark', 'log')),
-           array_agg(x ORDER BY x.i) FILTER (WHERE x.k = 'send')
-      INTO ids, v, g, m, snd
-      FROM jsonb_populate_recordset(NULL::smscamp_batch_item, p_items) x;
+           array_agg(x ORDER BY x.i) FILTER (WHERE x.k = 'send'),
+           array_agg(x ORDER BY x.i) FILTER (WHERE x.k = 'final')
+      INTO ids, a, v, g, m, snd, f
+      FROM jsonb_populate_recordset(NULL::smscamp_record_item, p_items) x;
     IF ids IS NULL THEN
         RETURN;
     END IF;
@@ -885,33 +686,48 @@ BEGIN
         PERFORM smscamp_batch_send_results(snd);
     END IF;
     IF g IS NOT NULL OR snd IS NOT NULL THEN
-        -- the sms_agent rows the worker wrote (what was generated, what the
+        -- the sms_agent rows the nodes wrote (what was generated, what the
         -- provider said)
         INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
         SELECT x.id, x.level, 'sms_agent', x.msg, x.meta
           FROM unnest(coalesce(g, '{}') || coalesce(snd, '{}')) x
          WHERE x.k IN ('gen', 'send') ORDER BY x.i;
     END IF;
-    PERFORM smscamp_batch_finalize(ARRAY(
-        SELECT x.id FROM unnest(coalesce(v, '{}') || coalesce(g, '{}') || coalesce(m, '{}')
-                                || coalesce(snd, '{}')) x
-         WHERE x.k IN ('skip', 'genfail', 'send')
-            OR (x.k = 'log' AND x.id = ANY (marked))
-         ORDER BY x.i));
+    IF f IS NOT NULL THEN
+        -- a lead finalized by hand that no node finished (cancelled, say)
+        UPDATE campaign_leads cl SET processed_at = now()
+         WHERE cl.id = ANY (ARRAY(SELECT x.id FROM unnest(f) x))
+           AND cl.processed_at IS NULL
+           AND cl.status NOT IN ('pending', 'processing', 'sending');
+    END IF;
+    -- finalize: the leads done with this attempt, but for a node called alone
+    done := ARRAY(SELECT x.id FROM unnest(a) x
+                   WHERE (x.k IN ('skip', 'genfail', 'send', 'final')
+                          OR (x.k = 'log' AND x.id = ANY (marked)))
+                     AND NOT coalesce(x.alone, false)
+                   ORDER BY x.i);
+    PERFORM smscamp_batch_finalize(done);
 
     RETURN QUERY
-    SELECT x.i, x.id = ANY (marked) FROM unnest(m) x ORDER BY x.i;
+    SELECT x.i, CASE WHEN x.k IN ('mark', 'log') THEN x.id = ANY (marked) END,
+           cl.status, cl.sms_segments, cl.sms_cost
+      FROM unnest(a) x
+      JOIN campaign_leads cl ON cl.id = x.id AND cl.id = ANY (ids)
+     WHERE x.k IN ('mark', 'log') OR x.id = ANY (done)
+     ORDER BY x.i;
 END
 $$;
 
 ------------------------------------------------------------------------------
--- Housekeeping: workers run it every second, pg_cron every minute
+-- Housekeeping: owned by the background workers (pg_extension/worker.c): each
+-- runs it once when it starts, the first one every second after that
 ------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION smscamp_housekeeping() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     live integer[];
+    stuck bigint[];
     r record;
 BEGIN
     -- scheduled campaigns whose time has come
@@ -930,16 +746,16 @@ BEGIN
         live := ARRAY(SELECT pid FROM pg_stat_activity WHERE backend_type = 'smscamp worker');
         UPDATE campaign_leads SET status = 'pending', claimed_by = NULL
          WHERE status = 'processing' AND (claimed_by IS NULL OR claimed_by <> ALL (live));
-        FOR r IN
+        WITH gone AS (
             UPDATE campaign_leads
                SET status = 'unknown', processed_at = now(), claimed_by = NULL,
                    error_message = 'The worker stopped while sending: the SMS may '
                                    || 'have been sent, so it is not resent automatically'
              WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> ALL (live))
             RETURNING id
-        LOOP
-            PERFORM smscamp_finalize_lead(r.id);
-        END LOOP;
+        )
+        SELECT array_agg(gone.id ORDER BY gone.id) INTO stuck FROM gone;
+        PERFORM smscamp_batch_finalize(coalesce(stuck, '{}'));
     END IF;
 
     -- campaigns with nothing left to do (the counters first, see above)
@@ -952,16 +768,4 @@ BEGIN
 END
 $$;
 
-DO $$
-BEGIN
-    -- nested: cron.job cannot even be planned where pg_cron is missing
-    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
-        IF NOT EXISTS (SELECT FROM cron.job WHERE jobname = 'smscamp-housekeeping') THEN
-            PERFORM cron.schedule('smscamp-housekeeping', '* * * * *',
-                                  'SELECT smscamp_housekeeping()');
-        END IF;
-    END IF;
-END
-$$;
-
--- (the api files' CALL api_secure_functions() revokes these from PUBLIC)
+-- (the api files' CALL smscamp_secure_api() revokes these from PUBLIC)

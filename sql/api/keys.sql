@@ -1,9 +1,10 @@
 -- API keys: creation (shown once), listing, revocation, and the lookup the
 -- nginx module makes for a key it has not seen (then caches for seconds).
 --
---   POST   /api/keys        api_keys_create(body jsonb)       admin
---   GET    /api/keys        api_keys_list(args jsonb)         admin
---   DELETE /api/keys/:id    api_keys_delete(id text, args)    admin
+--   POST   /api/keys        api.keys_create(body jsonb)       admin
+--   GET    /api/keys        api.keys_list(args jsonb)         admin
+--   DELETE /api/keys/:id    api.keys_delete(id text, args)    admin
+--   GET    /api/keys/me     api.keys_me(header Authorization) viewer
 --   psql:  SELECT smscamp_create_key('name', 'admin');
 --
 -- A key is 'smc_' + 64 hex digits (two random UUIDs: 244 random bits); the
@@ -20,18 +21,11 @@ RETURN jsonb_build_object(
     'rate_limit', k.rate_limit,
     'active', k.revoked_at IS NULL OR k.revoked_at > now());
 
--- Older signatures (before per-key rate limits, and smscamp_auth's text result).
+-- Older signatures (before per-key rate limits; smscamp_auth, now api.auth).
 -- (smscamp_create_key's SQL body depends on smscamp_new_key: it goes first)
 DROP FUNCTION IF EXISTS smscamp_create_key(text, text, timestamptz);
 DROP FUNCTION IF EXISTS smscamp_new_key(text, text, timestamptz);
-DO $$
-BEGIN
-    IF EXISTS (SELECT FROM pg_proc WHERE proname = 'smscamp_auth'
-                                     AND prorettype = 'text'::regtype) THEN
-        DROP FUNCTION smscamp_auth(text);
-    END IF;
-END
-$$;
+DROP FUNCTION IF EXISTS smscamp_auth(text);
 
 -- A new key: the row as JSON plus "key", the only time the key is shown.
 -- p_rate_limit: requests per second (NULL: nginx's smscamp_rate_limit_key).
@@ -63,8 +57,8 @@ LANGUAGE sql
 RETURN smscamp_new_key(p_name, p_role, p_expires_at, p_rate_limit) ->> 'key';
 
 -- The role and rate limit of an active key given its SHA-256 (hex); NULLs for
--- an unknown, revoked or expired key.
-CREATE OR REPLACE FUNCTION smscamp_auth(p_hash text, OUT role text, OUT rate_limit integer)
+-- an unknown, revoked or expired key.  The nginx module's key lookup (not a route).
+CREATE OR REPLACE FUNCTION api.auth(p_hash text, OUT role text, OUT rate_limit integer)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     UPDATE api_keys AS k SET last_used_at = now()
@@ -75,9 +69,7 @@ BEGIN
 END
 $$;
 
-GRANT EXECUTE ON FUNCTION smscamp_auth(text) TO smscamp_api;
-
-CREATE OR REPLACE FUNCTION api_keys_create(p_body jsonb, OUT status integer, OUT body text)
+CREATE OR REPLACE FUNCTION api.keys_create(p_body jsonb, OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     errors jsonb := '[]';
@@ -133,7 +125,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION api_keys_list(p_args jsonb, OUT status integer, OUT body text)
+CREATE OR REPLACE FUNCTION api.keys_list(p_args jsonb, OUT status integer, OUT body text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     p record;
@@ -153,7 +145,7 @@ END
 $$;
 
 -- Revoke now, or ?after=SECONDS later (an overlap window for rotation).
-CREATE OR REPLACE FUNCTION api_keys_delete(p_id text, p_args jsonb,
+CREATE OR REPLACE FUNCTION api.keys_delete(p_id text, p_args jsonb,
                                            OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -181,4 +173,42 @@ BEGIN
 END
 $$;
 
-CALL api_secure_functions();
+-- GET /api/keys/me (any role): the key the request came with, read from its
+-- Authorization header and looked up by SHA-256 as api.auth does.  With
+-- smscamp_auth on, the nginx module lets no request without a valid key get
+-- here (it answers 401 itself), so a key not found is one revoked in the
+-- seconds the module caches keys: 401 too.  With smscamp_auth off the
+-- module checks no key and every route is open: a request without a bearer
+-- key gets {"auth": false, "role": "admin", the rest null}.  (With auth off
+-- a key that is sent is still looked up: a known one answers itself, an
+-- unknown one 401.)
+CREATE OR REPLACE FUNCTION api.keys_me(p_authorization text, OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    -- the module's syntax: "Bearer" (any case), spaces, the token
+    v_token text := substring(p_authorization FROM '^[Bb][Ee][Aa][Rr][Ee][Rr] +([0-9A-Za-z_.~-]+)$');
+    k api_keys;
+BEGIN
+    status := 200;
+    IF v_token IS NULL THEN
+        body := jsonb_build_object('id', NULL, 'name', NULL, 'role', 'admin',
+                                   'key_prefix', NULL, 'expires_at', NULL,
+                                   'revoked_at', NULL, 'auth', false)::text;
+        RETURN;
+    END IF;
+    SELECT * INTO k
+      FROM api_keys AS a
+     WHERE a.key_hash = encode(sha256(convert_to(v_token, 'UTF8')), 'hex')
+       AND (a.revoked_at IS NULL OR a.revoked_at > now())
+       AND (a.expires_at IS NULL OR a.expires_at > now());
+    IF NOT FOUND THEN
+        PERFORM api_error(401, to_jsonb(
+            'This API key is unknown, revoked or expired: send Authorization: Bearer <key>'::text));
+    END IF;
+    body := jsonb_build_object('id', k.id, 'name', k.name, 'role', k.role,
+                               'key_prefix', k.key_prefix, 'expires_at', k.expires_at,
+                               'revoked_at', k.revoked_at, 'auth', true)::text;
+END
+$$;
+
+CALL smscamp_secure_api();

@@ -1,10 +1,10 @@
 -- SMS provider webhooks (Twilio's fields, application/x-www-form-urlencoded).
 --
---   POST /api/webhooks/sms/inbound   api_webhooks_sms_inbound(content_type, body, url, signature)
+--   POST /api/webhooks/sms/inbound   api.webhooks_sms_inbound(content_type, body, url, signature)
 --       From, Body: STOP/STOPALL/UNSUBSCRIBE/CANCEL/END/QUIT/OPTOUT record an
 --       opt-out, START/UNSTOP remove it (the keyword alone, any case, trimmed).
 --       200 {"received":true,"action":"opt_out"|"opt_in"|"none","phone":...}
---   POST /api/webhooks/sms/status    api_webhooks_sms_status(content_type, body, url, signature)
+--   POST /api/webhooks/sms/status    api.webhooks_sms_status(content_type, body, url, signature)
 --       MessageSid, MessageStatus, ErrorCode: the delivery outcome of the
 --       campaign lead whose sms_sid it is.
 --       200 {"received":true,"matched":true|false,...}
@@ -150,11 +150,11 @@ RETURN (SELECT nullif(btrim(f ->> n.name), '')
 ------------------------------------------------------------------------------
 
 -- the unsigned versions
-DROP FUNCTION IF EXISTS api_webhooks_sms_inbound(text, text);
-DROP FUNCTION IF EXISTS api_webhooks_sms_status(text, text);
+DROP FUNCTION IF EXISTS api.webhooks_sms_inbound(text, text);
+DROP FUNCTION IF EXISTS api.webhooks_sms_status(text, text);
 
 -- POST /api/webhooks/sms/inbound
-CREATE OR REPLACE FUNCTION api_webhooks_sms_inbound(p_content_type text, p_body text,
+CREATE OR REPLACE FUNCTION api.webhooks_sms_inbound(p_content_type text, p_body text,
                                                     p_url text, p_signature text,
                                                     OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -202,7 +202,7 @@ $$;
 --                             has it: the send went through)
 -- Only a lead that is sent or unknown changes status (a late or repeated
 -- callback never moves a lead backwards); every matched callback is logged.
-CREATE OR REPLACE FUNCTION api_webhooks_sms_status(p_content_type text, p_body text,
+CREATE OR REPLACE FUNCTION api.webhooks_sms_status(p_content_type text, p_body text,
                                                    p_url text, p_signature text,
                                                    OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -279,4 +279,4 @@ BEGIN
 END
 $$;
 
-CALL api_secure_functions();
+CALL smscamp_secure_api();

@@ -1,6 +1,6 @@
 -- Metrics API (contract: sql/README.md).
 --
---   GET /metrics   api_metrics()   (location = /metrics { smscamp_metrics; })
+--   GET /metrics   api.metrics()   (location = /metrics { smscamp_metrics; })
 --
 -- The engine's part of the Prometheus text: the counters the extension keeps
 -- in shared memory (smscamp_metrics_text(), pg_extension/metrics.c). The nginx
@@ -10,7 +10,7 @@
 -- plpgsql, so that a database whose extension predates smscamp_metrics_text()
 -- still loads this file: the scrape then says smscamp_engine_metrics_up 0.
 
-CREATE OR REPLACE FUNCTION api_metrics(OUT status integer, OUT body text)
+CREATE OR REPLACE FUNCTION api.metrics(OUT status integer, OUT body text)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     status := 200;
@@ -24,4 +24,4 @@ BEGIN
 END
 $$;
 
-CALL api_secure_functions();
+CALL smscamp_secure_api();

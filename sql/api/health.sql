@@ -1,11 +1,11 @@
 -- Health API (contract: sql/README.md).
 --
---   GET /api/health   api_health()
+--   GET /api/health   api.health()
 --
 -- 200 when PostgreSQL answers; the nginx module answers 503 itself when it
 -- cannot reach the database.
 
-CREATE OR REPLACE FUNCTION api_health(OUT status integer, OUT body text)
+CREATE OR REPLACE FUNCTION api.health(OUT status integer, OUT body text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 SELECT 200,
        json_build_object('status', 'ok',
@@ -14,4 +14,4 @@ SELECT 200,
                          'time', now())::text
 $$;
 
-CALL api_secure_functions();
+CALL smscamp_secure_api();

@@ -1,153 +1,31 @@
 -- Campaigns API: route functions for /api/campaigns (contract: sql/README.md).
 --
---   GET    /api/campaigns?status=&q=&limit=&offset=   api_campaigns_list(args)
---   POST   /api/campaigns                             api_campaigns_create(json)
---   GET    /api/campaigns/{id}                        api_campaigns_get(id)
---   PUT    /api/campaigns/{id}                        api_campaigns_update(id, json)
---   DELETE /api/campaigns/{id}                        api_campaigns_delete(id)
---   POST   /api/campaigns/{id}/leads                  api_campaigns_add_leads(id, json)
---   GET    /api/campaigns/{id}/leads?status=&limit=&offset=   api_campaigns_leads(id, args)
---   POST   /api/campaigns/{id}/start                  api_campaigns_start(id)     202
---   POST   /api/campaigns/{id}/pause                  api_campaigns_pause(id)
---   POST   /api/campaigns/{id}/resume                 api_campaigns_resume(id)    202
---   POST   /api/campaigns/{id}/cancel                 api_campaigns_cancel(id)
---   POST   /api/campaigns/{id}/schedule               api_campaigns_schedule(id, json)
---   POST   /api/campaigns/{id}/preview                api_campaigns_preview(id, json)
+--   GET    /api/campaigns?status=&q=&limit=&offset=   api.campaigns_list(args)
+--   POST   /api/campaigns                             api.campaigns_create(json)
+--   GET    /api/campaigns/{id}                        api.campaigns_get(id)
+--   PUT    /api/campaigns/{id}                        api.campaigns_update(id, json)
+--   DELETE /api/campaigns/{id}                        api.campaigns_delete(id)
+--   POST   /api/campaigns/{id}/leads                  api.campaigns_add_leads(id, json)
+--   GET    /api/campaigns/{id}/leads?status=&limit=&offset=   api.campaigns_leads(id, args)
+--   POST   /api/campaigns/{id}/start                  api.campaigns_start(id)     202
+--   POST   /api/campaigns/{id}/pause                  api.campaigns_pause(id)
+--   POST   /api/campaigns/{id}/resume                 api.campaigns_resume(id)    202
+--   POST   /api/campaigns/{id}/cancel                 api.campaigns_cancel(id)
+--   POST   /api/campaigns/{id}/schedule               api.campaigns_schedule(id, json)
+--   POST   /api/campaigns/{id}/preview                api.campaigns_preview(id, json)
 --   GET    /api/campaigns/{id}/logs?level=&node=&campaign_lead_id=&limit=&offset=
---                                                     api_campaigns_logs(id, args)
+--                                                     api.campaigns_logs(id, args)
 --
--- The campaign JSON and the lifecycle (start, pause, resume, cancel,
--- schedule) are sql/campaigns.sql's smscamp_* functions: psql and HTTP share
--- one code path.  The small api_* helpers below are also used by
--- api_dashboard.sql and api_webhooks.sql (loaded after this file).
+-- The campaign JSON (sql/campaign_progress.sql) and the lifecycle (start,
+-- pause, resume, cancel, schedule: sql/campaign_lifecycle.sql) are smscamp_*
+-- functions: psql and HTTP share one code path; the JSON field checks
+-- (api_int_field, api_enum_errors, ...) are helpers.sql's.  The small api_*
+-- helpers below are also used by api/dashboard.sql and api/webhooks.sql
+-- (loaded after this file).
 
 ------------------------------------------------------------------------------
 -- Helpers (private)
 ------------------------------------------------------------------------------
-
--- An integer in [lo, hi] from a JSON value (a number, or a string of
--- digits, as FastAPI accepts).  value is NULL when there are errors.  The
--- caller decides what an absent or null value means.
-CREATE OR REPLACE FUNCTION api_int_field(v jsonb, loc jsonb, lo numeric, hi numeric,
-                                         OUT value bigint, OUT errors jsonb)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT CASE WHEN b.e = '[]' THEN b.n::bigint END, b.e
-FROM (
-    SELECT a.n, CASE
-        WHEN a.kind = 'type' THEN
-            jsonb_build_array(api_error_item(loc, 'Input should be a valid integer', 'int_type'))
-        WHEN a.kind = 'string' THEN
-            jsonb_build_array(api_error_item(loc,
-                'Input should be a valid integer, unable to parse string as an integer',
-                'int_parsing'))
-        WHEN a.n <> trunc(a.n) THEN
-            jsonb_build_array(api_error_item(loc,
-                'Input should be a valid integer, got a number with a fractional part',
-                'int_from_float'))
-        WHEN a.n < lo THEN
-            jsonb_build_array(api_error_item(loc,
-                format('Input should be greater than or equal to %s', lo),
-                'greater_than_equal', jsonb_build_object('ge', lo)))
-        WHEN a.n > hi THEN
-            jsonb_build_array(api_error_item(loc,
-                format('Input should be less than or equal to %s', hi),
-                'less_than_equal', jsonb_build_object('le', hi)))
-        ELSE '[]'::jsonb
-    END AS e
-    FROM (
-        SELECT CASE
-                   WHEN jsonb_typeof(v) = 'number' THEN (v #>> '{}')::numeric
-                   WHEN jsonb_typeof(v) = 'string' AND btrim(v #>> '{}') ~ '^[+-]?[0-9]{1,30}$'
-                       THEN btrim(v #>> '{}')::numeric
-               END AS n,
-               CASE
-                   WHEN jsonb_typeof(v) = 'number' THEN 'ok'
-                   WHEN jsonb_typeof(v) = 'string' AND btrim(v #>> '{}') ~ '^[+-]?[0-9]{1,30}$'
-                       THEN 'ok'
-                   WHEN jsonb_typeof(v) = 'string' THEN 'string'
-                   ELSE 'type'
-               END AS kind
-    ) AS a
-) AS b
-$$;
-
--- A number in [lo, hi] from a JSON value (a number or a numeric string).
-CREATE OR REPLACE FUNCTION api_number_field(v jsonb, loc jsonb, lo numeric, hi numeric,
-                                            OUT value numeric, OUT errors jsonb)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT CASE WHEN b.e = '[]' THEN b.n END, b.e
-FROM (
-    SELECT a.n, CASE
-        WHEN a.kind = 'type' THEN
-            jsonb_build_array(api_error_item(loc, 'Input should be a valid number', 'float_type'))
-        WHEN a.kind = 'string' THEN
-            jsonb_build_array(api_error_item(loc,
-                'Input should be a valid number, unable to parse string as a number',
-                'float_parsing'))
-        WHEN a.n < lo THEN
-            jsonb_build_array(api_error_item(loc,
-                format('Input should be greater than or equal to %s', lo),
-                'greater_than_equal', jsonb_build_object('ge', lo)))
-        WHEN a.n > hi THEN
-            jsonb_build_array(api_error_item(loc,
-                format('Input should be less than or equal to %s', hi),
-                'less_than_equal', jsonb_build_object('le', hi)))
-        ELSE '[]'::jsonb
-    END AS e
-    FROM (
-        SELECT CASE
-                   WHEN jsonb_typeof(v) = 'number' THEN (v #>> '{}')::numeric
-                   WHEN jsonb_typeof(v) = 'string'
-                        AND btrim(v #>> '{}') ~ '^[+-]?([0-9]{1,20}(\.[0-9]{0,20})?|\.[0-9]{1,20})$'
-                       THEN btrim(v #>> '{}')::numeric
-               END AS n,
-               CASE
-                   WHEN jsonb_typeof(v) = 'number' THEN 'ok'
-                   WHEN jsonb_typeof(v) = 'string'
-                        AND btrim(v #>> '{}') ~ '^[+-]?([0-9]{1,20}(\.[0-9]{0,20})?|\.[0-9]{1,20})$'
-                       THEN 'ok'
-                   WHEN jsonb_typeof(v) = 'string' THEN 'string'
-                   ELSE 'type'
-               END AS kind
-    ) AS a
-) AS b
-$$;
-
--- Errors of an optional string field (NULL/absent is fine), max_len chars.
-CREATE OR REPLACE FUNCTION api_optional_string_errors(v jsonb, loc jsonb, max_len integer)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE
-    WHEN v IS NULL OR jsonb_typeof(v) = 'null' THEN '[]'::jsonb
-    WHEN jsonb_typeof(v) <> 'string' THEN
-        jsonb_build_array(api_error_item(loc, 'Input should be a valid string', 'string_type'))
-    WHEN char_length(api_json_string(v)) > max_len THEN
-        jsonb_build_array(api_error_item(loc,
-            format('String should have at most %s characters', max_len),
-            'string_too_long', jsonb_build_object('max_length', max_len)))
-    ELSE '[]'::jsonb
-END;
-
--- 'a', 'b' or 'c'
-CREATE OR REPLACE FUNCTION api_enum_list(allowed text[]) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE WHEN cardinality(allowed) = 1 THEN quote_literal(allowed[1])
-            ELSE array_to_string((SELECT array_agg(quote_literal(a))
-                                    FROM unnest(allowed[1:cardinality(allowed) - 1]) AS a),
-                                 ', ')
-                 || ' or ' || quote_literal(allowed[cardinality(allowed)])
-       END;
-
--- Errors of a query parameter that must be one of a list of values.
-CREATE OR REPLACE FUNCTION api_enum_errors(value text, allowed text[], loc jsonb)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE
-    WHEN value IS NULL OR value = ANY (allowed) THEN '[]'::jsonb
-    ELSE jsonb_build_array(api_error_item(loc,
-        'Input should be ' || api_enum_list(allowed), 'enum',
-        jsonb_build_object('expected', api_enum_list(allowed))))
-END;
 
 CREATE OR REPLACE FUNCTION api_campaign_statuses() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -171,9 +49,12 @@ RETURN w ~ '^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)
 -- values and every error ('[]' when valid).  For create, absent or null
 -- agent_type / sms_temperature / max_send_errors / send_window take the
 -- column defaults (send_window null = no quiet hours, only when given).
+-- (its OUT columns grew: dropped first, as CREATE OR REPLACE cannot change them)
+DROP FUNCTION IF EXISTS api_campaign_validate(jsonb, boolean);
 CREATE OR REPLACE FUNCTION api_campaign_validate(j jsonb, partial boolean,
     OUT name text, OUT description text, OUT agent_type text,
-    OUT sms_system_prompt text, OUT sms_temperature integer,
+    OUT sms_system_prompt text, OUT sms_template text, OUT sender_name text,
+    OUT sms_temperature integer,
     OUT messages_per_second numeric, OUT send_window text,
     OUT max_send_errors integer, OUT errors jsonb)
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -235,6 +116,22 @@ BEGIN
     v := j -> 'sms_system_prompt';
     errors := errors || api_optional_string_errors(v, '["body","sms_system_prompt"]', 4000);
     sms_system_prompt := nullif(api_json_string(v), '');
+
+    -- sms_template: the message with placeholders, '' = none; checked here so
+    -- that a broken one is refused when saved, not when the campaign runs
+    v := j -> 'sms_template';
+    errors := errors || api_optional_string_errors(v, '["body","sms_template"]', 1600);
+    sms_template := nullif(api_json_string(v), '');
+    IF sms_template IS NOT NULL AND char_length(sms_template) <= 1600
+       AND smscamp_template_problem(sms_template) IS NOT NULL THEN
+        errors := errors || api_error_item('["body","sms_template"]',
+            'Template: ' || smscamp_template_problem(sms_template), 'value_error');
+    END IF;
+
+    -- sender_name: who the messages are from, '' = none
+    v := j -> 'sender_name';
+    errors := errors || api_optional_string_errors(v, '["body","sender_name"]', 100);
+    sender_name := nullif(api_json_string(v), '');
 
     -- sms_temperature: integer 0..200 (hundredths: 70 = 0.70)
     v := j -> 'sms_temperature';
@@ -365,28 +262,8 @@ BEGIN
 END
 $$;
 
--- Leads matching a search, as GET /api/leads?q= finds them.
-CREATE OR REPLACE FUNCTION api_leads_matching(p_q text) RETURNS SETOF bigint
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    v_q text := nullif(btrim(p_q), '');
-    v_like text;
-    v_phone_like text;
-BEGIN
-    IF v_q IS NULL THEN
-        RETURN QUERY SELECT l.id FROM leads l;
-        RETURN;
-    END IF;
-    v_like := api_like_contains(lower(v_q));
-    v_phone_like := CASE WHEN v_q ~ '^[-0-9 +().]+$' AND v_q ~ '[0-9]'
-                         THEN api_like_contains(regexp_replace(v_q, '[^0-9]', '', 'g'))
-                         ELSE v_like END;
-    RETURN QUERY
-        SELECT l.id FROM leads AS l
-         WHERE lower(l.name) LIKE v_like OR l.phone LIKE v_phone_like
-            OR lower(l.email) LIKE v_like OR lower(l.company) LIKE v_like;
-END
-$$;
+-- (The leads of a lead_filter: api_leads_matching(), in api/leads.sql next to
+-- api_leads_search, the search of GET /api/leads?q= that it is.)
 
 -- Assign the selected leads to a campaign (set-based; duplicates ignored).
 -- Unknown lead ids are a 422 naming them.  matched: leads selected; added:
@@ -457,6 +334,10 @@ BEGIN
         agent_type = coalesce(v.agent_type, c.agent_type),
         sms_system_prompt = CASE WHEN j ? 'sms_system_prompt' THEN v.sms_system_prompt
                                  ELSE c.sms_system_prompt END,
+        sms_template = CASE WHEN j ? 'sms_template' THEN v.sms_template
+                            ELSE c.sms_template END,
+        sender_name = CASE WHEN j ? 'sender_name' THEN v.sender_name
+                           ELSE c.sender_name END,
         sms_temperature = coalesce(v.sms_temperature, c.sms_temperature),
         messages_per_second = coalesce(v.messages_per_second, c.messages_per_second),
         send_window = CASE WHEN j ? 'send_window' THEN v.send_window ELSE c.send_window END,
@@ -478,19 +359,28 @@ BEGIN
 END
 $$;
 
--- One campaign lead as GET /api/campaigns/{id}/leads shows it.
+-- One campaign lead as GET /api/campaigns/{id}/leads shows it.  l is NULL
+-- for a deleted lead (lead_deleted): then lead_id is null and name and phone
+-- are the ones it was messaged at.  next_attempt_at only while pending;
+-- wait_reason (quiet_hours, retry) while pending and not due yet.
 CREATE OR REPLACE FUNCTION api_campaign_lead_json(cl campaign_leads, l leads) RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN json_build_object(
     'id', cl.id,
     'campaign_id', cl.campaign_id,
     'lead_id', cl.lead_id,
-    'name', l.name,
-    'phone', l.phone,
+    'lead_deleted', cl.lead_id IS NULL,
+    'name', coalesce(l.name, cl.lead_name),
+    'phone', coalesce(l.phone, cl.lead_phone),
     'email', l.email,
     'company', l.company,
     'notes', l.notes,
     'status', cl.status,
+    'next_attempt_at', CASE WHEN cl.status = 'pending' THEN cl.next_attempt_at END,
+    'wait_reason', CASE WHEN cl.status = 'pending' AND cl.next_attempt_at > now()
+                        THEN coalesce(cl.wait_reason, CASE WHEN cl.attempts = 0
+                                                           THEN 'quiet_hours'
+                                                           ELSE 'retry' END) END,
     'sms_sent', cl.sms_sent,
     'sms_message', cl.sms_message,
     'sms_segments', cl.sms_segments,
@@ -512,7 +402,7 @@ RETURN json_build_object(
 ------------------------------------------------------------------------------
 
 -- GET /api/campaigns?status=&q=&limit=&offset=  (newest first)
-CREATE OR REPLACE FUNCTION api_campaigns_list(p_args jsonb, OUT status integer, OUT body text)
+CREATE OR REPLACE FUNCTION api.campaigns_list(p_args jsonb, OUT status integer, OUT body text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     p record;
@@ -550,13 +440,12 @@ BEGIN
              ORDER BY c.id DESC LIMIT p.lim OFFSET p.off) AS c;
 
     status := 200;
-    body := json_build_object('items', v_items, 'total', v_total,
-                              'limit', p.lim, 'offset', p.off)::text;
+    body := api_page(v_items, v_total, p.lim, p.off);
 END
 $$;
 
 -- GET /api/campaigns/{id}
-CREATE OR REPLACE FUNCTION api_campaigns_get(p_id text, OUT status integer, OUT body text)
+CREATE OR REPLACE FUNCTION api.campaigns_get(p_id text, OUT status integer, OUT body text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_id bigint := api_parse_id(p_id);
@@ -570,7 +459,7 @@ END
 $$;
 
 -- POST /api/campaigns: a draft, with the selected leads pending.
-CREATE OR REPLACE FUNCTION api_campaigns_create(p_body jsonb, OUT status integer, OUT body text)
+CREATE OR REPLACE FUNCTION api.campaigns_create(p_body jsonb, OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v record;
@@ -597,7 +486,7 @@ $$;
 
 -- PUT /api/campaigns/{id}: the fields present change.  The prompt, the
 -- temperature and the agent type only while the campaign is a draft.
-CREATE OR REPLACE FUNCTION api_campaigns_update(p_id text, p_body jsonb,
+CREATE OR REPLACE FUNCTION api.campaigns_update(p_id text, p_body jsonb,
                                                 OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -620,14 +509,19 @@ BEGIN
                                   AND v.agent_type IS DISTINCT FROM c.agent_type),
                 (2, 'sms_system_prompt', p_body ? 'sms_system_prompt'
                                   AND v.sms_system_prompt IS DISTINCT FROM c.sms_system_prompt),
-                (3, 'sms_temperature', v.sms_temperature IS NOT NULL
+                (3, 'sms_template', p_body ? 'sms_template'
+                                  AND v.sms_template IS DISTINCT FROM c.sms_template),
+                (4, 'sender_name', p_body ? 'sender_name'
+                                  AND v.sender_name IS DISTINCT FROM c.sender_name),
+                (5, 'sms_temperature', v.sms_temperature IS NOT NULL
                                   AND v.sms_temperature IS DISTINCT FROM c.sms_temperature))
                 AS x(o, f, changed)
              WHERE x.changed ORDER BY x.o);
         IF cardinality(v_locked) > 0 THEN
             PERFORM api_error(409, to_jsonb(format(
-                'Cannot change %s of campaign %s: it is %s (the prompt, temperature and '
-                'agent type can only change while the campaign is a draft)',
+                'Cannot change %s of campaign %s: it is %s (what the messages say - the '
+                'prompt, template, sender, temperature and agent type - can only change while '
+                'the campaign is a draft)',
                 array_to_string(v_locked, ', '), c.id, c.status)));
         END IF;
     END IF;
@@ -639,7 +533,7 @@ END
 $$;
 
 -- DELETE /api/campaigns/{id}: 204; a processing campaign must be stopped first.
-CREATE OR REPLACE FUNCTION api_campaigns_delete(p_id text, OUT status integer, OUT body text)
+CREATE OR REPLACE FUNCTION api.campaigns_delete(p_id text, OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     c campaigns := smscamp_campaign_lock(api_parse_id(p_id));
@@ -656,7 +550,7 @@ END
 $$;
 
 -- POST /api/campaigns/{id}/leads: add leads to a draft campaign.
-CREATE OR REPLACE FUNCTION api_campaigns_add_leads(p_id text, p_body jsonb,
+CREATE OR REPLACE FUNCTION api.campaigns_add_leads(p_id text, p_body jsonb,
                                                    OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -696,83 +590,83 @@ BEGIN
 END
 $$;
 
--- GET /api/campaigns/{id}/leads?status=&limit=&offset=  (in campaign-lead id
--- order; total from the kept statistics, not a count of the rows)
-CREATE OR REPLACE FUNCTION api_campaigns_leads(p_id text, p_args jsonb,
-                                               OUT status integer, OUT body text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+-- The paging of a campaign's sub-lists (/leads, /logs): limit and offset
+-- (api_list_params), with the route's own filter errors (p_errors) and the
+-- path id's in one 422; then the campaign's id (404 when it has none).
+CREATE OR REPLACE FUNCTION api_campaign_page_params(p_id text, p_args jsonb, p_errors jsonb,
+                                                    OUT id bigint, OUT lim integer,
+                                                    OUT off bigint)
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
     p record;
-    v_args jsonb := coalesce(p_args, '{}');
-    v_status text := nullif(btrim(v_args ->> 'status'), '');
     v_errors jsonb;
-    v_id bigint;
-    v_total bigint;
-    v_items json;
 BEGIN
-    SELECT * INTO p FROM api_list_params(v_args);
-    v_errors := api_id_errors(p_id) || p.errors
-        || api_enum_errors(v_status, api_campaign_lead_statuses(), '["query","status"]');
+    SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'));
+    v_errors := api_id_errors(p_id) || p.errors || p_errors;
     IF v_errors <> '[]' THEN
         PERFORM api_validation_error(v_errors);
     END IF;
-    v_id := api_campaign_id(p_id);
+    id := api_campaign_id(p_id);
+    lim := p.lim;
+    off := p.off;
+END
+$$;
+
+-- GET /api/campaigns/{id}/leads?status=&limit=&offset=  (in campaign-lead id
+-- order; total from the kept statistics, not a count of the rows)
+CREATE OR REPLACE FUNCTION api.campaigns_leads(p_id text, p_args jsonb,
+                                               OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_status text := nullif(btrim(p_args ->> 'status'), '');
+    p record := api_campaign_page_params(p_id, p_args,
+        api_enum_errors(v_status, api_campaign_lead_statuses(), '["query","status"]'));
+    v_id bigint := p.id;
+    v_total bigint;
+    v_items json;
+BEGIN
 
     v_total := (smscamp_campaign_lead_counts(v_id) ->> coalesce(v_status, 'total_leads'))::bigint;
     -- the page first, then each lead by id (OFFSET 0: not flattened, so the
-    -- plan stays "50 index lookups" whatever the statistics say)
+    -- plan stays "50 index lookups" whatever the statistics say); a deleted
+    -- lead's campaign lead has none
     SELECT coalesce(json_agg(api_campaign_lead_json(pg.c, x.l) ORDER BY (pg.c).id), '[]')
       INTO v_items
       FROM (SELECT c FROM campaign_leads c
              WHERE c.campaign_id = v_id AND (v_status IS NULL OR c.status = v_status)
              ORDER BY c.id LIMIT p.lim OFFSET p.off) AS pg
-     CROSS JOIN LATERAL (SELECT l FROM leads l WHERE l.id = (pg.c).lead_id OFFSET 0) AS x;
+      LEFT JOIN LATERAL (SELECT l FROM leads l WHERE l.id = (pg.c).lead_id OFFSET 0) AS x
+             ON true;
 
     status := 200;
-    body := json_build_object('items', v_items, 'total', v_total,
-                              'limit', p.lim, 'offset', p.off)::text;
+    body := api_page(v_items, v_total, p.lim, p.off);
 END
 $$;
 
--- POST /api/campaigns/{id}/start: 202; draft -> pending (paused: resumed)
-CREATE OR REPLACE FUNCTION api_campaigns_start(p_id text, OUT status integer, OUT body text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+-- POST /api/campaigns/{id}/start (draft -> pending; paused: resumed), /pause,
+-- /resume and /cancel: the lifecycle functions of campaign_lifecycle.sql, which
+-- psql calls too.  start and resume answer 202 (the work is queued for the
+-- workers), pause and cancel 200.  One definition for the four routes:
+-- api.campaigns_start, api.campaigns_pause, api.campaigns_resume, api.campaigns_cancel.
+DO $do$
+DECLARE
+    r record;
 BEGIN
-    body := smscamp_start(api_parse_id(p_id))::text;
-    status := 202;
+    FOR r IN SELECT * FROM (VALUES ('start', 202), ('pause', 200), ('resume', 202),
+                                   ('cancel', 200)) AS v(verb, status)
+    LOOP
+        EXECUTE format($fn$
+CREATE OR REPLACE FUNCTION api.campaigns_%1$s(p_id text, OUT status integer, OUT body text)
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
+AS $$SELECT %2$s, smscamp_%1$s(api_parse_id(p_id))::text$$
+$fn$, r.verb, r.status);
+    END LOOP;
 END
-$$;
-
--- POST /api/campaigns/{id}/pause
-CREATE OR REPLACE FUNCTION api_campaigns_pause(p_id text, OUT status integer, OUT body text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    body := smscamp_pause(api_parse_id(p_id))::text;
-    status := 200;
-END
-$$;
-
--- POST /api/campaigns/{id}/resume: 202
-CREATE OR REPLACE FUNCTION api_campaigns_resume(p_id text, OUT status integer, OUT body text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    body := smscamp_resume(api_parse_id(p_id))::text;
-    status := 202;
-END
-$$;
-
--- POST /api/campaigns/{id}/cancel
-CREATE OR REPLACE FUNCTION api_campaigns_cancel(p_id text, OUT status integer, OUT body text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    body := smscamp_cancel(api_parse_id(p_id))::text;
-    status := 200;
-END
-$$;
+$do$;
 
 -- POST /api/campaigns/{id}/schedule {"scheduled_at": "2030-01-01T09:00:00Z"}
 -- (null: back to draft)
-CREATE OR REPLACE FUNCTION api_campaigns_schedule(p_id text, p_body jsonb,
+CREATE OR REPLACE FUNCTION api.campaigns_schedule(p_id text, p_body jsonb,
                                                   OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -816,7 +710,7 @@ $$;
 
 -- POST /api/campaigns/{id}/preview {"lead_id": 7}: validation and the message
 -- for one lead (default: the campaign's first lead), nothing sent or stored.
-CREATE OR REPLACE FUNCTION api_campaigns_preview(p_id text, p_body jsonb,
+CREATE OR REPLACE FUNCTION api.campaigns_preview(p_id text, p_body jsonb,
                                                  OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -852,8 +746,14 @@ BEGIN
         PERFORM api_error(404, to_jsonb(format('Lead %s not found', v_lead)));
     END IF;
 
+    PERFORM smscamp_check_writer(c) FROM campaigns c WHERE c.id = v_id;
     v_preview := smscamp_preview(smscamp_preview_context(v_id, v_lead));
     IF NOT coalesce((v_preview ->> 'ok')::boolean, false) THEN
+        -- final: the message cannot be written as things are (422); else the
+        -- model could not be reached (502)
+        IF coalesce((v_preview ->> 'final')::boolean, false) THEN
+            PERFORM api_error(422, to_jsonb(smscamp_writer_way_out(v_preview ->> 'error')));
+        END IF;
         PERFORM api_error(502, to_jsonb('Message generation failed: '
                                         || coalesce(v_preview ->> 'error', 'unknown error')));
     END IF;
@@ -869,44 +769,43 @@ BEGIN
         'cost', (v_preview ->> 'cost')::numeric,
         'model', v_preview -> 'model',
         'truncated', coalesce(v_preview -> 'truncated', 'false'),
+        'writer', smscamp_writer_info() || jsonb_build_object(
+                      'kind', v_preview ->> 'writer',
+                      'label', CASE v_preview ->> 'writer'
+                                   WHEN 'template' THEN 'Template (offline)'
+                                   WHEN 'builtin' THEN 'Built-in writer (offline)'
+                                   ELSE smscamp_writer_info() ->> 'label' END),
+        'empty_placeholders', coalesce(v_preview -> 'empty_placeholders', '[]'),
+        'plan', v_preview -> 'plan',
         'validation_errors', coalesce(v_preview -> 'validation_errors', '[]'),
         'valid', coalesce(v_preview -> 'validation_errors', '[]') = '[]')::text;
 END
 $$;
 
 -- GET /api/campaigns/{id}/logs?level=&node=&campaign_lead_id=&limit=&offset=
--- (oldest first)
-CREATE OR REPLACE FUNCTION api_campaigns_logs(p_id text, p_args jsonb,
+-- (oldest first; lead_name: the lead's name, or a deleted lead's as messaged)
+CREATE OR REPLACE FUNCTION api.campaigns_logs(p_id text, p_args jsonb,
                                               OUT status integer, OUT body text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-    p record;
-    v_args jsonb := coalesce(p_args, '{}');
-    v_level text := nullif(btrim(v_args ->> 'level'), '');
-    v_node text := nullif(btrim(v_args ->> 'node'), '');
-    v_cl_text text := nullif(btrim(v_args ->> 'campaign_lead_id'), '');
+    v_level text := nullif(btrim(p_args ->> 'level'), '');
+    v_node text := nullif(btrim(p_args ->> 'node'), '');
+    v_cl_text text := nullif(btrim(p_args ->> 'campaign_lead_id'), '');
+    p record := api_campaign_page_params(p_id, p_args,
+        api_enum_errors(v_level, ARRAY['debug', 'info', 'warning', 'error'], '["query","level"]')
+        || CASE WHEN char_length(v_node) > 100 THEN
+               jsonb_build_array(api_error_item('["query","node"]',
+                   'String should have at most 100 characters', 'string_too_long',
+                   '{"max_length":100}'))
+           ELSE '[]' END
+        || CASE WHEN v_cl_text IS NOT NULL THEN
+               api_id_errors(v_cl_text, '["query","campaign_lead_id"]')
+           ELSE '[]' END);
+    v_id bigint := p.id;
     v_cl bigint;
-    v_errors jsonb;
-    v_id bigint;
     v_total bigint;
     v_items json;
 BEGIN
-    SELECT * INTO p FROM api_list_params(v_args);
-    v_errors := api_id_errors(p_id) || p.errors
-        || api_enum_errors(v_level, ARRAY['debug', 'info', 'warning', 'error'],
-                           '["query","level"]');
-    IF char_length(v_node) > 100 THEN
-        v_errors := v_errors || jsonb_build_array(api_error_item('["query","node"]',
-            'String should have at most 100 characters', 'string_too_long',
-            '{"max_length":100}'));
-    END IF;
-    IF v_cl_text IS NOT NULL THEN
-        v_errors := v_errors || api_id_errors(v_cl_text, '["query","campaign_lead_id"]');
-    END IF;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
-    v_id := api_campaign_id(p_id);
     IF v_cl_text IS NOT NULL THEN
         v_cl := api_parse_id(v_cl_text, '["query","campaign_lead_id"]');
     END IF;
@@ -921,24 +820,27 @@ BEGIN
                'id', x.id,
                'campaign_lead_id', x.campaign_lead_id,
                'lead_id', x.lead_id,
+               'lead_name', n.lead_name,
                'node_name', x.node_name,
                'level', x.level,
                'message', x.message,
                'metadata', x.metadata,
                'created_at', x.created_at) ORDER BY x.id), '[]')
       INTO v_items
-      FROM (SELECT pl.*, cl.lead_id
+      FROM (SELECT pl.*, cl.lead_id, cl.lead_name AS deleted_lead_name
               FROM processing_logs pl JOIN campaign_leads cl ON cl.id = pl.campaign_lead_id
              WHERE cl.campaign_id = v_id
                AND (v_cl IS NULL OR pl.campaign_lead_id = v_cl)
                AND (v_level IS NULL OR pl.level = v_level)
                AND (v_node IS NULL OR pl.node_name = v_node)
-             ORDER BY pl.id LIMIT p.lim OFFSET p.off) AS x;
+             ORDER BY pl.id LIMIT p.lim OFFSET p.off) AS x
+      LEFT JOIN LATERAL (SELECT coalesce(l.name, x.deleted_lead_name) AS lead_name
+                           FROM (SELECT) AS one LEFT JOIN leads l ON l.id = x.lead_id) AS n
+             ON true;
 
     status := 200;
-    body := json_build_object('items', v_items, 'total', v_total,
-                              'limit', p.lim, 'offset', p.off)::text;
+    body := api_page(v_items, v_total, p.lim, p.off);
 END
 $$;
 
-CALL api_secure_functions();
+CALL smscamp_secure_api();

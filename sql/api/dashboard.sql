@@ -1,27 +1,32 @@
 -- Dashboard API (contract: sql/README.md).
 --
---   GET /api/dashboard/stats                         api_dashboard_stats()
---   GET /api/dashboard/recent-campaigns?limit=&offset=   api_dashboard_recent_campaigns(args)
+--   GET /api/dashboard/stats                         api.dashboard_stats()
+--   GET /api/dashboard/recent-campaigns?limit=&offset=   api.dashboard_recent_campaigns(args)
 --
--- Every number comes from the counters kept by sql/campaigns.sql's triggers
+-- Every number comes from the counters kept by sql/campaign_stats.sql's triggers
 -- (campaign_stats_total, campaign_stats, message_stats_hourly,
 -- smscamp_counters), a few rows each: nothing here
 -- counts leads or campaign leads, so the answer takes the same time with a
--- million campaign leads as with ten.
+-- million campaign leads as with ten.  (The pending messages add up the
+-- counters of the running and paused campaigns only: a few rows each.)
 
 -- GET /api/dashboard/stats
 --   total_leads, total_campaigns, campaigns_by_status {status: n, every status},
 --   total_campaign_leads,
 --   total_messages_sent      campaign leads sent or delivered
 --   total_messages_failed    failed or undelivered
---   total_messages_pending   pending, processing or sending
+--   total_messages_pending   pending, processing or sending leads of the
+--                            campaigns that run or are paused (campaign status
+--                            pending, processing, paused): drafts, scheduled
+--                            and finished campaigns are not waiting to send
 --   total_segments, total_cost   of the SMS handed to the provider
---   success_rate             sent / (sent + failed), percent, one decimal
+--   success_rate             sent / (sent + failed), percent, one decimal;
+--                            null until a message has an outcome
 --   messages_per_hour        24 numbers: messages sent in each of the last 24
 --                            hours (UTC-aligned hours, oldest first, the last
 --                            one is the current hour), by processed_at
 --   messages_per_hour_from   the start of the first of those hours
-CREATE OR REPLACE FUNCTION api_dashboard_stats(OUT status integer, OUT body text)
+CREATE OR REPLACE FUNCTION api.dashboard_stats(OUT status integer, OUT body text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_counters jsonb;
@@ -41,9 +46,11 @@ BEGIN
     SELECT coalesce(sum(cs.total_leads), 0)::bigint AS total_leads,
            coalesce(sum(cs.sent + cs.delivered), 0)::bigint AS sent,
            coalesce(sum(cs.failed + cs.undelivered), 0)::bigint AS failed,
-           coalesce(sum(cs.unfinished), 0)::bigint AS pending,
            coalesce(sum(cs.sms_segments), 0)::bigint AS segments,
-           coalesce(sum(cs.sms_cost), 0) AS cost
+           coalesce(sum(cs.sms_cost), 0) AS cost,
+           (SELECT coalesce(sum(r.unfinished), 0)::bigint
+              FROM campaigns c JOIN campaign_stats r ON r.campaign_id = c.id
+             WHERE c.status IN ('pending', 'processing', 'paused')) AS pending
       INTO s
       FROM campaign_stats_total cs;
 
@@ -75,7 +82,7 @@ $$;
 
 -- GET /api/dashboard/recent-campaigns?limit=&offset=: the latest campaigns
 -- (default 5, at most 100), newest first, each with its stats.
-CREATE OR REPLACE FUNCTION api_dashboard_recent_campaigns(p_args jsonb,
+CREATE OR REPLACE FUNCTION api.dashboard_recent_campaigns(p_args jsonb,
                                                           OUT status integer, OUT body text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -98,4 +105,4 @@ BEGIN
 END
 $$;
 
-CALL api_secure_functions();
+CALL smscamp_secure_api();

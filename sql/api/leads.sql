@@ -1,0 +1,589 @@
+-- Leads API: route functions for /api/leads (contract: sql/README.md).
+--
+--   GET    /api/leads?limit=&offset=&after=&q=&sort=
+--                                         api.leads_list(args jsonb)
+--   POST   /api/leads                     api.leads_create(json jsonb)
+--   POST   /api/leads/bulk                api.leads_bulk(json jsonb)
+--   GET    /api/leads/{id}                api.leads_get(id text)
+--   PUT    /api/leads/{id}                api.leads_update(id text, json jsonb)
+--   DELETE /api/leads/{id}                api.leads_delete(id text)
+--   (POST /api/leads/import: api/leads_import.sql)
+--
+-- One lead object is validated by api_lead_validate() only, for create,
+-- update and import alike, attributes (custom fields) included.
+--
+-- Imports never lose data by accident: a row with a lead's phone updates only
+-- what it has (on_existing=merge, the default; skip leaves the lead alone,
+-- replace makes the row the lead), a phone twice in one file is rejected after
+-- its first row, dry_run=true answers what would happen and writes nothing,
+-- the answer lists every changed field (from/to), and an import that fails
+-- writes nothing.
+
+------------------------------------------------------------------------------
+-- Helpers (private)
+------------------------------------------------------------------------------
+
+-- The lead as the API shows it, with its opt-out (opt_outs: global, by phone).
+CREATE OR REPLACE FUNCTION api_lead_json(l leads) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN (
+    SELECT json_build_object(
+        'id', l.id,
+        'name', l.name,
+        'phone', l.phone,
+        'email', l.email,
+        'company', l.company,
+        'notes', l.notes,
+        'attributes', l.attributes,
+        'opted_out', o.phone IS NOT NULL,
+        'opted_out_at', o.created_at,
+        'opt_out_source', o.source,
+        'created_at', l.created_at,
+        'updated_at', l.updated_at)
+      FROM (SELECT) AS one
+      LEFT JOIN opt_outs AS o ON o.phone = l.phone);
+
+
+-- Errors ('[]' when none) of one string field of a JSON object:
+--   value     the field's JSON value (NULL when absent)
+--   str       api_json_string(value)
+--   present   whether the object has the key
+--   required  whether create needs it (absent or null -> "missing")
+--   partial   an update: an absent field is simply left unchanged
+--   max_len   longest accepted string (NULL: no limit here)
+-- An empty string is fine for an optional field (it means NULL) and an
+-- error for a required one.
+CREATE OR REPLACE FUNCTION api_string_field_errors(
+    value jsonb, str text, present boolean, required boolean, partial boolean,
+    max_len integer, loc jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE
+    WHEN value IS NULL OR jsonb_typeof(value) = 'null' THEN
+        CASE WHEN required AND (present OR NOT partial)
+             THEN jsonb_build_array(api_error_item(loc, 'Field required', 'missing'))
+             ELSE '[]'::jsonb
+        END
+    WHEN str IS NULL THEN
+        jsonb_build_array(api_error_item(loc, 'Input should be a valid string', 'string_type'))
+    WHEN str = '' AND required THEN
+        jsonb_build_array(api_error_item(loc,
+            (loc ->> -1) || ' must not be empty', 'value_error'))
+    WHEN char_length(str) > max_len THEN
+        jsonb_build_array(api_error_item(loc,
+            format('String should have at most %s characters', max_len),
+            'string_too_long', jsonb_build_object('max_length', max_len)))
+    ELSE '[]'::jsonb
+END;
+
+-- Validate one lead object (a request body or one element of an import).
+--   j        the object
+--   partial  true for an update: absent fields are not required
+--   loc      where the object is: ["body"] or ["body", 3]
+-- Returns the normalised fields (name and strings trimmed, phone in E.164,
+-- '' -> NULL for optional fields; NULL for a field with an error) and
+-- errors: every FastAPI error of the object, '[]' when it is valid.
+-- attributes (custom fields): NULL when absent, '{}' for null, else the
+-- object with string values trimmed and empty ones left out; at most 50
+-- keys matching ^[A-Za-z_][A-Za-z0-9_]{0,63}$, each a string (<= 1,000
+-- characters), a number or a boolean.
+-- A single SELECT in SQL, so that an import of 100,000 rows inlines it (the
+-- attribute checks cost nothing for a row without attributes).
+-- (A changed result row type needs a DROP: attributes came later.)
+DROP FUNCTION IF EXISTS api_lead_validate(jsonb, boolean, jsonb);
+CREATE FUNCTION api_lead_validate(j jsonb, partial boolean, loc jsonb)
+RETURNS TABLE (name text, phone text, email text, company text, notes text,
+               attributes jsonb, errors jsonb)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT
+    CASE WHEN c.e_name = '[]' THEN c.s_name END,
+    CASE WHEN c.e_phone = '[]' THEN smscamp_normalize_phone(c.s_phone) END,
+    CASE WHEN c.e_email = '[]' THEN nullif(c.s_email, '') END,
+    CASE WHEN c.e_company = '[]' THEN nullif(c.s_company, '') END,
+    CASE WHEN c.e_notes = '[]' THEN nullif(c.s_notes, '') END,
+    CASE WHEN c.e_attributes = '[]' THEN c.s_attributes END,
+    CASE
+        WHEN j IS NULL THEN
+            jsonb_build_array(api_error_item(loc, 'Field required', 'missing'))
+        WHEN jsonb_typeof(j) <> 'object' THEN
+            jsonb_build_array(api_error_item(loc,
+                'Input should be a valid dictionary or object to extract fields from',
+                'dict_type'))
+        ELSE c.e_name || c.e_phone || c.e_email || c.e_company || c.e_notes
+             || c.e_attributes
+    END
+FROM (
+    SELECT b.*,
+        api_string_field_errors(b.v_name, b.s_name, b.p_name, true, partial, 255,
+                                loc || '"name"') AS e_name,
+        CASE WHEN b.t_phone <> '[]' OR b.phone_error IS NULL THEN b.t_phone
+             ELSE jsonb_build_array(api_error_item(loc || '"phone"',
+                      b.phone_error, 'value_error'))
+        END AS e_phone,
+        CASE WHEN b.t_email <> '[]' OR coalesce(b.s_email, '') = '' THEN b.t_email
+             WHEN NOT email_is_valid(b.s_email) THEN
+                 jsonb_build_array(api_error_item(loc || '"email"',
+                     'value is not a valid email address', 'value_error'))
+             ELSE '[]'
+        END AS e_email,
+        api_string_field_errors(b.v_company, b.s_company, b.p_company, false, partial,
+                                255, loc || '"company"') AS e_company,
+        api_string_field_errors(b.v_notes, b.s_notes, b.p_notes, false, partial,
+                                10000, loc || '"notes"') AS e_notes,
+        CASE WHEN b.t_attributes <> '[]' OR b.s_attributes IS NULL THEN b.t_attributes
+             WHEN (SELECT count(*) FROM jsonb_object_keys(b.s_attributes)) > 50 THEN
+                 jsonb_build_array(api_error_item(loc || '"attributes"',
+                     format('A lead has at most 50 attributes (this one has %s)',
+                            (SELECT count(*) FROM jsonb_object_keys(b.s_attributes))),
+                     'too_long', '{"max_length":50}'))
+             ELSE '[]'
+        END AS e_attributes
+    FROM (
+        SELECT a.*,
+            api_json_string(a.v_name) AS s_name,
+            api_json_string(a.v_phone) AS s_phone,
+            api_json_string(a.v_email) AS s_email,
+            api_json_string(a.v_company) AS s_company,
+            api_json_string(a.v_notes) AS s_notes,
+            api_string_field_errors(a.v_phone, api_json_string(a.v_phone), a.p_phone,
+                                    true, partial, NULL, loc || '"phone"') AS t_phone,
+            smscamp_phone_error(api_json_string(a.v_phone)) AS phone_error,
+            api_string_field_errors(a.v_email, api_json_string(a.v_email), a.p_email,
+                                    false, partial, 255, loc || '"email"') AS t_email,
+            -- the errors of the attributes' keys and values (in jsonb's key order)
+            CASE
+                WHEN a.v_attributes IS NULL OR jsonb_typeof(a.v_attributes) = 'null' THEN '[]'
+                WHEN jsonb_typeof(a.v_attributes) <> 'object' THEN
+                    jsonb_build_array(api_error_item(loc || '"attributes"',
+                        'Input should be a valid dictionary', 'dict_type'))
+                ELSE (SELECT coalesce(jsonb_agg(x.item ORDER BY x.n), '[]')
+                        FROM (SELECT e.n, CASE
+                                  WHEN e.k !~ '^[A-Za-z_][A-Za-z0-9_]{0,63}$' THEN
+                                      api_error_item(loc || jsonb_build_array('attributes', e.k),
+                                          'Attribute names are letters, digits and _, start with '
+                                          'a letter or _ and have at most 64 characters',
+                                          'value_error')
+                                  WHEN jsonb_typeof(e.v) NOT IN ('string', 'number', 'boolean') THEN
+                                      api_error_item(loc || jsonb_build_array('attributes', e.k),
+                                          'Input should be a string, a number or a boolean',
+                                          'value_error')
+                                  WHEN char_length(api_json_string(e.v)) > 1000 THEN
+                                      api_error_item(loc || jsonb_build_array('attributes', e.k),
+                                          'String should have at most 1000 characters',
+                                          'string_too_long', '{"max_length":1000}')
+                              END AS item
+                                FROM jsonb_each(a.v_attributes) WITH ORDINALITY AS e(k, v, n)) AS x
+                       WHERE x.item IS NOT NULL)
+            END AS t_attributes,
+            CASE
+                WHEN jsonb_typeof(a.v_attributes) = 'null' THEN '{}'
+                WHEN jsonb_typeof(a.v_attributes) = 'object' THEN
+                    (SELECT coalesce(jsonb_object_agg(e.k, CASE WHEN jsonb_typeof(e.v) = 'string'
+                                                             THEN to_jsonb(api_json_string(e.v))
+                                                             ELSE e.v END), '{}')
+                       FROM jsonb_each(a.v_attributes) AS e(k, v)
+                      WHERE coalesce(api_json_string(e.v), '-') <> '')
+            END AS s_attributes
+        FROM (
+            SELECT j -> 'name' AS v_name, j ? 'name' AS p_name,
+                   j -> 'phone' AS v_phone, j ? 'phone' AS p_phone,
+                   j -> 'email' AS v_email, j ? 'email' AS p_email,
+                   j -> 'company' AS v_company, j ? 'company' AS p_company,
+                   j -> 'notes' AS v_notes, j ? 'notes' AS p_notes,
+                   j -> 'attributes' AS v_attributes
+            OFFSET 0
+        ) AS a
+        OFFSET 0
+    ) AS b
+    OFFSET 0
+) AS c
+$$;
+
+-- LIKE pattern for the digits of a q that looks like a phone number, NULL
+-- for any other q (phones hold nothing but '+' and digits).  A number
+-- written the national way ("07700 900105") is searched without its leading
+-- trunk 0, which is not part of the E.164 number (+447700900105), and one
+-- written with the international prefix 00 ("0044 7700") without the 00.  A
+-- q starting with '+' is taken as it is.
+CREATE OR REPLACE FUNCTION api_phone_digits_like(q text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN q ~ '^[-0-9 +().]+$' AND q ~ '[0-9]'
+            THEN api_like_contains(CASE
+                     WHEN ltrim(q) LIKE '+%' THEN regexp_replace(q, '[^0-9]', '', 'g')
+                     ELSE regexp_replace(regexp_replace(q, '[^0-9]', '', 'g'),
+                                         '^0{1,2}(?=[0-9])', '')
+                 END)
+       END;
+
+-- The leads matching a search text q (not blank), as GET /api/leads?q=
+-- does: case-insensitive substring of name, email or company; a q that
+-- looks like a phone ("415555", "(415) 555-01", "+1 415", "07700 900105")
+-- also matches the phone's digits (api_phone_digits_like), and a q that is
+-- a whole phone number matches the lead with that number, normalised as
+-- leads' phones are (smscamp_normalize_phone: with smscamp.default_country
+-- set, "020 7946 0958" is +442079460958).  Inlined into the caller's query,
+-- so the trigram indexes (see schema.sql) and leads_phone_key serve it.  Any
+-- other route that selects leads by q (campaigns' lead_filter, through
+-- api_leads_matching) calls it, so that the searches stay one.
+CREATE OR REPLACE FUNCTION api_leads_search(q text) RETURNS SETOF leads
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT l.*
+  FROM leads AS l
+ WHERE lower(l.name) LIKE api_like_contains(lower(btrim(q)))
+    OR ltrim(l.phone, '+') LIKE api_phone_digits_like(q)
+    OR l.phone = smscamp_normalize_phone(btrim(q))
+    OR lower(l.email) LIKE api_like_contains(lower(btrim(q)))
+    OR lower(l.company) LIKE api_like_contains(lower(btrim(q)))
+$$;
+
+-- The ids of the leads a campaign's lead_filter selects (api_campaign_assign
+-- in api/campaigns.sql): api_leads_search, so that the filter finds what the
+-- leads page's search shows; every lead for a blank filter.  SQL, inlined
+-- into the caller's query like api_leads_search (the same indexes).
+CREATE OR REPLACE FUNCTION api_leads_matching(p_q text) RETURNS SETOF bigint
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT l.id FROM leads AS l WHERE nullif(btrim(p_q), '') IS NULL
+UNION ALL
+SELECT s.id FROM api_leads_search(p_q) AS s WHERE nullif(btrim(p_q), '') IS NOT NULL
+$$;
+
+-- 409 for a phone that belongs to another lead.
+CREATE OR REPLACE FUNCTION api_lead_phone_conflict(p_phone text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_other bigint;
+BEGIN
+    SELECT l.id INTO v_other FROM leads AS l WHERE l.phone = p_phone;
+    PERFORM api_error(409, to_jsonb(format('A lead with phone %s already exists%s',
+        p_phone, ' (lead ' || v_other || ')')));
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Routes
+------------------------------------------------------------------------------
+
+-- GET /api/leads?limit=&offset=&after=&q=&sort=
+--   sort: id (the default), name, created_at, company or phone, ascending,
+--   or descending with a leading '-' (-created_at: newest first); names and
+--   companies case-insensitively, leads without a company last either way,
+--   ties in id order (descending for a descending sort).  Keyset pages
+--   (after) only in the default order; every order pages with offset.
+CREATE OR REPLACE FUNCTION api.leads_list(p_args jsonb, OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    p record;
+    v_q text := nullif(btrim(p_args ->> 'q'), '');
+    v_after_text text := p_args ->> 'after';
+    v_sort text := coalesce(p_args ->> 'sort', 'id');
+    v_after bigint;
+    v_errors jsonb;
+    v_total bigint;
+    v_items json;
+    v_count integer;
+    v_last bigint;      -- the last id of the page
+    c_sorts constant text[] := ARRAY['id', '-id', 'name', '-name', 'created_at',
+                                     '-created_at', 'company', '-company', 'phone', '-phone'];
+BEGIN
+    SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'));
+    v_errors := p.errors;
+    IF char_length(v_q) > 255 THEN
+        v_errors := v_errors || jsonb_build_array(api_error_item('["query","q"]',
+            'String should have at most 255 characters', 'string_too_long',
+            '{"max_length":255}'));
+    END IF;
+    IF v_sort <> ALL (c_sorts) THEN
+        v_errors := v_errors || jsonb_build_array(api_error_item('["query","sort"]',
+            'Input should be ''id'', ''-id'', ''name'', ''-name'', ''created_at'', '
+            '''-created_at'', ''company'', ''-company'', ''phone'' or ''-phone''',
+            'enum', jsonb_build_object('expected', array_to_string(c_sorts, ', '))));
+    END IF;
+    -- keyset pagination: ?after=<the last id of the previous page>, flat in cost
+    -- however deep the page (offset pages cost their offset)
+    IF v_after_text IS NOT NULL THEN
+        v_errors := v_errors || api_count_param_errors(v_after_text, '["query","after"]');
+        IF p_args ? 'offset' THEN
+            v_errors := v_errors || jsonb_build_array(api_error_item('["query","after"]',
+                'Use either after or offset, not both', 'value_error'));
+        END IF;
+        IF v_sort <> 'id' AND v_sort = ANY (c_sorts) THEN
+            v_errors := v_errors || jsonb_build_array(api_error_item('["query","after"]',
+                format('after (keyset pages) works only in the default order (sort=id); '
+                       'with sort=%s, page with offset instead', v_sort),
+                'value_error'));
+        END IF;
+    END IF;
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+    v_after := coalesce(api_count_param_value(v_after_text, 9223372036854775807), 0);
+
+    IF v_q IS NULL THEN
+        -- the total from the counters campaign_stats.sql keeps, never a count of
+        -- the table
+        SELECT coalesce(sum(n), 0) INTO v_total FROM smscamp_counters WHERE name = 'leads';
+    ELSE
+        SELECT count(*) INTO v_total FROM api_leads_search(v_q);
+    END IF;
+
+    -- (with after, offset is 0: both at once were refused above)
+    IF v_sort = 'id' AND v_q IS NULL THEN
+        SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]'), count(*), max(l.id)
+          INTO v_items, v_count, v_last
+          FROM (SELECT * FROM leads WHERE id > v_after
+                 ORDER BY id LIMIT p.lim OFFSET p.off) AS l;
+    ELSIF v_sort = 'id' THEN
+        SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]'), count(*), max(l.id)
+          INTO v_items, v_count, v_last
+          FROM (SELECT * FROM api_leads_search(v_q) AS s
+                 WHERE s.id > v_after
+                 ORDER BY s.id LIMIT p.lim OFFSET p.off) AS l;
+    ELSE
+        -- one static query for every other order (no dynamic SQL): each key is
+        -- NULL but the one sorted by.  The page's ids first, then their leads;
+        -- every lead for a blank q, else the search's.
+        SELECT coalesce(json_agg(api_lead_json(l)
+                                 ORDER BY k.t_asc NULLS LAST, k.t_desc DESC NULLS LAST,
+                                          k.ts_asc, k.ts_desc DESC NULLS LAST, k.id_key),
+                        '[]'),
+               count(*)
+          INTO v_items, v_count
+          FROM (SELECT s.id,
+                       CASE v_sort WHEN 'name' THEN lower(s.name)
+                                   WHEN 'company' THEN lower(s.company)
+                                   WHEN 'phone' THEN s.phone END AS t_asc,
+                       CASE v_sort WHEN '-name' THEN lower(s.name)
+                                   WHEN '-company' THEN lower(s.company)
+                                   WHEN '-phone' THEN s.phone END AS t_desc,
+                       CASE WHEN v_sort = 'created_at' THEN s.created_at END AS ts_asc,
+                       CASE WHEN v_sort = '-created_at' THEN s.created_at END AS ts_desc,
+                       CASE WHEN v_sort LIKE '-%' THEN -s.id ELSE s.id END AS id_key
+                  FROM (SELECT * FROM leads WHERE v_q IS NULL
+                        UNION ALL
+                        SELECT * FROM api_leads_search(v_q) WHERE v_q IS NOT NULL) AS s
+                 ORDER BY t_asc NULLS LAST, t_desc DESC NULLS LAST,
+                          ts_asc, ts_desc DESC NULLS LAST, id_key
+                 LIMIT p.lim OFFSET p.off) AS k
+          JOIN leads AS l ON l.id = k.id;
+    END IF;
+
+    status := 200;
+    body := json_build_object('items', v_items, 'total', v_total,
+                              'limit', p.lim, 'offset', p.off,
+                              'next_after', CASE WHEN v_sort = 'id' AND v_count = p.lim
+                                                      AND v_count > 0
+                                                 THEN v_last END)::text;
+END
+$$;
+
+-- GET /api/leads/{id}
+CREATE OR REPLACE FUNCTION api.leads_get(p_id text, OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_id bigint := api_parse_id(p_id);
+BEGIN
+    SELECT api_lead_json(l)::text INTO body FROM leads AS l WHERE l.id = v_id;
+    IF body IS NULL THEN
+        PERFORM api_error(404, to_jsonb(format('Lead %s not found', v_id)));
+    END IF;
+    status := 200;
+END
+$$;
+
+-- POST /api/leads
+CREATE OR REPLACE FUNCTION api.leads_create(p_body jsonb, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v record;
+BEGIN
+    SELECT * INTO v FROM api_lead_validate(p_body, false, '["body"]');
+    IF v.errors <> '[]' THEN
+        PERFORM api_validation_error(v.errors);
+    END IF;
+
+    -- ON CONFLICT instead of catching unique_violation: no subtransaction,
+    -- and a concurrent insert of the same phone is a clean 409 too.
+    INSERT INTO leads AS l (name, phone, email, company, notes, attributes)
+    VALUES (v.name, v.phone, v.email, v.company, v.notes, coalesce(v.attributes, '{}'))
+    ON CONFLICT (phone) DO NOTHING
+    RETURNING api_lead_json(l)::text INTO body;
+    IF body IS NULL THEN
+        PERFORM api_lead_phone_conflict(v.phone);
+    END IF;
+    status := 201;
+END
+$$;
+
+-- PUT /api/leads/{id}: the fields present are changed; null clears an
+-- optional field.  attributes, when present, replace the lead's (null: {}).
+CREATE OR REPLACE FUNCTION api.leads_update(p_id text, p_body jsonb,
+                                            OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v record;
+    v_errors jsonb := api_id_errors(p_id);
+    v_id bigint;
+    v_constraint text;
+BEGIN
+    SELECT * INTO v FROM api_lead_validate(p_body, true, '["body"]');
+    v_errors := v_errors || v.errors;
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+    v_id := api_parse_id(p_id);
+
+    BEGIN
+        UPDATE leads AS l SET
+            name    = CASE WHEN p_body ? 'name'    THEN v.name    ELSE l.name    END,
+            phone   = CASE WHEN p_body ? 'phone'   THEN v.phone   ELSE l.phone   END,
+            email   = CASE WHEN p_body ? 'email'   THEN v.email   ELSE l.email   END,
+            company = CASE WHEN p_body ? 'company' THEN v.company ELSE l.company END,
+            notes   = CASE WHEN p_body ? 'notes'   THEN v.notes   ELSE l.notes   END,
+            attributes = coalesce(v.attributes, l.attributes)
+         WHERE l.id = v_id
+        RETURNING api_lead_json(l)::text INTO body;
+    EXCEPTION WHEN unique_violation THEN
+        GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+        IF v_constraint IS DISTINCT FROM 'leads_phone_key' THEN
+            RAISE;
+        END IF;
+        PERFORM api_lead_phone_conflict(v.phone);
+    END;
+    IF body IS NULL THEN
+        PERFORM api_error(404, to_jsonb(format('Lead %s not found', v_id)));
+    END IF;
+    status := 200;
+END
+$$;
+
+-- DELETE /api/leads/{id}
+CREATE OR REPLACE FUNCTION api.leads_delete(p_id text, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_id bigint := api_parse_id(p_id);
+BEGIN
+    DELETE FROM leads AS l WHERE l.id = v_id;
+    IF NOT FOUND THEN
+        PERFORM api_error(404, to_jsonb(format('Lead %s not found', v_id)));
+    END IF;
+    status := 204;
+    body := NULL;
+END
+$$;
+
+-- POST /api/leads/bulk {"action": "delete" | "opt_out", "lead_ids": [1, 2, ...]}
+-- One action over up to 10,000 leads, in one statement.  Ids that are no
+-- lead are reported (unknown_ids, ascending), not an error; an id given
+-- twice counts once.  matched: the leads found; changed: the leads deleted,
+-- or the phones put on the opt-out list (opt_outs, source 'manual': the
+-- lead shows opted_out and campaigns skip it; one already opted out is
+-- matched, not changed).  Answers {"action", "matched", "changed",
+-- "unknown_ids"}; 422 for a bad action or bad ids.
+CREATE OR REPLACE FUNCTION api.leads_bulk(p_body jsonb, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    c_max constant integer := 10000;
+    v_action text;
+    v_list jsonb;
+    v_n integer;
+    v_ids bigint[];
+    v_errors jsonb := '[]';
+    v_matched bigint;
+    v_changed bigint;
+    v_unknown jsonb;
+BEGIN
+    IF p_body IS NULL THEN
+        PERFORM api_validation_error(jsonb_build_array(
+            api_error_item('["body"]', 'Field required', 'missing')));
+    ELSIF jsonb_typeof(p_body) <> 'object' THEN
+        PERFORM api_validation_error(jsonb_build_array(api_error_item('["body"]',
+            'Input should be a valid dictionary or object to extract fields from',
+            'dict_type')));
+    END IF;
+
+    v_action := api_json_string(p_body -> 'action');
+    IF coalesce(jsonb_typeof(p_body -> 'action'), 'null') = 'null' THEN
+        v_errors := v_errors || api_error_item('["body","action"]', 'Field required', 'missing');
+    ELSIF v_action IS NULL THEN
+        v_errors := v_errors || api_error_item('["body","action"]',
+            'Input should be a valid string', 'string_type');
+    ELSIF v_action NOT IN ('delete', 'opt_out') THEN
+        v_errors := v_errors || api_error_item('["body","action"]',
+            'Input should be ''delete'' or ''opt_out''', 'enum',
+            '{"expected":"''delete'' or ''opt_out''"}');
+    END IF;
+
+    v_list := p_body -> 'lead_ids';
+    IF coalesce(jsonb_typeof(v_list), 'null') = 'null' THEN
+        v_errors := v_errors || api_error_item('["body","lead_ids"]', 'Field required', 'missing');
+    ELSIF jsonb_typeof(v_list) <> 'array' THEN
+        v_errors := v_errors || api_error_item('["body","lead_ids"]',
+            'Input should be a valid list', 'list_type');
+    ELSE
+        v_n := jsonb_array_length(v_list);
+        IF v_n = 0 THEN
+            v_errors := v_errors || api_error_item('["body","lead_ids"]',
+                'List should have at least 1 item after validation, not 0', 'too_short',
+                '{"field_type":"List","min_length":1,"actual_length":0}');
+        ELSIF v_n > c_max THEN
+            v_errors := v_errors || api_error_item('["body","lead_ids"]',
+                format('List should have at most %s items after validation, not %s', c_max, v_n),
+                'too_long', jsonb_build_object('field_type', 'List', 'max_length', c_max,
+                                               'actual_length', v_n));
+        ELSE
+            -- each element a positive integer (a JSON number; 1e3 is 1000)
+            SELECT v_errors || coalesce(jsonb_agg(x.err ORDER BY x.i), '[]')
+              INTO v_errors
+              FROM (SELECT e.i,
+                           CASE WHEN jsonb_typeof(e.v) <> 'number' THEN
+                                    api_error_item(jsonb_build_array('body', 'lead_ids', e.i - 1),
+                                                   'Input should be a valid integer', 'int_type')
+                                ELSE api_id_errors(e.v::text,
+                                                   jsonb_build_array('body', 'lead_ids', e.i - 1)) -> 0
+                           END AS err
+                      FROM jsonb_array_elements(v_list) WITH ORDINALITY AS e(v, i)) AS x
+             WHERE x.err IS NOT NULL;
+        END IF;
+    END IF;
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
+    END IF;
+    v_ids := ARRAY(SELECT DISTINCT (e.v::text)::bigint
+                     FROM jsonb_array_elements(v_list) AS e(v));
+
+    IF v_action = 'delete' THEN
+        WITH del AS (
+            DELETE FROM leads AS l
+             WHERE l.id = ANY (v_ids)
+            RETURNING l.id
+        )
+        SELECT count(*), count(*),
+               (SELECT coalesce(jsonb_agg(u.id ORDER BY u.id), '[]')
+                  FROM unnest(v_ids) AS u(id)
+                 WHERE u.id NOT IN (SELECT d.id FROM del AS d))
+          INTO v_matched, v_changed, v_unknown
+          FROM del;
+    ELSE
+        WITH found AS MATERIALIZED (
+            SELECT l.id, l.phone FROM leads AS l WHERE l.id = ANY (v_ids)
+        ),
+        ins AS (
+            INSERT INTO opt_outs AS o (phone, keyword, source)
+            SELECT f.phone, NULL, 'manual' FROM found AS f ORDER BY f.phone
+            ON CONFLICT (phone) DO NOTHING
+            RETURNING o.phone
+        )
+        SELECT (SELECT count(*) FROM found), (SELECT count(*) FROM ins),
+               (SELECT coalesce(jsonb_agg(u.id ORDER BY u.id), '[]')
+                  FROM unnest(v_ids) AS u(id)
+                 WHERE u.id NOT IN (SELECT f.id FROM found AS f))
+          INTO v_matched, v_changed, v_unknown;
+    END IF;
+
+    status := 200;
+    body := jsonb_build_object('action', v_action, 'matched', v_matched,
+                               'changed', v_changed, 'unknown_ids', v_unknown)::text;
+END
+$$;
+
+CALL smscamp_secure_api();

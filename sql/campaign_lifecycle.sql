@@ -1,0 +1,266 @@
+-- smscamp campaign lifecycle: start, pause, resume, cancel and schedule, one
+-- code path for the HTTP routes (sql/api/campaigns.sql) and psql
+-- (SELECT smscamp_start(3);), and what deleting a lead does to its campaigns.
+--
+-- Idempotent: loaded on every start after campaign_progress.sql.
+--
+-- Deleting a lead
+-- ---------------
+-- keeps what was sent: its campaign leads that never started (pending, no
+-- attempt, no message) are deleted with it, the others stay with lead_id NULL
+-- and the name and phone they were messaged at (lead_name, lead_phone); those
+-- still waiting are cancelled first, so a deleted lead is never messaged
+-- (smscamp_lead_deleted, a trigger on leads).
+
+SET client_min_messages = warning;
+
+------------------------------------------------------------------------------
+-- Lifecycle: one code path for the HTTP routes and psql
+------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION smscamp_campaign_not_found(p_id bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM api_error(404, to_jsonb(format('Campaign %s not found', p_id)));
+END
+$$;
+
+-- The campaign, locked for the rest of the transaction; 404 when missing.
+CREATE OR REPLACE FUNCTION smscamp_campaign_lock(p_id bigint) RETURNS campaigns
+LANGUAGE plpgsql AS $$
+DECLARE
+    c campaigns;
+BEGIN
+    SELECT * INTO c FROM campaigns WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM smscamp_campaign_not_found(p_id);
+    END IF;
+    RETURN c;
+END
+$$;
+
+-- A writer's refusal with the two ways out: a template, or a model.
+CREATE OR REPLACE FUNCTION smscamp_writer_way_out(p_problem text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN p_problem || CASE
+    WHEN p_problem LIKE 'The built-in writer%' THEN
+        '. Nothing was sent. Either write the message as a template (sms_template, e.g. '
+        '"Hi {first_name}, ...": sent as written), or configure an AI model '
+        '(smscamp.openai_api_key) to write from the prompt.'
+    ELSE '. Nothing was sent.'
+END;
+
+-- Whether the campaign's messages can be written as things are: a template
+-- that is valid, or a prompt the built-in writer understands (when no model
+-- is configured), or a prompt or template for the model.  422 otherwise,
+-- saying what to do.
+CREATE OR REPLACE FUNCTION smscamp_check_writer(c campaigns) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_plan jsonb;
+    v_model boolean := (smscamp_writer_info() ->> 'kind') = 'llm';
+BEGIN
+    IF c.sms_template IS NULL AND c.sms_system_prompt IS NULL THEN
+        PERFORM api_error(422, to_jsonb(format(
+            'Campaign %s has nothing to send: give it a message template (sms_template) or '
+            'instructions for the writer (sms_system_prompt)', c.id)));
+    END IF;
+    IF c.sms_template IS NOT NULL AND smscamp_template_problem(c.sms_template) IS NOT NULL THEN
+        PERFORM api_error(422, to_jsonb('The message template cannot be used: '
+                                        || smscamp_template_problem(c.sms_template)));
+    END IF;
+    IF NOT v_model AND c.sms_template IS NULL THEN
+        v_plan := smscamp_writer_explain(c.sms_system_prompt, c.sender_name);
+        IF NOT (v_plan ->> 'ok')::boolean THEN
+            PERFORM api_error(422, to_jsonb(smscamp_writer_way_out(
+                'The built-in writer (no AI model is configured) cannot write a message from '
+                'this prompt: ' || (v_plan ->> 'error'))));
+        END IF;
+    END IF;
+END
+$$;
+
+-- What a campaign needs before it may be queued: a supported agent, leads,
+-- messages that can be written.
+CREATE OR REPLACE FUNCTION smscamp_check_startable(c campaigns, p_verb text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF c.agent_type = 'voice' THEN
+        PERFORM api_error(409, to_jsonb(format(
+            'Voice campaigns are coming soon: campaign %s is a voice campaign and cannot be '
+            'started yet (make it an SMS campaign while it is a draft)', c.id)));
+    END IF;
+    IF NOT EXISTS (SELECT FROM campaign_leads cl WHERE cl.campaign_id = c.id) THEN
+        PERFORM api_error(409, to_jsonb(format(
+            'Cannot %s campaign %s: it has no leads (add leads with POST /api/campaigns/%s/leads)',
+            p_verb, c.id, c.id)));
+    END IF;
+    PERFORM smscamp_check_writer(c);
+END
+$$;
+
+-- draft -> pending, and the workers are woken (at commit).  A paused
+-- campaign is resumed.
+CREATE OR REPLACE FUNCTION smscamp_start(p_campaign_id bigint) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    c campaigns := smscamp_campaign_lock(p_campaign_id);
+BEGIN
+    IF c.status = 'paused' THEN
+        RETURN smscamp_resume(p_campaign_id);
+    END IF;
+    IF c.status <> 'draft' THEN
+        PERFORM smscamp_refuse_transition(c.id, c.status, 'start');
+    END IF;
+    PERFORM smscamp_check_startable(c, 'start');
+    UPDATE campaigns
+       SET status = 'pending', scheduled_at = NULL, consecutive_send_errors = 0
+     WHERE id = c.id;
+    PERFORM smscamp_wake();
+    RETURN smscamp_campaign_json(c.id);
+END
+$$;
+
+-- pending/processing -> paused.  Unsent leads stay pending; leads a worker
+-- holds in 'processing' are put back by the worker.
+CREATE OR REPLACE FUNCTION smscamp_pause(p_campaign_id bigint) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    c campaigns := smscamp_campaign_lock(p_campaign_id);
+BEGIN
+    IF c.status NOT IN ('pending', 'processing') THEN
+        PERFORM smscamp_refuse_transition(c.id, c.status, 'pause');
+    END IF;
+    UPDATE campaigns SET status = 'paused' WHERE id = c.id;
+    RETURN smscamp_campaign_json(c.id);
+END
+$$;
+
+-- paused -> pending, a fresh budget of consecutive send errors, workers woken.
+CREATE OR REPLACE FUNCTION smscamp_resume(p_campaign_id bigint) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    c campaigns := smscamp_campaign_lock(p_campaign_id);
+BEGIN
+    IF c.status <> 'paused' THEN
+        PERFORM smscamp_refuse_transition(c.id, c.status, 'resume');
+    END IF;
+    UPDATE campaigns SET status = 'pending', consecutive_send_errors = 0 WHERE id = c.id;
+    PERFORM smscamp_wake();
+    RETURN smscamp_campaign_json(c.id);
+END
+$$;
+
+-- -> cancelled; its pending and processing leads become cancelled (leads
+-- being sent are left to the worker, which records what the provider says).
+-- Lock order, the same as the workers' (smscamp_record_batch): the campaign
+-- leads first, in id order, then the campaign row.  A worker records a batch
+-- by locking its leads in id order, then maybe its campaign (consecutive
+-- errors, completion); claiming skips locked rows.  So this waits for
+-- workers and workers wait for it, but never both at once.
+CREATE OR REPLACE FUNCTION smscamp_cancel(p_campaign_id bigint) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_status text;
+BEGIN
+    SELECT c.status INTO v_status FROM campaigns c WHERE c.id = p_campaign_id;
+    IF NOT FOUND THEN
+        PERFORM smscamp_campaign_not_found(p_campaign_id);
+    END IF;
+    IF NOT EXISTS (SELECT FROM campaign_status_transitions t
+                    WHERE t.from_status = v_status AND t.to_status = 'cancelled') THEN
+        PERFORM smscamp_refuse_transition(p_campaign_id, v_status, 'cancel');
+    END IF;
+    PERFORM FROM campaign_leads cl
+     WHERE cl.campaign_id = p_campaign_id AND cl.status IN ('pending', 'processing')
+     ORDER BY cl.id
+       FOR UPDATE OF cl;
+    UPDATE campaign_leads
+       SET status = 'cancelled', claimed_by = NULL, processed_at = now(),
+           error_message = 'Campaign cancelled before this lead was sent'
+     WHERE campaign_id = p_campaign_id AND status IN ('pending', 'processing');
+    -- the trigger refuses it if the campaign finished meanwhile
+    UPDATE campaigns SET status = 'cancelled', completed_at = now()
+     WHERE id = p_campaign_id;
+    RETURN smscamp_campaign_json(p_campaign_id);
+END
+$$;
+
+-- draft (or scheduled: a new time) -> scheduled at p_at, which must be in
+-- the future; the pg_cron housekeeping starts it then.  p_at NULL takes a
+-- scheduled campaign back to draft.
+CREATE OR REPLACE FUNCTION smscamp_schedule(p_campaign_id bigint, p_at timestamptz)
+RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    c campaigns := smscamp_campaign_lock(p_campaign_id);
+BEGIN
+    IF p_at IS NULL THEN
+        IF c.status <> 'scheduled' THEN
+            PERFORM smscamp_refuse_transition(c.id, c.status, 'unschedule');
+        END IF;
+        UPDATE campaigns SET status = 'draft', scheduled_at = NULL WHERE id = c.id;
+        RETURN smscamp_campaign_json(c.id);
+    END IF;
+    IF c.status NOT IN ('draft', 'scheduled') THEN
+        PERFORM smscamp_refuse_transition(c.id, c.status, 'schedule');
+    END IF;
+    IF p_at <= now() THEN
+        PERFORM api_validation_error(jsonb_build_array(api_error_item(
+            '["body","scheduled_at"]',
+            format('scheduled_at must be in the future (it is %s, now is %s)', p_at, now()),
+            'value_error')));
+    END IF;
+    PERFORM smscamp_check_startable(c, 'schedule');
+    UPDATE campaigns SET status = 'scheduled', scheduled_at = p_at WHERE id = c.id;
+    RETURN smscamp_campaign_json(c.id);
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Deleting a lead keeps what was sent to it
+------------------------------------------------------------------------------
+
+-- Before a lead row goes (the foreign key then sets lead_id NULL on what is
+-- left of its campaign leads): its campaign leads that never started
+-- (pending, no attempt, no message) are deleted; the others keep the name
+-- and phone they were messaged at (the outbox's to_phone when the log
+-- provider recorded the message, else the lead's phone); those still waiting
+-- (pending after an attempt, or held by a worker before it marked them
+-- sending) are cancelled, so a deleted lead is never messaged: the worker's
+-- mark finds them no longer processing.  Those being sent are left to the
+-- worker, which records what the provider says.  The rows are locked in id
+-- order, as every writer of many campaign leads does (smscamp_record_batch).
+-- The statistics triggers count all of it like any other change.
+CREATE OR REPLACE FUNCTION smscamp_lead_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM FROM campaign_leads cl WHERE cl.lead_id = OLD.id ORDER BY cl.id FOR UPDATE OF cl;
+    DELETE FROM campaign_leads cl
+     WHERE cl.lead_id = OLD.id AND cl.status = 'pending' AND cl.attempts = 0
+       AND cl.sms_message IS NULL AND NOT cl.sms_sent;
+    UPDATE campaign_leads cl
+       SET lead_name = OLD.name,
+           lead_phone = coalesce((SELECT b.to_phone FROM sms_outbox b
+                                   WHERE b.campaign_lead_id = cl.id
+                                   ORDER BY b.id DESC LIMIT 1), OLD.phone),
+           status = CASE WHEN cl.status IN ('pending', 'processing') THEN 'cancelled'
+                         ELSE cl.status END,
+           error_message = CASE WHEN cl.status IN ('pending', 'processing')
+                                THEN 'Lead deleted before it was sent'
+                                ELSE cl.error_message END,
+           processed_at = CASE WHEN cl.status IN ('pending', 'processing') THEN now()
+                               ELSE cl.processed_at END,
+           claimed_by = CASE WHEN cl.status IN ('pending', 'processing') THEN NULL
+                             ELSE cl.claimed_by END
+     WHERE cl.lead_id = OLD.id;
+    RETURN OLD;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER leads_delete_campaign_leads
+    BEFORE DELETE ON leads
+    FOR EACH ROW EXECUTE FUNCTION smscamp_lead_deleted();
+
+-- (the api files' CALL smscamp_secure_api() revokes these from PUBLIC)
+
