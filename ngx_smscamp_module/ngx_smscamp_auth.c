@@ -1,15 +1,21 @@
 /*
- * API keys: "Authorization: Bearer <key>". The module keeps the SHA-256 of
- * the keys it has seen in a small per-worker cache (role and expiry), so a
- * known key costs no database round trip; an unknown one is looked up with
- * api_auth(hash) on the same connection, just before the route's statement.
- * A revoked key stops working when its cache entry expires
- * (smscamp_auth_cache_ttl, 5 s by default).
+ * API keys: "Authorization: Bearer <key>", and who may call a route. The
+ * module keeps the SHA-256 of the keys it has seen in a small per-worker
+ * cache (role, rate limit and expiry), so a known key costs no database
+ * round trip. For a key the cache does not know, ngx_smscamp_auth_check()
+ * asks for a key lookup: the request's first step (ngx_smscamp_request.c)
+ * runs NGX_SMSCAMP_AUTH_SQL on the connection that then runs the route's
+ * statement, and ngx_smscamp_auth_result() reads its answer. A revoked key
+ * stops working when its cache entry expires (smscamp_auth_cache_ttl, 5 s
+ * by default).
  */
 
 
 #include "ngx_smscamp.h"
 #include <openssl/sha.h>
+
+
+#define NGX_SMSCAMP_AUTH_SQL     "SELECT role, rate_limit FROM api.auth($1)"
 
 
 #define NGX_SMSCAMP_KEY_MIN      16
@@ -45,6 +51,18 @@ static const char  *ngx_smscamp_role_names[] = {
 };
 
 
+/* the key lookup: a statement on the pool's connections, after the routes' */
+
+void
+ngx_smscamp_auth_conf(ngx_smscamp_main_conf_t *smcf)
+{
+    smcf->auth_stmt.name = "smscamp_auth";
+    smcf->auth_stmt.sql = NGX_SMSCAMP_AUTH_SQL;
+    smcf->auth_stmt.index = smcf->routes.nelts;
+    smcf->auth_stmt.nparams = 1;
+}
+
+
 ngx_int_t
 ngx_smscamp_auth_init_process(ngx_cycle_t *cycle,
     ngx_smscamp_main_conf_t *smcf)
@@ -60,11 +78,11 @@ ngx_smscamp_auth_init_process(ngx_cycle_t *cycle,
 
 
 /*
- * 0 when the request may go on (maybe after a key lookup: ctx->auth_pending),
- * or the HTTP status that refuses it.
+ * 0 when the request may go on (maybe after a key lookup: ctx->key_lookup,
+ * with ctx->key_param set), or the HTTP status that refuses it.
  */
 
-ngx_int_t
+ngx_uint_t
 ngx_smscamp_auth_check(ngx_http_request_t *r, ngx_smscamp_ctx_t *ctx)
 {
     ngx_str_t                 token;
@@ -87,7 +105,8 @@ ngx_smscamp_auth_check(ngx_http_request_t *r, ngx_smscamp_ctx_t *ctx)
     e = ngx_smscamp_key_find(ctx->key_digest);
 
     if (e == NULL) {
-        ctx->auth_pending = 1;
+        ctx->key_lookup = 1;
+        ctx->key_param[0] = (char *) ctx->key_hash;
         return 0;
     }
 
@@ -155,15 +174,21 @@ ngx_smscamp_decide(ngx_smscamp_route_t *rt, ngx_smscamp_role_e role)
 }
 
 
-/* the answer of smscamp_auth(hash): the key's role and rate limit, or NULLs */
+/*
+ * The answer of the key lookup (the key's role and rate limit, or NULLs),
+ * kept in the cache: 0 when the key may call the route, or the HTTP status
+ * that refuses the request.
+ */
 
-ngx_int_t
+ngx_uint_t
 ngx_smscamp_auth_result(ngx_smscamp_ctx_t *ctx, PGresult *res)
 {
     char                *name;
     ngx_int_t            n;
     ngx_uint_t           i, rate;
     ngx_smscamp_role_e   role;
+
+    ctx->key_lookup = 0;
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1
         || PQnfields(res) != 2)
@@ -196,40 +221,26 @@ ngx_smscamp_auth_result(ngx_smscamp_ctx_t *ctx, PGresult *res)
 
     ngx_smscamp_key_store(ctx->key_digest, role, rate);
 
-    ctx->auth_pending = 0;
-
     if (role == NGX_SMSCAMP_ROLE_NONE) {
         return NGX_HTTP_UNAUTHORIZED;
     }
 
-    /* counted against the address so far (lookups are limited per address), now the key too */
     ctx->key_known = 1;
     ctx->key_rate = rate;
-
-    if (ngx_smscamp_limit_check(ctx->request, ctx, &ctx->retry_after)
-        == NGX_BUSY)
-    {
-        return NGX_HTTP_TOO_MANY_REQUESTS;
-    }
 
     return ngx_smscamp_decide(ctx->route, role);
 }
 
 
+/* the answer that refuses a request: 401, 403, or 503 (no key lookup) */
+
 ngx_int_t
 ngx_smscamp_auth_deny(ngx_http_request_t *r, ngx_uint_t status)
 {
-    ngx_smscamp_ctx_t  *ctx;
-
     static ngx_str_t  realm = ngx_string("Bearer realm=\"smscamp\"");
 
     if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
         return ngx_smscamp_send_unavailable(r, "Could not check the API key");
-    }
-
-    if (status == NGX_HTTP_TOO_MANY_REQUESTS) {
-        ctx = ngx_http_get_module_ctx(r, ngx_smscamp_module);
-        return ngx_smscamp_limit_deny(r, ctx->retry_after);
     }
 
     if (status == NGX_HTTP_FORBIDDEN) {
@@ -245,14 +256,6 @@ ngx_smscamp_auth_deny(ngx_http_request_t *r, ngx_uint_t status)
     return ngx_smscamp_send_detail(r, NGX_HTTP_UNAUTHORIZED,
                                    "Missing or invalid API key: send "
                                    "Authorization: Bearer <key>");
-}
-
-
-void
-ngx_smscamp_stmt_use_route(ngx_smscamp_ctx_t *ctx)
-{
-    ctx->stmt = &ctx->route->stmt;
-    ctx->params = ctx->values;
 }
 
 

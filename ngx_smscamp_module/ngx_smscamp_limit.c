@@ -2,12 +2,18 @@
  * Rate limits: a token bucket per API key and one per client address, kept
  * in a shared memory zone so that every nginx worker counts together.
  *
- * A request with a key the worker knows (its cache) counts against that
- * key: smscamp_rate_limit_key (100 r/s, burst 200) or the key's own
- * rate_limit (burst: twice as many). Every other request (public routes, no
- * key, a key not yet looked up or refused) counts against its address:
- * smscamp_rate_limit_ip, so guessing keys is limited too. Over the limit:
+ * A request counts once, against its key when it has a valid one:
+ * smscamp_rate_limit_key (100 r/s, burst 200) or the key's own rate_limit
+ * (burst: twice as many); every other request (public routes, no key, a
+ * refused key) against its address: smscamp_rate_limit_ip. Over the limit:
  * 429 JSON with Retry-After. "smscamp_rate_limit off" turns both off.
+ *
+ * ngx_smscamp_limit_check() is asked when a request arrives, and again
+ * when a key lookup has said whose the request is. A key the worker does
+ * not know yet counts against the address until then, so guessing keys is
+ * limited per address before any lookup is made; when the lookup finds a
+ * valid key, the request's count moves to the key's bucket (refused there
+ * when the key is over its limit; the address keeps it then).
  *
  * The state of a bucket is its "excess", in thousandths of a request: each
  * request adds 1000, time takes rate/1000 per millisecond away, and a
@@ -50,8 +56,11 @@ static ngx_int_t ngx_smscamp_limit_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_smscamp_limit_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static ngx_uint_t ngx_smscamp_limit_id(ngx_http_request_t *r,
-    ngx_smscamp_ctx_t *ctx, u_char **data, size_t *len);
+static ngx_smscamp_limit_node_t *ngx_smscamp_limit_node(
+    ngx_smscamp_limit_ctx_t *lctx, ngx_http_request_t *r,
+    ngx_smscamp_ctx_t *ctx, ngx_uint_t kind, ngx_uint_t create);
+static void ngx_smscamp_limit_id(ngx_http_request_t *r,
+    ngx_smscamp_ctx_t *ctx, ngx_uint_t kind, u_char **data, size_t *len);
 static ngx_smscamp_limit_node_t *ngx_smscamp_limit_lookup(
     ngx_smscamp_limit_ctx_t *lctx, ngx_uint_t kind, u_char *data, size_t len,
     uint32_t hash);
@@ -142,30 +151,30 @@ ngx_smscamp_limit_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 
 /*
- * NGX_OK, or NGX_BUSY with the seconds to wait in *retry_after. Runs after
- * the key check, which tells whether the request has a known key.
+ * Count the request against whom it is known to be now: NGX_OK, or
+ * NGX_BUSY with the seconds to wait in ctx->retry_after.
  */
 
 ngx_int_t
-ngx_smscamp_limit_check(ngx_http_request_t *r, ngx_smscamp_ctx_t *ctx,
-    ngx_uint_t *retry_after)
+ngx_smscamp_limit_check(ngx_http_request_t *r, ngx_smscamp_ctx_t *ctx)
 {
-    u_char                    *data;
-    size_t                     len;
-    uint32_t                   hash;
     ngx_uint_t                 kind, wait;
     ngx_smscamp_limit_conf_t   lc;
     ngx_smscamp_limit_ctx_t   *lctx;
-    ngx_smscamp_limit_node_t  *ln;
+    ngx_smscamp_limit_node_t  *ln, *addr;
     ngx_smscamp_main_conf_t   *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_smscamp_module);
 
-    if (!smcf->rate_limit || smcf->limit_zone == NULL) {
+    if (!smcf->rate_limit || smcf->limit_zone == NULL || ctx->unlimited) {
         return NGX_OK;
     }
 
-    kind = ngx_smscamp_limit_id(r, ctx, &data, &len);
+    kind = ctx->key_known ? NGX_SMSCAMP_LIMIT_KEY : NGX_SMSCAMP_LIMIT_ADDR;
+
+    if (ctx->limited == kind) {
+        return NGX_OK;                      /* counted against it already */
+    }
 
     if (kind == NGX_SMSCAMP_LIMIT_KEY) {
         lc = smcf->limit_key;
@@ -180,19 +189,23 @@ ngx_smscamp_limit_check(ngx_http_request_t *r, ngx_smscamp_ctx_t *ctx,
     }
 
     lctx = smcf->limit_zone->data;
-    hash = ngx_crc32_short(data, len) ^ (uint32_t) kind;
 
     ngx_shmtx_lock(&lctx->shpool->mutex);
 
     ngx_smscamp_limit_expire(lctx, 0);
 
-    ln = ngx_smscamp_limit_lookup(lctx, kind, data, len, hash);
-
-    if (ln == NULL) {
-        ln = ngx_smscamp_limit_create(lctx, kind, data, len, hash);
-    }
-
+    ln = ngx_smscamp_limit_node(lctx, r, ctx, kind, 1);
     wait = (ln == NULL) ? 0 : ngx_smscamp_limit_take(ln, &lc);
+
+    if (ln != NULL && wait == 0 && ctx->limited == NGX_SMSCAMP_LIMIT_ADDR) {
+        /* it counted against its address until its key was known */
+        addr = ngx_smscamp_limit_node(lctx, r, ctx, NGX_SMSCAMP_LIMIT_ADDR,
+                                      0);
+
+        if (addr != NULL) {
+            addr->excess = (addr->excess > 1000) ? addr->excess - 1000 : 0;
+        }
+    }
 
     ngx_shmtx_unlock(&lctx->shpool->mutex);
 
@@ -203,31 +216,58 @@ ngx_smscamp_limit_check(ngx_http_request_t *r, ngx_smscamp_ctx_t *ctx,
         return NGX_OK;
     }
 
-    if (wait == 0) {
-        return NGX_OK;
+    if (wait) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "smscamp ctx %p: rate limited for %ui s", ctx, wait);
+        ctx->retry_after = wait;
+        return NGX_BUSY;
     }
 
-    *retry_after = wait;
+    ctx->limited = kind;
 
-    return NGX_BUSY;
+    return NGX_OK;
 }
 
 
-/* the key's digest, or the client's address; and which of the two */
+/* the bucket of the key or the address, found (or made); NULL: none */
 
-static ngx_uint_t
+static ngx_smscamp_limit_node_t *
+ngx_smscamp_limit_node(ngx_smscamp_limit_ctx_t *lctx, ngx_http_request_t *r,
+    ngx_smscamp_ctx_t *ctx, ngx_uint_t kind, ngx_uint_t create)
+{
+    u_char                    *data;
+    size_t                     len;
+    uint32_t                   hash;
+    ngx_smscamp_limit_node_t  *ln;
+
+    ngx_smscamp_limit_id(r, ctx, kind, &data, &len);
+    hash = ngx_crc32_short(data, len) ^ (uint32_t) kind;
+
+    ln = ngx_smscamp_limit_lookup(lctx, kind, data, len, hash);
+
+    if (ln == NULL && create) {
+        ln = ngx_smscamp_limit_create(lctx, kind, data, len, hash);
+    }
+
+    return ln;
+}
+
+
+/* the key's digest, or the client's address */
+
+static void
 ngx_smscamp_limit_id(ngx_http_request_t *r, ngx_smscamp_ctx_t *ctx,
-    u_char **data, size_t *len)
+    ngx_uint_t kind, u_char **data, size_t *len)
 {
     struct sockaddr_in   *sin;
 #if (NGX_HAVE_INET6)
     struct sockaddr_in6  *sin6;
 #endif
 
-    if (ctx->key_known) {
+    if (kind == NGX_SMSCAMP_LIMIT_KEY) {
         *data = ctx->key_digest;
         *len = sizeof(ctx->key_digest);
-        return NGX_SMSCAMP_LIMIT_KEY;
+        return;
     }
 
     switch (r->connection->sockaddr->sa_family) {
@@ -250,8 +290,6 @@ ngx_smscamp_limit_id(ngx_http_request_t *r, ngx_smscamp_ctx_t *ctx,
         *data = (u_char *) "unix";
         *len = sizeof("unix") - 1;
     }
-
-    return NGX_SMSCAMP_LIMIT_ADDR;
 }
 
 

@@ -4,12 +4,24 @@
  *     location = /metrics { smscamp_metrics; }
  *
  * The module's counters live in a shared memory zone ("smscamp_metrics"),
- * so one scrape sees every worker: requests by route pattern and status
- * and a latency histogram per route (counted in the log phase), the queue
- * wait histogram, and per-worker slots where each worker publishes its
- * pool's gauges (busy, idle, connecting connections, waiting requests).
+ * so one scrape sees every worker: requests by route pattern and status, a
+ * latency histogram per route and the queue wait histogram (the time from
+ * ngx_smscamp_pool_submit() to a connection or the queue timeout: the
+ * request's submitted and started), all counted in the log phase.
+ *
+ * The pool's gauges (busy, idle, connecting connections, waiting requests)
+ * are plain counters of each worker's pool, read with
+ * ngx_smscamp_pool_gauges(). A scrape is served by one worker and cannot
+ * read the others' pools, so each worker copies its gauges into its slot of
+ * the zone: in the log phase of each request it answered, when it answers
+ * a scrape (its own are then exact), and once a second from a timer (for
+ * changes no request sees: an idle connection lost). The pool itself never
+ * calls in here.
+ *
  * The engine's part (the extension's shared memory counters) is appended
- * from one query, api_metrics(), on the pool like any route.
+ * from one query, NGX_SMSCAMP_METRICS_SQL (api.metrics()), on the pool like
+ * any route: GET /metrics is a route made by the routes' builder, its
+ * request built like theirs, its completion ngx_smscamp_metrics_send().
  *
  * Who may scrape: a client on a loopback address (127.0.0.0/8, ::1, a unix
  * socket), or anyone with an admin API key. Without a key: 403; a viewer or
@@ -23,7 +35,8 @@
 #define NGX_SMSCAMP_METRICS_WORKERS   128
 #define NGX_SMSCAMP_METRICS_STATUSES  600   /* 0-599; other values count as 0 */
 #define NGX_SMSCAMP_METRICS_BUCKETS   14    /* the last one is +Inf */
-#define NGX_SMSCAMP_METRICS_SQL       "SELECT status, body FROM api_metrics()"
+#define NGX_SMSCAMP_METRICS_SQL       "SELECT status, body FROM api.metrics()"
+#define NGX_SMSCAMP_METRICS_PUBLISH   1000  /* ms between a worker's copies */
 
 /* room for the longest line, its label aside */
 #define NGX_SMSCAMP_METRICS_LINE                                              \
@@ -72,8 +85,6 @@ typedef struct {
 } ngx_smscamp_metrics_t;
 
 
-static char *ngx_smscamp_metrics_add_route(ngx_conf_t *cf,
-    ngx_smscamp_main_conf_t *smcf);
 static ngx_int_t ngx_smscamp_metrics_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_smscamp_metrics_labels(ngx_conf_t *cf,
@@ -81,10 +92,11 @@ static ngx_int_t ngx_smscamp_metrics_labels(ngx_conf_t *cf,
 static ngx_int_t ngx_smscamp_metrics_log_handler(ngx_http_request_t *r);
 static void ngx_smscamp_metrics_observe(ngx_smscamp_hist_t *h,
     ngx_msec_int_t ms);
-static ngx_smscamp_worker_metrics_t *ngx_smscamp_metrics_slot(void);
+static void ngx_smscamp_metrics_publish(ngx_smscamp_main_conf_t *smcf);
+static void ngx_smscamp_metrics_timer(ngx_event_t *ev);
 static ngx_int_t ngx_smscamp_metrics_handler(ngx_http_request_t *r);
 static ngx_uint_t ngx_smscamp_metrics_local(ngx_http_request_t *r);
-static ngx_int_t ngx_smscamp_metrics_send(ngx_http_request_t *r,
+static ngx_int_t ngx_smscamp_metrics_send(ngx_smscamp_ctx_t *ctx,
     PGresult *res);
 static size_t ngx_smscamp_metrics_size(ngx_smscamp_metrics_t *mt,
     ngx_smscamp_metrics_sh_t *snap);
@@ -114,89 +126,37 @@ static char  *ngx_smscamp_metrics_le[] = {
     "0.5", "1", "2.5", "5", "10", "+Inf"
 };
 
-/* this worker's zone and pool, once the pool exists */
+/* this worker's zone, once it has its slot, and its timer */
 static ngx_smscamp_metrics_t  *ngx_smscamp_metrics_proc;
-static ngx_smscamp_pool_t     *ngx_smscamp_metrics_pool;
+static ngx_event_t             ngx_smscamp_metrics_publish_ev;
 
 
-/* smscamp_metrics; : serve GET /metrics here (a route api_metrics()) */
+/* smscamp_metrics; : serve GET /metrics here (a route of its own, admin) */
 
 char *
 ngx_smscamp_metrics_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_uint_t                 i;
-    ngx_smscamp_route_t       *rt;
     ngx_http_core_loc_conf_t  *clcf;
     ngx_smscamp_main_conf_t   *smcf;
+
+    static ngx_str_t  route[] = {
+        ngx_string("GET"), ngx_string("/metrics"), ngx_string("admin")
+    };
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_smscamp_metrics_handler;
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_smscamp_module);
 
-    rt = smcf->routes.elts;
-    for (i = 0; i < smcf->routes.nelts; i++) {
-        if (rt[i].stmt.sql != NULL
-            && ngx_strcmp(rt[i].stmt.sql, NGX_SMSCAMP_METRICS_SQL) == 0)
-        {
-            return NGX_CONF_OK;
-        }
+    if (smcf->metrics_route >= 0) {
+        return NGX_CONF_OK;
     }
 
-    return ngx_smscamp_metrics_add_route(cf, smcf);
-}
+    /* through the routes' builder: a prepared statement on the pool */
+    smcf->metrics_route = ngx_smscamp_route_add(cf, smcf, route, 3,
+                                                NGX_SMSCAMP_METRICS_SQL);
 
-
-/* a route of its own: a prepared statement on the pool's connections */
-
-static char *
-ngx_smscamp_metrics_add_route(ngx_conf_t *cf, ngx_smscamp_main_conf_t *smcf)
-{
-    ngx_smscamp_route_t    *rt;
-    ngx_smscamp_segment_t  *seg;
-
-    rt = ngx_array_push(&smcf->routes);
-    if (rt == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(rt, sizeof(ngx_smscamp_route_t));
-
-    ngx_str_set(&rt->method, "GET");
-    ngx_str_set(&rt->pattern, "/metrics");
-    ngx_str_set(&rt->function, "api_metrics");
-    rt->index = smcf->routes.nelts - 1;
-    rt->role = NGX_SMSCAMP_ROLE_ADMIN;
-    rt->role_set = 1;
-
-    if (ngx_array_init(&rt->segments, cf->pool, 1,
-                       sizeof(ngx_smscamp_segment_t))
-        != NGX_OK
-        || ngx_array_init(&rt->args, cf->pool, 1, sizeof(ngx_smscamp_arg_t))
-           != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    seg = ngx_array_push(&rt->segments);
-    if (seg == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_str_set(&seg->text, "metrics");
-    seg->capture = 0;
-
-    rt->stmt.sql = NGX_SMSCAMP_METRICS_SQL;
-    rt->stmt.index = rt->index;
-    rt->stmt.nparams = 0;
-    rt->stmt.name = ngx_pnalloc(cf->pool, sizeof("smscamp_r") + NGX_INT_T_LEN);
-    if (rt->stmt.name == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    *ngx_sprintf((u_char *) rt->stmt.name, "smscamp_r%ui", rt->index) = '\0';
-
-    return NGX_CONF_OK;
+    return (smcf->metrics_route == NGX_ERROR) ? NGX_CONF_ERROR : NGX_CONF_OK;
 }
 
 
@@ -268,7 +228,7 @@ ngx_smscamp_metrics_labels(ngx_conf_t *cf, ngx_smscamp_metrics_t *mt,
 
     rt = smcf->routes.elts;
     mt->nroutes = smcf->routes.nelts + 1;
-    mt->route = -1;
+    mt->route = smcf->metrics_route;
 
     mt->labels = ngx_pcalloc(cf->pool, mt->nroutes * sizeof(ngx_str_t));
     if (mt->labels == NULL) {
@@ -314,12 +274,6 @@ ngx_smscamp_metrics_labels(ngx_conf_t *cf, ngx_smscamp_metrics_t *mt,
         ngx_crc32_update(&mt->signature, mt->labels[i].data,
                          mt->labels[i].len);
         ngx_crc32_update(&mt->signature, (u_char *) "\n", 1);
-
-        if (rt[i].stmt.sql != NULL
-            && ngx_strcmp(rt[i].stmt.sql, NGX_SMSCAMP_METRICS_SQL) == 0)
-        {
-            mt->route = i;
-        }
     }
 
     ngx_str_set(&mt->labels[i], "other");
@@ -429,8 +383,14 @@ ngx_smscamp_metrics_log_handler(ngx_http_request_t *r)
     (void) ngx_atomic_fetch_add(&rm->status[status], 1);
     ngx_smscamp_metrics_observe(&rm->latency, ms);
 
+    if (ctx != NULL && ctx->waited) {
+        ngx_smscamp_metrics_observe(&mt->sh->queue_wait,
+                                    (ngx_msec_int_t) (ctx->started
+                                                      - ctx->submitted));
+    }
+
     if (ngx_smscamp_metrics_proc == mt) {
-        ngx_smscamp_metrics_gauges(NULL);
+        ngx_smscamp_metrics_publish(smcf);
     }
 
     return NGX_OK;
@@ -456,14 +416,16 @@ ngx_smscamp_metrics_observe(ngx_smscamp_hist_t *h, ngx_msec_int_t ms)
 }
 
 
-/* the pool's side: per-worker gauges and the queue wait */
+/* a worker's slot in the zone, and a timer that keeps it fresh */
 
 void
-ngx_smscamp_metrics_attach(ngx_smscamp_pool_t *pool)
+ngx_smscamp_metrics_init_process(ngx_cycle_t *cycle,
+    ngx_smscamp_main_conf_t *smcf)
 {
+    ngx_event_t            *ev;
     ngx_smscamp_metrics_t  *mt;
 
-    mt = pool->conf->metrics;
+    mt = smcf->metrics;
 
     if (mt == NULL || mt->sh == NULL
         || ngx_worker >= NGX_SMSCAMP_METRICS_WORKERS)
@@ -474,75 +436,56 @@ ngx_smscamp_metrics_attach(ngx_smscamp_pool_t *pool)
     ngx_smscamp_metrics_proc = mt;
     mt->sh->workers[ngx_worker].pid = ngx_pid;
 
-    ngx_smscamp_metrics_gauges(pool);
+    ev = &ngx_smscamp_metrics_publish_ev;
+    ev->handler = ngx_smscamp_metrics_timer;
+    ev->data = smcf;
+    ev->log = cycle->log;
+    ev->cancelable = 1;
+
+    ngx_smscamp_metrics_timer(ev);
 }
 
 
-static ngx_smscamp_worker_metrics_t *
-ngx_smscamp_metrics_slot(void)
+static void
+ngx_smscamp_metrics_timer(ngx_event_t *ev)
 {
+    ngx_smscamp_metrics_publish(ev->data);
+
+    if (!ngx_exiting) {
+        ngx_add_timer(ev, NGX_SMSCAMP_METRICS_PUBLISH);
+    }
+}
+
+
+/* copy this worker's pool gauges into its slot */
+
+static void
+ngx_smscamp_metrics_publish(ngx_smscamp_main_conf_t *smcf)
+{
+    ngx_uint_t                     busy, idle, connecting, waiting;
     ngx_smscamp_worker_metrics_t  *w;
 
     if (ngx_smscamp_metrics_proc == NULL) {
-        return NULL;
+        return;
     }
 
     w = &ngx_smscamp_metrics_proc->sh->workers[ngx_worker];
 
     /* after a reload, the new worker of this number owns the slot */
-    return ((ngx_pid_t) w->pid == ngx_pid) ? w : NULL;
-}
-
-
-/* publish this worker's pool state; pool NULL: the one attached */
-
-void
-ngx_smscamp_metrics_gauges(ngx_smscamp_pool_t *pool)
-{
-    ngx_uint_t                     i, n[NGX_SMSCAMP_CONN_QUERYING + 1];
-    ngx_smscamp_worker_metrics_t  *w;
-
-    if (pool != NULL) {
-        ngx_smscamp_metrics_pool = pool;
-    }
-
-    pool = ngx_smscamp_metrics_pool;
-    w = ngx_smscamp_metrics_slot();
-
-    if (w == NULL || pool == NULL) {
+    if ((ngx_pid_t) w->pid != ngx_pid) {
         return;
     }
 
-    ngx_memzero(n, sizeof(n));
+    ngx_smscamp_pool_gauges(smcf->pool, &busy, &idle, &connecting, &waiting);
 
-    for (i = 0; i < pool->conf->pool_size; i++) {
-        n[pool->conns[i].state]++;
-    }
-
-    w->busy = n[NGX_SMSCAMP_CONN_PREPARING] + n[NGX_SMSCAMP_CONN_QUERYING];
-    w->idle = n[NGX_SMSCAMP_CONN_IDLE];
-    w->connecting = n[NGX_SMSCAMP_CONN_CONNECTING];
-    w->waiting = pool->nwaiting;
+    w->busy = busy;
+    w->idle = idle;
+    w->connecting = connecting;
+    w->waiting = waiting;
 }
 
 
-/* a request leaves the wait queue (for a connection, or on timeout) */
-
-void
-ngx_smscamp_metrics_wait(ngx_smscamp_pool_t *pool, ngx_smscamp_ctx_t *ctx)
-{
-    if (ngx_smscamp_metrics_proc == NULL) {
-        return;
-    }
-
-    ngx_smscamp_metrics_observe(&ngx_smscamp_metrics_proc->sh->queue_wait,
-                                (ngx_msec_int_t) (ngx_current_msec
-                                                  - ctx->submitted));
-    ngx_smscamp_metrics_gauges(pool);
-}
-
-
-/* GET /metrics */
+/* GET /metrics: a loopback client, or an admin key; no rate limit */
 
 static ngx_int_t
 ngx_smscamp_metrics_handler(ngx_http_request_t *r)
@@ -566,15 +509,13 @@ ngx_smscamp_metrics_handler(ngx_http_request_t *r)
 
     rt = smcf->routes.elts;
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_smscamp_ctx_t));
+    ctx = ngx_smscamp_ctx_create(r, &rt[mt->route]);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->request = r;
-    ctx->route = &rt[mt->route];
-    ctx->send_result = ngx_smscamp_metrics_send;
-    ngx_http_set_ctx(r, ctx, ngx_smscamp_module);
+    ctx->complete = ngx_smscamp_metrics_send;
+    ctx->unlimited = 1;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return ngx_smscamp_send_detail(r, NGX_HTTP_NOT_ALLOWED,
@@ -593,17 +534,8 @@ ngx_smscamp_metrics_handler(ngx_http_request_t *r)
         }
     }
 
-    if (ctx->auth_pending) {
-        ctx->key_param[0] = (char *) ctx->key_hash;
-        ctx->stmt = &smcf->auth_stmt;
-        ctx->params = ctx->key_param;
-
-    } else {
-        ngx_smscamp_stmt_use_route(ctx);
-    }
-
     r->main->count++;
-    ngx_smscamp_pool_submit(ctx);
+    ngx_smscamp_request_submit(ctx);
 
     return NGX_DONE;
 }
@@ -647,13 +579,14 @@ ngx_smscamp_metrics_local(ngx_http_request_t *r)
 }
 
 
-/* the answer of api_metrics(): ours, then the engine's; takes res */
+/* the completion: ours, then the engine's answer (api.metrics()); takes res */
 
 static ngx_int_t
-ngx_smscamp_metrics_send(ngx_http_request_t *r, PGresult *res)
+ngx_smscamp_metrics_send(ngx_smscamp_ctx_t *ctx, PGresult *res)
 {
     u_char                    *p, *end, *body;
     size_t                     len, engine_len;
+    ngx_http_request_t        *r;
     ngx_smscamp_metrics_t     *mt;
     ngx_smscamp_main_conf_t   *smcf;
     ngx_smscamp_metrics_sh_t  *snap;
@@ -664,6 +597,7 @@ ngx_smscamp_metrics_send(ngx_http_request_t *r, PGresult *res)
         "# TYPE smscamp_engine_metrics_up gauge\n"
         "smscamp_engine_metrics_up 0\n";
 
+    r = ctx->request;
     smcf = ngx_http_get_module_main_conf(r, ngx_smscamp_module);
     mt = smcf->metrics;
 
@@ -676,11 +610,16 @@ ngx_smscamp_metrics_send(ngx_http_request_t *r, PGresult *res)
 
     } else {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "smscamp: api_metrics() failed: %s",
+                      "smscamp: api.metrics() failed: %s",
                       PQresultErrorMessage(res));
     }
 
-    /* a copy of the counters, so that the size computed is the size written */
+    /*
+     * this worker's gauges as they are now; then a copy of the counters, so
+     * that the size computed is the size written
+     */
+
+    ngx_smscamp_metrics_publish(smcf);
 
     snap = ngx_palloc(r->pool, mt->size);
     if (snap == NULL) {

@@ -1,30 +1,22 @@
 /*
- * ngx_smscamp_module: directives, configuration, route matching and the
- * content handler. A route maps METHOD + path pattern to a SQL function:
+ * ngx_smscamp_module: the module, its directives and configuration, and
+ * the routes: built from the smscamp_route directive (and for GET /metrics
+ * by ngx_smscamp_route_add(), the same builder) and matched against a
+ * request. A route maps METHOD + path pattern to a SQL function:
  *
- *     smscamp_route GET /api/leads/:id api_leads_get :id;
+ *     smscamp_route GET /api/leads/:id api.leads_get :id;
  *
  * and becomes the prepared statement "SELECT status, body FROM
- * api_leads_get($1)". The function answers the HTTP status and JSON body.
+ * api.leads_get($1)". The function answers the HTTP status and JSON body.
+ * The content handler that runs a route is in ngx_smscamp_request.c.
  */
 
 
 #include "ngx_smscamp.h"
 
 
-static ngx_int_t ngx_smscamp_handler(ngx_http_request_t *r);
-static void ngx_smscamp_body_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_smscamp_error_page_handler(ngx_http_request_t *r);
-static ngx_smscamp_route_t *ngx_smscamp_find_route(ngx_http_request_t *r,
-    ngx_str_t *captures, ngx_str_t *allow);
 static ngx_int_t ngx_smscamp_match(ngx_smscamp_route_t *rt, ngx_str_t *uri,
     ngx_str_t *captures);
-static ngx_uint_t ngx_smscamp_bind(ngx_smscamp_ctx_t *ctx,
-    const char **detail);
-static ngx_uint_t ngx_smscamp_bind_body(ngx_smscamp_ctx_t *ctx,
-    ngx_smscamp_arg_t *arg, char **value, const char **detail);
-static ngx_int_t ngx_smscamp_request_url(ngx_http_request_t *r,
-    ngx_str_t *url);
 static char *ngx_smscamp_set_public_url(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
@@ -33,15 +25,16 @@ static char *ngx_smscamp_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_smscamp_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_smscamp_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_smscamp_function_name_valid(ngx_str_t *name);
 static char *ngx_smscamp_route(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_smscamp_parse_pattern(ngx_conf_t *cf,
     ngx_smscamp_route_t *rt);
 static char *ngx_smscamp_parse_arg(ngx_conf_t *cf, ngx_smscamp_route_t *rt,
     ngx_str_t *word);
-static char *ngx_smscamp_build_sql(ngx_conf_t *cf, ngx_smscamp_route_t *rt);
-static char *ngx_smscamp_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-static char *ngx_smscamp_error_page(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_smscamp_build_sql(ngx_conf_t *cf, ngx_smscamp_route_t *rt,
+    char *sql);
+static char *ngx_smscamp_set_handler(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_smscamp_init_process(ngx_cycle_t *cycle);
 static void ngx_smscamp_exit_process(ngx_cycle_t *cycle);
@@ -163,17 +156,17 @@ static ngx_command_t  ngx_smscamp_commands[] = {
 
     { ngx_string("smscamp_pass"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_smscamp_pass,
+      ngx_smscamp_set_handler,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_smscamp_loc_conf_t, pass),
+      (void *) ngx_smscamp_handler },
 
     { ngx_string("smscamp_error_page"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_smscamp_error_page,
+      ngx_smscamp_set_handler,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_smscamp_loc_conf_t, error_page),
+      (void *) ngx_smscamp_error_page_handler },
 
     { ngx_string("smscamp_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -217,122 +210,9 @@ ngx_module_t  ngx_smscamp_module = {
 };
 
 
-static ngx_int_t
-ngx_smscamp_handler(ngx_http_request_t *r)
-{
-    ngx_int_t                 rc;
-    ngx_str_t                 allow, *captures;
-    ngx_uint_t                status, retry_after;
-    ngx_smscamp_ctx_t        *ctx;
-    ngx_smscamp_route_t      *rt;
+/* the route of a request: NULL, with the methods of its path in *allow */
 
-    captures = ngx_palloc(r->pool, 16 * sizeof(ngx_str_t));
-    if (captures == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rt = ngx_smscamp_find_route(r, captures, &allow);
-
-    if (ngx_smscamp_cors_is_preflight(r)) {
-        if (ngx_http_discard_request_body(r) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_smscamp_cors_preflight(r, &allow);
-    }
-
-    if (ngx_smscamp_cors_headers(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rt == NULL) {
-        if (ngx_http_discard_request_body(r) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (allow.len == 0) {
-            return ngx_smscamp_send_detail(r, NGX_HTTP_NOT_FOUND, "Not Found");
-        }
-
-        if (ngx_smscamp_add_header(r, "Allow", &allow) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_smscamp_send_detail(r, NGX_HTTP_NOT_ALLOWED,
-                                       "Method Not Allowed");
-    }
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_smscamp_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->request = r;
-    ctx->route = rt;
-    ctx->captures = captures;
-    ngx_http_set_ctx(r, ctx, ngx_smscamp_module);
-
-    status = ngx_smscamp_auth_check(r, ctx);
-
-    if (ngx_smscamp_limit_check(r, ctx, &retry_after) == NGX_BUSY) {
-        if (ngx_http_discard_request_body(r) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_smscamp_limit_deny(r, retry_after);
-    }
-
-    if (status) {
-        if (ngx_http_discard_request_body(r) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_smscamp_auth_deny(r, status);
-    }
-
-    if (!rt->reads_body) {
-        if (ngx_http_discard_request_body(r) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        r->main->count++;
-        ngx_smscamp_body_handler(r);
-        return NGX_DONE;
-    }
-
-    rc = ngx_http_read_client_request_body(r, ngx_smscamp_body_handler);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
-}
-
-
-static void
-ngx_smscamp_body_handler(ngx_http_request_t *r)
-{
-    ngx_uint_t          status;
-    const char         *detail;
-    ngx_smscamp_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_smscamp_module);
-
-    detail = NULL;
-    status = ngx_smscamp_bind(ctx, &detail);
-
-    if (status != NGX_OK) {
-        ngx_http_finalize_request(r,
-                                  ngx_smscamp_send_detail(r, status, detail));
-        return;
-    }
-
-    ngx_smscamp_pool_submit(ctx);
-}
-
-
-static ngx_smscamp_route_t *
+ngx_smscamp_route_t *
 ngx_smscamp_find_route(ngx_http_request_t *r, ngx_str_t *captures,
     ngx_str_t *allow)
 {
@@ -442,334 +322,6 @@ ngx_smscamp_match(ngx_smscamp_route_t *rt, ngx_str_t *uri,
 }
 
 
-/* returns NGX_OK or the HTTP status of the error, with *detail set */
-
-static ngx_uint_t
-ngx_smscamp_bind(ngx_smscamp_ctx_t *ctx, const char **detail)
-{
-    ngx_str_t                 s, *cap, json;
-    ngx_uint_t                i, status;
-    ngx_http_request_t       *r;
-    ngx_smscamp_arg_t        *arg;
-    ngx_smscamp_main_conf_t  *smcf;
-
-    r = ctx->request;
-    arg = ctx->route->args.elts;
-
-    ctx->values = ngx_pcalloc(r->pool,
-                              (ctx->route->args.nelts + 1) * sizeof(char *));
-    if (ctx->values == NULL) {
-        *detail = "Internal server error";
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    for (i = 0; i < ctx->route->args.nelts; i++) {
-
-        switch (arg[i].kind) {
-
-        case NGX_SMSCAMP_ARG_CAPTURE:
-            cap = &ctx->captures[arg[i].capture];
-            if (ngx_smscamp_utf8_valid(cap->data, cap->len) != NGX_OK) {
-                *detail = "Path is not valid UTF-8 text";
-                return NGX_HTTP_BAD_REQUEST;
-            }
-            s = *cap;
-            break;
-
-        case NGX_SMSCAMP_ARG_ARGS:
-            if (ngx_smscamp_args_to_json(r, &r->args, &json) != NGX_OK) {
-                *detail = "Query string is not valid UTF-8 text";
-                return NGX_HTTP_BAD_REQUEST;
-            }
-            s = json;
-            break;
-
-        case NGX_SMSCAMP_ARG_CONTENT_TYPE:
-            if (r->headers_in.content_type == NULL) {
-                continue;
-            }
-            s = r->headers_in.content_type->value;
-            if (ngx_smscamp_utf8_valid(s.data, s.len) != NGX_OK) {
-                *detail = "Content-Type is not valid UTF-8 text";
-                return NGX_HTTP_BAD_REQUEST;
-            }
-            break;
-
-        case NGX_SMSCAMP_ARG_HEADER:
-            if (ngx_smscamp_find_header(r, &arg[i].header, &s) != NGX_OK) {
-                continue;
-            }
-            if (ngx_smscamp_utf8_valid(s.data, s.len) != NGX_OK) {
-                *detail = "A request header is not valid UTF-8 text";
-                return NGX_HTTP_BAD_REQUEST;
-            }
-            break;
-
-        case NGX_SMSCAMP_ARG_URL:
-            if (ngx_smscamp_request_url(r, &s) != NGX_OK) {
-                *detail = "Internal server error";
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-            if (ngx_smscamp_utf8_valid(s.data, s.len) != NGX_OK) {
-                *detail = "The request URL is not valid UTF-8 text";
-                return NGX_HTTP_BAD_REQUEST;
-            }
-            break;
-
-        default: /* NGX_SMSCAMP_ARG_JSON, NGX_SMSCAMP_ARG_BODY */
-            status = ngx_smscamp_bind_body(ctx, &arg[i], &ctx->values[i],
-                                           detail);
-            if (status != NGX_OK) {
-                return status;
-            }
-            continue;
-        }
-
-        ctx->values[i] = ngx_pnalloc(r->pool, s.len + 1);
-        if (ctx->values[i] == NULL) {
-            *detail = "Internal server error";
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        *ngx_cpymem(ctx->values[i], s.data, s.len) = '\0';
-    }
-
-    if (ctx->auth_pending) {
-        smcf = ngx_http_get_module_main_conf(r, ngx_smscamp_module);
-        ctx->key_param[0] = (char *) ctx->key_hash;
-        ctx->stmt = &smcf->auth_stmt;
-        ctx->params = ctx->key_param;
-
-    } else {
-        ngx_smscamp_stmt_use_route(ctx);
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_uint_t
-ngx_smscamp_bind_body(ngx_smscamp_ctx_t *ctx, ngx_smscamp_arg_t *arg,
-    char **value, const char **detail)
-{
-    ngx_str_t            body, ct, error;
-    ngx_uint_t           is_json;
-    ngx_http_request_t  *r;
-
-    r = ctx->request;
-
-    if (ngx_smscamp_read_body(r, &body) != NGX_OK) {
-        *detail = "Internal server error";
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (body.len == 0) {
-        *value = NULL;
-        return NGX_OK;
-    }
-
-    if (ngx_smscamp_utf8_valid(body.data, body.len) != NGX_OK) {
-        *detail = "Request body is not valid UTF-8 text (or contains NUL)";
-        return NGX_HTTP_BAD_REQUEST;
-    }
-
-    /* a "json" argument must be JSON; a raw "body" is checked when it says so */
-
-    is_json = 1;
-
-    if (r->headers_in.content_type) {
-        ct = r->headers_in.content_type->value;
-        is_json = (ngx_strlcasestrn(ct.data, ct.data + ct.len,
-                                    (u_char *) "json", 4 - 1)
-                   != NULL);
-    }
-
-    if (arg->kind == NGX_SMSCAMP_ARG_JSON && !is_json) {
-        *detail = "Content-Type must be application/json";
-        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
-    }
-
-    if (is_json && ngx_smscamp_check_json(r, &body, &error) != NGX_OK) {
-        *detail = (const char *) error.data;
-        return NGX_HTTP_BAD_REQUEST;
-    }
-
-    /* ngx_smscamp_read_body() leaves room for and sets the terminating NUL */
-    *value = (char *) body.data;
-
-    return NGX_OK;
-}
-
-
-/* the last request header of that name (case-insensitive) */
-
-ngx_int_t
-ngx_smscamp_find_header(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *value)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-    ngx_int_t         rc;
-
-    rc = NGX_DECLINED;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == name->len
-            && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
-        {
-            *value = h[i].value;
-            rc = NGX_OK;
-        }
-    }
-
-    return rc;
-}
-
-
-/*
- * The URL the client called, as a provider signs it: smscamp_public_url
- * followed by the request URI, or the request's own scheme, Host and URI.
- */
-
-static ngx_int_t
-ngx_smscamp_request_url(ngx_http_request_t *r, ngx_str_t *url)
-{
-    u_char                   *p;
-    size_t                    len;
-    ngx_str_t                 base, host;
-    ngx_smscamp_main_conf_t  *smcf;
-
-    smcf = ngx_http_get_module_main_conf(r, ngx_smscamp_module);
-
-    if (smcf->public_url.len) {
-        base = smcf->public_url;
-        ngx_str_null(&host);
-
-    } else {
-#if (NGX_HTTP_SSL)
-        if (r->connection->ssl) {
-            ngx_str_set(&base, "https://");
-        } else
-#endif
-        {
-            ngx_str_set(&base, "http://");
-        }
-
-        if (r->headers_in.host) {
-            host = r->headers_in.host->value;
-        } else {
-            host = r->headers_in.server;
-        }
-    }
-
-    len = base.len + host.len + r->unparsed_uri.len;
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    url->data = p;
-    p = ngx_cpymem(p, base.data, base.len);
-    if (host.len) {
-        p = ngx_cpymem(p, host.data, host.len);
-    }
-
-    p = ngx_cpymem(p, r->unparsed_uri.data, r->unparsed_uri.len);
-    url->len = p - url->data;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_smscamp_error_page_handler(ngx_http_request_t *r)
-{
-    ngx_uint_t   status;
-    const char  *detail;
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        r->keepalive = 0;
-    }
-
-    status = r->err_status ? r->err_status : NGX_HTTP_INTERNAL_SERVER_ERROR;
-
-    switch (status) {
-    case NGX_HTTP_BAD_REQUEST:
-        detail = "Bad request";
-        break;
-    case NGX_HTTP_FORBIDDEN:
-        detail = "Forbidden";
-        break;
-    case NGX_HTTP_NOT_FOUND:
-        detail = "Not Found";
-        break;
-    case NGX_HTTP_NOT_ALLOWED:
-        detail = "Method Not Allowed";
-        break;
-    case NGX_HTTP_REQUEST_TIME_OUT:
-        detail = "Request timeout";
-        break;
-    case NGX_HTTP_LENGTH_REQUIRED:
-        detail = "Length required";
-        break;
-    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
-        detail = "Request body too large";
-        break;
-    case NGX_HTTP_REQUEST_URI_TOO_LARGE:
-        detail = "Request URI too long";
-        break;
-    case NGX_HTTP_REQUEST_HEADER_TOO_LARGE:
-        detail = "Request header too large";
-        break;
-    case NGX_HTTP_TOO_MANY_REQUESTS:
-        detail = "Too many requests in progress from this address: retry "
-                 "after the number of seconds in Retry-After";
-        break;
-    case NGX_HTTP_NOT_IMPLEMENTED:
-        detail = "Not implemented (only chunked transfer coding is)";
-        break;
-    case NGX_HTTP_SERVICE_UNAVAILABLE:
-        detail = "Service unavailable";
-        break;
-    case NGX_HTTP_VERSION_NOT_SUPPORTED:
-        detail = "HTTP version not supported";
-        break;
-    case NGX_HTTP_GATEWAY_TIME_OUT:
-        detail = "Gateway timeout";
-        break;
-    default:
-        detail = "Internal server error";
-    }
-
-    if (status == NGX_HTTP_REQUEST_HEADER_TOO_LARGE) {
-        status = NGX_HTTP_BAD_REQUEST;
-    }
-
-    if (status == NGX_HTTP_TOO_MANY_REQUESTS
-        && ngx_smscamp_retry_after(r, 1) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_smscamp_send_detail(r, status, detail);
-}
-
-
 /* configuration */
 
 
@@ -797,6 +349,7 @@ ngx_smscamp_create_main_conf(ngx_conf_t *cf)
     smcf->limit_ip.rate = NGX_CONF_UNSET_UINT;
     smcf->limit_ip.burst = NGX_CONF_UNSET_UINT;
     smcf->limit_zone_size = NGX_CONF_UNSET_SIZE;
+    smcf->metrics_route = -1;
 
     if (ngx_array_init(&smcf->routes, cf->pool, 32,
                        sizeof(ngx_smscamp_route_t))
@@ -836,10 +389,7 @@ ngx_smscamp_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     /* the key lookup runs on the pool's connections like a route */
-    smcf->auth_stmt.name = "smscamp_auth";
-    smcf->auth_stmt.sql = "SELECT role, rate_limit FROM smscamp_auth($1)";
-    smcf->auth_stmt.index = smcf->routes.nelts;
-    smcf->auth_stmt.nparams = 1;
+    ngx_smscamp_auth_conf(smcf);
 
     if (smcf->pool_size == 0 || smcf->pool_size > 1024) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -888,42 +438,57 @@ ngx_smscamp_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_smscamp_main_conf_t *smcf = conf;
 
-    u_char               *p;
-    char                 *rv;
-    ngx_str_t            *value;
-    ngx_uint_t            i;
-    ngx_smscamp_route_t  *rt;
-
-    value = cf->args->elts;
-
     if (cf->args->nelts < 4) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "smscamp_route needs METHOD PATTERN FUNCTION");
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_smscamp_route_add(cf, smcf, (ngx_str_t *) cf->args->elts + 1,
+                              cf->args->nelts - 1, NULL)
+        == NGX_ERROR)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * A route from the words of a smscamp_route directive, METHOD PATTERN
+ * FUNCTION ARG...; with sql, METHOD PATTERN ARG... and sql is its
+ * statement (GET /metrics). Returns the route's index (the routes array
+ * may move), or NGX_ERROR.
+ */
+
+ngx_int_t
+ngx_smscamp_route_add(ngx_conf_t *cf, ngx_smscamp_main_conf_t *smcf,
+    ngx_str_t *word, ngx_uint_t nwords, char *sql)
+{
+    ngx_uint_t            i;
+    ngx_smscamp_route_t  *rt;
+
     rt = ngx_array_push(&smcf->routes);
     if (rt == NULL) {
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     ngx_memzero(rt, sizeof(ngx_smscamp_route_t));
 
-    rt->method = value[1];
-    rt->pattern = value[2];
-    rt->function = value[3];
+    rt->method = word[0];
+    rt->pattern = word[1];
     rt->index = smcf->routes.nelts - 1;
+    i = 2;
 
-    for (p = rt->function.data; p < rt->function.data + rt->function.len;
-         p++)
-    {
-        if (!((*p >= 'a' && *p <= 'z') || *p == '_'
-              || (*p >= '0' && *p <= '9' && p != rt->function.data)))
-        {
+    if (sql == NULL) {
+        rt->function = word[i++];
+
+        if (ngx_smscamp_function_name_valid(&rt->function) != NGX_OK) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid SQL function name \"%V\"",
                                &rt->function);
-            return NGX_CONF_ERROR;
+            return NGX_ERROR;
         }
     }
 
@@ -933,18 +498,16 @@ ngx_smscamp_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         || ngx_array_init(&rt->args, cf->pool, 4, sizeof(ngx_smscamp_arg_t))
            != NGX_OK)
     {
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
-    rv = ngx_smscamp_parse_pattern(cf, rt);
-    if (rv != NGX_CONF_OK) {
-        return rv;
+    if (ngx_smscamp_parse_pattern(cf, rt) != NGX_CONF_OK) {
+        return NGX_ERROR;
     }
 
-    for (i = 4; i < cf->args->nelts; i++) {
-        rv = ngx_smscamp_parse_arg(cf, rt, &value[i]);
-        if (rv != NGX_CONF_OK) {
-            return rv;
+    for ( /* void */ ; i < nwords; i++) {
+        if (ngx_smscamp_parse_arg(cf, rt, &word[i]) != NGX_CONF_OK) {
+            return NGX_ERROR;
         }
     }
 
@@ -955,7 +518,48 @@ ngx_smscamp_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                    ? NGX_SMSCAMP_ROLE_VIEWER : NGX_SMSCAMP_ROLE_OPERATOR;
     }
 
-    return ngx_smscamp_build_sql(cf, rt);
+    if (ngx_smscamp_build_sql(cf, rt, sql) != NGX_CONF_OK) {
+        return NGX_ERROR;
+    }
+
+    return rt->index;
+}
+
+
+/*
+ * A route's SQL function: an identifier (lower case letters, digits, "_",
+ * not starting with a digit), optionally schema-qualified once: "api.leads_get".
+ */
+
+static ngx_int_t
+ngx_smscamp_function_name_valid(ngx_str_t *name)
+{
+    u_char      *p, *start, *end;
+    ngx_uint_t   dots;
+
+    start = name->data;
+    end = name->data + name->len;
+    dots = 0;
+
+    for (p = start; p < end; p++) {
+
+        if (*p == '.') {
+            if (++dots > 1 || p == start || p + 1 == end) {
+                return NGX_ERROR;
+            }
+
+            start = p + 1;
+            continue;
+        }
+
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_'
+              || (*p >= '0' && *p <= '9' && p != start)))
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return name->len ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -1100,22 +704,35 @@ ngx_smscamp_parse_arg(ngx_conf_t *cf, ngx_smscamp_route_t *rt,
 }
 
 
+/* "SELECT status, body FROM function($1, ...)", or sql; and its name */
+
 static char *
-ngx_smscamp_build_sql(ngx_conf_t *cf, ngx_smscamp_route_t *rt)
+ngx_smscamp_build_sql(ngx_conf_t *cf, ngx_smscamp_route_t *rt, char *sql)
 {
     u_char      *p;
     size_t       len;
     ngx_uint_t   i;
 
+    rt->stmt.name = ngx_pnalloc(cf->pool, sizeof("smscamp_r") + NGX_INT_T_LEN);
+    rt->stmt.index = rt->index;
+    rt->stmt.nparams = rt->args.nelts;
+    rt->stmt.sql = sql;
+
+    if (rt->stmt.name == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *ngx_sprintf((u_char *) rt->stmt.name, "smscamp_r%ui", rt->index) = '\0';
+
+    if (sql != NULL) {
+        return NGX_CONF_OK;
+    }
+
     len = sizeof("SELECT status, body FROM ()") + rt->function.len
           + rt->args.nelts * sizeof(", $NNNN");
 
     rt->stmt.sql = ngx_pnalloc(cf->pool, len);
-    rt->stmt.name = ngx_pnalloc(cf->pool, sizeof("smscamp_r") + NGX_INT_T_LEN);
-    rt->stmt.index = rt->index;
-    rt->stmt.nparams = rt->args.nelts;
-
-    if (rt->stmt.sql == NULL || rt->stmt.name == NULL) {
+    if (rt->stmt.sql == NULL) {
         return NGX_CONF_ERROR;
     }
 
@@ -1128,8 +745,6 @@ ngx_smscamp_build_sql(ngx_conf_t *cf, ngx_smscamp_route_t *rt)
 
     *p++ = ')';
     *p = '\0';
-
-    *ngx_sprintf((u_char *) rt->stmt.name, "smscamp_r%ui", rt->index) = '\0';
 
     return NGX_CONF_OK;
 }
@@ -1169,41 +784,24 @@ ngx_smscamp_set_public_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-static char *
-ngx_smscamp_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_smscamp_loc_conf_t *slcf = conf;
+/* smscamp_pass; smscamp_error_page; : the location's content handler */
 
+static char *
+ngx_smscamp_set_handler(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_flag_t                *flag;
     ngx_http_core_loc_conf_t  *clcf;
 
-    if (slcf->pass != NGX_CONF_UNSET) {
+    flag = (ngx_flag_t *) ((char *) conf + cmd->offset);
+
+    if (*flag != NGX_CONF_UNSET) {
         return "is duplicate";
     }
 
-    slcf->pass = 1;
+    *flag = 1;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_smscamp_handler;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_smscamp_error_page(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_smscamp_loc_conf_t *slcf = conf;
-
-    ngx_http_core_loc_conf_t  *clcf;
-
-    if (slcf->error_page != NGX_CONF_UNSET) {
-        return "is duplicate";
-    }
-
-    slcf->error_page = 1;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_smscamp_error_page_handler;
+    clcf->handler = (ngx_http_handler_pt) cmd->post;
 
     return NGX_CONF_OK;
 }
@@ -1220,16 +818,26 @@ ngx_smscamp_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    if (ngx_smscamp_auth_init_process(cycle, smcf) != NGX_OK) {
+    if (ngx_smscamp_auth_init_process(cycle, smcf) != NGX_OK
+        || ngx_smscamp_pool_init(cycle, smcf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    return ngx_smscamp_pool_init(cycle, smcf);
+    ngx_smscamp_metrics_init_process(cycle, smcf);
+
+    return NGX_OK;
 }
 
 
 static void
 ngx_smscamp_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_smscamp_pool_done(cycle);
+    ngx_smscamp_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_smscamp_module);
+
+    if (smcf != NULL) {
+        ngx_smscamp_pool_done(smcf);
+    }
 }

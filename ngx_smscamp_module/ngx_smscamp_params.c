@@ -1,7 +1,9 @@
 /*
- * Request parts -> bound parameter text: UTF-8 checks, the query string as
- * a JSON object, the request body in one NUL-terminated buffer, JSON
- * well-formedness. Nothing here trusts its input.
+ * Request parts -> bound parameter text: a route's arguments bound from the
+ * captures, the query string (as a JSON object), request headers, the URL
+ * called and the body (in one NUL-terminated buffer, JSON well-formedness
+ * checked), all checked to be UTF-8 without NUL. Nothing here trusts its
+ * input.
  */
 
 
@@ -9,8 +11,258 @@
 #include <jansson.h>
 
 
+static ngx_uint_t ngx_smscamp_bind_body(ngx_smscamp_ctx_t *ctx,
+    ngx_smscamp_arg_t *arg, char **value, const char **detail);
+static ngx_int_t ngx_smscamp_request_url(ngx_http_request_t *r,
+    ngx_str_t *url);
 static ngx_int_t ngx_smscamp_unescape_arg(ngx_pool_t *pool, u_char *p,
     size_t len, ngx_str_t *out);
+
+
+/*
+ * A route's arguments as its statement's parameters, in ctx->values: NGX_OK,
+ * or the HTTP status of the error, with *detail set.
+ */
+
+ngx_uint_t
+ngx_smscamp_bind(ngx_smscamp_ctx_t *ctx, const char **detail)
+{
+    ngx_str_t                 s, *cap, json;
+    ngx_uint_t                i, status;
+    ngx_http_request_t       *r;
+    ngx_smscamp_arg_t        *arg;
+
+    r = ctx->request;
+    arg = ctx->route->args.elts;
+
+    ctx->values = ngx_pcalloc(r->pool,
+                              (ctx->route->args.nelts + 1) * sizeof(char *));
+    if (ctx->values == NULL) {
+        *detail = "Internal server error";
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (i = 0; i < ctx->route->args.nelts; i++) {
+
+        switch (arg[i].kind) {
+
+        case NGX_SMSCAMP_ARG_CAPTURE:
+            cap = &ctx->captures[arg[i].capture];
+            if (ngx_smscamp_utf8_valid(cap->data, cap->len) != NGX_OK) {
+                *detail = "Path is not valid UTF-8 text";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+            s = *cap;
+            break;
+
+        case NGX_SMSCAMP_ARG_ARGS:
+            if (ngx_smscamp_args_to_json(r, &r->args, &json) != NGX_OK) {
+                *detail = "Query string is not valid UTF-8 text";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+            s = json;
+            break;
+
+        case NGX_SMSCAMP_ARG_CONTENT_TYPE:
+            if (r->headers_in.content_type == NULL) {
+                continue;
+            }
+            s = r->headers_in.content_type->value;
+            if (ngx_smscamp_utf8_valid(s.data, s.len) != NGX_OK) {
+                *detail = "Content-Type is not valid UTF-8 text";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+            break;
+
+        case NGX_SMSCAMP_ARG_HEADER:
+            if (ngx_smscamp_find_header(r, &arg[i].header, &s) != NGX_OK) {
+                continue;
+            }
+            if (ngx_smscamp_utf8_valid(s.data, s.len) != NGX_OK) {
+                *detail = "A request header is not valid UTF-8 text";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+            break;
+
+        case NGX_SMSCAMP_ARG_URL:
+            if (ngx_smscamp_request_url(r, &s) != NGX_OK) {
+                *detail = "Internal server error";
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+            if (ngx_smscamp_utf8_valid(s.data, s.len) != NGX_OK) {
+                *detail = "The request URL is not valid UTF-8 text";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+            break;
+
+        default: /* NGX_SMSCAMP_ARG_JSON, NGX_SMSCAMP_ARG_BODY */
+            status = ngx_smscamp_bind_body(ctx, &arg[i], &ctx->values[i],
+                                           detail);
+            if (status != NGX_OK) {
+                return status;
+            }
+            continue;
+        }
+
+        ctx->values[i] = ngx_pnalloc(r->pool, s.len + 1);
+        if (ctx->values[i] == NULL) {
+            *detail = "Internal server error";
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        *ngx_cpymem(ctx->values[i], s.data, s.len) = '\0';
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_smscamp_bind_body(ngx_smscamp_ctx_t *ctx, ngx_smscamp_arg_t *arg,
+    char **value, const char **detail)
+{
+    ngx_str_t            body, ct, error;
+    ngx_uint_t           is_json;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+
+    if (ngx_smscamp_read_body(r, &body) != NGX_OK) {
+        *detail = "Internal server error";
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (body.len == 0) {
+        *value = NULL;
+        return NGX_OK;
+    }
+
+    if (ngx_smscamp_utf8_valid(body.data, body.len) != NGX_OK) {
+        *detail = "Request body is not valid UTF-8 text (or contains NUL)";
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    /* a "json" argument must be JSON; a raw "body" is checked when it says so */
+
+    is_json = 1;
+
+    if (r->headers_in.content_type) {
+        ct = r->headers_in.content_type->value;
+        is_json = (ngx_strlcasestrn(ct.data, ct.data + ct.len,
+                                    (u_char *) "json", 4 - 1)
+                   != NULL);
+    }
+
+    if (arg->kind == NGX_SMSCAMP_ARG_JSON && !is_json) {
+        *detail = "Content-Type must be application/json";
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+
+    if (is_json && ngx_smscamp_check_json(r, &body, &error) != NGX_OK) {
+        *detail = (const char *) error.data;
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    /* ngx_smscamp_read_body() leaves room for and sets the terminating NUL */
+    *value = (char *) body.data;
+
+    return NGX_OK;
+}
+
+
+/* the last request header of that name (case-insensitive) */
+
+ngx_int_t
+ngx_smscamp_find_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+    ngx_int_t         rc;
+
+    rc = NGX_DECLINED;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == name->len
+            && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
+        {
+            *value = h[i].value;
+            rc = NGX_OK;
+        }
+    }
+
+    return rc;
+}
+
+
+/*
+ * The URL the client called, as a provider signs it: smscamp_public_url
+ * followed by the request URI, or the request's own scheme, Host and URI.
+ */
+
+static ngx_int_t
+ngx_smscamp_request_url(ngx_http_request_t *r, ngx_str_t *url)
+{
+    u_char                   *p;
+    size_t                    len;
+    ngx_str_t                 base, host;
+    ngx_smscamp_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_smscamp_module);
+
+    if (smcf->public_url.len) {
+        base = smcf->public_url;
+        ngx_str_null(&host);
+
+    } else {
+#if (NGX_HTTP_SSL)
+        if (r->connection->ssl) {
+            ngx_str_set(&base, "https://");
+        } else
+#endif
+        {
+            ngx_str_set(&base, "http://");
+        }
+
+        if (r->headers_in.host) {
+            host = r->headers_in.host->value;
+        } else {
+            host = r->headers_in.server;
+        }
+    }
+
+    len = base.len + host.len + r->unparsed_uri.len;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    url->data = p;
+    p = ngx_cpymem(p, base.data, base.len);
+    if (host.len) {
+        p = ngx_cpymem(p, host.data, host.len);
+    }
+
+    p = ngx_cpymem(p, r->unparsed_uri.data, r->unparsed_uri.len);
+    url->len = p - url->data;
+
+    return NGX_OK;
+}
 
 
 /* valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) and no NUL byte */

@@ -1,17 +1,73 @@
 /*
- * A bounded pool of non-blocking libpq connections per nginx worker. The
- * libpq sockets live in nginx's event loop (level-triggered reads, writes
- * only while libpq has something to flush); requests wait in a bounded
- * queue with a timeout when every connection is busy.
+ * A bounded pool of non-blocking libpq connections per nginx worker, kept
+ * in the main configuration (smcf->pool), as the upstream keepalive module
+ * keeps its cache in its configuration. The pool runs a request's steps
+ * (ngx_smscamp_ctx_t): each step's statement, prepared on a connection the
+ * first time it runs there, with the step's parameters; the step's handler
+ * reads the result and says whether to go on. The steps run one after the
+ * other on one connection; the last result goes to the request's
+ * completion, which answers. The pool knows nothing of what the statements
+ * are for; when it cannot run them (no connection in time, the queue full,
+ * the connection lost) it answers 503 itself.
+ *
+ * The libpq sockets live in nginx's event loop (level-triggered reads,
+ * writes only while libpq has something to flush); requests wait in a
+ * bounded queue with a timeout when every connection is busy. The pool
+ * counts its connections by state and its waiting requests:
+ * ngx_smscamp_pool_gauges(), which the metrics read.
+ *
+ * A connection: free -> connecting -> idle <-> preparing <-> querying, and
+ * back to free when it closes. A request: submitted, waiting (maybe), step
+ * 1..n on one connection, completed. Each change is logged at debug level
+ * ("smscamp conn %p: idle -> querying", "smscamp ctx %p: step 1 of 2").
  */
 
 
 #include "ngx_smscamp.h"
 
 
-static ngx_smscamp_pool_t  *ngx_smscamp_pool;
+typedef enum {
+    NGX_SMSCAMP_CONN_FREE = 0,
+    NGX_SMSCAMP_CONN_CONNECTING,
+    NGX_SMSCAMP_CONN_IDLE,
+    NGX_SMSCAMP_CONN_PREPARING,
+    NGX_SMSCAMP_CONN_QUERYING,
+    NGX_SMSCAMP_CONN_NSTATES
+} ngx_smscamp_conn_state_e;
 
 
+struct ngx_smscamp_conn_s {
+    PGconn                    *pg;
+    ngx_connection_t          *connection;
+    ngx_smscamp_pool_t        *pool;
+    ngx_smscamp_ctx_t         *ctx;
+    PGresult                  *result;
+    u_char                    *prepared;   /* one flag per statement */
+    ngx_queue_t                queue;      /* in pool->idle */
+    ngx_smscamp_conn_state_e   state;
+};
+
+
+struct ngx_smscamp_pool_s {
+    ngx_smscamp_main_conf_t   *conf;
+    ngx_smscamp_conn_t        *conns;
+    ngx_queue_t                idle;
+    ngx_queue_t                waiting;
+    ngx_uint_t                 nwaiting;
+    ngx_uint_t                 nconns[NGX_SMSCAMP_CONN_NSTATES]; /* by state */
+    ngx_log_t                 *log;
+};
+
+
+#if (NGX_DEBUG)
+static const char  *ngx_smscamp_conn_states[] = {
+    "free", "connecting", "idle", "preparing", "querying"
+};
+#endif
+
+
+static void ngx_smscamp_conn_state(ngx_smscamp_conn_t *sc,
+    ngx_smscamp_conn_state_e state);
 static ngx_int_t ngx_smscamp_conn_open(ngx_smscamp_pool_t *pool,
     ngx_smscamp_conn_t *sc);
 static ngx_int_t ngx_smscamp_conn_watch(ngx_smscamp_conn_t *sc);
@@ -24,6 +80,7 @@ static void ngx_smscamp_conn_poll(ngx_smscamp_conn_t *sc, ngx_event_t *ev);
 static void ngx_smscamp_conn_ready(ngx_smscamp_conn_t *sc);
 static void ngx_smscamp_conn_run(ngx_smscamp_conn_t *sc,
     ngx_smscamp_ctx_t *ctx);
+static ngx_int_t ngx_smscamp_conn_step(ngx_smscamp_conn_t *sc);
 static ngx_int_t ngx_smscamp_conn_send(ngx_smscamp_conn_t *sc);
 static ngx_int_t ngx_smscamp_conn_flush(ngx_smscamp_conn_t *sc);
 static void ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc);
@@ -32,8 +89,10 @@ static void ngx_smscamp_conn_fail(ngx_smscamp_conn_t *sc,
 static ngx_int_t ngx_smscamp_write_event(ngx_smscamp_conn_t *sc,
     ngx_uint_t on);
 static void ngx_smscamp_wait_timeout(ngx_event_t *ev);
+static ngx_smscamp_ctx_t *ngx_smscamp_pool_next(ngx_smscamp_pool_t *pool);
 static void ngx_smscamp_fail_waiting(ngx_smscamp_pool_t *pool);
-static ngx_uint_t ngx_smscamp_pool_busy(ngx_smscamp_pool_t *pool);
+static void ngx_smscamp_ctx_unavailable(ngx_smscamp_ctx_t *ctx,
+    const char *detail);
 static void ngx_smscamp_pool_grow(ngx_smscamp_pool_t *pool);
 
 
@@ -68,49 +127,69 @@ ngx_smscamp_pool_init(ngx_cycle_t *cycle, ngx_smscamp_main_conf_t *smcf)
         }
     }
 
-    ngx_smscamp_pool = pool;
-    ngx_smscamp_metrics_attach(pool);
+    pool->nconns[NGX_SMSCAMP_CONN_FREE] = smcf->pool_size;
+    smcf->pool = pool;
 
     return NGX_OK;
 }
 
 
 void
-ngx_smscamp_pool_done(ngx_cycle_t *cycle)
+ngx_smscamp_pool_done(ngx_smscamp_main_conf_t *smcf)
 {
     ngx_uint_t           i;
     ngx_smscamp_pool_t  *pool;
 
-    pool = ngx_smscamp_pool;
+    pool = smcf->pool;
     if (pool == NULL) {
         return;
     }
 
-    for (i = 0; i < pool->conf->pool_size; i++) {
+    for (i = 0; i < smcf->pool_size; i++) {
         if (pool->conns[i].state != NGX_SMSCAMP_CONN_FREE) {
             ngx_smscamp_conn_close(&pool->conns[i], NULL);
         }
     }
 
-    ngx_smscamp_pool = NULL;
+    smcf->pool = NULL;
 }
 
 
-/* serve ctx now on an idle connection, or queue it */
+/* connections by state and waiting requests; pool NULL: none */
 
 void
-ngx_smscamp_pool_submit(ngx_smscamp_ctx_t *ctx)
+ngx_smscamp_pool_gauges(ngx_smscamp_pool_t *pool, ngx_uint_t *busy,
+    ngx_uint_t *idle, ngx_uint_t *connecting, ngx_uint_t *waiting)
+{
+    if (pool == NULL) {
+        *busy = *idle = *connecting = *waiting = 0;
+        return;
+    }
+
+    *busy = pool->nconns[NGX_SMSCAMP_CONN_PREPARING]
+            + pool->nconns[NGX_SMSCAMP_CONN_QUERYING];
+    *idle = pool->nconns[NGX_SMSCAMP_CONN_IDLE];
+    *connecting = pool->nconns[NGX_SMSCAMP_CONN_CONNECTING];
+    *waiting = pool->nwaiting;
+}
+
+
+/* run ctx's steps now on an idle connection, or queue it */
+
+void
+ngx_smscamp_pool_submit(ngx_smscamp_pool_t *pool, ngx_smscamp_ctx_t *ctx)
 {
     ngx_queue_t         *q;
     ngx_smscamp_conn_t  *sc;
-    ngx_smscamp_pool_t  *pool;
 
-    pool = ngx_smscamp_pool;
     ctx->submitted = ngx_current_msec;
+    ctx->step = 0;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
+                   "smscamp ctx %p: submitted, %ui steps", ctx, ctx->nsteps);
 
     if (pool == NULL) {
-        ngx_smscamp_finalize(ctx, ngx_smscamp_send_unavailable(ctx->request,
-                                 "No database configured"));
+        ngx_smscamp_ctx_unavailable(ctx, "No database configured");
         return;
     }
 
@@ -126,14 +205,16 @@ ngx_smscamp_pool_submit(ngx_smscamp_ctx_t *ctx)
         ngx_log_error(NGX_LOG_WARN, ctx->request->connection->log, 0,
                       "smscamp: wait queue is full (%ui requests)",
                       pool->nwaiting);
-        ngx_smscamp_finalize(ctx, ngx_smscamp_send_unavailable(ctx->request,
-                                 "Server busy, try again"));
+        ngx_smscamp_ctx_unavailable(ctx, "Server busy, try again");
         return;
     }
 
     ngx_queue_insert_tail(&pool->waiting, &ctx->queue);
     pool->nwaiting++;
-    ngx_smscamp_metrics_gauges(pool);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
+                   "smscamp ctx %p: waiting, %ui in the queue", ctx,
+                   pool->nwaiting);
 
     ctx->wait_timer.handler = ngx_smscamp_wait_timeout;
     ctx->wait_timer.data = ctx;
@@ -149,98 +230,117 @@ ngx_smscamp_pool_submit(ngx_smscamp_ctx_t *ctx)
 static void
 ngx_smscamp_pool_grow(ngx_smscamp_pool_t *pool)
 {
-    ngx_uint_t           i;
-    ngx_smscamp_conn_t  *sc, *free;
+    ngx_uint_t  i;
 
-    if (ngx_queue_empty(&pool->waiting)) {
+    /* one connection attempt at a time is enough */
+
+    if (ngx_queue_empty(&pool->waiting)
+        || pool->nconns[NGX_SMSCAMP_CONN_CONNECTING]
+        || pool->nconns[NGX_SMSCAMP_CONN_FREE] == 0)
+    {
         return;
     }
 
-    free = NULL;
-
-    for (i = 0; i < pool->conf->pool_size; i++) {
-        sc = &pool->conns[i];
-
-        if (sc->state == NGX_SMSCAMP_CONN_CONNECTING) {
-            /* one connection attempt at a time is enough */
-            return;
-        }
-
-        if (sc->state == NGX_SMSCAMP_CONN_FREE && free == NULL) {
-            free = sc;
-        }
+    for (i = 0; pool->conns[i].state != NGX_SMSCAMP_CONN_FREE; i++) {
+        /* void */
     }
 
-    if (free == NULL) {
-        return;
-    }
-
-    if (ngx_smscamp_conn_open(pool, free) != NGX_OK
-        && !ngx_smscamp_pool_busy(pool))
+    if (ngx_smscamp_conn_open(pool, &pool->conns[i]) != NGX_OK
+        && pool->nconns[NGX_SMSCAMP_CONN_FREE] == pool->conf->pool_size)
     {
         ngx_smscamp_fail_waiting(pool);
     }
 }
 
 
-static ngx_uint_t
-ngx_smscamp_pool_busy(ngx_smscamp_pool_t *pool)
-{
-    ngx_uint_t  i;
-
-    for (i = 0; i < pool->conf->pool_size; i++) {
-        if (pool->conns[i].state != NGX_SMSCAMP_CONN_FREE) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 static void
 ngx_smscamp_wait_timeout(ngx_event_t *ev)
 {
-    ngx_smscamp_ctx_t  *ctx;
+    ngx_smscamp_ctx_t        *ctx;
+    ngx_smscamp_main_conf_t  *smcf;
 
     ctx = ev->data;
+    smcf = ngx_http_get_module_main_conf(ctx->request, ngx_smscamp_module);
 
     ngx_queue_remove(&ctx->queue);
-    ngx_smscamp_pool->nwaiting--;
-    ngx_smscamp_metrics_wait(ngx_smscamp_pool, ctx);
+    smcf->pool->nwaiting--;
+
+    ctx->started = ngx_current_msec;
+    ctx->waited = 1;
 
     ngx_log_error(NGX_LOG_WARN, ctx->request->connection->log, 0,
                   "smscamp: no database connection within the queue timeout");
 
-    ngx_smscamp_finalize(ctx, ngx_smscamp_send_unavailable(ctx->request,
-                             "No database connection available in time"));
+    ngx_smscamp_ctx_unavailable(ctx,
+                                "No database connection available in time");
+}
+
+
+/* the first waiting request, out of the queue; NULL: none waits */
+
+static ngx_smscamp_ctx_t *
+ngx_smscamp_pool_next(ngx_smscamp_pool_t *pool)
+{
+    ngx_queue_t        *q;
+    ngx_smscamp_ctx_t  *ctx;
+
+    if (ngx_queue_empty(&pool->waiting)) {
+        return NULL;
+    }
+
+    q = ngx_queue_head(&pool->waiting);
+    ngx_queue_remove(q);
+    pool->nwaiting--;
+
+    ctx = ngx_queue_data(q, ngx_smscamp_ctx_t, queue);
+
+    if (ctx->wait_timer.timer_set) {
+        ngx_del_timer(&ctx->wait_timer);
+    }
+
+    return ctx;
 }
 
 
 static void
 ngx_smscamp_fail_waiting(ngx_smscamp_pool_t *pool)
 {
-    ngx_queue_t        *q;
     ngx_smscamp_ctx_t  *ctx;
 
-    while (!ngx_queue_empty(&pool->waiting)) {
-        q = ngx_queue_head(&pool->waiting);
-        ngx_queue_remove(q);
-        pool->nwaiting--;
-
-        ctx = ngx_queue_data(q, ngx_smscamp_ctx_t, queue);
-
-        if (ctx->wait_timer.timer_set) {
-            ngx_del_timer(&ctx->wait_timer);
-        }
-
-        ngx_smscamp_finalize(ctx, ngx_smscamp_send_unavailable(ctx->request,
-                                 "Database unreachable"));
+    while ((ctx = ngx_smscamp_pool_next(pool)) != NULL) {
+        ngx_smscamp_ctx_unavailable(ctx, "Database unreachable");
     }
 }
 
 
+/* the pool cannot run the request's steps: 503 */
+
+static void
+ngx_smscamp_ctx_unavailable(ngx_smscamp_ctx_t *ctx, const char *detail)
+{
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
+                   "smscamp ctx %p: failed: %s", ctx, detail);
+
+    ngx_smscamp_finalize(ctx, ngx_smscamp_send_unavailable(ctx->request,
+                                                           detail));
+}
+
+
 /* connection lifecycle */
+
+
+static void
+ngx_smscamp_conn_state(ngx_smscamp_conn_t *sc, ngx_smscamp_conn_state_e state)
+{
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, sc->pool->log, 0,
+                   "smscamp conn %p: %s -> %s", sc,
+                   ngx_smscamp_conn_states[sc->state],
+                   ngx_smscamp_conn_states[state]);
+
+    sc->pool->nconns[sc->state]--;
+    sc->pool->nconns[state]++;
+    sc->state = state;
+}
 
 
 static ngx_int_t
@@ -256,7 +356,7 @@ ngx_smscamp_conn_open(ngx_smscamp_pool_t *pool, ngx_smscamp_conn_t *sc)
         return NGX_ERROR;
     }
 
-    sc->state = NGX_SMSCAMP_CONN_CONNECTING;
+    ngx_smscamp_conn_state(sc, NGX_SMSCAMP_CONN_CONNECTING);
 
     if (PQstatus(sc->pg) == CONNECTION_BAD) {
         ngx_smscamp_conn_close(sc, PQerrorMessage(sc->pg));
@@ -399,9 +499,8 @@ ngx_smscamp_conn_close(ngx_smscamp_conn_t *sc, const char *reason)
         sc->pg = NULL;
     }
 
-    sc->state = NGX_SMSCAMP_CONN_FREE;
+    ngx_smscamp_conn_state(sc, NGX_SMSCAMP_CONN_FREE);
     sc->ctx = NULL;
-    ngx_smscamp_metrics_gauges(sc->pool);
 }
 
 
@@ -534,48 +633,59 @@ ngx_smscamp_conn_connect(ngx_smscamp_conn_t *sc)
 static void
 ngx_smscamp_conn_ready(ngx_smscamp_conn_t *sc)
 {
-    ngx_queue_t         *q;
-    ngx_smscamp_ctx_t   *ctx;
-    ngx_smscamp_pool_t  *pool;
+    ngx_smscamp_ctx_t  *ctx;
 
-    pool = sc->pool;
+    ctx = ngx_smscamp_pool_next(sc->pool);
 
-    if (ngx_queue_empty(&pool->waiting)) {
-        sc->state = NGX_SMSCAMP_CONN_IDLE;
-        ngx_queue_insert_head(&pool->idle, &sc->queue);
+    if (ctx == NULL) {
+        ngx_smscamp_conn_state(sc, NGX_SMSCAMP_CONN_IDLE);
+        ngx_queue_insert_head(&sc->pool->idle, &sc->queue);
         return;
-    }
-
-    q = ngx_queue_head(&pool->waiting);
-    ngx_queue_remove(q);
-    pool->nwaiting--;
-
-    ctx = ngx_queue_data(q, ngx_smscamp_ctx_t, queue);
-
-    if (ctx->wait_timer.timer_set) {
-        ngx_del_timer(&ctx->wait_timer);
     }
 
     ngx_smscamp_conn_run(sc, ctx);
 }
 
 
+/* the request has a connection: its first step, and the query timeout */
+
 static void
 ngx_smscamp_conn_run(ngx_smscamp_conn_t *sc, ngx_smscamp_ctx_t *ctx)
 {
     sc->ctx = ctx;
     ctx->conn = sc;
+    ctx->started = ngx_current_msec;
+    ctx->waited = 1;
 
-    sc->state = sc->prepared[ctx->stmt->index] ? NGX_SMSCAMP_CONN_QUERYING
-                                               : NGX_SMSCAMP_CONN_PREPARING;
-
-    if (ngx_smscamp_conn_send(sc) != NGX_OK) {
+    if (ngx_smscamp_conn_step(sc) != NGX_OK) {
         ngx_smscamp_conn_fail(sc, PQerrorMessage(sc->pg));
         return;
     }
 
     ngx_add_timer(sc->connection->read, sc->pool->conf->query_timeout);
-    ngx_smscamp_metrics_wait(sc->pool, ctx);
+}
+
+
+/* send the current step's statement: prepare it first if it is new here */
+
+static ngx_int_t
+ngx_smscamp_conn_step(ngx_smscamp_conn_t *sc)
+{
+    ngx_smscamp_ctx_t   *ctx;
+    ngx_smscamp_stmt_t  *st;
+
+    ctx = sc->ctx;
+    st = ctx->steps[ctx->step].stmt;
+
+    ngx_log_debug5(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
+                   "smscamp ctx %p: step %ui of %ui, \"%s\" on conn %p",
+                   ctx, ctx->step + 1, ctx->nsteps, st->name, sc);
+
+    ngx_smscamp_conn_state(sc, sc->prepared[st->index]
+                               ? NGX_SMSCAMP_CONN_QUERYING
+                               : NGX_SMSCAMP_CONN_PREPARING);
+
+    return ngx_smscamp_conn_send(sc);
 }
 
 
@@ -583,16 +693,18 @@ static ngx_int_t
 ngx_smscamp_conn_send(ngx_smscamp_conn_t *sc)
 {
     int                  ok;
-    ngx_smscamp_stmt_t  *st;
+    ngx_smscamp_step_t  *step;
 
-    st = sc->ctx->stmt;
+    step = &sc->ctx->steps[sc->ctx->step];
 
     if (sc->state == NGX_SMSCAMP_CONN_PREPARING) {
-        ok = PQsendPrepare(sc->pg, st->name, st->sql, 0, NULL);
+        ok = PQsendPrepare(sc->pg, step->stmt->name, step->stmt->sql, 0,
+                           NULL);
 
     } else {
-        ok = PQsendQueryPrepared(sc->pg, st->name, st->nparams,
-                                 (const char * const *) sc->ctx->params,
+        ok = PQsendQueryPrepared(sc->pg, step->stmt->name,
+                                 step->stmt->nparams,
+                                 (const char * const *) step->params,
                                  NULL, NULL, 0);
     }
 
@@ -661,14 +773,20 @@ ngx_smscamp_conn_poll(ngx_smscamp_conn_t *sc, ngx_event_t *ev)
 }
 
 
-/* one command finished: answer the request, or execute after a prepare */
+/*
+ * One command finished: after a prepare, execute; after a step, its
+ * handler says whether the next step runs here, or the request is over
+ * (the completion answers from the last result, a handler that stopped
+ * has answered itself).
+ */
 
 static void
 ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
 {
-    ngx_int_t           rc, denied;
-    PGresult           *res;
-    ngx_smscamp_ctx_t  *ctx;
+    ngx_int_t            rc;
+    PGresult            *res;
+    ngx_smscamp_ctx_t   *ctx;
+    ngx_smscamp_step_t  *step;
 
     res = sc->result;
     sc->result = NULL;
@@ -679,12 +797,14 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
         return;
     }
 
+    step = &ctx->steps[ctx->step];
+
     if (sc->state == NGX_SMSCAMP_CONN_PREPARING
         && PQresultStatus(res) == PGRES_COMMAND_OK)
     {
         PQclear(res);
-        sc->prepared[ctx->stmt->index] = 1;
-        sc->state = NGX_SMSCAMP_CONN_QUERYING;
+        sc->prepared[step->stmt->index] = 1;
+        ngx_smscamp_conn_state(sc, NGX_SMSCAMP_CONN_QUERYING);
 
         if (ngx_smscamp_conn_send(sc) != NGX_OK) {
             ngx_smscamp_conn_fail(sc, PQerrorMessage(sc->pg));
@@ -692,23 +812,22 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
         return;
     }
 
-    denied = 0;
+    /* the step's result, or the error that kept it from being prepared */
 
-    if (ctx->auth_pending && sc->state == NGX_SMSCAMP_CONN_QUERYING) {
-        /* the key is known now: go on with the route, or refuse */
-        denied = ngx_smscamp_auth_result(ctx, res);
+    rc = step->done ? step->done(ctx, res) : NGX_DECLINED;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
+                   "smscamp ctx %p: step %ui done: %i", ctx, ctx->step + 1,
+                   rc);
+
+    if (rc == NGX_DECLINED && ctx->step + 1 < ctx->nsteps) {
         PQclear(res);
+        ctx->step++;
 
-        if (!denied) {
-            ngx_smscamp_stmt_use_route(ctx);
-            sc->state = sc->prepared[ctx->stmt->index]
-                        ? NGX_SMSCAMP_CONN_QUERYING : NGX_SMSCAMP_CONN_PREPARING;
-
-            if (ngx_smscamp_conn_send(sc) != NGX_OK) {
-                ngx_smscamp_conn_fail(sc, PQerrorMessage(sc->pg));
-            }
-            return;
+        if (ngx_smscamp_conn_step(sc) != NGX_OK) {
+            ngx_smscamp_conn_fail(sc, PQerrorMessage(sc->pg));
         }
+        return;
     }
 
     if (sc->connection->read->timer_set) {
@@ -718,18 +837,15 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
     sc->ctx = NULL;
     ctx->conn = NULL;
 
-    if (denied) {
-        rc = ngx_smscamp_auth_deny(ctx->request, denied);
-
-    } else if (ctx->send_result) {
-        rc = ctx->send_result(ctx->request, res);
-
-    } else if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-        rc = ngx_smscamp_send_result(ctx->request, res);
+    if (rc == NGX_DECLINED) {
+        rc = ctx->complete(ctx, res);
 
     } else {
-        rc = ngx_smscamp_send_pg_error(ctx->request, res);
+        PQclear(res);
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
+                   "smscamp ctx %p: completed: %i", ctx, rc);
 
     if (PQstatus(sc->pg) == CONNECTION_BAD) {
         ngx_smscamp_conn_close(sc, "lost");
@@ -747,9 +863,9 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
 static void
 ngx_smscamp_conn_fail(ngx_smscamp_conn_t *sc, const char *reason)
 {
-    ngx_uint_t          connecting;
-    ngx_smscamp_ctx_t  *ctx;
-    ngx_smscamp_pool_t *pool;
+    ngx_uint_t           connecting;
+    ngx_smscamp_ctx_t   *ctx;
+    ngx_smscamp_pool_t  *pool;
 
     ctx = sc->ctx;
     pool = sc->pool;
@@ -759,11 +875,12 @@ ngx_smscamp_conn_fail(ngx_smscamp_conn_t *sc, const char *reason)
 
     if (ctx) {
         ctx->conn = NULL;
-        ngx_smscamp_finalize(ctx, ngx_smscamp_send_unavailable(ctx->request,
-                                 "Database connection lost"));
+        ngx_smscamp_ctx_unavailable(ctx, "Database connection lost");
     }
 
-    if (connecting && !ngx_smscamp_pool_busy(pool)) {
+    if (connecting
+        && pool->nconns[NGX_SMSCAMP_CONN_FREE] == pool->conf->pool_size)
+    {
         ngx_smscamp_fail_waiting(pool);
     }
 }

@@ -1,14 +1,20 @@
 /*
- * Responses: the JSON a route function answered, or an error mapped from a
- * SQLSTATE. Nothing from PostgreSQL's error text reaches a client except the
- * bodies our own functions raise with SQLSTATE "SCnnn".
+ * Responses: a whole answer from memory, {"detail": ...} errors, the 503 of
+ * an unavailable database, and a route's answer (its completion): the JSON
+ * the route function answered, or an error mapped from a SQLSTATE. Nothing
+ * from PostgreSQL's error text reaches a client except the bodies our own
+ * functions raise with SQLSTATE "SCnnn".
  */
 
 
 #include "ngx_smscamp.h"
 
 
+static ngx_int_t ngx_smscamp_send_result(ngx_http_request_t *r,
+    PGresult *res);
 static void ngx_smscamp_result_cleanup(void *data);
+static ngx_int_t ngx_smscamp_send_pg_error(ngx_http_request_t *r,
+    PGresult *res);
 static ngx_uint_t ngx_smscamp_status_of_sqlstate(const char *state,
     const char **detail);
 
@@ -154,9 +160,22 @@ ngx_smscamp_send_unavailable(ngx_http_request_t *r, const char *detail)
 }
 
 
-/* takes ownership of res: it lives until the request's pool is destroyed */
+/* a route's completion: the answer of its function, or of its error */
 
 ngx_int_t
+ngx_smscamp_send_answer(ngx_smscamp_ctx_t *ctx, PGresult *res)
+{
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        return ngx_smscamp_send_result(ctx->request, res);
+    }
+
+    return ngx_smscamp_send_pg_error(ctx->request, res);
+}
+
+
+/* takes ownership of res: it lives until the request's pool is destroyed */
+
+static ngx_int_t
 ngx_smscamp_send_result(ngx_http_request_t *r, PGresult *res)
 {
     char                *status_text;
@@ -210,7 +229,7 @@ ngx_smscamp_result_cleanup(void *data)
 
 /* takes ownership of res */
 
-ngx_int_t
+static ngx_int_t
 ngx_smscamp_send_pg_error(ngx_http_request_t *r, PGresult *res)
 {
     char        *state, *message;
