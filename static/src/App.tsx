@@ -2,19 +2,36 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { BrowserRouter, Link, NavLink, Route, Routes, useLocation } from 'react-router';
 import { QueryClientProvider, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, ApiError, getApiKey, onUnauthorized, setApiKey } from './api';
-import { Button, Field, Modal, TextInput, cx } from './components/ui';
+import { Field, FormActions, Modal, TextInput, cx } from './components/ui';
 import { ToastProvider, useToast } from './components/toast';
 import DashboardPage from './pages/DashboardPage';
 import LeadsPage from './pages/LeadsPage';
 import CampaignsPage from './pages/CampaignsPage';
 import CampaignCreatePage from './pages/CampaignCreatePage';
 import CampaignDetailPage from './pages/CampaignDetailPage';
+import KeysPage from './pages/KeysPage';
 
-const NAV = [
+interface NavItem {
+  to: string;
+  label: string;
+  end: boolean;
+  icon: string;
+  /** Shown only to admin keys (GET /api/keys/me). */
+  admin?: boolean;
+}
+
+const NAV: NavItem[] = [
   { to: '/', label: 'Dashboard', end: true, icon: 'M3 13h8V3H3v10zm0 8h8v-6H3v6zm10 0h8V11h-8v10zm0-18v6h8V3h-8z' },
   { to: '/campaigns', label: 'Campaigns', end: false, icon: 'M4 4h16v12H5.17L4 17.17V4zm0-2a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2H4z' },
   { to: '/leads', label: 'Leads', end: false, icon: 'M16 11a4 4 0 1 0-4-4 4 4 0 0 0 4 4zm-8 0a3 3 0 1 0-3-3 3 3 0 0 0 3 3zm0 2c-2.33 0-7 1.17-7 3.5V19h7v-2.5c0-.85.33-2.34 2.37-3.47A12 12 0 0 0 8 13zm8 0c-.29 0-.62.02-.97.05A4.2 4.2 0 0 1 17 16.5V19h6v-2.5c0-2.33-4.67-3.5-7-3.5z' },
+  { to: '/keys', label: 'API keys', end: false, admin: true, icon: 'M12.65 10A6 6 0 0 0 7 6a6 6 0 1 0 5.65 8H17v4h4v-4h2v-4H12.65zM7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4z' },
 ];
+
+/** Whether the key this browser sends is an admin key (or the server checks no keys). */
+function useIsAdmin(): boolean {
+  const me = useQuery({ queryKey: ['keys', 'me'], queryFn: ({ signal }) => api.keysMe(signal), staleTime: 30_000, retry: false });
+  return me.data?.role === 'admin';
+}
 
 function HealthIndicator() {
   const q = useQuery({ queryKey: ['health'], queryFn: ({ signal }) => api.health(signal), refetchInterval: 30_000, retry: false });
@@ -60,7 +77,12 @@ function ApiKeyPrompt({ queryClient }: { queryClient: QueryClient }) {
   return (
     <Modal
       title="API key required"
-      description="This smscamp server asks for an API key. It is kept for this browser tab only (session storage)."
+      description={
+        <>
+          This smscamp server asks for an API key. The first admin key was printed by <code className="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">make run</code> and is kept in{' '}
+          <code className="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">var/admin.key</code> on the server. It is kept for this browser tab only (session storage).
+        </>
+      }
       onClose={() => setOpen(false)}
       size="sm"
     >
@@ -79,12 +101,7 @@ function ApiKeyPrompt({ queryClient }: { queryClient: QueryClient }) {
             />
           )}
         </Field>
-        <div className="flex justify-end gap-2">
-          <Button onClick={() => setOpen(false)}>Cancel</Button>
-          <Button type="submit" variant="primary" disabled={!key.trim()}>
-            Save key
-          </Button>
-        </div>
+        <FormActions onCancel={() => setOpen(false)} submitLabel="Save key" disabled={!key.trim()} />
       </form>
     </Modal>
   );
@@ -115,6 +132,15 @@ function ForgetKey() {
   );
 }
 
+/** The API reference (Swagger UI over openapi/openapi.yaml), served by nginx, not by this app. */
+function ApiDocsLink() {
+  return (
+    <a href="/api/docs/" className="block text-xs text-slate-400 underline-offset-2 hover:text-white hover:underline">
+      API docs
+    </a>
+  );
+}
+
 function Brand() {
   return (
     <Link to="/" className="flex items-center gap-2 rounded-md text-white">
@@ -127,9 +153,10 @@ function Brand() {
 }
 
 function NavItems({ onNavigate }: { onNavigate?: () => void }) {
+  const isAdmin = useIsAdmin();
   return (
     <ul className="space-y-1">
-      {NAV.map((n) => (
+      {NAV.filter((n) => !n.admin || isAdmin).map((n) => (
         <li key={n.to}>
           <NavLink
             to={n.to}
@@ -171,6 +198,7 @@ function Shell({ children }: { children: ReactNode }) {
           </nav>
           <div className="space-y-2 border-t border-white/10 pt-4">
             <HealthIndicator />
+            <ApiDocsLink />
             <ForgetKey />
           </div>
         </div>
@@ -197,6 +225,7 @@ function Shell({ children }: { children: ReactNode }) {
             <NavItems onNavigate={() => setMenuOpen(false)} />
             <div className="mt-3 space-y-2 border-t border-white/10 pt-3">
               <HealthIndicator />
+              <ApiDocsLink />
               <ForgetKey />
             </div>
           </nav>
@@ -225,7 +254,16 @@ function NotFoundPage() {
 function useDocumentTitle() {
   const { pathname } = useLocation();
   useEffect(() => {
-    const page = pathname === '/' ? 'Dashboard' : pathname.startsWith('/campaigns') ? 'Campaigns' : pathname.startsWith('/leads') ? 'Leads' : 'Not found';
+    const page =
+      pathname === '/'
+        ? 'Dashboard'
+        : pathname.startsWith('/campaigns')
+          ? 'Campaigns'
+          : pathname.startsWith('/leads')
+            ? 'Leads'
+            : pathname.startsWith('/keys')
+              ? 'API keys'
+              : 'Not found';
     document.title = `${page} · smscamp`;
   }, [pathname]);
 }
@@ -240,6 +278,7 @@ export function AppRoutes() {
         <Route path="/campaigns" element={<CampaignsPage />} />
         <Route path="/campaigns/new" element={<CampaignCreatePage />} />
         <Route path="/campaigns/:id" element={<CampaignDetailPage />} />
+        <Route path="/keys" element={<KeysPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Routes>
     </Shell>

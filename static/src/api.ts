@@ -29,9 +29,12 @@ export interface Lead {
   notes: string | null;
   created_at: string;
   updated_at: string | null;
-  /** Present once the opt-out list exists (issue 4); absent before. */
-  opted_out?: boolean | null;
-  opted_out_at?: string | null;
+  /** Custom fields: strings, numbers, booleans. */
+  attributes: Record<string, string | number | boolean>;
+  /** On the suppression list: nothing is sent to this phone. */
+  opted_out: boolean;
+  opted_out_at: string | null;
+  opt_out_source: string | null;
 }
 
 export interface LeadInput {
@@ -40,6 +43,7 @@ export interface LeadInput {
   email?: string | null;
   company?: string | null;
   notes?: string | null;
+  attributes?: Record<string, string | number | boolean>;
 }
 
 export interface ImportRejected {
@@ -47,10 +51,42 @@ export interface ImportRejected {
   detail: ValidationItem[] | string;
 }
 
+/** What POST /api/leads/import does to a lead that already has the row's phone. */
+export type OnExisting = 'merge' | 'skip' | 'replace';
+
+/** A value before or after an import (`null`: none). */
+export type ImportValue = string | number | boolean | null;
+
+/** One updated lead and the fields that change: `name`, `email`, `company`, `notes`, `attributes.<key>`. */
+export interface ImportChange {
+  row: number;
+  lead_id: number | null;
+  name: string;
+  phone: string;
+  fields: Record<string, { from: ImportValue; to: ImportValue }>;
+}
+
 export interface ImportResult {
   inserted: number;
   updated: number;
+  unchanged: number;
+  skipped: number;
   rejected: ImportRejected[];
+  /** The first 1,000 updated leads; `changes_total` counts them all. */
+  changes: ImportChange[];
+  changes_total: number;
+  /** True: nothing was written, the answer says what the import would do. */
+  dry_run: boolean;
+}
+
+export interface ImportOptions {
+  onExisting?: OnExisting;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+function importQuery(o: ImportOptions = {}): Query {
+  return { on_existing: o.onExisting, dry_run: o.dryRun === undefined ? undefined : String(o.dryRun) };
 }
 
 export const CAMPAIGN_STATUSES = [
@@ -84,18 +120,42 @@ export type AgentType = 'sms' | 'voice' | 'both';
 /** Numbers from PostgreSQL `numeric` may arrive as strings; use `num()` to read them. */
 export type Numeric = number | string;
 
+/** Messages per second from the send timestamps; null until 3 sends over 5 s. */
+export interface CampaignRate {
+  /** While processing: over the last `window_seconds` (about a minute). */
+  current: Numeric | null;
+  /** From the first to the last send. */
+  average: Numeric | null;
+  window_seconds: Numeric | null;
+}
+
+/** Why a processing campaign sends nothing right now. */
+export interface CampaignWaiting {
+  reason: 'quiet_hours' | 'retry';
+  /** When the first waiting lead is tried. */
+  next_send_at: string;
+  /** The send window, "HH:MM-HH:MM" in the recipient's time zone. */
+  window: string | null;
+  time_zone: string | null;
+}
+
 export interface CampaignStats {
   total?: number;
   total_leads?: number;
+  /** Leads finished after an attempt (not pending, not cancelled). */
+  processed?: number;
   total_messages_sent?: number;
   total_messages_failed?: number;
   total_messages_pending?: number;
   total_segments?: number;
   total_cost?: Numeric;
-  success_rate?: Numeric;
+  /** Percent; null until a message has an outcome. */
+  success_rate?: Numeric | null;
   leads_by_status?: Partial<Record<CampaignLeadStatus, number>>;
   by_status?: Partial<Record<CampaignLeadStatus, number>>;
   progress?: Numeric;
+  rate?: CampaignRate | null;
+  waiting?: CampaignWaiting | null;
   [key: string]: unknown;
 }
 
@@ -106,6 +166,8 @@ export interface Campaign {
   agent_type: AgentType;
   status: CampaignStatus;
   sms_system_prompt: string | null;
+  sms_template: string | null;
+  sender_name: string | null;
   sms_temperature: number;
   stats: CampaignStats | null;
   created_at: string;
@@ -125,6 +187,8 @@ export interface CampaignInput {
   description?: string | null;
   agent_type?: AgentType;
   sms_system_prompt?: string | null;
+  sms_template?: string | null;
+  sender_name?: string | null;
   sms_temperature?: number;
   messages_per_second?: number;
   send_window?: string | null;
@@ -136,12 +200,17 @@ export interface CampaignInput {
 
 export interface CampaignLead {
   id: number; // the campaign-lead id
-  lead_id: number;
+  /** Null once the lead is deleted (`lead_deleted`): name and phone are then the ones messaged. */
+  lead_id: number | null;
+  lead_deleted?: boolean;
   name: string;
   phone: string;
   email: string | null;
   company: string | null;
   status: CampaignLeadStatus;
+  /** While pending: when it will be tried, and why it waits (null when due). */
+  next_attempt_at?: string | null;
+  wait_reason?: 'quiet_hours' | 'retry' | null;
   sms_sent: boolean;
   sms_message: string | null;
   sms_segments: number | null;
@@ -157,6 +226,9 @@ export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | string;
 export interface ProcessingLog {
   id: number;
   campaign_lead_id: number | null;
+  lead_id?: number | null;
+  /** The lead's name; null once the lead is deleted. */
+  lead_name?: string | null;
   level: LogLevel;
   node_name: string | null;
   message: string;
@@ -164,12 +236,105 @@ export interface ProcessingLog {
   created_at: string;
 }
 
+/** Who writes the messages: a model, the built-in writer, or (in a preview) the template. */
+export interface Writer {
+  kind: 'llm' | 'builtin' | 'template';
+  model: string | null;
+  host: string | null;
+  /** "gpt-4o-mini at api.openai.com", "Built-in writer (offline)", "Template (offline)" */
+  label: string;
+}
+
+/** What the built-in writer understood of a prompt. */
+export interface WriterPlan {
+  ok: boolean;
+  error: string | null;
+  sender: string | null;
+  company: 'always' | 'never' | 'when it fits';
+  parts: { kind: string; text: string; from: string }[];
+  style: string[];
+  not_used: string[];
+}
+
 export interface Preview {
   message: string;
   encoding: string;
   segments: number;
   cost: Numeric;
+  writer?: Writer;
+  empty_placeholders?: string[];
+  plan?: WriterPlan | null;
   [key: string]: unknown;
+}
+
+/** GET /api/leads?sort=: a column, descending with a leading "-". */
+export const LEAD_SORTS = ['id', 'name', 'created_at', 'company', 'phone'] as const;
+export type LeadSortKey = (typeof LEAD_SORTS)[number];
+export type LeadSort = LeadSortKey | `-${LeadSortKey}`;
+
+/** POST /api/leads/bulk: what to do to the leads. */
+export type BulkAction = 'delete' | 'opt_out';
+
+export interface BulkResult {
+  action: BulkAction;
+  /** The leads found. */
+  matched: number;
+  /** The leads deleted, or newly opted out. */
+  changed: number;
+  /** The ids that are no lead (any more). */
+  unknown_ids: number[];
+}
+
+export type ApiKeyRole = 'viewer' | 'operator' | 'admin';
+
+/** An API key as GET /api/keys lists it (never the key itself). */
+export interface ApiKey {
+  id: number;
+  name: string;
+  role: ApiKeyRole;
+  key_prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  /** When it was, or will be, revoked. */
+  revoked_at: string | null;
+  /** Not revoked yet (expiry aside). */
+  active: boolean;
+  rate_limit: number | null;
+}
+
+/** POST /api/keys: the new key, with `key` shown this once. */
+export interface ApiKeyCreated extends ApiKey {
+  key: string;
+}
+
+export interface ApiKeyInput {
+  name: string;
+  role: ApiKeyRole;
+  expires_at?: string | null;
+  rate_limit?: number | null;
+}
+
+/** GET /api/keys/me: the key this browser sends; `auth: false` when the server checks no keys. */
+export interface ApiKeyMe {
+  id: number | null;
+  name: string | null;
+  role: ApiKeyRole;
+  key_prefix: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  auth: boolean;
+}
+
+/** GET /api/settings: this server's configuration, as the UI needs it. */
+export interface Settings {
+  writer: Writer;
+  sms_provider: string;
+  /** The calling code assumed for numbers without one ("44"), or null. */
+  default_country: string | null;
+  max_segments: number;
+  price_per_segment: Numeric;
+  optout_footer: string;
 }
 
 export interface DashboardStats {
@@ -181,7 +346,8 @@ export interface DashboardStats {
   total_messages_pending: number;
   total_segments: number;
   total_cost: Numeric;
-  success_rate: Numeric;
+  /** Percent; null until a message has an outcome. */
+  success_rate: Numeric | null;
   messages_per_hour: number[];
   /** The start of the first hour of messages_per_hour. */
   messages_per_hour_from?: string;
@@ -412,17 +578,21 @@ export interface ListParams {
 
 export const api = {
   health: (signal?: AbortSignal) => request<Health>('GET', '/api/health', { signal }),
+  settings: (signal?: AbortSignal) => request<Settings>('GET', '/api/settings', { signal }),
 
   // leads
-  listLeads: (p: ListParams = {}, signal?: AbortSignal) =>
+  listLeads: (p: ListParams & { sort?: LeadSort } = {}, signal?: AbortSignal) =>
     request<Page<Lead>>('GET', '/api/leads', { query: { ...p }, signal }),
+  bulkLeads: (action: BulkAction, leadIds: number[]) =>
+    request<BulkResult>('POST', '/api/leads/bulk', { json: { action, lead_ids: leadIds } }),
   getLead: (id: number, signal?: AbortSignal) => request<Lead>('GET', `/api/leads/${id}`, { signal }),
   createLead: (input: LeadInput) => request<Lead>('POST', '/api/leads', { json: input }),
   updateLead: (id: number, input: LeadInput) => request<Lead>('PUT', `/api/leads/${id}`, { json: input }),
   deleteLead: (id: number) => request<void>('DELETE', `/api/leads/${id}`),
-  importLeadsCsv: (csv: string) =>
-    request<ImportResult>('POST', '/api/leads/import', { body: csv, contentType: 'text/csv' }),
-  importLeadsJson: (rows: LeadInput[]) => request<ImportResult>('POST', '/api/leads/import', { json: rows }),
+  importLeadsCsv: (csv: string, o: ImportOptions = {}) =>
+    request<ImportResult>('POST', '/api/leads/import', { body: csv, contentType: 'text/csv', query: importQuery(o), signal: o.signal }),
+  importLeadsJson: (rows: LeadInput[], o: ImportOptions = {}) =>
+    request<ImportResult>('POST', '/api/leads/import', { json: rows, query: importQuery(o), signal: o.signal }),
 
   // campaigns
   listCampaigns: (p: ListParams & { status?: string } = {}, signal?: AbortSignal) =>
@@ -449,6 +619,15 @@ export const api = {
     p: { level?: string; node?: string; campaign_lead_id?: number; limit?: number; offset?: number } = {},
     signal?: AbortSignal,
   ) => request<Page<ProcessingLog>>('GET', `/api/campaigns/${id}/logs`, { query: { ...p }, signal }),
+
+  // API keys (admin; keysMe: any key)
+  keys: (p: { limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
+    request<Page<ApiKey>>('GET', '/api/keys', { query: { ...p }, signal }),
+  keysMe: (signal?: AbortSignal) => request<ApiKeyMe>('GET', '/api/keys/me', { signal }),
+  keysCreate: (input: ApiKeyInput) => request<ApiKeyCreated>('POST', '/api/keys', { json: input }),
+  /** Revoke now, or after `afterSeconds` (an overlap while clients switch keys). */
+  keysRevoke: (id: number, afterSeconds?: number) =>
+    request<void>('DELETE', `/api/keys/${id}`, { query: { after: afterSeconds } }),
 
   // dashboard
   dashboardStats: (signal?: AbortSignal) => request<DashboardStats>('GET', '/api/dashboard/stats', { signal }),

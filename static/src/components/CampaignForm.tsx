@@ -1,20 +1,34 @@
 import { useId, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, num, type AgentType, type Campaign, type CampaignInput } from '../api';
-import { Alert, Field, TextArea, TextInput, cx } from './ui';
+import { Alert, Badge, Field, TextArea, TextInput, cx } from './ui';
 import { useDebounced } from '../lib/useDebounced';
 import { fmtInt, fmtTemperature } from '../lib/format';
 
 export const PROMPT_MAX = 4000;
-export const DEFAULT_PROMPT =
-  'You write short, friendly SMS messages for our sales team. Greet the lead by first name, mention their company when you know it, ' +
-  'and invite them to reply to book a 15-minute call. Plain text, no emojis, one message.';
+export const TEMPLATE_MAX = 1600;
+/** Shown in the empty prompt: what good instructions look like (never sent: it is a placeholder). */
+export const PROMPT_EXAMPLE =
+  'e.g. You are Sam from Acme. Invite them to our product demo on Friday at 3pm and ask them to reply YES to save a seat.';
+export const TEMPLATE_EXAMPLE = 'e.g. Hi {first_name}, it\'s {sender_name}. Our open day is Saturday 10-4 - reply YES to come along.';
+
+/** The placeholders a template may use, with what they stand for. */
+export const PLACEHOLDERS: { token: string; help: string }[] = [
+  { token: '{first_name}', help: "the lead's first name" },
+  { token: '{name}', help: 'the full name' },
+  { token: '{company|your team}', help: 'the company, or "your team" when there is none' },
+  { token: '{sender_name}', help: 'the sender below' },
+  { token: '{notes}', help: "the lead's notes" },
+  { token: '{attributes.city}', help: 'a custom field' },
+];
 
 export interface SettingsValues {
   name: string;
   description: string;
   agent_type: AgentType;
   sms_system_prompt: string;
+  sms_template: string;
+  sender_name: string;
   sms_temperature: number;
   /** messages per second, as typed; '' or 0 = unlimited */
   messages_per_second: string;
@@ -29,7 +43,9 @@ export const defaultSettings: SettingsValues = {
   name: '',
   description: '',
   agent_type: 'sms',
-  sms_system_prompt: DEFAULT_PROMPT,
+  sms_system_prompt: '',
+  sms_template: '',
+  sender_name: '',
   sms_temperature: 70,
   messages_per_second: '',
   quiet_hours: true,
@@ -47,6 +63,8 @@ export function settingsFromCampaign(c: Campaign): SettingsValues {
     description: c.description ?? '',
     agent_type: c.agent_type,
     sms_system_prompt: c.sms_system_prompt ?? '',
+    sms_template: c.sms_template ?? '',
+    sender_name: c.sender_name ?? '',
     sms_temperature: c.sms_temperature ?? 70,
     messages_per_second: mps > 0 ? String(mps) : '',
     quiet_hours: c.send_window === undefined ? true : !!w,
@@ -62,6 +80,8 @@ export function settingsToInput(v: SettingsValues): CampaignInput {
     description: v.description.trim() === '' ? null : v.description.trim(),
     agent_type: v.agent_type,
     sms_system_prompt: v.sms_system_prompt.trim() === '' ? null : v.sms_system_prompt,
+    sms_template: v.sms_template.trim() === '' ? null : v.sms_template,
+    sender_name: v.sender_name.trim() === '' ? null : v.sender_name.trim(),
     sms_temperature: v.sms_temperature,
     messages_per_second: v.messages_per_second.trim() === '' ? 0 : Number(v.messages_per_second),
     send_window: v.quiet_hours ? `${v.window_start}-${v.window_end}` : null,
@@ -70,11 +90,25 @@ export function settingsToInput(v: SettingsValues): CampaignInput {
   return out;
 }
 
-const AGENTS: { value: AgentType; label: string; help: string }[] = [
+const AGENTS: { value: AgentType; label: string; help: string; soon?: boolean }[] = [
   { value: 'sms', label: 'SMS', help: 'Write and send one personalised SMS per lead.' },
-  { value: 'voice', label: 'Voice', help: 'Phone calls: not available yet, such a campaign cannot be started.' },
-  { value: 'both', label: 'SMS + voice', help: 'Sends the SMS; the voice step is logged as not available yet.' },
+  { value: 'voice', label: 'Voice', help: 'Phone calls with a written script.', soon: true },
+  { value: 'both', label: 'SMS + voice', help: 'Sends the SMS now; the call is coming soon.' },
 ];
+
+/** Who will write the messages, as the server is configured (GET /api/settings). */
+export function WriterBadge({ hasTemplate }: { hasTemplate: boolean }) {
+  const q = useQuery({ queryKey: ['settings'], queryFn: ({ signal }) => api.settings(signal), staleTime: 60_000 });
+  if (!q.data) return null;
+  const w = q.data.writer;
+  const label = w.kind === 'llm' ? w.label : hasTemplate ? 'Template (offline)' : 'Built-in writer (offline)';
+  return (
+    <p className="flex flex-wrap items-center gap-2 text-sm text-slate-600" data-testid="writer-badge">
+      <span>Messages are written by</span>
+      <Badge tone={w.kind === 'llm' ? 'blue' : 'slate'}>{label}</Badge>
+    </p>
+  );
+}
 
 /** Name, description, agent type, the writer's instructions and its temperature. */
 export function CampaignSettingsFields({
@@ -91,6 +125,7 @@ export function CampaignSettingsFields({
   const set = <K extends keyof SettingsValues>(k: K, v: SettingsValues[K]) => onChange({ ...values, [k]: v });
   const groupId = useId();
   const promptLen = values.sms_system_prompt.length;
+  const templateLen = values.sms_template.length;
   return (
     <div className="space-y-5">
       <Field label="Name" required error={errors.name}>
@@ -111,13 +146,15 @@ export function CampaignSettingsFields({
             <label
               key={a.value}
               className={cx(
-                'flex cursor-pointer flex-col rounded-lg border p-3 text-sm focus-within:ring-2 focus-within:ring-indigo-500',
+                'flex flex-col rounded-lg border p-3 text-sm focus-within:ring-2 focus-within:ring-indigo-500',
+                a.soon && values.agent_type !== a.value ? 'cursor-not-allowed opacity-70' : 'cursor-pointer',
                 values.agent_type === a.value ? 'border-indigo-500 bg-indigo-50/60' : 'border-slate-200 hover:border-slate-300',
               )}
             >
               <span className="flex items-center gap-2 font-medium text-slate-900">
-                <input type="radio" name="agent_type" value={a.value} checked={values.agent_type === a.value} onChange={() => set('agent_type', a.value)} className="accent-indigo-600" />
+                <input type="radio" name="agent_type" value={a.value} checked={values.agent_type === a.value} onChange={() => set('agent_type', a.value)} className="accent-indigo-600" disabled={a.soon && values.agent_type !== a.value} />
                 {a.label}
+                {a.soon && <Badge tone="amber">Coming soon</Badge>}
               </span>
               <span className="mt-1 text-xs text-slate-600">{a.help}</span>
             </label>
@@ -130,19 +167,65 @@ export function CampaignSettingsFields({
         )}
       </fieldset>
 
-      <Field
-        label="Instructions for the message writer"
-        error={errors.sms_system_prompt}
-        hint={
-          <span className={cx(promptLen > PROMPT_MAX && 'text-red-600')}>
-            The system prompt: who you are, what to offer, the tone. The lead's name, company and notes are added for each message. {fmtInt(promptLen)} / {fmtInt(PROMPT_MAX)}
-          </span>
-        }
-      >
-        {({ id, describedBy, invalid }) => (
-          <TextArea id={id} name="sms_system_prompt" rows={5} value={values.sms_system_prompt} onChange={(e) => set('sms_system_prompt', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} />
-        )}
-      </Field>
+      <div className="space-y-4 rounded-lg border border-slate-200 p-3 sm:p-4" role="group" aria-labelledby={`${groupId}-writer`}>
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h3 id={`${groupId}-writer`} className="text-sm font-semibold text-slate-800">
+            What the messages say
+          </h3>
+          <WriterBadge hasTemplate={values.sms_template.trim() !== ''} />
+        </div>
+        {errors.writer && <Alert>{errors.writer}</Alert>}
+        <Field
+          label="Message template"
+          error={errors.sms_template}
+          hint={
+            <span className={cx(templateLen > TEMPLATE_MAX && 'text-red-600')}>
+              The message itself, filled in for each lead and sent as written (with an AI model, the model personalises it). {fmtInt(templateLen)} / {fmtInt(TEMPLATE_MAX)}
+            </span>
+          }
+        >
+          {({ id, describedBy, invalid }) => (
+            <>
+              <TextArea id={id} name="sms_template" rows={3} value={values.sms_template} onChange={(e) => set('sms_template', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder={TEMPLATE_EXAMPLE} />
+              <div className="mt-2 flex flex-wrap gap-1.5" aria-label="Insert a placeholder">
+                {PLACEHOLDERS.map((p) => (
+                  <button
+                    key={p.token}
+                    type="button"
+                    title={p.help}
+                    disabled={lockedWriter}
+                    onClick={() => set('sms_template', `${values.sms_template}${values.sms_template && !values.sms_template.endsWith(' ') ? ' ' : ''}${p.token}`)}
+                    className="rounded-md border border-slate-200 bg-slate-50 px-2 py-0.5 font-mono text-xs text-slate-700 hover:bg-slate-100 disabled:opacity-50"
+                  >
+                    {p.token}
+                  </button>
+                ))}
+              </div>
+            </>
+          )}
+        </Field>
+        <Field
+          label="Instructions for the writer"
+          error={errors.sms_system_prompt}
+          hint={
+            <span className={cx(promptLen > PROMPT_MAX && 'text-red-600')}>
+              {values.sms_template.trim() !== ''
+                ? 'Used by an AI model to personalise the template; without a model the template is sent.'
+                : 'Who you are, what to offer, when, and what the lead should do. Without an AI model, the built-in writer turns plain instructions into a message (the preview shows what it understood) and refuses what it cannot understand; it uses the lead\'s first name and company. An AI model also gets the notes and custom fields.'}{' '}
+              {fmtInt(promptLen)} / {fmtInt(PROMPT_MAX)}
+            </span>
+          }
+        >
+          {({ id, describedBy, invalid }) => (
+            <TextArea id={id} name="sms_system_prompt" rows={4} value={values.sms_system_prompt} onChange={(e) => set('sms_system_prompt', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder={PROMPT_EXAMPLE} />
+          )}
+        </Field>
+        <Field label="Sender" error={errors.sender_name} hint="Who the messages are from; each message says so. Also {sender_name} in the template.">
+          {({ id, describedBy, invalid }) => (
+            <TextInput id={id} name="sender_name" value={values.sender_name} maxLength={100} onChange={(e) => set('sender_name', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder="e.g. Sam from Acme" />
+          )}
+        </Field>
+      </div>
 
       <Field label={<>Temperature <span className="ml-1 font-mono text-indigo-700">{fmtTemperature(values.sms_temperature)}</span></>} error={errors.sms_temperature} hint="Lower gives predictable wording; higher gives more varied messages.">
         {({ id, describedBy }) => (

@@ -1,17 +1,69 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { api, ApiError, errorMessage, type Campaign, type CampaignLead, type Preview } from '../api';
-import { Alert, Button, NotAvailable, Select } from './ui';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { api, ApiError, errorMessage, type Campaign, type CampaignLead, type Lead, type Preview, type WriterPlan } from '../api';
+import { Alert, Badge, Button, NotAvailable, TextInput } from './ui';
 import { fmtCost, fmtInt } from '../lib/format';
+import { useDebounced } from '../lib/useDebounced';
 
-function PreviewResult({ p, leads }: { p: Preview; leads: CampaignLead[] }) {
+/** What the built-in writer understood of the prompt, part by part. */
+function PlanView({ plan }: { plan: WriterPlan }) {
+  return (
+    <details className="rounded-lg border border-slate-200 text-sm" data-testid="writer-plan">
+      <summary className="cursor-pointer select-none px-3 py-2 font-medium text-slate-700 hover:bg-slate-50">What the built-in writer understood</summary>
+      <dl className="space-y-2 border-t border-slate-100 px-3 py-2">
+        <div className="flex flex-wrap gap-x-2">
+          <dt className="text-slate-500">From</dt>
+          <dd className="font-medium text-slate-800">{plan.sender ?? 'no sender named (set one in Sender)'}</dd>
+        </div>
+        <div>
+          <dt className="text-slate-500">Says</dt>
+          <dd>
+            <ol className="mt-1 list-decimal space-y-1 pl-5">
+              {plan.parts.map((p, i) => (
+                <li key={i}>
+                  <span className="text-slate-800">{p.text}</span> <span className="text-xs text-slate-500">({p.kind}, from "{p.from}")</span>
+                </li>
+              ))}
+            </ol>
+          </dd>
+        </div>
+        {plan.style.length > 0 && (
+          <div>
+            <dt className="text-slate-500">Style, not sent</dt>
+            <dd className="text-slate-700">{plan.style.join(' · ')}</dd>
+          </div>
+        )}
+        {plan.not_used.length > 0 && (
+          <div>
+            <dt className="text-slate-500">About the leads, not sent</dt>
+            <dd className="text-slate-700">{plan.not_used.join(' · ')}</dd>
+          </div>
+        )}
+        <div className="flex flex-wrap gap-x-2">
+          <dt className="text-slate-500">Company</dt>
+          <dd className="text-slate-700">mentioned {plan.company}</dd>
+        </div>
+      </dl>
+    </details>
+  );
+}
+
+function PreviewResult({ p, leads, sample }: { p: Preview; leads: CampaignLead[]; sample: Lead | null }) {
   const errors = Array.isArray(p.validation_errors) ? (p.validation_errors as unknown[]).map(String) : [];
   const lead =
     p.lead && typeof p.lead === 'object'
       ? (p.lead as { name?: string; phone?: string })
-      : (leads.find((l) => l.lead_id === p.lead_id) ?? null);
+      : sample && sample.id === p.lead_id
+        ? sample
+        : (leads.find((l) => l.lead_id === p.lead_id) ?? null);
+  const empty = Array.isArray(p.empty_placeholders) ? p.empty_placeholders : [];
   return (
     <div className="space-y-3" data-testid="preview-result">
+      {p.writer && (
+        <p className="flex flex-wrap items-center gap-2 text-xs text-slate-500">
+          Written by <Badge tone={p.writer.kind === 'llm' ? 'blue' : 'slate'}>{p.writer.label}</Badge>
+        </p>
+      )}
       {lead?.name && (
         <p className="text-xs text-slate-500">
           To <span className="font-medium text-slate-700">{lead.name}</span> {lead.phone && <span className="font-mono">{lead.phone}</span>}
@@ -31,6 +83,11 @@ function PreviewResult({ p, leads }: { p: Preview; leads: CampaignLead[] }) {
           {p.message}
         </p>
       ) : null}
+      {empty.length > 0 && (
+        <Alert tone="amber" title="Empty for this lead">
+          {empty.map((e) => `{${e}}`).join(', ')} had no value and no fallback, so it was left out. Give it a fallback like {'{company|your team}'}.
+        </Alert>
+      )}
       <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm">
         <div className="flex gap-1.5">
           <dt className="text-slate-500">Characters</dt>
@@ -49,14 +106,76 @@ function PreviewResult({ p, leads }: { p: Preview; leads: CampaignLead[] }) {
           <dd className="font-medium tabular-nums">{fmtCost(p.cost)}</dd>
         </div>
       </dl>
+      {p.plan && <PlanView plan={p.plan} />}
+    </div>
+  );
+}
+
+/** Why the preview could not write a message, with what to do about it. */
+function PreviewError({ error }: { error: unknown }) {
+  const refused = error instanceof ApiError && error.status === 422;
+  return (
+    <Alert title={refused ? 'No message can be written' : 'Preview failed'}>
+      <p>{error instanceof ApiError ? error.detail : errorMessage(error)}</p>
+      {refused && (
+        <ul className="mt-2 list-disc pl-5" data-testid="preview-ways-out">
+          <li>Write the message as a template (Message template, with {'{first_name}'} and the other placeholders): it is sent as written.</li>
+          <li>Or configure an AI model (smscamp.openai_api_key, see the README's Configuration) to write from the instructions.</li>
+        </ul>
+      )}
+    </Alert>
+  );
+}
+
+/** Search all leads for the one to preview the message for (the preview does not need it in the campaign). */
+function SampleLeadPicker({ value, onChange, disabled }: { value: Lead | null; onChange: (l: Lead | null) => void; disabled?: boolean }) {
+  const id = useId();
+  const [q, setQ] = useState('');
+  const dq = useDebounced(q, 250);
+  const found = useQuery({
+    queryKey: ['leads', 'list', { q: dq, offset: 0, limit: 8 }],
+    queryFn: ({ signal }) => api.listLeads({ q: dq, limit: 8 }, signal),
+    enabled: dq.trim() !== '',
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <div className="min-w-0 flex-1 sm:max-w-sm">
+      <label htmlFor={id} className="mb-1 block text-sm font-medium text-slate-700">
+        Sample lead
+      </label>
+      {value ? (
+        <p className="flex items-center gap-2 text-sm">
+          <span className="font-medium text-slate-800">{value.name}</span> <span className="font-mono text-xs text-slate-500">{value.phone}</span>
+          <button type="button" className="text-xs font-medium text-indigo-600 hover:underline" onClick={() => onChange(null)}>
+            Change
+          </button>
+        </p>
+      ) : (
+        <>
+          <TextInput id={id} type="search" value={q} onChange={(e) => setQ(e.target.value)} disabled={disabled} placeholder="The campaign's first lead, or search any lead" autoComplete="off" />
+          {dq.trim() !== '' && found.data && (
+            <ul className="mt-1 max-h-48 overflow-y-auto rounded-lg border border-slate-200 bg-white text-sm shadow-sm" aria-label="Matching leads" data-testid="sample-lead-results">
+              {found.data.items.length === 0 && <li className="px-3 py-2 text-slate-500">No lead matches.</li>}
+              {found.data.items.map((l) => (
+                <li key={l.id}>
+                  <button type="button" className="flex w-full items-center justify-between gap-3 px-3 py-2 text-left hover:bg-slate-50" onClick={() => { onChange(l); setQ(''); }}>
+                    <span className="font-medium text-slate-800">{l.name}</span>
+                    <span className="font-mono text-xs text-slate-500">{l.phone}</span>
+                  </button>
+                </li>
+              ))}
+              {found.data.total > found.data.items.length && <li className="px-3 py-1.5 text-xs text-slate-500">{fmtInt(found.data.total)} match; type more to narrow down.</li>}
+            </ul>
+          )}
+        </>
+      )}
     </div>
   );
 }
 
 /** What the writer produces for one sample lead: nothing is sent or changed. */
 export default function PreviewPanel({ campaign, autoRun }: { campaign: Campaign; autoRun?: boolean }) {
-  const [leadId, setLeadId] = useState<string>('');
-  const selectId = useId();
+  const [sample, setSample] = useState<Lead | null>(null);
   const leads = useQuery({
     queryKey: ['campaigns', campaign.id, 'leads', { status: '', offset: 0, limit: 50 }],
     queryFn: ({ signal }) => api.listCampaignLeads(campaign.id, { limit: 50 }, signal),
@@ -79,27 +198,15 @@ export default function PreviewPanel({ campaign, autoRun }: { campaign: Campaign
   return (
     <div className="space-y-4 p-4 sm:p-5">
       <div className="flex flex-wrap items-end gap-3">
-        <div className="min-w-0 flex-1 sm:max-w-xs">
-          <label htmlFor={selectId} className="mb-1 block text-sm font-medium text-slate-700">
-            Sample lead
-          </label>
-          <Select id={selectId} value={leadId} onChange={(e) => setLeadId(e.target.value)} disabled={!hasLeads}>
-            <option value="">The campaign's first lead</option>
-            {leads.data?.items.map((l) => (
-              <option key={l.id} value={l.lead_id}>
-                {l.name} ({l.phone})
-              </option>
-            ))}
-          </Select>
-        </div>
-        <Button variant="primary" onClick={() => preview.mutate(leadId ? Number(leadId) : undefined)} busy={preview.isPending} disabled={!hasLeads}>
+        <SampleLeadPicker value={sample} onChange={setSample} />
+        <Button variant="primary" onClick={() => preview.mutate(sample?.id)} busy={preview.isPending} disabled={!hasLeads && !sample}>
           {preview.data ? 'Preview again' : 'Preview message'}
         </Button>
       </div>
-      {leads.data && !hasLeads && <Alert tone="amber">This campaign has no leads yet: add some to preview a message.</Alert>}
-      {preview.error ? <Alert title="Preview failed">{errorMessage(preview.error)}</Alert> : null}
+      {leads.data && !hasLeads && !sample && <Alert tone="amber">This campaign has no leads yet: add some, or search a lead above, to preview a message.</Alert>}
+      {preview.error ? <PreviewError error={preview.error} /> : null}
       {preview.isPending && !preview.data && <p className="text-sm text-slate-500" role="status">Writing a message…</p>}
-      {preview.data && <PreviewResult p={preview.data} leads={leads.data?.items ?? []} />}
+      {preview.data && !preview.error && <PreviewResult p={preview.data} leads={leads.data?.items ?? []} sample={sample} />}
     </div>
   );
 }

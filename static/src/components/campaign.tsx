@@ -1,11 +1,12 @@
 import { Link } from 'react-router';
 import type { Campaign } from '../api';
-import { campaignProgress, CAMPAIGN_STATUS_META } from '../lib/status';
+import { campaignProgress, progressText, CAMPAIGN_STATUS_META } from '../lib/status';
 import { fmtInt } from '../lib/format';
 import { CampaignStatusBadge, ProgressBar, cx, toneDot } from './ui';
 
 export const AGENT_LABELS: Record<string, string> = { sms: 'SMS', voice: 'Voice', both: 'SMS + voice' };
 
+/** A campaign's progress: processed of all its leads (cancelled ones are not progress). */
 export function CampaignProgress({ campaign, compact }: { campaign: Campaign; compact?: boolean }) {
   const p = campaignProgress(campaign);
   return (
@@ -14,12 +15,30 @@ export function CampaignProgress({ campaign, compact }: { campaign: Campaign; co
         value={p.done}
         max={p.total}
         label={`Progress of ${campaign.name}`}
-        tone={campaign.status === 'completed' ? 'green' : 'indigo'}
+        tone={campaign.status === 'completed' ? 'green' : campaign.status === 'paused' ? 'amber' : 'indigo'}
       />
-      <p className="text-xs tabular-nums text-slate-500">
-        {p.total === 0 ? 'No leads' : `${fmtInt(p.done)} / ${fmtInt(p.total)} processed`}
-      </p>
+      <p className="text-xs tabular-nums text-slate-500">{progressText(campaign)}</p>
     </div>
+  );
+}
+
+/** The "New campaign" button of the dashboard and the campaigns page. */
+export function NewCampaignLink() {
+  return (
+    <Link to="/campaigns/new" className="inline-flex items-center rounded-lg bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-700">
+      New campaign
+    </Link>
+  );
+}
+
+/** The breadcrumb back to the campaigns list, above a campaign's pages. */
+export function BackToCampaigns() {
+  return (
+    <nav aria-label="Breadcrumb" className="mb-2 text-sm">
+      <Link to="/campaigns" className="text-slate-500 hover:text-slate-800">
+        ← Campaigns
+      </Link>
+    </nav>
   );
 }
 

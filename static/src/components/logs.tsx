@@ -1,8 +1,9 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, type CampaignLead, type ProcessingLog } from '../api';
-import { Badge, ErrorState, LeadStatusBadge, LoadingState, Pagination, Select, cx } from './ui';
-import type { Tone } from '../lib/status';
+import { Badge, ErrorState, LeadStatusBadge, LoadingState, cx } from './ui';
+import { FilterBar, FilterSelect, PagedList } from './list';
+import { leadWaitText, type Tone } from '../lib/status';
 import { fmtCost, fmtDateTime, fmtDuration, fmtTime } from '../lib/format';
 
 export const GRAPH_NODES = ['validate_lead', 'sms_agent', 'finalize'] as const;
@@ -58,7 +59,74 @@ function nodeLabel(n: string | null): string {
   return NODE_LABELS[n] ?? n;
 }
 
-function LogRow({ log, showLead = true }: { log: ProcessingLog; showLead?: boolean }) {
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
+
+/** "next_attempt_at" → "Next attempt at". */
+function keyLabel(k: string): string {
+  const t = k.replace(/_/g, ' ').trim();
+  return t ? t[0].toUpperCase() + t.slice(1) : k;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** One metadata value, readable: times in the viewer's zone, nested objects as tables. */
+function MetaValue({ value }: { value: unknown }) {
+  if (value === null || value === undefined) return <span className="text-slate-500">—</span>;
+  if (typeof value === 'boolean') return <>{value ? 'yes' : 'no'}</>;
+  if (typeof value === 'number') return <span className="tabular-nums">{String(value)}</span>;
+  if (typeof value === 'string') {
+    if (ISO_TIME.test(value)) return <time dateTime={value}>{fmtDateTime(value)}</time>;
+    return <span className="whitespace-pre-wrap [overflow-wrap:anywhere]">{value}</span>;
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) return <span className="text-slate-500">none</span>;
+    return (
+      <ul className="list-inside list-disc space-y-0.5">
+        {value.map((v, i) => (
+          <li key={i}>
+            <MetaValue value={v} />
+          </li>
+        ))}
+      </ul>
+    );
+  }
+  if (isObject(value)) return <MetadataTable metadata={value} nested />;
+  return <>{String(value)}</>;
+}
+
+/** Log metadata as a table of key → value (nested values as tables of their own). */
+export function MetadataTable({ metadata, nested }: { metadata: Record<string, unknown>; nested?: boolean }) {
+  const entries = Object.entries(metadata);
+  if (entries.length === 0) return <span className="text-slate-500">none</span>;
+  return (
+    <table className={cx('w-full text-left text-[11px] leading-relaxed', nested ? '' : 'rounded bg-slate-50')} data-testid={nested ? undefined : 'log-metadata'}>
+      {!nested && <caption className="sr-only">Details of this step</caption>}
+      <tbody className="divide-y divide-slate-100">
+        {entries.map(([k, v]) => (
+          <tr key={k} className="align-top">
+            <th scope="row" className="w-1/3 px-2 py-1 font-medium text-slate-600">
+              {keyLabel(k)}
+            </th>
+            <td className="px-2 py-1 text-slate-800">
+              <MetaValue value={v} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Who a log row is about: the lead's name, or "Deleted lead" once it is gone. */
+function leadLabel(log: ProcessingLog): string {
+  if (log.lead_name) return log.lead_name;
+  if (log.lead_name === null) return 'Deleted lead';
+  return `lead #${log.campaign_lead_id}`; // a server without lead_name
+}
+
+function LogRow({ log, showLead = true, openMeta = false }: { log: ProcessingLog; showLead?: boolean; openMeta?: boolean }) {
   const d = durationOf(log.metadata);
   const hasMeta = log.metadata && Object.keys(log.metadata).length > 0;
   return (
@@ -75,14 +143,21 @@ function LogRow({ log, showLead = true }: { log: ProcessingLog; showLead?: boole
         </span>
         <span className={cx('min-w-0 basis-full text-sm sm:basis-auto sm:flex-1', log.level === 'error' ? 'text-red-700' : 'text-slate-800')}>
           {log.message}
-          {showLead && log.campaign_lead_id != null && <span className="ml-2 text-xs text-slate-500">lead #{log.campaign_lead_id}</span>}
+          {showLead && log.campaign_lead_id != null && (
+            <span className={cx('ml-2 text-xs text-slate-500', log.lead_name === null && 'italic')} data-testid="log-lead">
+              {leadLabel(log)}
+            </span>
+          )}
         </span>
         {d !== null && <span className="ml-auto shrink-0 font-mono tabular-nums text-slate-500">{fmtDuration(d)}</span>}
       </div>
       {hasMeta && (
-        <details className="mt-0.5 sm:ml-[16.1rem]">
-          <summary className="cursor-pointer text-[11px] text-slate-500 hover:text-slate-700">metadata</summary>
-          <pre className="mt-1 max-h-48 overflow-auto rounded bg-slate-50 p-2 text-[11px] leading-relaxed text-slate-700">{JSON.stringify(log.metadata, null, 2)}</pre>
+        <details className="mt-0.5 sm:ml-[16.1rem]" open={openMeta}>
+          <summary className="cursor-pointer text-[11px] text-slate-500 hover:text-slate-700">Details</summary>
+          {/* focusable: a long table scrolls with the keyboard too */}
+          <div className="mt-1 max-h-64 overflow-auto" tabIndex={0}>
+            <MetadataTable metadata={log.metadata as Record<string, unknown>} />
+          </div>
         </details>
       )}
     </li>
@@ -96,60 +171,53 @@ export function CampaignLogs({ campaignId, live }: { campaignId: number; live: b
   const [level, setLevel] = useState('');
   const [node, setNode] = useState('');
   const [offset, setOffset] = useState(0);
-  const lvlId = useId();
-  const nodeId = useId();
   const logs = useQuery({
     queryKey: ['campaigns', campaignId, 'logs', { level, node, offset }],
     queryFn: ({ signal }) => api.campaignLogs(campaignId, { level: level || undefined, node: node || undefined, limit: PAGE, offset }, signal),
     refetchInterval: live ? 3_000 : false,
     placeholderData: keepPreviousData,
   });
+  // the two filters, each resetting the page when it changes
+  const filters = [
+    { label: 'Level', value: level, set: setLevel, allLabel: 'All levels', options: LEVELS, className: 'w-36' },
+    { label: 'Node', value: node, set: setNode, allLabel: 'All nodes', options: GRAPH_NODES, className: 'w-44' },
+  ];
   return (
     <div>
-      <div className="flex flex-wrap items-end gap-3 border-b border-slate-100 px-4 py-3 sm:px-5">
-        <div>
-          <label htmlFor={lvlId} className="mb-1 block text-xs font-medium text-slate-600">
-            Level
-          </label>
-          <Select id={lvlId} value={level} onChange={(e) => { setLevel(e.target.value); setOffset(0); }} className="w-36">
-            <option value="">All levels</option>
-            {LEVELS.map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </Select>
-        </div>
-        <div>
-          <label htmlFor={nodeId} className="mb-1 block text-xs font-medium text-slate-600">
-            Node
-          </label>
-          <Select id={nodeId} value={node} onChange={(e) => { setNode(e.target.value); setOffset(0); }} className="w-44">
-            <option value="">All nodes</option>
-            {GRAPH_NODES.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </Select>
-        </div>
-      </div>
-      {logs.isLoading ? (
-        <LoadingState label="Loading log…" />
-      ) : logs.error ? (
-        <ErrorState error={logs.error} onRetry={() => void logs.refetch()} feature="Processing logs" path={`/api/campaigns/${campaignId}/logs`} />
-      ) : logs.data && logs.data.items.length === 0 ? (
-        <p className="px-4 py-8 text-center text-sm text-slate-500 sm:px-5">{level || node ? 'No log entries match these filters.' : 'Nothing logged yet: entries appear as leads are processed.'}</p>
-      ) : logs.data ? (
-        <>
+      <FilterBar className="flex flex-wrap items-end gap-3">
+        {filters.map((f) => (
+          <div key={f.label}>
+            <FilterSelect
+              label={f.label}
+              labelClassName="mb-1 block text-xs font-medium text-slate-600"
+              value={f.value}
+              onChange={(v) => { f.set(v); setOffset(0); }}
+              allLabel={f.allLabel}
+              options={f.options}
+              className={f.className}
+            />
+          </div>
+        ))}
+      </FilterBar>
+      <PagedList
+        query={logs}
+        loadingLabel="Loading log…"
+        feature="Processing logs"
+        path={`/api/campaigns/${campaignId}/logs`}
+        limit={PAGE}
+        offset={offset}
+        onOffset={setOffset}
+        label="entries"
+        empty={<p className="px-4 py-8 text-center text-sm text-slate-500 sm:px-5">{level || node ? 'No log entries match these filters.' : 'Nothing logged yet: entries appear as leads are processed.'}</p>}
+      >
+        {(page) => (
           <ol className="divide-y divide-slate-100" aria-label="Log entries">
-            {logs.data.items.map((l) => (
+            {page.items.map((l) => (
               <LogRow key={l.id} log={l} />
             ))}
           </ol>
-          <Pagination total={logs.data.total} limit={PAGE} offset={offset} onChange={setOffset} label="entries" />
-        </>
-      ) : null}
+        )}
+      </PagedList>
     </div>
   );
 }
@@ -204,9 +272,8 @@ function NodeTimeline({ logs }: { logs: ProcessingLog[] }) {
 }
 
 /** Everything about one campaign lead: its message, status, and its log node by node. */
-export function LeadLog({ campaignId, lead, live }: { campaignId: number; lead: CampaignLead; live: boolean }) {
+export function LeadLog({ campaignId, lead, live, campaignStatus }: { campaignId: number; lead: CampaignLead; live: boolean; campaignStatus?: string }) {
   const [level, setLevel] = useState('');
-  const lvlId = useId();
   const logs = useQuery({
     queryKey: ['campaigns', campaignId, 'logs', { campaign_lead_id: lead.id }],
     queryFn: ({ signal }) => api.campaignLogs(campaignId, { campaign_lead_id: lead.id, limit: 500 }, signal),
@@ -214,8 +281,19 @@ export function LeadLog({ campaignId, lead, live }: { campaignId: number; lead: 
   });
   const items = logs.data?.items ?? [];
   const shown = level ? items.filter((l) => l.level.toLowerCase() === level) : items;
+  const waiting = leadWaitText(lead, campaignStatus);
   return (
     <div className="space-y-4" data-testid="lead-log">
+      {lead.lead_deleted && (
+        <p className="rounded-lg bg-slate-100 px-3 py-2 text-sm text-slate-700" role="note">
+          This lead was deleted. What was sent to {lead.phone} is kept for the campaign's records.
+        </p>
+      )}
+      {waiting && (
+        <p className="rounded-lg bg-blue-50 px-3 py-2 text-sm text-blue-800" role="note" data-testid="lead-wait">
+          {waiting}
+        </p>
+      )}
       <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm sm:grid-cols-4">
         <div>
           <dt className="text-xs text-slate-500">Status</dt>
@@ -257,17 +335,7 @@ export function LeadLog({ campaignId, lead, live }: { campaignId: number; lead: 
         <div className="mb-2 flex flex-wrap items-end justify-between gap-2">
           <h3 className="text-sm font-semibold text-slate-800">Processing log</h3>
           <div className="flex items-center gap-2">
-            <label htmlFor={lvlId} className="text-xs font-medium text-slate-600">
-              Level
-            </label>
-            <Select id={lvlId} value={level} onChange={(e) => setLevel(e.target.value)} className="w-32 !py-1">
-              <option value="">All</option>
-              {LEVELS.map((l) => (
-                <option key={l} value={l}>
-                  {l}
-                </option>
-              ))}
-            </Select>
+            <FilterSelect label="Level" labelClassName="text-xs font-medium text-slate-600" value={level} onChange={setLevel} allLabel="All" options={LEVELS} className="w-32 !py-1" />
           </div>
         </div>
         {logs.isLoading ? (
@@ -278,11 +346,13 @@ export function LeadLog({ campaignId, lead, live }: { campaignId: number; lead: 
           <>
             <NodeTimeline logs={items} />
             {shown.length === 0 ? (
-              <p className="py-6 text-center text-sm text-slate-500">{items.length ? 'No entries at this level.' : 'Not processed yet.'}</p>
+              <p className="py-6 text-center text-sm text-slate-500">
+                {items.length ? 'No entries at this level.' : 'Nothing logged for this lead yet.'}
+              </p>
             ) : (
               <ol className="mt-3 divide-y divide-slate-100 rounded-lg border border-slate-200" aria-label="Log entries">
                 {shown.map((l) => (
-                  <LogRow key={l.id} log={l} showLead={false} />
+                  <LogRow key={l.id} log={l} showLead={false} openMeta />
                 ))}
               </ol>
             )}

@@ -1,4 +1,5 @@
 import {
+  Fragment,
   useEffect,
   useId,
   useRef,
@@ -332,9 +333,47 @@ export function Select({ invalid, className, children, ...rest }: SelectHTMLAttr
   );
 }
 
+/** A form's Cancel and submit buttons, on the right. */
+export function FormActions({
+  onCancel,
+  submitLabel,
+  busy,
+  disabled,
+  className,
+}: {
+  onCancel: () => void;
+  submitLabel: ReactNode;
+  busy?: boolean;
+  disabled?: boolean;
+  className?: string;
+}) {
+  return (
+    <div className={cx('flex justify-end gap-2', className)}>
+      <Button onClick={onCancel}>Cancel</Button>
+      <Button type="submit" variant="primary" busy={busy} disabled={disabled}>
+        {submitLabel}
+      </Button>
+    </div>
+  );
+}
+
 // ---------------------------------------------------------------- modal
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Tab on the last of `items` goes to the first, Shift+Tab on the first to the last (focus stays in a dialog). */
+export function wrapTab(e: { shiftKey: boolean; preventDefault: () => void }, items: HTMLElement[]) {
+  if (items.length === 0) return;
+  const first = items[0];
+  const last = items[items.length - 1];
+  if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}
 
 /** An accessible modal dialog: focus moves in and is kept there, Escape closes, focus returns on close. */
 export function Modal({
@@ -368,17 +407,7 @@ export function Modal({
         e.stopPropagation();
         onCloseRef.current();
       } else if (e.key === 'Tab' && node) {
-        const items = Array.from(node.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null || el === document.activeElement);
-        if (items.length === 0) return;
-        const firstEl = items[0];
-        const lastEl = items[items.length - 1];
-        if (e.shiftKey && document.activeElement === firstEl) {
-          e.preventDefault();
-          lastEl.focus();
-        } else if (!e.shiftKey && document.activeElement === lastEl) {
-          e.preventDefault();
-          firstEl.focus();
-        }
+        wrapTab(e, Array.from(node.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null || el === document.activeElement));
       }
     };
     document.addEventListener('keydown', onKey);
@@ -436,6 +465,10 @@ export function Modal({
   );
 }
 
+/**
+ * A question with "Keep it" and the confirming button. With `form`, the body is a form
+ * (choices the confirmation takes into account) that the confirming button submits.
+ */
 export function ConfirmDialog({
   title,
   children,
@@ -445,6 +478,7 @@ export function ConfirmDialog({
   busy,
   error,
   tone = 'danger',
+  form = false,
 }: {
   title: string;
   children: ReactNode;
@@ -454,7 +488,15 @@ export function ConfirmDialog({
   busy?: boolean;
   error?: unknown;
   tone?: 'danger' | 'primary';
+  form?: boolean;
 }) {
+  const formId = useId();
+  const body = (
+    <>
+      {children}
+      {error ? <Alert>{errorMessage(error)}</Alert> : null}
+    </>
+  );
   return (
     <Modal
       title={title}
@@ -466,20 +508,32 @@ export function ConfirmDialog({
             Keep it
           </Button>
           <Button
-            variant={tone === 'danger' ? 'primary' : 'primary'}
+            type={form ? 'submit' : 'button'}
+            form={form ? formId : undefined}
+            onClick={form ? undefined : onConfirm}
+            variant="primary"
             className={tone === 'danger' ? '!bg-red-600 hover:!bg-red-700' : undefined}
             busy={busy}
-            onClick={onConfirm}
           >
             {confirmLabel}
           </Button>
         </>
       }
     >
-      <div className="space-y-3 text-sm text-slate-600">
-        {children}
-        {error ? <Alert>{errorMessage(error)}</Alert> : null}
-      </div>
+      {form ? (
+        <form
+          id={formId}
+          className="space-y-3 text-sm text-slate-600"
+          onSubmit={(e) => {
+            e.preventDefault();
+            onConfirm();
+          }}
+        >
+          {body}
+        </form>
+      ) : (
+        <div className="space-y-3 text-sm text-slate-600">{body}</div>
+      )}
     </Modal>
   );
 }
@@ -532,5 +586,25 @@ export function Stat({ label, value, sub, tone }: { label: string; value: ReactN
       <dd className={cx('mt-1 text-2xl font-semibold tabular-nums', color)}>{value}</dd>
       {sub && <dd className="mt-0.5 text-xs text-slate-500">{sub}</dd>}
     </div>
+  );
+}
+
+// ---------------------------------------------------------------- e-mail addresses
+
+/**
+ * An e-mail address that wraps only before an "@" or a "." (never in the middle of a word,
+ * unless one part alone is wider than the space), the whole address in its title.
+ */
+export function EmailAddress({ email, className }: { email: string; className?: string }) {
+  const parts = email.split(/(?=[@.])/);
+  return (
+    <span title={email} className={cx('[overflow-wrap:break-word]', className)}>
+      {parts.map((p, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          {p}
+        </Fragment>
+      ))}
+    </span>
   );
 }

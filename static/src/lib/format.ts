@@ -6,18 +6,26 @@ export function fmtInt(v: Numeric | null | undefined): string {
   return intFmt.format(Math.round(num(v)));
 }
 
-/** Money: costs are small (fractions of a cent per segment), so show up to 4 decimals. */
+/**
+ * Money, in one format everywhere (every page uses this): US dollars with 4 decimals, the
+ * precision the API keeps (a segment costs fractions of a cent): "$0.0079", "$1,234.5600".
+ */
+const costFmt = new Intl.NumberFormat('en-US', { minimumFractionDigits: 4, maximumFractionDigits: 4 });
 export function fmtCost(v: Numeric | null | undefined): string {
-  const n = num(v);
-  const digits = n !== 0 && Math.abs(n) < 1 ? 4 : 2;
-  return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: digits })}`;
+  return `$${costFmt.format(num(v))}`;
 }
 
-/** success_rate may be a fraction (0.97) or a percentage (97); show "97.0%". */
+/** A percentage as the API gives it (success_rate: 0–100); null (nothing to rate yet) is "—". */
 export function fmtPercent(v: Numeric | null | undefined): string {
-  let n = num(v);
-  if (n > 0 && n <= 1) n *= 100;
-  return `${n.toFixed(1)}%`;
+  if (v === null || v === undefined || v === '') return '—';
+  return `${num(v).toFixed(1)}%`;
+}
+
+/** Messages per second; null (too few sends to tell) is "—". */
+export function fmtRate(v: Numeric | null | undefined): string {
+  if (v === null || v === undefined || v === '') return '—';
+  const n = num(v);
+  return `${n < 1 ? n.toFixed(2) : n < 10 ? n.toFixed(1) : fmtInt(n)} msg/s`;
 }
 
 export function fmtTemperature(t: number | null | undefined): string {

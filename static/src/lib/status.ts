@@ -2,10 +2,13 @@ import {
   LEAD_STATUSES,
   num,
   type Campaign,
+  type CampaignLead,
   type CampaignLeadStatus,
   type CampaignStats,
   type CampaignStatus,
+  type CampaignWaiting,
 } from '../api';
+import { fmtDateTime, fmtInt } from './format';
 
 export type Tone = 'slate' | 'blue' | 'indigo' | 'amber' | 'green' | 'red' | 'violet' | 'zinc' | 'orange';
 
@@ -67,6 +70,8 @@ export function allowedActions(status: CampaignStatus | string): CampaignAction[
 export const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['pending', 'processing', 'scheduled']);
 
 const IN_FLIGHT: CampaignLeadStatus[] = ['pending', 'processing', 'sending'];
+/** Finished after an attempt: what "processed" means (cancelled and waiting leads are not). */
+const PROCESSED: CampaignLeadStatus[] = ['sent', 'delivered', 'undelivered', 'failed', 'skipped', 'unknown'];
 
 /** Counts per campaign-lead status, whichever way the server nests them. */
 export function statusCounts(stats: CampaignStats | null | undefined): Record<CampaignLeadStatus, number> {
@@ -84,8 +89,12 @@ export function statusCounts(stats: CampaignStats | null | undefined): Record<Ca
 
 export interface Progress {
   total: number;
+  /** Processed: finished after an attempt (sent, delivered, undelivered, failed, skipped, unknown). */
   done: number;
+  /** Not finished yet: pending, processing, sending. */
   inFlight: number;
+  cancelled: number;
+  /** done of total, percent (cancelled leads are not progress). */
   percent: number;
   counts: Record<CampaignLeadStatus, number>;
 }
@@ -96,8 +105,97 @@ export function campaignProgress(c: Pick<Campaign, 'stats'>): Progress {
   const stats = c.stats ?? {};
   const total = Math.max(num((stats.total as number) ?? (stats.total_leads as number) ?? 0), sum);
   const inFlight = IN_FLIGHT.reduce((a, s) => a + counts[s], 0);
-  const done = Math.max(0, sum - inFlight);
-  return { total, done, inFlight, percent: total > 0 ? Math.min(100, (done / total) * 100) : 0, counts };
+  const done =
+    stats.processed !== undefined && stats.processed !== null
+      ? num(stats.processed)
+      : PROCESSED.reduce((a, s) => a + counts[s], 0);
+  return {
+    total,
+    done,
+    inFlight,
+    cancelled: counts.cancelled,
+    percent: total > 0 ? Math.min(100, (done / total) * 100) : 0,
+    counts,
+  };
+}
+
+/** The one-line progress of a campaign, true to its status. */
+export function progressText(c: Pick<Campaign, 'stats' | 'status'>): string {
+  const p = campaignProgress(c);
+  if (p.total === 0) return 'No leads';
+  const sent = p.counts.sent + p.counts.delivered;
+  if (c.status === 'cancelled') {
+    const parts = [`${fmtInt(sent)} sent`];
+    if (p.counts.failed + p.counts.undelivered > 0) parts.push(`${fmtInt(p.counts.failed + p.counts.undelivered)} failed`);
+    if (p.counts.skipped > 0) parts.push(`${fmtInt(p.counts.skipped)} skipped`);
+    parts.push(`${fmtInt(p.cancelled)} cancelled`);
+    return parts.join(' · ');
+  }
+  const base = `${fmtInt(p.done)} of ${fmtInt(p.total)} processed`;
+  if (c.status === 'paused') {
+    const waiting = p.counts.pending + p.counts.processing;
+    return `Paused: ${base} · ${fmtInt(waiting)} waiting to resume`;
+  }
+  return p.cancelled > 0 ? `${base} · ${fmtInt(p.cancelled)} cancelled` : base;
+}
+
+export interface CountTile {
+  key: string;
+  label: string;
+  tone: Tone;
+  help: string;
+  n: number;
+}
+
+/**
+ * The per-status tiles of a campaign: while it is paused, its pending leads and those a worker
+ * is giving back are shown as one "Paused" tile (nothing is being processed).
+ */
+export function countTiles(c: Pick<Campaign, 'stats' | 'status'>): CountTile[] {
+  const { counts } = campaignProgress(c);
+  const paused = c.status === 'paused';
+  const tiles: CountTile[] = [];
+  for (const s of LEAD_STATUSES) {
+    if (paused && s === 'processing') continue;
+    const m = leadStatusMeta(s);
+    if (paused && s === 'pending') {
+      tiles.push({ key: 'paused', label: 'Paused', tone: 'orange', help: 'Not sent yet: they are sent when you resume.', n: counts.pending + counts.processing });
+      continue;
+    }
+    if (counts[s] > 0 || ['pending', 'sent', 'failed'].includes(s)) tiles.push({ key: s, label: m.label, tone: m.tone, help: m.help, n: counts[s] });
+  }
+  return tiles;
+}
+
+/** "08:00" of "08:00-21:00". */
+export function windowStart(window: string | null | undefined): string | null {
+  const m = /^(\d\d:\d\d)-/.exec(window ?? '');
+  return m ? m[1] : null;
+}
+
+/** What a waiting campaign's banner says: why nothing is sent now, and when it will be. */
+export function waitingText(w: CampaignWaiting | null | undefined): string | null {
+  if (!w) return null;
+  const when = fmtDateTime(w.next_send_at);
+  if (w.reason === 'quiet_hours') {
+    const start = windowStart(w.window);
+    return start
+      ? `Waiting for quiet hours to end — next send ${start} in the recipient's time zone${w.time_zone ? ` (${w.time_zone})` : ''}, ${when} your time.`
+      : `Waiting for quiet hours to end — next send ${when} your time.`;
+  }
+  return `Waiting to retry after an error — next attempt ${when} your time.`;
+}
+
+/** When and why a campaign lead that has not been sent will be tried (null once it is done). */
+export function leadWaitText(l: Pick<CampaignLead, 'status' | 'next_attempt_at' | 'wait_reason'>, campaignStatus?: string): string | null {
+  if (l.status !== 'pending') return null;
+  if (campaignStatus === 'draft' || campaignStatus === 'scheduled') return 'Waiting for the campaign to start.';
+  if (campaignStatus === 'paused') return 'Waiting: the campaign is paused.';
+  if (campaignStatus === 'cancelled' || campaignStatus === 'completed' || campaignStatus === 'failed') return 'Not sent.';
+  const when = l.next_attempt_at ? fmtDateTime(l.next_attempt_at) : null;
+  if (l.wait_reason === 'quiet_hours') return `Waiting for quiet hours to end: it will be tried at ${when} (your time).`;
+  if (l.wait_reason === 'retry') return `Retry after an error: it will be tried at ${when} (your time).`;
+  return 'Queued: it will be tried shortly.';
 }
 
 export interface CampaignTotals {

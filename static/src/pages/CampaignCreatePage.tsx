@@ -7,6 +7,7 @@ import {
   CampaignSettingsFields,
   LeadSelector,
   PROMPT_MAX,
+  TEMPLATE_MAX,
   defaultSelection,
   defaultSettings,
   selectionToInput,
@@ -14,6 +15,7 @@ import {
   type LeadSelection,
   type SettingsValues,
 } from '../components/CampaignForm';
+import { BackToCampaigns } from '../components/campaign';
 import { useToast } from '../components/toast';
 
 export default function CampaignCreatePage() {
@@ -40,7 +42,7 @@ export default function CampaignCreatePage() {
     onError: (e) => {
       if (e instanceof ApiError && e.errors.length > 0) {
         setErrors(e.fieldErrors);
-        const known = new Set(['name', 'description', 'agent_type', 'sms_system_prompt', 'sms_temperature', 'messages_per_second', 'send_window', 'max_send_errors', 'lead_ids', 'lead_filter', 'lead_count', 'leads']);
+        const known = new Set(['name', 'description', 'agent_type', 'sms_system_prompt', 'sms_template', 'sender_name', 'sms_temperature', 'messages_per_second', 'send_window', 'max_send_errors', 'lead_ids', 'lead_filter', 'lead_count', 'leads']);
         const other = e.errors.filter((x) => !known.has(fieldOf(x.loc) ?? ''));
         setFormError(other.length ? other.map((x) => x.msg).join('; ') : 'Please correct the highlighted fields.');
       } else {
@@ -51,7 +53,7 @@ export default function CampaignCreatePage() {
   });
 
   useEffect(() => {
-    const first = ['name', 'sms_system_prompt', 'lead_filter', 'lead_count'].find((f) => errors[f]);
+    const first = ['name', 'sms_template', 'sms_system_prompt', 'lead_filter', 'lead_count'].find((f) => errors[f]);
     if (first) formRef.current?.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
   }, [errors]);
 
@@ -63,6 +65,14 @@ export default function CampaignCreatePage() {
       setErrors({ sms_system_prompt: `At most ${PROMPT_MAX} characters.` });
       return;
     }
+    if (settings.sms_template.length > TEMPLATE_MAX) {
+      setErrors({ sms_template: `At most ${TEMPLATE_MAX} characters.` });
+      return;
+    }
+    if (settings.sms_template.trim() === '' && settings.sms_system_prompt.trim() === '') {
+      setErrors({ sms_template: 'Write the message as a template, or give the writer instructions below.' });
+      return;
+    }
     if (selection.mode === 'ids' && selection.ids.length === 0) {
       setErrors({ lead_ids: 'Pick at least one lead.' });
       return;
@@ -72,11 +82,7 @@ export default function CampaignCreatePage() {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm">
-        <Link to="/campaigns" className="text-slate-500 hover:text-slate-800">
-          ← Campaigns
-        </Link>
-      </nav>
+      <BackToCampaigns />
       <PageHeader title="New campaign" description="It starts as a draft: preview the message, then start or schedule it." />
       {probe.isLoading ? (
         <LoadingState />

@@ -1,7 +1,7 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useLocation, useNavigate, useParams } from 'react-router';
-import { api, ApiError, errorMessage, LEAD_STATUSES, type Campaign, type CampaignLead } from '../api';
+import { useLocation, useNavigate, useParams } from 'react-router';
+import { api, ApiError, errorMessage, LEAD_STATUSES, num, type Campaign, type CampaignLead } from '../api';
 import {
   Alert,
   Button,
@@ -12,17 +12,17 @@ import {
   EmptyState,
   ErrorState,
   Field,
+  FormActions,
   LeadStatusBadge,
   LoadingState,
   Modal,
-  Pagination,
   ProgressBar,
-  Select,
   TextInput,
   cx,
   toneDot,
 } from '../components/ui';
-import { AGENT_LABELS } from '../components/campaign';
+import { AGENT_LABELS, BackToCampaigns } from '../components/campaign';
+import { DataTable, FilterSelect, PagedList, Th } from '../components/list';
 import PreviewPanel from '../components/PreviewPanel';
 import { CampaignLogs, LeadLog } from '../components/logs';
 import {
@@ -36,8 +36,17 @@ import {
   type SettingsValues,
 } from '../components/CampaignForm';
 import { useToast } from '../components/toast';
-import { allowedActions, campaignProgress, campaignTotals, leadStatusMeta, type CampaignAction } from '../lib/status';
-import { fmtCost, fmtDateTime, fmtDuration, fmtInt, fmtTemperature } from '../lib/format';
+import {
+  allowedActions,
+  campaignProgress,
+  campaignTotals,
+  countTiles,
+  leadStatusMeta,
+  progressText,
+  waitingText,
+  type CampaignAction,
+} from '../lib/status';
+import { fmtCost, fmtDateTime, fmtDuration, fmtInt, fmtRate, fmtTemperature } from '../lib/format';
 
 type LifecycleAction = 'start' | 'pause' | 'resume' | 'cancel';
 
@@ -51,17 +60,22 @@ const ACTION_LABELS: Record<CampaignAction, string> = {
   delete: 'Delete',
 };
 
-/** The lifecycle buttons a campaign shows in its current status, and only those. */
+/**
+ * The lifecycle buttons a campaign shows in its current status, and only those.
+ * `cannotSend` (a voice campaign, not built yet) takes away Start and Schedule.
+ */
 export function CampaignActionButtons({
   status,
   onAction,
   busy,
+  cannotSend = false,
 }: {
   status: string;
   onAction: (a: CampaignAction) => void;
   busy?: CampaignAction | null;
+  cannotSend?: boolean;
 }) {
-  const actions = allowedActions(status);
+  const actions = allowedActions(status).filter((a) => !(cannotSend && (a === 'start' || a === 'schedule')));
   const variant = (a: CampaignAction) => (a === 'start' || a === 'resume' ? 'success' : a === 'cancel' || a === 'delete' ? 'danger' : 'secondary');
   return (
     <div className="flex flex-wrap gap-2" role="group" aria-label="Campaign actions">
@@ -74,30 +88,30 @@ export function CampaignActionButtons({
   );
 }
 
-/** Messages per second, from the change in processed leads between refreshes. */
-function useRate(done: number, active: boolean): number | null {
-  const samples = useRef<{ t: number; done: number }[]>([]);
-  const now = Date.now();
-  const s = samples.current;
-  if (!active) {
-    samples.current = [];
-    return null;
-  }
-  if (s.length === 0 || s[s.length - 1].done !== done || now - s[s.length - 1].t > 1500) s.push({ t: now, done });
-  while (s.length > 2 && now - s[0].t > 20_000) s.shift();
-  if (s.length < 2) return null;
-  const dt = (s[s.length - 1].t - s[0].t) / 1000;
-  return dt > 0 ? Math.max(0, (s[s.length - 1].done - s[0].done) / dt) : null;
+/** Send rates from the server (from the send timestamps): the current one while running, the average. */
+function RateText({ campaign }: { campaign: Campaign }) {
+  const rate = campaign.stats?.rate ?? null;
+  const running = campaign.status === 'processing';
+  const current = rate?.current ?? null;
+  const average = rate?.average ?? null;
+  if (!running && average === null) return null;
+  return (
+    <span className="text-sm tabular-nums text-slate-600" data-testid="rate">
+      {running && (
+        <span title="Messages sent per second over the last minute">
+          now {current === null ? '—' : fmtRate(current)}
+        </span>
+      )}
+      {running && average !== null && <span aria-hidden="true"> · </span>}
+      {average !== null && <span title="Messages per second from the first to the last send">avg {fmtRate(average)}</span>}
+    </span>
+  );
 }
 
 function ProgressCard({ campaign }: { campaign: Campaign }) {
   const p = campaignProgress(campaign);
   const active = campaign.status === 'processing' || campaign.status === 'pending';
-  const rate = useRate(p.done, active);
-  const started = campaign.started_at ? new Date(campaign.started_at).getTime() : null;
-  const ended = campaign.completed_at ? new Date(campaign.completed_at).getTime() : null;
-  const avg = started && ended && ended > started ? p.done / ((ended - started) / 1000) : null;
-  const shown = LEAD_STATUSES.filter((s) => p.counts[s] > 0 || ['pending', 'sent', 'failed'].includes(s));
+  const tiles = countTiles(campaign);
   const t = campaignTotals(campaign.stats);
   return (
     <Card className="lg:col-span-2" aria-labelledby="progress-title">
@@ -106,41 +120,39 @@ function ProgressCard({ campaign }: { campaign: Campaign }) {
         title="Progress"
         subtitle={active ? 'Live: refreshes every 2 seconds' : undefined}
       >
-        {active && (
-          <span className="text-sm tabular-nums text-slate-600" data-testid="rate">
-            {rate === null ? 'measuring…' : `${rate.toFixed(rate < 10 ? 1 : 0)} msg/s`}
-          </span>
-        )}
-        {!active && avg !== null && <span className="text-sm tabular-nums text-slate-500">avg {avg.toFixed(avg < 10 ? 1 : 0)} msg/s</span>}
+        <RateText campaign={campaign} />
       </CardHeader>
       <div className="space-y-4 p-4 sm:p-5">
         <div>
-          <div className="mb-1.5 flex items-baseline justify-between text-sm">
+          <div className="mb-1.5 flex items-baseline justify-between gap-3 text-sm">
             <span className="font-medium text-slate-900" data-testid="progress-text">
-              {fmtInt(p.done)} of {fmtInt(p.total)} processed
+              {progressText(campaign)}
             </span>
             <span className="tabular-nums text-slate-500">{p.percent.toFixed(0)}%</span>
           </div>
-          <ProgressBar value={p.done} max={p.total} label="Campaign progress" tone={campaign.status === 'completed' ? 'green' : 'indigo'} className="h-3" />
+          <ProgressBar
+            value={p.done}
+            max={p.total}
+            label="Campaign progress: leads processed"
+            tone={campaign.status === 'completed' ? 'green' : campaign.status === 'paused' ? 'amber' : 'indigo'}
+            className="h-3"
+          />
         </div>
         <ul className="grid grid-cols-2 gap-2 sm:grid-cols-4 lg:grid-cols-5" aria-label="Leads by status" data-testid="status-counts">
-          {shown.map((s) => {
-            const m = leadStatusMeta(s);
-            return (
-              <li key={s} className="rounded-lg border border-slate-100 bg-slate-50/60 px-3 py-2" title={m.help}>
-                <span className="flex items-center gap-1.5 text-xs text-slate-500">
-                  <span className={cx('h-1.5 w-1.5 rounded-full', toneDot(m.tone))} aria-hidden="true" />
-                  {m.label}
-                </span>
-                <span className="block text-lg font-semibold tabular-nums text-slate-900">{fmtInt(p.counts[s])}</span>
-              </li>
-            );
-          })}
+          {tiles.map((m) => (
+            <li key={m.key} className="rounded-lg border border-slate-100 bg-slate-50/60 px-3 py-2" title={m.help} data-status={m.key}>
+              <span className="flex items-center gap-1.5 text-xs text-slate-500">
+                <span className={cx('h-1.5 w-1.5 rounded-full', toneDot(m.tone))} aria-hidden="true" />
+                {m.label}
+              </span>
+              <span className="block text-lg font-semibold tabular-nums text-slate-900">{fmtInt(m.n)}</span>
+            </li>
+          ))}
         </ul>
         <dl className="grid grid-cols-2 gap-x-4 gap-y-2 border-t border-slate-100 pt-4 text-sm sm:grid-cols-4">
           <div>
             <dt className="text-xs text-slate-500">Messages sent</dt>
-            <dd className="font-semibold tabular-nums text-emerald-700">{fmtInt(t.sent)}</dd>
+            <dd className="font-semibold tabular-nums text-emerald-700" data-testid="sent-count">{fmtInt(t.sent)}</dd>
           </div>
           <div>
             <dt className="text-xs text-slate-500">Failed</dt>
@@ -160,6 +172,12 @@ function ProgressCard({ campaign }: { campaign: Campaign }) {
       </div>
     </Card>
   );
+}
+
+/** The campaign's messages_per_second: 0 is no limit. */
+function rateLimitText(mps: Campaign['messages_per_second']): string {
+  const n = num(mps ?? 0);
+  return n === 0 ? 'unlimited' : `${n.toLocaleString('en-US', { maximumFractionDigits: 3 })} msg/s`;
 }
 
 function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => void }) {
@@ -182,6 +200,23 @@ function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => 
         <div className="flex justify-between gap-3">
           <dt className="text-slate-500">Temperature</dt>
           <dd className="font-mono">{fmtTemperature(campaign.sms_temperature)}</dd>
+        </div>
+        <div className="flex justify-between gap-3">
+          <dt className="text-slate-500">Send window</dt>
+          <dd className="text-right" data-testid="send-window">
+            {campaign.send_window ? (
+              <>
+                <span className="font-mono">{campaign.send_window}</span>
+                <span className="block text-xs text-slate-500">in the recipient's time zone</span>
+              </>
+            ) : (
+              'Any hour (no quiet hours)'
+            )}
+          </dd>
+        </div>
+        <div className="flex justify-between gap-3">
+          <dt className="text-slate-500">Rate limit</dt>
+          <dd data-testid="rate-limit">{rateLimitText(campaign.messages_per_second)}</dd>
         </div>
         <div className="flex justify-between gap-3">
           <dt className="text-slate-500">Created</dt>
@@ -207,10 +242,27 @@ function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => 
             <dd>{fmtDuration(ended - started)}</dd>
           </div>
         )}
+        <div className="flex justify-between gap-3">
+          <dt className="text-slate-500">Sender</dt>
+          <dd className="text-right" data-testid="sender-name">
+            {campaign.sender_name || <span className="text-slate-500">Not set</span>}
+          </dd>
+        </div>
+        <div>
+          <dt className="mb-1 text-slate-500">Message template</dt>
+          <dd
+            className="max-h-40 overflow-y-auto whitespace-pre-wrap rounded-lg bg-slate-50 p-2.5 font-mono text-xs leading-relaxed text-slate-700 [overflow-wrap:anywhere]"
+            data-testid="sms-template"
+          >
+            {campaign.sms_template || <span className="font-sans text-slate-500">None</span>}
+          </dd>
+        </div>
         <div>
           <dt className="mb-1 text-slate-500">Instructions for the writer</dt>
-          <dd className="max-h-40 overflow-y-auto whitespace-pre-wrap rounded-lg bg-slate-50 p-2.5 text-xs leading-relaxed text-slate-700">
-            {campaign.sms_system_prompt || <span className="text-slate-500">None: the built-in writer's defaults.</span>}
+          <dd className="max-h-40 overflow-y-auto whitespace-pre-wrap rounded-lg bg-slate-50 p-2.5 text-xs leading-relaxed text-slate-700 [overflow-wrap:anywhere]">
+            {campaign.sms_system_prompt || (
+              <span className="text-slate-500">{campaign.sms_template ? 'None: the template is sent as written.' : 'None.'}</span>
+            )}
           </dd>
         </div>
       </dl>
@@ -219,12 +271,25 @@ function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => 
 }
 
 const LEADS_PAGE = 25;
+const leadStatusLabel = (s: string) => leadStatusMeta(s).label;
+
+/** The message sent (or written) to a campaign lead, whole, or why there is none. */
+function LeadMessage({ lead, className }: { lead: CampaignLead; className?: string }) {
+  if (lead.sms_message)
+    return (
+      <p className={cx('whitespace-pre-wrap text-slate-700 [overflow-wrap:anywhere]', className)} data-testid="lead-message">
+        {lead.sms_message}
+      </p>
+    );
+  if (lead.error_message)
+    return <p className={cx('text-red-600 [overflow-wrap:anywhere]', className)}>{lead.error_message}</p>;
+  return null;
+}
 
 function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boolean }) {
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
   const [open, setOpen] = useState<CampaignLead | null>(null);
-  const statusId = useId();
   const leads = useQuery({
     queryKey: ['campaigns', campaign.id, 'leads', { status, offset, limit: LEADS_PAGE }],
     queryFn: ({ signal }) => api.listCampaignLeads(campaign.id, { status: status || undefined, limit: LEADS_PAGE, offset }, signal),
@@ -235,85 +300,86 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
   const openFresh = open ? (leads.data?.items.find((l) => l.id === open.id) ?? open) : null;
   return (
     <Card aria-labelledby="leads-title">
-      <CardHeader id="leads-title" title="Leads" subtitle={leads.data ? `${fmtInt(leads.data.total)} ${status ? leadStatusMeta(status).label.toLowerCase() : 'in this campaign'}` : undefined}>
-        <label htmlFor={statusId} className="sr-only">
-          Filter leads by status
-        </label>
-        <Select id={statusId} value={status} onChange={(e) => { setStatus(e.target.value); setOffset(0); }} className="w-40 !py-1.5">
-          <option value="">All statuses</option>
-          {LEAD_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {leadStatusMeta(s).label}
-            </option>
-          ))}
-        </Select>
+      <CardHeader id="leads-title" title="Leads" subtitle={leads.data ? `${fmtInt(leads.data.total)} ${status ? leadStatusLabel(status).toLowerCase() : 'in this campaign'}` : undefined}>
+        <FilterSelect
+          label="Filter leads by status"
+          value={status}
+          onChange={(v) => { setStatus(v); setOffset(0); }}
+          allLabel="All statuses"
+          options={LEAD_STATUSES}
+          optionLabel={leadStatusLabel}
+          className="w-40 !py-1.5"
+        />
       </CardHeader>
-      {leads.isLoading ? (
-        <LoadingState label="Loading leads…" />
-      ) : leads.error ? (
-        <ErrorState error={leads.error} onRetry={() => void leads.refetch()} feature="Campaign leads" path={`/api/campaigns/${campaign.id}/leads`} />
-      ) : leads.data && leads.data.items.length === 0 ? (
-        <EmptyState title={status ? `No ${leadStatusMeta(status).label.toLowerCase()} leads` : 'No leads in this campaign'}>
-          {!status && campaign.status === 'draft' ? 'Use “Add leads” to assign some.' : null}
-        </EmptyState>
-      ) : leads.data ? (
-        <>
-          <div className="overflow-x-auto">
-            <table className="min-w-full text-left text-sm" data-testid="campaign-leads-table">
-              <caption className="sr-only">Leads of this campaign</caption>
-              <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th scope="col" className="px-4 py-2.5 font-medium sm:px-5">Lead</th>
-                  <th scope="col" className="px-4 py-2.5 font-medium">Status</th>
-                  <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">Message</th>
-                  <th scope="col" className="hidden px-4 py-2.5 text-right font-medium sm:table-cell">Seg.</th>
-                  <th scope="col" className="hidden px-4 py-2.5 text-right font-medium sm:table-cell">Cost</th>
-                  <th scope="col" className="px-4 py-2.5 text-right font-medium sm:px-5">
-                    <span className="sr-only">Log</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {leads.data.items.map((l) => (
-                  <tr key={l.id} className="align-top hover:bg-slate-50/60">
-                    <td className="px-4 py-3 sm:px-5">
-                      <div className="font-medium text-slate-900">{l.name}</div>
-                      <div className="font-mono text-xs text-slate-500">{l.phone}</div>
-                    </td>
-                    <td className="px-4 py-3">
-                      <LeadStatusBadge status={l.status} />
-                    </td>
-                    <td className="hidden max-w-md px-4 py-3 md:table-cell">
-                      {l.sms_message ? (
-                        <p className="line-clamp-2 text-slate-700" title={l.sms_message}>
-                          {l.sms_message}
-                        </p>
-                      ) : l.error_message ? (
-                        <p className="line-clamp-2 text-red-600" title={l.error_message}>
-                          {l.error_message}
-                        </p>
-                      ) : (
-                        <span className="text-slate-500">—</span>
-                      )}
-                    </td>
-                    <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{l.sms_segments ?? '—'}</td>
-                    <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{l.sms_cost != null ? fmtCost(l.sms_cost) : '—'}</td>
-                    <td className="whitespace-nowrap px-4 py-3 text-right sm:px-5">
-                      <Button size="sm" onClick={() => setOpen(l)} aria-label={`Open the log of ${l.name}`}>
-                        Log
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pagination total={leads.data.total} limit={LEADS_PAGE} offset={offset} onChange={setOffset} label="leads" />
-        </>
-      ) : null}
+      <PagedList
+        query={leads}
+        loadingLabel="Loading leads…"
+        feature="Campaign leads"
+        path={`/api/campaigns/${campaign.id}/leads`}
+        limit={LEADS_PAGE}
+        offset={offset}
+        onOffset={setOffset}
+        label="leads"
+        empty={
+          <EmptyState title={status ? `No ${leadStatusLabel(status).toLowerCase()} leads` : 'No leads in this campaign'}>
+            {!status && campaign.status === 'draft' ? 'Use “Add leads” to assign some.' : null}
+          </EmptyState>
+        }
+      >
+        {(page) => (
+          <DataTable
+            testId="campaign-leads-table"
+            caption="Leads of this campaign"
+            head={
+              <>
+                <Th className="px-4 sm:px-5">Lead and message</Th>
+                <Th className="px-4">Status</Th>
+                <Th className="hidden px-4 text-right sm:table-cell">Seg.</Th>
+                <Th className="hidden px-4 text-right sm:table-cell">Cost</Th>
+                <Th className="px-4 text-right sm:px-5" srOnly>
+                  Log
+                </Th>
+              </>
+            }
+          >
+            {page.items.map((l) => (
+              <tr key={l.id} className="align-top hover:bg-slate-50/60" data-testid="campaign-lead-row" data-deleted={l.lead_deleted ? 'true' : undefined}>
+                <td className="max-w-xl px-4 py-3 sm:px-5">
+                  {l.lead_deleted ? (
+                    <div className="font-medium italic text-slate-600" title="The lead was deleted; what was sent to it is kept">
+                      Deleted lead
+                    </div>
+                  ) : (
+                    <div className="font-medium text-slate-900">{l.name}</div>
+                  )}
+                  <div className="font-mono text-xs text-slate-500">{l.phone}</div>
+                  {/* the message under the lead, whole, at every width (never cut off) */}
+                  <LeadMessage lead={l} className="mt-1.5" />
+                </td>
+                <td className="px-4 py-3">
+                  <LeadStatusBadge status={l.status} />
+                  {l.status === 'pending' && l.wait_reason && l.next_attempt_at && (
+                    <p className="mt-1 text-xs text-slate-500">
+                      {l.wait_reason === 'quiet_hours' ? 'Quiet hours' : 'Retry'} until{' '}
+                      <time dateTime={l.next_attempt_at}>{fmtDateTime(l.next_attempt_at)}</time>
+                    </p>
+                  )}
+                </td>
+                <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{l.sms_segments ?? '—'}</td>
+                <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{l.sms_cost != null ? fmtCost(l.sms_cost) : '—'}</td>
+                <td className="whitespace-nowrap px-4 py-3 text-right sm:px-5">
+                  <Button size="sm" onClick={() => setOpen(l)} aria-label={`Open the log of ${l.lead_deleted ? `the deleted lead ${l.phone}` : l.name}`}>
+                    Log
+                  </Button>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </PagedList>
       {openFresh && (
-        <Modal title={openFresh.name} description={openFresh.phone} onClose={() => setOpen(null)} size="lg">
-          <LeadLog campaignId={campaign.id} lead={openFresh} live={live} />
+        <Modal title={openFresh.lead_deleted ? 'Deleted lead' : openFresh.name} description={openFresh.phone} onClose={() => setOpen(null)} size="lg">
+          <LeadLog campaignId={campaign.id} lead={openFresh} live={live} campaignStatus={campaign.status} />
         </Modal>
       )}
     </Card>
@@ -343,12 +409,7 @@ function EditDialog({ campaign, onClose }: { campaign: Campaign; onClose: () => 
       <form onSubmit={submit} noValidate className="space-y-5">
         {save.error && <Alert>{errorMessage(save.error)}</Alert>}
         <CampaignSettingsFields values={values} onChange={setValues} errors={errors} lockedWriter={campaign.status !== 'draft'} />
-        <div className="flex justify-end gap-2">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={save.isPending}>
-            Save
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} submitLabel="Save" busy={save.isPending} />
       </form>
     </Modal>
   );
@@ -428,12 +489,7 @@ function ScheduleDialog({ campaign, onClose }: { campaign: Campaign; onClose: ()
           )}
         </Field>
         {schedule.error && !fieldErr ? <Alert>{errorMessage(schedule.error)}</Alert> : null}
-        <div className="flex justify-end gap-2">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={schedule.isPending}>
-            Schedule
-          </Button>
-        </div>
+        <FormActions onCancel={onClose} submitLabel="Schedule" busy={schedule.isPending} />
       </form>
     </Modal>
   );
@@ -457,7 +513,10 @@ export default function CampaignDetailPage() {
     enabled: validId,
     refetchInterval: (q) => {
       const s = q.state.data?.status;
-      return s === 'processing' || s === 'pending' ? 2_000 : s === 'scheduled' ? 10_000 : 30_000;
+      const held = q.state.data ? campaignProgress(q.state.data).counts : null;
+      // paused while workers still hand back the leads they held: soon, to show them paused
+      const settling = s === 'paused' && !!held && held.processing + held.sending > 0;
+      return s === 'processing' || s === 'pending' || settling ? 2_000 : s === 'scheduled' ? 10_000 : 30_000;
     },
   });
 
@@ -509,13 +568,7 @@ export default function CampaignDetailPage() {
     } else act.mutate(a);
   };
 
-  const back = (
-    <nav aria-label="Breadcrumb" className="mb-2 text-sm">
-      <Link to="/campaigns" className="text-slate-500 hover:text-slate-800">
-        ← Campaigns
-      </Link>
-    </nav>
-  );
+  const back = <BackToCampaigns />;
 
   if (!validId) {
     return (
@@ -563,17 +616,22 @@ export default function CampaignDetailPage() {
         </div>
         <div className="flex flex-wrap gap-2">
           {c.status === 'draft' && <Button onClick={() => setDialog('add')}>Add leads</Button>}
-          <CampaignActionButtons status={c.status} onAction={onAction} busy={busy} />
+          <CampaignActionButtons status={c.status} onAction={onAction} busy={busy} cannotSend={c.agent_type === 'voice'} />
         </div>
       </div>
 
       <div className="space-y-6">
         {actionError && !dialog ? <Alert title="That didn't work">{errorMessage(actionError)}</Alert> : null}
         {c.agent_type === 'voice' && c.status === 'draft' && (
-          <Alert tone="amber">Voice calls are not available yet, so this campaign can't be started. Edit it to use SMS.</Alert>
+          <Alert tone="amber">Voice calls are coming soon: this campaign can't be started yet. Edit it to use SMS.</Alert>
         )}
         {c.status === 'scheduled' && c.scheduled_at && <Alert tone="blue">Starts automatically on {fmtDateTime(c.scheduled_at)}.</Alert>}
         {c.status === 'paused' && <Alert tone="amber">Paused: unsent leads stay pending until you resume.</Alert>}
+        {c.status === 'processing' && c.stats?.waiting && (
+          <div data-testid="waiting-banner">
+            <Alert tone="blue">{waitingText(c.stats.waiting)}</Alert>
+          </div>
+        )}
         {c.status === 'failed' && typeof c.error_message === 'string' && c.error_message && <Alert title="The campaign failed">{c.error_message}</Alert>}
 
         <div className="grid gap-6 lg:grid-cols-3 lg:items-start">

@@ -1,37 +1,19 @@
-import { useEffect, useId, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { api, ApiError, CAMPAIGN_STATUSES } from '../api';
-import { Card, CampaignStatusBadge, EmptyState, ErrorState, LoadingState, PageHeader, Pagination, Select, TextInput, cx } from '../components/ui';
-import { AGENT_LABELS, CampaignLink, CampaignProgress } from '../components/campaign';
+import { Card, CampaignStatusBadge, EmptyState, PageHeader, cx } from '../components/ui';
+import { DataTable, FilterBar, FilterSelect, PagedList, SearchField, Th } from '../components/list';
+import { AGENT_LABELS, CampaignLink, CampaignProgress, NewCampaignLink } from '../components/campaign';
 import { campaignStatusMeta, campaignTotals, ACTIVE_STATUSES } from '../lib/status';
-import { useDebounced } from '../lib/useDebounced';
+import { useListParams } from '../lib/useListParams';
 import { fmtCost, fmtDateTime, fmtInt } from '../lib/format';
 
 const PAGE_SIZE = 20;
+const statusLabel = (s: string) => campaignStatusMeta(s).label;
 
 export default function CampaignsPage() {
-  const [params, setParams] = useSearchParams();
+  const { params, q, offset, search, setSearch, update } = useListParams();
   const status = params.get('status') ?? '';
-  const q = params.get('q') ?? '';
-  const offset = Math.max(0, Number(params.get('offset') ?? 0) || 0);
-  const [search, setSearch] = useState(q);
-  const debounced = useDebounced(search, 300);
-  const searchId = useId();
-  const statusId = useId();
-
-  const update = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    setParams(next, { replace: true });
-  };
-
-  useEffect(() => {
-    if (debounced !== q) update({ q: debounced || null, offset: null });
-  }, [debounced]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const list = useQuery({
     queryKey: ['campaigns', 'list', { status, q, offset }],
@@ -50,34 +32,24 @@ export default function CampaignsPage() {
         description={data ? `${fmtInt(data.total)} ${status || q ? 'matching' : 'in total'}` : 'Personalised SMS to a list of leads'}
         actions={
           !notAvailable && (
-            <Link to="/campaigns/new" className="inline-flex items-center rounded-lg bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-700">
-              New campaign
-            </Link>
+            <NewCampaignLink />
           )
         }
       />
       <Card>
         {!notAvailable && (
-          <div className="space-y-3 border-b border-slate-100 px-4 py-3 sm:px-5">
+          <FilterBar className="space-y-3">
             <div className="flex flex-col gap-3 sm:flex-row sm:items-center">
-              <div className="w-full sm:max-w-xs">
-                <label htmlFor={searchId} className="sr-only">
-                  Search campaigns
-                </label>
-                <TextInput id={searchId} type="search" placeholder="Search campaigns" value={search} onChange={(e) => setSearch(e.target.value)} />
-              </div>
+              <SearchField label="Search campaigns" placeholder="Search campaigns" value={search} onChange={setSearch} className="sm:max-w-xs" />
               <div className="sm:hidden">
-                <label htmlFor={statusId} className="sr-only">
-                  Status
-                </label>
-                <Select id={statusId} value={status} onChange={(e) => update({ status: e.target.value || null, offset: null })}>
-                  <option value="">All statuses</option>
-                  {CAMPAIGN_STATUSES.map((s) => (
-                    <option key={s} value={s}>
-                      {campaignStatusMeta(s).label}
-                    </option>
-                  ))}
-                </Select>
+                <FilterSelect
+                  label="Status"
+                  value={status}
+                  onChange={(s) => update({ status: s || null, offset: null })}
+                  allLabel="All statuses"
+                  options={CAMPAIGN_STATUSES}
+                  optionLabel={statusLabel}
+                />
               </div>
             </div>
             <div className="hidden flex-wrap gap-1.5 sm:flex" role="group" aria-label="Filter by status">
@@ -92,78 +64,81 @@ export default function CampaignsPage() {
                     status === s ? 'bg-indigo-600 text-white ring-indigo-600' : 'bg-white text-slate-600 ring-slate-200 hover:bg-slate-50',
                   )}
                 >
-                  {s ? campaignStatusMeta(s).label : 'All'}
+                  {s ? statusLabel(s) : 'All'}
                 </button>
               ))}
             </div>
-          </div>
+          </FilterBar>
         )}
 
-        {list.isLoading ? (
-          <LoadingState label="Loading campaigns…" />
-        ) : list.error ? (
-          <ErrorState error={list.error} onRetry={() => void list.refetch()} feature="Campaigns" path="/api/campaigns" />
-        ) : data && data.items.length === 0 ? (
-          status || q ? (
-            <EmptyState title="No campaigns match these filters">
-              <button type="button" className="font-medium text-indigo-600 hover:underline" onClick={() => { setSearch(''); update({ status: null, q: null, offset: null }); }}>
-                Clear filters
-              </button>
-            </EmptyState>
-          ) : (
-            <EmptyState
-              title="No campaigns yet"
-              action={
-                <Link to="/campaigns/new" className="text-sm font-medium text-indigo-600 hover:underline">
-                  Create a campaign
-                </Link>
+        <PagedList
+          query={list}
+          loadingLabel="Loading campaigns…"
+          feature="Campaigns"
+          path="/api/campaigns"
+          limit={PAGE_SIZE}
+          offset={offset}
+          onOffset={(o) => update({ offset: o > 0 ? String(o) : null })}
+          label="campaigns"
+          empty={
+            status || q ? (
+              <EmptyState title="No campaigns match these filters">
+                <button type="button" className="font-medium text-indigo-600 hover:underline" onClick={() => { setSearch(''); update({ status: null, q: null, offset: null }); }}>
+                  Clear filters
+                </button>
+              </EmptyState>
+            ) : (
+              <EmptyState
+                title="No campaigns yet"
+                action={
+                  <Link to="/campaigns/new" className="text-sm font-medium text-indigo-600 hover:underline">
+                    Create a campaign
+                  </Link>
+                }
+              >
+                Pick leads, write the instructions for the message writer, preview, start.
+              </EmptyState>
+            )
+          }
+        >
+          {(page) => (
+            <DataTable
+              testId="campaigns-table"
+              caption="Campaigns"
+              head={
+                <>
+                  <Th className="px-4 sm:px-5">Campaign</Th>
+                  <Th className="px-4">Status</Th>
+                  <Th className="hidden px-4 md:table-cell">Progress</Th>
+                  <Th className="hidden px-4 text-right lg:table-cell">Sent</Th>
+                  <Th className="hidden px-4 text-right lg:table-cell">Cost</Th>
+                  <Th className="hidden px-4 xl:table-cell">Created</Th>
+                </>
               }
             >
-              Pick leads, write the instructions for the message writer, preview, start.
-            </EmptyState>
-          )
-        ) : data ? (
-          <>
-            <div className="overflow-x-auto">
-              <table className="min-w-full text-left text-sm" data-testid="campaigns-table">
-                <caption className="sr-only">Campaigns</caption>
-                <thead className="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
-                  <tr>
-                    <th scope="col" className="px-4 py-2.5 font-medium sm:px-5">Campaign</th>
-                    <th scope="col" className="px-4 py-2.5 font-medium">Status</th>
-                    <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">Progress</th>
-                    <th scope="col" className="hidden px-4 py-2.5 text-right font-medium lg:table-cell">Sent</th>
-                    <th scope="col" className="hidden px-4 py-2.5 text-right font-medium lg:table-cell">Cost</th>
-                    <th scope="col" className="hidden px-4 py-2.5 font-medium xl:table-cell">Created</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {data.items.map((c) => (
-                    <tr key={c.id} className="hover:bg-slate-50/60">
-                      <td className="px-4 py-3 sm:px-5">
-                        <CampaignLink campaign={c} />
-                        <div className="text-xs text-slate-500">{AGENT_LABELS[c.agent_type] ?? c.agent_type}</div>
-                        <div className="mt-2 md:hidden">
-                          <CampaignProgress campaign={c} compact />
-                        </div>
-                      </td>
-                      <td className="px-4 py-3 align-top sm:align-middle">
-                        <CampaignStatusBadge status={c.status} />
-                      </td>
-                      <td className="hidden w-56 px-4 py-3 md:table-cell">
-                        <CampaignProgress campaign={c} compact />
-                      </td>
-                      <td className="hidden px-4 py-3 text-right tabular-nums lg:table-cell">{fmtInt(campaignTotals(c.stats).sent)}</td>
-                      <td className="hidden px-4 py-3 text-right tabular-nums lg:table-cell">{fmtCost(campaignTotals(c.stats).cost)}</td>
-                      <td className="hidden whitespace-nowrap px-4 py-3 text-xs text-slate-500 xl:table-cell">{fmtDateTime(c.created_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pagination total={data.total} limit={PAGE_SIZE} offset={offset} onChange={(o) => update({ offset: o > 0 ? String(o) : null })} label="campaigns" />
-          </>
-        ) : null}
+              {page.items.map((c) => (
+                <tr key={c.id} className="hover:bg-slate-50/60">
+                  <td className="px-4 py-3 sm:px-5">
+                    <CampaignLink campaign={c} />
+                    <div className="text-xs text-slate-500">{AGENT_LABELS[c.agent_type] ?? c.agent_type}</div>
+                    <div className="mt-2 md:hidden">
+                      <CampaignProgress campaign={c} compact />
+                    </div>
+                  </td>
+                  <td className="px-4 py-3 align-top sm:align-middle">
+                    <CampaignStatusBadge status={c.status} />
+                  </td>
+                  <td className="hidden w-56 px-4 py-3 md:table-cell">
+                    <CampaignProgress campaign={c} compact />
+                  </td>
+                  <td className="hidden px-4 py-3 text-right tabular-nums lg:table-cell">{fmtInt(campaignTotals(c.stats).sent)}</td>
+                  <td className="hidden px-4 py-3 text-right tabular-nums lg:table-cell">{fmtCost(campaignTotals(c.stats).cost)}</td>
+                  <td className="hidden whitespace-nowrap px-4 py-3 text-xs text-slate-500 xl:table-cell">{fmtDateTime(c.created_at)}</td>
+                </tr>
+              ))}
+            </DataTable>
+          )}
+        </PagedList>
       </Card>
     </>
   );

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, ApiError, num, type DashboardStats } from '../api';
 import { Card, CardHeader, EmptyState, ErrorState, LoadingState, NotAvailable, PageHeader, Stat, cx } from '../components/ui';
-import { CampaignSummaryRow, StatusBreakdown } from '../components/campaign';
+import { CampaignSummaryRow, NewCampaignLink, StatusBreakdown } from '../components/campaign';
 import { fmtCost, fmtInt, fmtPercent } from '../lib/format';
 
 const REFRESH_MS = 5_000;
@@ -76,8 +76,17 @@ function StatsGrid({ s }: { s: DashboardStats }) {
       <Stat label="Messages sent" value={fmtInt(s.total_messages_sent)} tone="green" sub={`${fmtInt(s.total_segments)} segments`} />
       <Stat label="Failed" value={fmtInt(s.total_messages_failed)} tone={num(s.total_messages_failed) > 0 ? 'red' : undefined} sub="not sent after retries" />
       <Stat label="Total cost" value={fmtCost(s.total_cost)} />
-      <Stat label="Success rate" value={fmtPercent(s.success_rate)} sub="sent of processed" />
-      <Stat label="Pending" value={fmtInt(s.total_messages_pending)} tone={num(s.total_messages_pending) > 0 ? 'amber' : undefined} />
+      <Stat
+        label="Success rate"
+        value={fmtPercent(s.success_rate)}
+        sub={s.success_rate === null || s.success_rate === undefined ? 'nothing processed yet' : 'sent of sent + failed'}
+      />
+      <Stat
+        label="Pending"
+        value={fmtInt(s.total_messages_pending)}
+        tone={num(s.total_messages_pending) > 0 ? 'amber' : undefined}
+        sub="in running or paused campaigns"
+      />
       <Stat label="Segments" value={fmtInt(s.total_segments)} />
     </dl>
   );
@@ -109,9 +118,7 @@ export default function DashboardPage() {
           </span>
         }
         actions={
-          <Link to="/campaigns/new" className="inline-flex items-center rounded-lg bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-700">
-            New campaign
-          </Link>
+          <NewCampaignLink />
         }
       />
 

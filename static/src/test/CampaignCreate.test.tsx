@@ -49,6 +49,12 @@ describe('CampaignCreatePage', () => {
     const user = userEvent.setup();
     await user.click(await screen.findByText('Pick leads'));
     await user.click(await screen.findByRole('checkbox', { name: /Lead 2/ }));
+    // nothing to send: refused in the browser, nothing posted
+    await user.click(screen.getByRole('button', { name: /Create draft/ }));
+    expect(await screen.findByText(/Write the message as a template, or give the writer instructions/)).toBeInTheDocument();
+    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
+    await user.type(screen.getByLabelText(/^Message template/), 'Hi {{first_name}, sale Monday.');
+    await user.type(screen.getByLabelText(/^Sender/), 'Sam from Acme');
     await user.click(screen.getByRole('button', { name: /Create draft/ }));
     const name = screen.getByLabelText(/^Name/);
     await waitFor(() => expect(name).toHaveAttribute('aria-invalid', 'true'));
@@ -57,10 +63,49 @@ describe('CampaignCreatePage', () => {
     const sent = JSON.parse(calls.find((c) => c.method === 'POST')!.body!);
     expect(sent.lead_ids).toEqual([2]);
     expect(sent).not.toHaveProperty('lead_filter');
+    expect(sent.sms_template).toBe('Hi {first_name}, sale Monday.');
+    expect(sent.sender_name).toBe('Sam from Acme');
+    expect(sent.sms_system_prompt).toBeNull();
 
     await user.type(name, 'Spring');
     await user.click(screen.getByRole('button', { name: /Create draft/ }));
     expect(await screen.findByText('detail page')).toBeInTheDocument();
+  });
+
+  it('says who writes the messages, offers no prompt text to send, and marks voice as coming soon', async () => {
+    mockApi((c) => {
+      if (c.url.startsWith('/api/settings'))
+        return { status: 200, json: { writer: { kind: 'builtin', model: null, host: null, label: 'Built-in writer (offline)' }, sms_provider: 'log', default_country: null, max_segments: 2, price_per_segment: 0.0079, optout_footer: 'Reply STOP to opt out' } };
+      if (c.url.startsWith('/api/leads')) return { status: 200, json: page([]) };
+      if (c.url.startsWith('/api/campaigns')) return { status: 200, json: page([]) };
+      return undefined;
+    });
+    renderWithProviders(<CampaignCreatePage />, { route: '/campaigns/new' });
+    expect(await screen.findByTestId('writer-badge')).toHaveTextContent('Built-in writer (offline)');
+    const prompt = screen.getByLabelText(/^Instructions for the writer/) as HTMLTextAreaElement;
+    expect(prompt.value).toBe('');
+    expect(prompt.placeholder).toMatch(/^e\.g\. /);
+    expect((screen.getByLabelText(/^Message template/) as HTMLTextAreaElement).value).toBe('');
+    const voice = screen.getByRole('radio', { name: /Voice/ });
+    expect(voice).toBeDisabled();
+    expect(screen.getByText('Coming soon')).toBeInTheDocument();
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText(/^Message template/), 'Hi');
+    expect(screen.getByTestId('writer-badge')).toHaveTextContent('Template (offline)');
+    await user.click(screen.getByRole('button', { name: '{first_name}' }));
+    expect((screen.getByLabelText(/^Message template/) as HTMLTextAreaElement).value).toBe('Hi {first_name}');
+  });
+
+  it('names the model when one is configured', async () => {
+    mockApi((c) => {
+      if (c.url.startsWith('/api/settings'))
+        return { status: 200, json: { writer: { kind: 'llm', model: 'gpt-4o-mini', host: 'api.openai.com', label: 'gpt-4o-mini at api.openai.com' }, sms_provider: 'twilio', default_country: '44', max_segments: 2, price_per_segment: 0.0079, optout_footer: 'Reply STOP to opt out' } };
+      if (c.url.startsWith('/api/leads')) return { status: 200, json: page([]) };
+      if (c.url.startsWith('/api/campaigns')) return { status: 200, json: page([]) };
+      return undefined;
+    });
+    renderWithProviders(<CampaignCreatePage />, { route: '/campaigns/new' });
+    expect(await screen.findByTestId('writer-badge')).toHaveTextContent('gpt-4o-mini at api.openai.com');
   });
 
   it('says creating campaigns is not available while the API is missing', async () => {

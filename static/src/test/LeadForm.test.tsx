@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { screen, waitFor } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
 import LeadForm from '../components/LeadForm';
-import { lead, mockApi, renderWithProviders } from './helpers';
+import { lead, mockApi, renderAsUser, typeNewLead } from './helpers';
 
 describe('LeadForm', () => {
   it('shows the server 422 message next to the phone field and focuses it', async () => {
@@ -11,10 +10,7 @@ describe('LeadForm', () => {
       json: { detail: [{ loc: ['body', 'phone'], msg: 'Phone number needs a country code, e.g. +1 415 555 0123', type: 'value_error' }] },
     }));
     const onSaved = vi.fn();
-    renderWithProviders(<LeadForm onSaved={onSaved} onCancel={() => {}} />);
-    const user = userEvent.setup();
-    await user.type(screen.getByLabelText(/^Name/), 'Grace Hopper');
-    await user.type(screen.getByLabelText(/^Phone/), '5550123');
+    const user = await typeNewLead(<LeadForm onSaved={onSaved} onCancel={() => {}} />, 'Grace Hopper', '5550123');
     await user.click(screen.getByRole('button', { name: 'Create lead' }));
 
     const phone = screen.getByLabelText(/^Phone/);
@@ -33,10 +29,7 @@ describe('LeadForm', () => {
 
   it('shows a 409 duplicate phone clearly', async () => {
     mockApi(() => ({ status: 409, json: { detail: 'Phone +14155550123 already belongs to lead 4' } }));
-    renderWithProviders(<LeadForm onSaved={() => {}} onCancel={() => {}} />);
-    const user = userEvent.setup();
-    await user.type(screen.getByLabelText(/^Name/), 'A');
-    await user.type(screen.getByLabelText(/^Phone/), '+14155550123');
+    const user = await typeNewLead(<LeadForm onSaved={() => {}} onCancel={() => {}} />, 'A', '+14155550123');
     await user.click(screen.getByRole('button', { name: 'Create lead' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Conflict: Phone +14155550123 already belongs to lead 4');
     expect(screen.getByLabelText(/^Phone/)).toHaveAttribute('aria-invalid', 'true');
@@ -45,12 +38,84 @@ describe('LeadForm', () => {
   it('edits with PUT, sending null for a cleared optional field', async () => {
     const { calls } = mockApi((c) => (c.method === 'PUT' ? { status: 200, json: lead(5, { name: 'New' }) } : undefined));
     const onSaved = vi.fn();
-    renderWithProviders(<LeadForm lead={lead(5, { email: 'a@b.co' })} onSaved={onSaved} onCancel={() => {}} />);
-    const user = userEvent.setup();
+    const { user } = renderAsUser(<LeadForm lead={lead(5, { email: 'a@b.co' })} onSaved={onSaved} onCancel={() => {}} />);
     await user.clear(screen.getByLabelText('Email'));
     await user.click(screen.getByRole('button', { name: 'Save changes' }));
     await waitFor(() => expect(onSaved).toHaveBeenCalled());
     expect(calls[0].url).toBe('/api/leads/5');
     expect(JSON.parse(calls[0].body!).email).toBeNull();
+    expect(JSON.parse(calls[0].body!)).not.toHaveProperty('attributes');
+  });
+});
+
+describe('LeadForm attributes', () => {
+  it('adds attributes as name/value rows on create', async () => {
+    const { calls } = mockApi(() => ({ status: 201, json: lead(9) }));
+    const onSaved = vi.fn();
+    const user = await typeNewLead(<LeadForm onSaved={onSaved} onCancel={() => {}} />, 'Ada', '+442079460958');
+    await user.click(screen.getByRole('button', { name: 'Add attribute' }));
+    expect(screen.getByLabelText('Attribute 1 name')).toHaveFocus();
+    await user.keyboard('city');
+    await user.type(screen.getByLabelText('Attribute 1 value'), 'London');
+    await user.click(screen.getByRole('button', { name: 'Add attribute' }));
+    await user.type(screen.getByLabelText('Attribute 2 name'), 'plan');
+    await user.type(screen.getByLabelText('Attribute 2 value'), 'Pro');
+    await user.click(screen.getByRole('button', { name: 'Add attribute' })); // left empty: ignored
+    await user.click(screen.getByRole('button', { name: 'Create lead' }));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(JSON.parse(calls[0].body!)).toEqual({ name: 'Ada', phone: '+442079460958', attributes: { city: 'London', plan: 'Pro' } });
+  });
+
+  it('edits and removes attributes, keeping numbers and booleans as such', async () => {
+    const { calls } = mockApi((c) => (c.method === 'PUT' ? { status: 200, json: lead(5) } : undefined));
+    const onSaved = vi.fn();
+    const { user } = renderAsUser(
+      <LeadForm lead={lead(5, { attributes: { city: 'Leeds', seats: 12, trial: false } })} onSaved={onSaved} onCancel={() => {}} />,
+    );
+    expect(screen.getByLabelText('Attribute 1 name')).toHaveValue('city');
+    expect(screen.getByLabelText('Attribute 1 value')).toHaveValue('Leeds');
+    await user.click(screen.getByRole('button', { name: 'Remove city' }));
+    expect(screen.getByRole('button', { name: 'Remove seats' })).toHaveFocus();
+    const seats = screen.getByLabelText('Attribute 1 value');
+    await user.clear(seats);
+    await user.type(seats, '15');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(JSON.parse(calls[0].body!).attributes).toEqual({ seats: 15, trial: false });
+  });
+
+  it('shows the server 422 for an attribute under its row and focuses it', async () => {
+    mockApi(() => ({
+      status: 422,
+      json: { detail: [{ loc: ['body', 'attributes', 'my-city'], msg: 'Attribute names are letters, digits and _', type: 'value_error' }] },
+    }));
+    const { user } = renderAsUser(<LeadForm lead={lead(5)} onSaved={() => {}} onCancel={() => {}} />);
+    await user.click(screen.getByRole('button', { name: 'Add attribute' }));
+    await user.keyboard('my-city');
+    await user.type(screen.getByLabelText('Attribute 1 value'), 'Leeds');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    const name = screen.getByLabelText('Attribute 1 name');
+    await waitFor(() => expect(name).toHaveAttribute('aria-invalid', 'true'));
+    expect(name).toHaveAccessibleDescription('Attribute names are letters, digits and _');
+    expect(name).toHaveFocus();
+    expect(screen.getByRole('alert')).toHaveTextContent(/correct the highlighted fields/i);
+    await user.type(name, 'x');
+    expect(name).not.toHaveAttribute('aria-invalid');
+  });
+
+  it('catches a nameless or repeated attribute before sending', async () => {
+    const { calls } = mockApi(() => ({ status: 201, json: lead(9) }));
+    const user = await typeNewLead(<LeadForm onSaved={() => {}} onCancel={() => {}} />, 'Ada', '+442079460958');
+    await user.click(screen.getByRole('button', { name: 'Add attribute' }));
+    await user.keyboard('city');
+    await user.click(screen.getByRole('button', { name: 'Add attribute' }));
+    await user.keyboard('city');
+    await user.click(screen.getByRole('button', { name: 'Add attribute' }));
+    await user.type(screen.getByLabelText('Attribute 3 value'), 'orphan');
+    await user.click(screen.getByRole('button', { name: 'Create lead' }));
+    expect(await screen.findByText('There is another attribute named city.')).toBeInTheDocument();
+    expect(screen.getByText('Give the attribute a name.')).toBeInTheDocument();
+    expect(screen.getByLabelText('Attribute 2 name')).toHaveFocus();
+    expect(calls).toHaveLength(0);
   });
 });

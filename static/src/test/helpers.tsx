@@ -1,9 +1,11 @@
 import type { ReactElement } from 'react';
-import { render } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { MemoryRouter } from 'react-router';
+import { MemoryRouter, Route, Routes } from 'react-router';
 import { vi } from 'vitest';
 import { ToastProvider } from '../components/toast';
+import CampaignDetailPage from '../pages/CampaignDetailPage';
 
 export interface MockCall {
   method: string;
@@ -48,6 +50,56 @@ export function renderWithProviders(ui: ReactElement, { route = '/' }: { route?:
   return { ...utils, qc };
 }
 
+/** renderWithProviders, plus a userEvent session to drive it. */
+export function renderAsUser(ui: ReactElement, opts: { route?: string } = {}) {
+  const utils = renderWithProviders(ui, opts);
+  return { ...utils, user: userEvent.setup() };
+}
+
+/** Render `ui` and upload `file` through the control labelled `label`. */
+export async function renderAndUpload(ui: ReactElement, label: string, file: File) {
+  const utils = renderAsUser(ui);
+  await utils.user.upload(screen.getByLabelText(label), file);
+  return utils;
+}
+
+/**
+ * mockApi for the campaign detail page: `/api/campaigns/{id}` answers `detail` (a campaign), its
+ * /leads and /logs answer pages of `leads` and `logs`; `first` is asked before them (e.g. an action).
+ */
+export function mockCampaignDetail(
+  detail: { id: number },
+  { leads = [], logs = [], first }: { leads?: unknown[]; logs?: unknown[]; first?: Handler } = {},
+) {
+  const base = `/api/campaigns/${detail.id}`;
+  return mockApi((c) => {
+    const r = first?.(c);
+    if (r) return r;
+    if (c.url === base) return { status: 200, json: detail };
+    if (c.url.startsWith(`${base}/leads`)) return { status: 200, json: page(leads) };
+    if (c.url.startsWith(`${base}/logs`)) return { status: 200, json: page(logs) };
+    return undefined;
+  });
+}
+
+/** The campaign detail page at /campaigns/:id, rendered for campaign `id`. */
+export function renderCampaignDetail(id: number) {
+  return renderWithProviders(
+    <Routes>
+      <Route path="/campaigns/:id" element={<CampaignDetailPage />} />
+    </Routes>,
+    { route: `/campaigns/${id}` },
+  );
+}
+
+/** Render a form and type a new lead's name and phone (the fields labelled Name… and Phone…). */
+export async function typeNewLead(ui: ReactElement, name: string, phone: string) {
+  const { user } = renderAsUser(ui);
+  await user.type(screen.getByLabelText(/^Name/), name);
+  await user.type(screen.getByLabelText(/^Phone/), phone);
+  return user;
+}
+
 export const page = <T,>(items: T[], total = items.length, limit = 50, offset = 0) => ({ items, total, limit, offset });
 
 export const lead = (id: number, over: Record<string, unknown> = {}) => ({
@@ -57,6 +109,10 @@ export const lead = (id: number, over: Record<string, unknown> = {}) => ({
   email: null,
   company: null,
   notes: null,
+  attributes: {},
+  opted_out: false,
+  opted_out_at: null,
+  opt_out_source: null,
   created_at: '2026-01-01T10:00:00+00:00',
   updated_at: null,
   ...over,
@@ -69,6 +125,8 @@ export const campaign = (id: number, over: Record<string, unknown> = {}) => ({
   agent_type: 'sms',
   status: 'draft',
   sms_system_prompt: 'Be nice',
+  sms_template: null,
+  sender_name: null,
   sms_temperature: 70,
   stats: { pending: 3, sent: 1, failed: 0, total: 4, total_messages_sent: 1, total_messages_failed: 0, total_segments: 1, total_cost: 0.0079 },
   created_at: '2026-01-01T10:00:00+00:00',

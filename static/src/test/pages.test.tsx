@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Route, Routes } from 'react-router';
 import CampaignsPage from '../pages/CampaignsPage';
-import CampaignDetailPage from '../pages/CampaignDetailPage';
 import DashboardPage from '../pages/DashboardPage';
 import LeadsPage from '../pages/LeadsPage';
 import App from '../App';
 import { makeQueryClient } from '../lib/queryClient';
-import { campaign, lead, mockApi, page, renderWithProviders } from './helpers';
+import { campaign, lead, mockApi, mockCampaignDetail, page, renderCampaignDetail, renderWithProviders } from './helpers';
 import { render } from '@testing-library/react';
 
 describe('Campaigns page', () => {
@@ -42,20 +40,11 @@ describe('Campaigns page', () => {
 });
 
 describe('Campaign detail page', () => {
-  const routes = (
-    <Routes>
-      <Route path="/campaigns/:id" element={<CampaignDetailPage />} />
-    </Routes>
-  );
-
   it('shows live counts and only the buttons the status allows', async () => {
-    mockApi((c) => {
-      if (c.url === '/api/campaigns/7') return { status: 200, json: campaign(7, { status: 'processing', stats: { pending: 6, sent: 3, failed: 1, total: 10 } }) };
-      if (c.url.startsWith('/api/campaigns/7/leads')) return { status: 200, json: page([{ ...lead(1), id: 11, lead_id: 1, status: 'sent', sms_sent: true, sms_message: 'Hi Lead 1!', sms_segments: 1, sms_cost: '0.0079', error_message: null, trace_id: 't1', processed_at: null }]) };
-      if (c.url.startsWith('/api/campaigns/7/logs')) return { status: 200, json: page([]) };
-      return undefined;
+    mockCampaignDetail(campaign(7, { status: 'processing', stats: { pending: 6, sent: 3, failed: 1, total: 10 } }), {
+      leads: [{ ...lead(1), id: 11, lead_id: 1, status: 'sent', sms_sent: true, sms_message: 'Hi Lead 1!', sms_segments: 1, sms_cost: '0.0079', error_message: null, trace_id: 't1', processed_at: null }],
     });
-    renderWithProviders(routes, { route: '/campaigns/7' });
+    renderCampaignDetail(7);
     expect(await screen.findByRole('heading', { name: 'Campaign 7' })).toBeInTheDocument();
     expect(screen.getByTestId('progress-text')).toHaveTextContent('4 of 10 processed');
     const actions = screen.getByRole('group', { name: 'Campaign actions' });
@@ -64,20 +53,33 @@ describe('Campaign detail page', () => {
   });
 
   it('shows a 409 from a lifecycle action clearly', async () => {
+    mockCampaignDetail(campaign(8, { agent_type: 'sms' }), {
+      first: (c) => (c.method === 'POST' && c.url === '/api/campaigns/8/start' ? { status: 409, json: { detail: 'Campaign 8 has no leads: add leads before starting it' } } : undefined),
+    });
+    renderCampaignDetail(8);
+    await userEvent.click(await screen.findByRole('button', { name: 'Start' }));
+    expect(await screen.findByText('Conflict: Campaign 8 has no leads: add leads before starting it')).toBeInTheDocument();
+  });
+
+  it('offers no Start for a voice campaign: voice is coming soon', async () => {
+    const calls: string[] = [];
     mockApi((c) => {
-      if (c.method === 'POST' && c.url === '/api/campaigns/8/start') return { status: 409, json: { detail: 'Voice campaigns cannot be started yet' } };
+      calls.push(`${c.method} ${c.url}`);
       if (c.url === '/api/campaigns/8') return { status: 200, json: campaign(8, { agent_type: 'voice' }) };
       if (c.url.startsWith('/api/campaigns/8/')) return { status: 200, json: page([]) };
       return undefined;
     });
-    renderWithProviders(routes, { route: '/campaigns/8' });
-    await userEvent.click(await screen.findByRole('button', { name: 'Start' }));
-    expect(await screen.findByText('Conflict: Voice campaigns cannot be started yet')).toBeInTheDocument();
+    renderCampaignDetail(8);
+    expect(await screen.findByText(/Voice calls are coming soon/)).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Start' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Schedule' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Edit' })).toBeInTheDocument();
+    expect(calls.filter((c) => c.startsWith('POST'))).toEqual([]);
   });
 
   it('says "Campaign not found" for a deleted campaign', async () => {
     mockApi((c) => (c.url === '/api/campaigns/9' ? { status: 404, json: { detail: 'Campaign 9 not found' } } : undefined));
-    renderWithProviders(routes, { route: '/campaigns/9' });
+    renderCampaignDetail(9);
     expect(await screen.findByText('Campaign not found')).toBeInTheDocument();
   });
 });
@@ -92,7 +94,7 @@ describe('Dashboard', () => {
           json: {
             total_leads: 1234, total_campaigns: 3, campaigns_by_status: { completed: 2, draft: 1 },
             total_messages_sent: 97, total_messages_failed: 3, total_messages_pending: 0, total_segments: 120,
-            total_cost: '0.948', success_rate: 0.97, messages_per_hour: hours,
+            total_cost: '0.948', success_rate: 97, messages_per_hour: hours,
           },
         };
       if (c.url.startsWith('/api/dashboard/recent-campaigns')) return { status: 200, json: page([campaign(1, { status: 'completed' })]) };
@@ -102,7 +104,7 @@ describe('Dashboard', () => {
     const stats = await screen.findByTestId('dashboard-stats');
     expect(stats).toHaveTextContent('1,234');
     expect(stats).toHaveTextContent('97.0%');
-    expect(stats).toHaveTextContent('$0.948');
+    expect(stats).toHaveTextContent('$0.9480');
     expect(screen.getByTestId('hourly-chart').querySelectorAll('[data-bar]')).toHaveLength(24);
     expect(await screen.findByRole('link', { name: 'Campaign 1' })).toBeInTheDocument();
   });

@@ -42,6 +42,11 @@ describe('allowed actions by status', () => {
     expect(screen.getAllByRole('button').map((b) => b.textContent)).toEqual(['Delete']);
   });
 
+  it('offers no Start or Schedule for a campaign that cannot send (voice, coming soon)', () => {
+    render(<CampaignActionButtons status="draft" onAction={() => {}} cannotSend />);
+    expect(screen.getAllByRole('button').map((b) => b.textContent)).toEqual(['Edit', 'Delete']);
+  });
+
   it('disables the other buttons while one action runs', () => {
     render(<CampaignActionButtons status="processing" onAction={() => {}} busy="pause" />);
     expect(screen.getByRole('button', { name: 'Cancel campaign' })).toBeDisabled();
