@@ -29,4 +29,4 @@ if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
     touch "$stamp"
 fi
 
-exec node e2e.mjs
+exec node e2e.mjs "$@"

@@ -59,7 +59,9 @@ const DEFAULTS = Object.freeze({
 });
 
 const LLM_FAULTS = ['ok', '400', '401', '429', '500', 'garbage', 'timeout'];
-const LLM_STYLES = ['plain', 'quoted', 'long', 'emoji'];
+// openapi_mock: what a schema-driven mock of OpenAI's published API document answers
+// (Prism-style: every string is "string", the first enum value, so a refusal "string")
+const LLM_STYLES = ['plain', 'quoted', 'long', 'emoji', 'openapi_mock'];
 const SMS_BEHAVIOURS = ['ok', '400', '401', '429', '500', 'garbage', 'timeout',
     'accept_then_500', 'accept_then_timeout', 'accept_then_garbage'];
 
@@ -73,7 +75,8 @@ function checkBehaviour(kind, key, v) {
         return;
     }
     if (!v || typeof v !== 'object' || Array.isArray(v)) bad('must be a string or an object');
-    const fields = ['behaviour', 'times', 'latency_ms', 'retry_after_s'].concat(kind === 'llm' ? ['style', 'content'] : []);
+    const fields = ['behaviour', 'times', 'latency_ms', 'retry_after_s']
+        .concat(kind === 'llm' ? ['style', 'content', 'refusal', 'finish_reason'] : []);
     for (const f of Object.keys(v)) if (!fields.includes(f)) bad(`unknown field "${f}" (one of ${fields.join(', ')})`);
     if (v.behaviour !== undefined) {
         const b = kind === 'llm' ? LLM_FAULTS : SMS_BEHAVIOURS;
@@ -81,6 +84,9 @@ function checkBehaviour(kind, key, v) {
     }
     if (v.style !== undefined && !LLM_STYLES.includes(v.style)) bad(`unknown style "${v.style}"`);
     if (v.content !== undefined && typeof v.content !== 'string') bad('content must be a string');
+    if (v.refusal !== undefined && v.refusal !== null && typeof v.refusal !== 'string') bad('refusal must be a string or null');
+    if (v.finish_reason !== undefined && !['stop', 'length', 'content_filter', 'tool_calls', 'function_call'].includes(v.finish_reason))
+        bad('finish_reason must be stop, length, content_filter, tool_calls or function_call');
     for (const f of ['times', 'latency_ms', 'retry_after_s'])
         if (v[f] !== undefined && !(Number.isFinite(v[f]) && v[f] >= 0)) bad(`${f} must be a number >= 0`);
 }
@@ -536,8 +542,17 @@ function generate(j, style) {
 
 function approxTokens(s) { return Math.max(1, Math.ceil(s.length / 4)); }
 
-function handleChat(req, res) {
-    const st = stats.llm;
+// A request to a fake provider ('llm' or 'sms'): counted in stats[kind] (requests, inflight
+// while its response is open, max_inflight). Once its body is read, its record (n, time, ts,
+// outcome and the kind's fields) is made, answer(body, tooBig, rec, now) fills it in and returns
+// { outcome, status, payload, headers, rule }; the record is kept, the outcome counted, and the
+// answer sent after the kind's (or the rule's) latency, or never (status null: a timeout).
+const REQUEST_KINDS = {
+    llm: { list: () => records.llmRequests, dropped: 'llm_requests', log: (rec) => rec.model },
+    sms: { list: () => records.smsRequests, dropped: 'sms_requests', log: (rec) => rec.to },
+};
+function providerRequest(kind, req, res, fields, answer) {
+    const st = stats[kind];
     st.requests++;
     st.inflight++;
     if (st.inflight > st.max_inflight) st.max_inflight = st.inflight;
@@ -547,7 +562,21 @@ function handleChat(req, res) {
 
     readBody(req, (body, tooBig) => {
         const now = Date.now();
-        const rec = { n: st.requests, time: new Date(now).toISOString(), ts: now, outcome: null, model: null, temperature: null, max_tokens: null, messages: null };
+        const rec = { n: st.requests, time: new Date(now).toISOString(), ts: now, outcome: null, ...fields };
+        const { outcome, status, payload, headers, rule } = answer(body, tooBig, rec, now);
+        const k = REQUEST_KINDS[kind];
+        rec.outcome = outcome;
+        bump(kind, outcome);
+        keep(k.list(), k.dropped, rec);
+        if (cfg.log_requests) process.stderr.write(`${kind} ${outcome} ${k.log(rec)}\n`);
+        if (status === null) { hold(res); return; }
+        later(latencyFor(kind, rule), () => send(res, status, payload, headers));
+    });
+}
+
+function handleChat(req, res) {
+    const fields = { model: null, temperature: null, max_tokens: null, messages: null };
+    providerRequest('llm', req, res, fields, (body, tooBig, rec, now) => {
         let outcome, status, payload, headers = null, rule = null;
 
         const auth = req.headers.authorization || '';
@@ -590,37 +619,46 @@ function handleChat(req, res) {
                 } else if (fault === 'timeout') {
                     status = null;
                 } else {
-                    let content = rule && rule.content !== undefined ? rule.content
-                        : generate(j, rule && rule.style ? rule.style : cfg.llm_style);
+                    const style = rule && rule.style ? rule.style : cfg.llm_style;
+                    let content = rule && rule.content !== undefined ? rule.content : generate(j, style);
                     let finish_reason = 'stop';
                     const maxTok = j.max_tokens || j.max_completion_tokens;
                     if (maxTok && approxTokens(content) > maxTok) {
                         content = content.slice(0, maxTok * 4);
                         finish_reason = 'length';
                     }
+                    if (rule && rule.finish_reason !== undefined) finish_reason = rule.finish_reason;
+                    const refusal = rule && rule.refusal !== undefined ? rule.refusal : null;
                     const prompt = j.messages.reduce((a, mm) => a + 4 + approxTokens(contentText(mm.content)), 3);
                     const completion = approxTokens(content);
-                    rec.content = content;
                     status = 200;
-                    payload = {
-                        id: 'chatcmpl-' + crypto.randomBytes(15).toString('base64url').slice(0, 20),
-                        object: 'chat.completion',
-                        created: Math.floor(now / 1000),
-                        model: j.model,
-                        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason }],
-                        usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
-                        system_fingerprint: 'fp_fake',
-                    };
+                    if (style === 'openapi_mock' && !(rule && rule.content !== undefined)) {
+                        // a schema-driven mock: every string "string", every number 0
+                        content = 'string';
+                        payload = {
+                            id: 'string', object: 'chat.completion', created: 0, model: 'string',
+                            choices: [{ index: 0, message: { role: 'assistant', content: 'string', refusal: 'string',
+                                                             annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+                            usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+                            system_fingerprint: 'string',
+                        };
+                    } else {
+                        payload = {
+                            id: 'chatcmpl-' + crypto.randomBytes(15).toString('base64url').slice(0, 20),
+                            object: 'chat.completion',
+                            created: Math.floor(now / 1000),
+                            model: j.model,
+                            choices: [{ index: 0, message: { role: 'assistant', content, refusal }, logprobs: null, finish_reason }],
+                            usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+                            system_fingerprint: 'fp_fake',
+                        };
+                    }
+                    rec.content = content;
                     rec.id = payload.id;
                 }
             }
         }
-        rec.outcome = outcome;
-        bump('llm', outcome);
-        keep(records.llmRequests, 'llm_requests', rec);
-        if (cfg.log_requests) process.stderr.write(`llm ${outcome} ${rec.model}\n`);
-        if (status === null) { hold(res); return; }
-        later(latencyFor('llm', rule), () => send(res, status, payload, headers));
+        return { outcome, status, payload, headers, rule };
     });
 }
 
@@ -671,17 +709,8 @@ function messageResource(m) {
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 function handleSendSms(req, res, sid) {
-    const st = stats.sms;
-    st.requests++;
-    st.inflight++;
-    if (st.inflight > st.max_inflight) st.max_inflight = st.inflight;
-    let done = false;
-    const finish = () => { if (!done) { done = true; st.inflight--; } };
-    res.on('close', finish);
-
-    readBody(req, (body, tooBig) => {
-        const now = Date.now();
-        const rec = { n: st.requests, time: new Date(now).toISOString(), ts: now, outcome: null, to: null, from: null, body: null, sid: null };
+    const fields = { to: null, from: null, body: null, sid: null };
+    providerRequest('sms', req, res, fields, (body, tooBig, rec, now) => {
         let outcome, status, payload, headers = null, rule = null;
 
         if (!twilioAuthOk(req, sid)) {
@@ -746,12 +775,7 @@ function handleSendSms(req, res, sid) {
                 }
             }
         }
-        rec.outcome = outcome;
-        bump('sms', outcome);
-        keep(records.smsRequests, 'sms_requests', rec);
-        if (cfg.log_requests) process.stderr.write(`sms ${outcome} ${rec.to}\n`);
-        if (status === null) { hold(res); return; }
-        later(latencyFor('sms', rule), () => send(res, status, payload, headers));
+        return { outcome, status, payload, headers, rule };
     });
 }
 

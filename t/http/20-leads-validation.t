@@ -11,20 +11,14 @@ use Smscamp::Test;
 my $ref   = create_lead(email => 'ref@example.com', company => 'Ref Co', notes => 'reference lead');
 my $other = create_lead();
 my $ref_row = db_lead($ref->{id});
-my $fp = db_fingerprint();
-
-sub unchanged {
-    my ($what) = @_;
-    local $Test::Builder::Level = $Test::Builder::Level + 1;
-    is(db_fingerprint(), $fp, "$what: stored leads unchanged");
-}
+my $fp = leads_snapshot();
 
 sub body_422 {    # POST /api/leads with $body, expect 422 at $loc
     my ($body, $loc, $what, %opt) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     my $res = api(POST => '/api/leads', $body);
     is_fastapi_422($res, $loc, "POST $what: 422 at [" . join(',', @$loc) . ']', %opt);
-    unchanged("POST $what");
+    leads_unchanged("POST $what");
     return $res;
 }
 
@@ -77,7 +71,7 @@ for my $bad ('not-an-email', 'user@', '@example.com', 'a b@example.com', 'user@@
                                         email => 'first.last+tag@sub.example.co.uk' });
     is($r->{status}, 201, 'a plus-addressed email on a subdomain is accepted') or diag res_summary($r);
     is($r->{json}{email}, 'first.last+tag@sub.example.co.uk', 'and returned as sent');
-    $fp = db_fingerprint();
+    $fp = leads_snapshot();
 }
 
 # ---------------------------------------------------------------- lengths
@@ -99,7 +93,7 @@ body_422({ name => 'Long Company', phone => unique_phone(), company => 'c' x 256
     is($r->{status}, 201, '10000-character notes (20 KB body) are accepted') or diag res_summary($r);
     is($r->{json}{notes}, $notes, 'and returned intact');
     is(db_lead($r->{json}{id} // 0)->{notes}, $notes, 'and stored intact') if $r->{json}{id};
-    $fp = db_fingerprint();
+    $fp = leads_snapshot();
 }
 
 # several errors at once are all reported
@@ -108,20 +102,20 @@ body_422({ name => 'Long Company', phone => unique_phone(), company => 'c' x 256
     is_fastapi_422($res, [qw(body name)],  'several bad fields: name reported');
     is_fastapi_422($res, [qw(body phone)], 'several bad fields: phone reported');
     is_fastapi_422($res, [qw(body email)], 'several bad fields: email reported');
-    unchanged('POST with several bad fields');
+    leads_unchanged('POST with several bad fields');
 }
 
 # ---------------------------------------------------------------- duplicates
 {
     my $res = api(POST => '/api/leads', { name => 'Dup', phone => $ref->{phone} });
     is_json_error($res, 409, 'POST with a phone that another lead has: 409 JSON');
-    unchanged('POST duplicate phone');
+    leads_unchanged('POST duplicate phone');
     my ($cc, $rest) = $ref->{phone} =~ /^\+1(\d{3})(\d{3})(\d{4})$/ ? (1, "($1) $2-$3") : ();
     SKIP: {
         skip 'reference phone is not +1', 2 unless $cc;
         $res = api(POST => '/api/leads', { name => 'Dup formatted', phone => "+1 $rest" });
         is_json_error($res, 409, 'POST with the same phone written differently: 409 JSON');
-        unchanged('POST duplicate phone in another format');
+        leads_unchanged('POST duplicate phone in another format');
     }
 }
 
@@ -131,7 +125,7 @@ sub put_422 {
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     my $res = api(PUT => "/api/leads/$ref->{id}", $body);
     is_fastapi_422($res, $loc, "PUT $what: 422 at [" . join(',', @$loc) . ']', %opt);
-    unchanged("PUT $what");
+    leads_unchanged("PUT $what");
 }
 put_422({ name => undef }, [qw(body name)], 'with null name');
 put_422({ phone => undef }, [qw(body phone)], 'with null phone');
@@ -147,7 +141,7 @@ is_deeply(db_lead($ref->{id}), $ref_row, 'PUT with one good and one bad field ch
 {
     my $res = api(PUT => "/api/leads/$ref->{id}", { phone => $other->{phone} });
     is_json_error($res, 409, "PUT with another lead's phone: 409 JSON");
-    unchanged("PUT with another lead's phone");
+    leads_unchanged("PUT with another lead's phone");
     is_deeply(db_lead($ref->{id}), $ref_row, 'the lead keeps its own phone and fields');
 }
 
@@ -159,14 +153,14 @@ for my $id ('abc', '-1', '0', '1.5', '99999999999999999999', '1e3', '0x1A', '1%3
     is_fastapi_422($res, [qw(path id)], "PUT /api/leads/$id: 422 at [path,id]");
     $res = api(DELETE => "/api/leads/$id");
     is_fastapi_422($res, [qw(path id)], "DELETE /api/leads/$id: 422 at [path,id]");
-    unchanged("GET/PUT/DELETE /api/leads/$id");
+    leads_unchanged("GET/PUT/DELETE /api/leads/$id");
 }
 for my $id ('2147483648', '9223372036854775807') {    # beyond int4 / the int8 maximum
     my $res = api(GET => "/api/leads/$id");
     is_json_error($res, [404, 422], "GET /api/leads/$id: 404 or 422 JSON, not 500");
     $res = api(DELETE => "/api/leads/$id");
     is_json_error($res, [404, 422], "DELETE /api/leads/$id: 404 or 422 JSON, not 500");
-    unchanged("GET/DELETE /api/leads/$id");
+    leads_unchanged("GET/DELETE /api/leads/$id");
 }
 
 # ---------------------------------------------------------------- query arguments
@@ -186,7 +180,7 @@ for my $case (['limit=-1', 'limit'], ['limit=abc', 'limit'], ['limit=1.5', 'limi
        'an offset beyond any integer is an empty page or a 422, never a 500') or diag res_summary($res);
     is_fastapi_422($res, [qw(query offset)], '... and a 422 for it names [query,offset]') if $res->{status} == 422;
 }
-unchanged('bad query arguments');
+leads_unchanged('bad query arguments');
 
 # ---------------------------------------------------------------- SQL-looking strings
 {
@@ -215,7 +209,7 @@ unchanged('bad query arguments');
     $res = api(GET => "/api/leads?q=" . "x%27%20OR%20%27x%27%3D%27x");
     is($res->{status}, 200, "q=x' OR 'x'='x answers 200") or diag res_summary($res);
     is($res->{json}{total}, 0, "q=x' OR 'x'='x matches nothing (no injection)");
-    $fp = db_fingerprint();
+    $fp = leads_snapshot();
 }
 
 # ---------------------------------------------------------------- at the end

@@ -12,13 +12,7 @@ use Smscamp::Test;
 my $log_start = error_log_size();
 my $ref = create_lead(email => 'bad.input@example.com', company => 'Bad Input Ref', notes => 'keep me');
 my $ref_row = db_lead($ref->{id});
-my $fp = db_fingerprint();
-
-sub unchanged {
-    my ($what) = @_;
-    local $Test::Builder::Level = $Test::Builder::Level + 1;
-    is(db_fingerprint(), $fp, "$what: stored leads unchanged");
-}
+leads_snapshot();
 
 # Build a request by hand. $body undef = no body and no Content-Length.
 # %h: extra headers in order given as a list of pairs; Content-Length is added
@@ -56,7 +50,7 @@ for my $case (['{"name":', 'truncated'], ['{"name":"x",}', 'trailing comma'], [q
     is_json_error($res, 400, 'PUT with malformed JSON: 400 JSON');
     $res = api(POST => '/api/leads/import', '[{"name":"x","phone":"+14155550123"},');
     is_json_error($res, 400, 'POST /api/leads/import with malformed JSON: 400 JSON');
-    unchanged('malformed JSON');
+    leads_unchanged('malformed JSON');
 }
 
 # ---------------------------------------------------------------- empty bodies
@@ -69,7 +63,7 @@ for my $case (['{"name":', 'truncated'], ['{"name":"x",}', 'trailing comma'], [q
     is_json_error($res, [411, 422], 'POST /api/leads with no body and no Content-Length: 411 or 422 JSON');
     $res = api(PUT => "/api/leads/$ref->{id}", '');
     is_json_error($res, 422, 'PUT with an empty body: 422 JSON');
-    unchanged('empty bodies');
+    leads_unchanged('empty bodies');
 }
 
 # ---------------------------------------------------------------- 10 MB body
@@ -90,7 +84,7 @@ for my $case (['{"name":', 'truncated'], ['{"name":"x",}', 'trailing comma'], [q
     $res = raw(PUT => "/api/leads/$ref->{id}", $big, 'Content-Type' => 'application/json');
     is_json_error($res, 413, 'PUT with a 10 MB body: 413 JSON');
     is(phone_in_db($phone), 0, 'the 10 MB lead was not stored');
-    unchanged('10 MB bodies');
+    leads_unchanged('10 MB bodies');
 }
 
 # ---------------------------------------------------------------- NUL bytes
@@ -114,7 +108,7 @@ for my $case (['{"name":', 'truncated'], ['{"name":"x",}', 'trailing comma'], [q
     $res = api(PUT => "/api/leads/$ref->{id}", '{"name":"A\\u0000B"}');
     is_json_error($res, [400, 422], 'PUT with a \\u0000 escape: 400 or 422 JSON');
     is(phone_in_db($phone), 0, 'nothing with a NUL was stored');
-    unchanged('NUL bytes');
+    leads_unchanged('NUL bytes');
 }
 
 # ---------------------------------------------------------------- invalid UTF-8 in the body
@@ -140,7 +134,7 @@ for my $case (['{"name":', 'truncated'], ['{"name":"x",}', 'trailing comma'], [q
     my $want = $name;
     utf8::decode($want);
     is($res->{json}{name}, $want, 'and returned intact');
-    $fp = db_fingerprint();
+    leads_snapshot();
 }
 
 # ---------------------------------------------------------------- bad bytes in the query string and path
@@ -165,7 +159,7 @@ for my $case (['{"name":', 'truncated'], ['{"name":"x",}', 'trailing comma'], [q
     $res = api(GET => '/api/leads?q=' . ('a' x 2000));
     ok($res->{status} == 200 || $res->{status} == 422, 'a 2000-character q is answered 200 or 422, not an error')
         or diag res_summary($res);
-    unchanged('bad bytes in query and path');
+    leads_unchanged('bad bytes in query and path');
 }
 
 # ---------------------------------------------------------------- deep nesting
@@ -185,7 +179,7 @@ for my $case (['{"name":', 'truncated'], ['{"name":"x",}', 'trailing comma'], [q
     $res = api(PUT => "/api/leads/$ref->{id}", $deep);
     is_json_error($res, 400, 'PUT with nesting 10,000 deep: 400 JSON');
     is(phone_in_db($phone), 0, 'the deeply nested lead was not stored');
-    unchanged('deep nesting');
+    leads_unchanged('deep nesting');
 }
 
 # ---------------------------------------------------------------- unknown routes
@@ -214,7 +208,7 @@ for my $case ([PATCH => '/api/leads', [qw(GET POST)], [qw(PATCH DELETE PUT)]],
     ok(!grep({ $allow->{$_} } @$mustnot), "$m $p: Allow does not list @$mustnot")
         or diag 'Allow: ' . ($res->{headers}{allow} // '(none)');
 }
-unchanged('wrong methods (DELETE /api/leads deleted nothing)');
+leads_unchanged('wrong methods (DELETE /api/leads deleted nothing)');
 
 # ---------------------------------------------------------------- content types
 {
@@ -228,10 +222,10 @@ unchanged('wrong methods (DELETE /api/leads deleted nothing)');
     $res = api(PUT => "/api/leads/$ref->{id}", { name => 'Plain' }, 'Content-Type' => 'text/plain');
     is_json_error($res, [415, 422], 'PUT with Content-Type text/plain: 415 or 422 JSON');
     is(phone_in_db($phone), 0, 'nothing was stored from a text/plain body');
-    unchanged('wrong content types');
+    leads_unchanged('wrong content types');
     $res = api(POST => '/api/leads', \%lead, 'Content-Type' => 'application/json; charset=utf-8');
     is($res->{status}, 201, 'Content-Type "application/json; charset=utf-8" is accepted') or diag res_summary($res);
-    $fp = db_fingerprint();
+    leads_snapshot();
 }
 
 # ---------------------------------------------------------------- HTTP framing
@@ -249,7 +243,7 @@ unchanged('wrong methods (DELETE /api/leads deleted nothing)');
                'Transfer-Encoding' => 'chunked');
     is_json_error($res, 400, 'a bad chunk size is a 400 JSON');
     is(phone_in_db($phone), 0, 'nothing was stored from badly framed requests');
-    unchanged('bad framing');
+    leads_unchanged('bad framing');
 
     # a well-formed chunked body works
     my $chunked = '';
@@ -258,7 +252,7 @@ unchanged('wrong methods (DELETE /api/leads deleted nothing)');
     $res = raw(POST => '/api/leads', $chunked, 'Content-Type' => 'application/json', 'Transfer-Encoding' => 'chunked');
     is($res->{status}, 201, 'a chunked JSON body creates the lead') or diag res_summary($res);
     is($res->{json}{phone}, $phone, 'and the whole chunked body was read');
-    $fp = db_fingerprint();
+    leads_snapshot();
 }
 
 # ---------------------------------------------------------------- still alive, nothing lost
@@ -266,7 +260,7 @@ unchanged('wrong methods (DELETE /api/leads deleted nothing)');
     my $res = api(GET => '/api/health');
     is($res->{status}, 200, 'GET /api/health is still 200 after all the bad input') or diag res_summary($res);
     is($res->{json}{database}, 'ok', 'and the database is still ok');
-    unchanged('the whole bad-input run');
+    leads_unchanged('the whole bad-input run');
     is_deeply(db_lead($ref->{id}), $ref_row, 'the reference lead is exactly as it was');
     is_deeply(api(GET => "/api/leads/$ref->{id}")->{json}, $ref, 'and reads back as created');
     unlike(error_log_tail($log_start), qr/exited on signal|\[emerg\]|\[alert\]/,

@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 # POST /api/leads/import: JSON arrays and CSV, good and bad rows side by side,
-# updates by phone, CSV edge cases, and 100,000 rows in one request.
+# updates by phone, CSV edge cases, and 100,000 rows in one request.  (Merge,
+# skip, replace, dry runs, duplicates and attributes: 41-leads-import-rules.t.)
 use strict;
 use warnings;
 use FindBin;
@@ -29,7 +30,8 @@ sub is_import_result {
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     is_json_response($res, 200, "$what: 200 JSON");
     my $j = ref $res->{json} eq 'HASH' ? $res->{json} : {};
-    is_deeply([sort keys %$j], [qw(inserted rejected updated)], "$what: answer is {inserted,updated,rejected}");
+    is_deeply([sort keys %$j], [qw(changes changes_total dry_run inserted rejected skipped unchanged updated)],
+              "$what: answer is {inserted,updated,unchanged,skipped,rejected,changes,changes_total,dry_run}");
     is($j->{inserted}, $inserted, "$what: inserted $inserted");
     is($j->{updated}, $updated, "$what: updated $updated");
     is_deeply(rejected_rows($res), $rows, "$what: rejected rows [@$rows]");
@@ -91,7 +93,7 @@ is_import_result(api(POST => '/api/leads/import', []), 0, 0, [], 'JSON import of
     my $pq = unique_phone();
     my $pe = unique_phone();
     my $pbad2 = unique_phone();
-    my $csv = " Name ,PHONE,Email , company,Notes,Favourite Colour\r\n"
+    my $csv = " Name ,PHONE,Email , company,Notes, favourite_colour \r\n"
             . "Csv One $t,+1 ($a) $b-$c,csv1\@example.com,\"Acme, Inc.\",\"line1\nline2\",blue\r\n"
             . "Csv Bad $t,12345,,,,red\r\n"
             . "\"Quote \"\"Q\"\" $t\",$pq,,,plain,green\r\n"
@@ -113,7 +115,9 @@ is_import_result(api(POST => '/api/leads/import', []), 0, 0, [], 'JSON import of
        'CSV row 4: empty optional cells are stored empty (not rejected)');
     is(phone_in_db($pbad2), 0, 'CSV row 5 (bad email) is not stored');
     is(psql(q{SELECT count(*) FROM leads WHERE name LIKE :'n'}, n => "%$t%"), 3,
-       'no lead was made from the unknown column or the embedded newline');
+       'no lead was made from the other column or the embedded newline');
+    is_deeply($one->{attributes}, { favourite_colour => 'blue' }, 'CSV row 1: the other column is an attribute');
+    is(psql(q{SELECT attributes FROM leads WHERE phone = :'p'}, p => $pe), '{}', 'CSV row 4: an empty cell gives no attribute');
 }
 {
     # LF line endings, no trailing newline, an update by phone

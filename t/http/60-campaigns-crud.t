@@ -270,8 +270,11 @@ is_fastapi_422(api(GET => '/api/campaigns/x/leads'), [qw(path id)], 'leads of ca
 
 # ---------------------------------------------------------------- delete
 # the real workers run: slow this campaign to a message every 1000 s so it stays
-# processing (instead of completing) until the test cancels it
-psql(q{UPDATE campaigns SET messages_per_second = 0.001 WHERE id = :'c'}, c => $filter_c->{id});
+# processing (instead of completing) until the test cancels it; with a template, so that
+# its leads are written (without one the writer fails them at once, and the campaign
+# completes when they are inside the send window)
+psql(q{UPDATE campaigns SET messages_per_second = 0.001, sms_template = 'Hi {first_name}'
+        WHERE id = :'c'}, c => $filter_c->{id});
 psql(q{UPDATE campaigns SET status = 'pending' WHERE id = :'c'}, c => $filter_c->{id});
 psql(q{UPDATE campaigns SET status = 'processing' WHERE id = :'c'}, c => $filter_c->{id});
 $fp = campaigns_fp();

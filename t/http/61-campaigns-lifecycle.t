@@ -28,6 +28,7 @@ like($closed, qr/^\d\d:\d\d-\d\d:\d\d$/, "a send window closed now: $closed");
 sub campaign {
     my (%f) = @_;
     my $r = api(POST => '/api/campaigns', { name => "Life $tok " . unique_token(), send_window => $closed,
+                                            sms_template => 'Hi {first_name}, our spring sale starts Monday.',
                                             lead_ids => \@ids, %f });
     $r->{status} == 201 or BAIL_OUT('cannot create a campaign: ' . res_summary($r));
     return $r->{json};
@@ -137,7 +138,7 @@ refused($d->{id}, 'pause', qr/Cannot pause a campaign that is completed/, 'pause
 my $empty = api(POST => '/api/campaigns', { name => "Empty $tok" })->{json};
 refused($empty->{id}, 'start', qr/no leads/, 'start a campaign without leads');
 my $voice = campaign(agent_type => 'voice');
-refused($voice->{id}, 'start', qr/Voice campaigns are not available yet/, 'start a voice campaign');
+refused($voice->{id}, 'start', qr/Voice campaigns are coming soon/, 'start a voice campaign');
 is(state_of($voice->{id}), 'draft', 'the voice campaign is still a draft');
 
 # ---------------------------------------------------------------- schedule

@@ -4,8 +4,10 @@
 # API sends them. 300 leads with 50 ms latencies: every lead sent exactly
 # once, the text is the LLM's, the provider's sid/segments are recorded, no
 # secret in any log. Then the guardrails on what a model answers: quotes and
-# markdown stripped, a too-long answer regenerated once then truncated, emoji
-# counted as UCS-2.
+# markdown stripped; a too-long answer, a refusal, an answer cut off or
+# filtered, a mock's "string", a placeholder left to fill or talk about the
+# task are asked for once more, then the lead fails with the reason and
+# nothing is sent (a message is never cut); emoji counted as UCS-2.
 #
 # The engine settings are changed with ALTER SYSTEM and restored at exit
 # (Smscamp::Engine), the fake is reset before each part.
@@ -147,33 +149,62 @@ is(scalar(grep { ($_->{sms_message} // '') !~ /^Hi Ann\w+, .* \Q$FOOTER\E\z/ } @
 is(scalar(grep { $to_count{$_} } map { $_->{to} } @{ fake_messages() }), 0, 'quoted: fresh recipients only');
 is(scalar(grep { $_->{body} =~ /["*]/ } @{ fake_messages() }), 0, 'quoted: the provider got the clean text');
 
-# too long: regenerated once ("shorter"), then truncated; the footer is kept
+# too long: asked once more ("shorter"); still too long, the lead fails, and nothing is cut
 my $long_text = join ' ', map { "Sentence number $_ tells you even more about our wonderful solar panels." } 1 .. 12;
 my $l_leads = make_leads(20, company => sub { $_[0] < 3 ? 'Hooli' : "Other $_[0]" });
 my $lid = run_campaign($l_leads, { llm_style => 'long', llm_rules => { Hooli => { content => $long_text } } },
                        label => 'long');
 my $l_rows = leads_of($lid);
-is(scalar(grep { $_->{status} eq 'sent' } @$l_rows), 20, 'long: all sent');
-is(scalar(grep { ($_->{sms_segments} // 99) > 2 || smscamp_segments($_->{sms_message}) > 2 } @$l_rows), 0,
+is(scalar(grep { $_->{status} eq 'sent' } @$l_rows), 17, 'long: the 17 leads whose second answer fits are sent');
+is(scalar(grep { ($_->{sms_segments} // 0) > 2 || smscamp_segments($_->{sms_message} // '') > 2 } @$l_rows), 0,
    'long: every message fits smscamp.max_segments (2)');
-is(scalar(grep { ($_->{sms_message} // '') !~ / \Q$FOOTER\E\z/ } @$l_rows), 0, 'long: the footer is kept');
+is(scalar(grep { $_->{status} eq 'sent' && ($_->{sms_message} // '') !~ / \Q$FOOTER\E\z/ } @$l_rows), 0,
+   'long: the footer is kept');
 my @hooli = grep { ($_->{company} // '') eq 'Hooli' } @$l_rows;
 is(scalar @hooli, 3, 'long: three leads get a 900-character answer every time');
+my %sent_to = map { $_->{to} => 1 } @{ fake_messages() };
 for my $h (@hooli) {
     my ($first) = $h->{name} =~ /^(\S+)/;
     my $reqs = fake_llm_requests(contains => "name: $first ");
-    is(scalar @$reqs, 2, "long ($first): regenerated exactly once");
+    is(scalar @$reqs, 2, "long ($first): asked exactly once more");
     like(join("\n", map { $_->{content} } grep { $_->{role} eq 'system' } @{ $reqs->[1]{messages} || [] }),
          qr/shorter/i, "long ($first): the second request asks for a shorter message");
-    ok(length($h->{sms_message} // '') > 150 && length($h->{sms_message}) < length($long_text),
-       "long ($first): truncated (" . length($h->{sms_message} // '') . ' chars)');
-    like($h->{sms_message} // '', qr/^Sentence number 1 tells you/, "long ($first): the beginning is kept");
+    is($h->{status}, 'failed', "long ($first): the lead fails");
+    like($h->{error_message} // '', qr/failed twice: the model's message is \d+ segments .*max_segments \(2\)/,
+         "long ($first): ... saying why");
+    ok(!$sent_to{ $h->{phone} }, "long ($first): nothing was sent to it");
 }
-is(psql(q{SELECT count(*) FROM processing_logs p JOIN campaign_leads cl ON cl.id = p.campaign_lead_id
-           JOIN leads l ON l.id = cl.lead_id
-           WHERE cl.campaign_id = (:'c')::bigint AND l.company = 'Hooli'
-             AND (p.metadata->>'truncated')::boolean AND (p.metadata->>'regenerated')::boolean}, c => $lid),
-   3, 'long: the logs say regenerated and truncated');
+
+# answers that are not messages: asked once more, then the lead fails with the reason
+my @bad = (
+    [refusal  => { refusal => "I'm sorry, I can't help with that request." }, qr/the model refused: I'm sorry/],
+    [cutoff   => { finish_reason => 'length' },                               qr/cut off \(finish_reason length\)/],
+    [filtered => { finish_reason => 'content_filter' },                       qr/content filter/],
+    [mock     => { style => 'openapi_mock' },                                 qr/the model refused: string/],
+    [fillme   => { content => 'Hi [First Name], our spring sale starts Monday!' }, qr/placeholder left to fill/],
+    [meta     => { content => "Sure! Here's a friendly SMS for Ann: Hi Ann, our sale starts Monday." },
+                 qr/about the task instead of with a message/],
+    [empty    => { content => '   ' },                                        qr/not a message|empty/],
+);
+# (and one lead refuses only the first time: the second answer is used)
+my $b_leads = make_leads(scalar @bad + 2,
+                         company => sub { $_[0] < @bad ? "Bad$bad[$_[0]][0]" : $_[0] == @bad ? 'Fine' : 'Onceonly' });
+my %rules = map { ("Bad$_->[0]" => $_->[1]) } @bad;
+$rules{Onceonly} = { refusal => 'No.', times => 1 };
+my $bid = run_campaign($b_leads, { llm_style => 'plain', llm_rules => \%rules }, label => 'not messages');
+my %b_row = map { ($_->{company} // '') => $_ } @{ leads_of($bid) };
+%sent_to = map { $_->{to} => 1 } @{ fake_messages() };
+for my $b (@bad) {
+    my $row = $b_row{"Bad$b->[0]"};
+    my ($first) = $row->{name} =~ /^(\S+)/;
+    is($row->{status}, 'failed', "$b->[0]: the lead fails");
+    like($row->{error_message} // '', $b->[2], "$b->[0]: ... saying why") or diag $row->{error_message};
+    is(scalar @{ fake_llm_requests(contains => "name: $first ") }, 2, "$b->[0]: the model was asked twice");
+    ok(!$sent_to{ $row->{phone} }, "$b->[0]: nothing was sent");
+}
+is($b_row{Onceonly}{status}, 'sent', 'a refusal the first time only: the second answer is sent');
+unlike($b_row{Onceonly}{sms_message} // '', qr/\bNo\.|string/, '... and it is the second answer');
+is(scalar(grep { $_->{company} =~ /^Fine/ && $_->{status} eq 'sent' } values %b_row), 1, 'the other lead is sent');
 
 # emoji: the message is UCS-2 and counted so
 my $e_leads = make_leads(10);

@@ -37,12 +37,26 @@ sub digits { $_[0] =~ s/^\+//r }
 sub requests_to { scalar @{ fake_sms_requests(to => $_[0]) } }
 sub messages_to { scalar @{ fake_messages(to => $_[0]) } }
 
-sub run_until_final {
-    my ($cid, $timeout) = @_;
+# A campaign of these leads (dropped at exit), not started; its id.
+sub campaign_of {
+    my ($leads, %fields) = @_;
+    my $cid = create_campaign(max_send_errors => 1000, %fields);
+    push @cleanup, $cid;
+    add_leads($cid, $leads);
+    return $cid;
+}
+
+# A campaign of these leads, run to its end: one test, that it completed within 40 s; its id.
+sub run_to_completion {
+    my ($leads) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $cid = campaign_of($leads);
     my $t0 = time;
     start_campaign($cid);
-    my $status = wait_campaign($cid, $timeout, qw(completed failed paused cancelled));
-    return ($status, time - $t0);
+    my $status = wait_campaign($cid, 40, qw(completed failed paused cancelled));
+    is($status, 'completed', sprintf('the campaign completed (%.1f s)', time - $t0))
+        or diag explain lead_counts($cid);
+    return $cid;
 }
 
 # ============================================================ (a) SMS faults
@@ -67,12 +81,7 @@ part a => 'SMS provider faults', sub {
         digits($who{acc500}{phone})  => 'accept_then_500',
         digits($who{accgarb}{phone}) => 'accept_then_garbage',
     } });
-    my $cid = create_campaign(max_send_errors => 1000);
-    push @cleanup, $cid;
-    add_leads($cid, $leads);
-    my ($status, $took) = run_until_final($cid, 40);
-    is($status, 'completed', sprintf('the campaign completed (%.1f s)', $took))
-        or diag explain lead_counts($cid);
+    my $cid = run_to_completion($leads);
 
     my %row = map { $_->{lead_id} => $_ } @{ leads_of($cid) };
     my $r = sub { $row{ $who{ $_[0] }{id} } };
@@ -142,12 +151,7 @@ part b => 'LLM faults', sub {
         Cyberdyne => 'garbage',
         Acme      => '400',
     } });
-    my $cid = create_campaign(max_send_errors => 1000);
-    push @cleanup, $cid;
-    add_leads($cid, $leads);
-    my ($status, $took) = run_until_final($cid, 40);
-    is($status, 'completed', sprintf('the campaign completed (%.1f s)', $took))
-        or diag explain lead_counts($cid);
+    my $cid = run_to_completion($leads);
 
     my %row = map { $_->{company} => $_ } @{ leads_of($cid) };
     my $llm = sub { fake_llm_requests(contains => "company: $_[0]") };
@@ -194,9 +198,7 @@ sub crash_run {
     fake_reset();
     fake_config({ sms_latency_ms => 200, llm_latency_ms => 20 });
     my $leads = make_leads(1000);
-    my $cid = create_campaign(max_send_errors => 1000);
-    push @cleanup, $cid;
-    add_leads($cid, $leads);
+    my $cid = campaign_of($leads);
     my $t0 = time;
     start_campaign($cid);
     my $midway = wait_for(30, sub {
@@ -313,9 +315,7 @@ part e => 'auto-pause after max_send_errors consecutive errors', sub {
     my $leads = make_leads(20, phones => \@phones);
     fake_config({ sms_rules => { '4004' => '400' } });
     # 4 per second: without the pause, 16 more would go out in the 4 s we watch
-    my $cid = create_campaign(max_send_errors => 3, messages_per_second => 4);
-    push @cleanup, $cid;
-    add_leads($cid, $leads);
+    my $cid = campaign_of($leads, max_send_errors => 3, messages_per_second => 4);
     start_campaign($cid);
     my $status = wait_campaign($cid, 20, qw(paused completed failed cancelled));
     is($status, 'paused', 'the campaign is paused after 3 consecutive provider errors');

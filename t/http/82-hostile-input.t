@@ -70,6 +70,14 @@ sub default_body {
     return ('', 'application/json');
 }
 
+# The parts of a harmless request to the route: its path (with the reference ids), its
+# default body, and its Content-Type header (a list of none or one pair).
+sub request_parts {
+    my ($r) = @_;
+    my ($b, $ct) = default_body($r);
+    return (route_path($r, id_for($r)), $b, defined $ct ? ('Content-Type' => $ct) : ());
+}
+
 # expect($res, [statuses], $name): 4xx and 5xx must be JSON errors ({"detail":…}), 2xx JSON
 # (204 empty); and the status one of those allowed.
 sub expect {
@@ -98,8 +106,7 @@ sub raw {
 my @ANY4 = (400, 401, 403, 404, 405, 409, 411, 413, 414, 415, 422, 429, 431);
 my %BASE;    # each route's status with a harmless request: what a query it ignores must not change
 for my $r (@ROUTES) {
-    my ($b, $ct) = default_body($r);
-    my $res = api($r->{method}, route_path($r, id_for($r)), $b, defined $ct ? ('Content-Type' => $ct) : ());
+    my $res = api($r->{method}, request_parts($r));
     $BASE{ rname($r) } = $res->{status};
     expect($res, [200, 201, 202, 204, @ANY4], rname($r) . ': a harmless request is answered ('
            . $res->{status} . ')');
@@ -110,17 +117,17 @@ for my $r (@ROUTES) {
 {
     my ($max, $slowest) = (0, '');
     for my $r (grep { @{ $_->{captures} } } @ROUTES) {
-        my ($b, $ct) = default_body($r);
+        my (undef, $b, @ct) = request_parts($r);
         for my $s (@SQLI, "$REF{leads} OR 1=1", "$REF{leads};DELETE FROM leads", '99999999999999999999999',
                    '-1', '0x10', '1e3', ' 1', '1.0', '+1', "${MISSING}'/*", "$MISSING\\") {
             my $path = route_path($r, url_escape($s));
-            my ($res, $dt) = timed(sub { api($r->{method}, $path, $b, defined $ct ? ('Content-Type' => $ct) : ()) });
+            my ($res, $dt) = timed(sub { api($r->{method}, $path, $b, @ct) });
             ($max, $slowest) = ($dt, "$r->{method} $path") if $dt > $max;
             expect($res, [400, 404, 422], rname($r) . " with id '$s': 4xx JSON");
         }
         # the same, unescaped where the request line allows it
         for my $s (q{1'--}, q{1;DROP}, q{1'OR'1'='1}, q{(SELECT(1))}) {
-            my $res = raw($r->{method}, route_path($r, $s), $b, defined $ct ? ('Content-Type' => $ct) : ());
+            my $res = raw($r->{method}, route_path($r, $s), $b, @ct);
             expect($res, [400, 404, 422], rname($r) . " with a raw id $s: 4xx JSON");
         }
     }
@@ -134,9 +141,7 @@ for my $r (@ROUTES) {
     my @KEYS = qw(q limit offset status level node campaign_lead_id after);
     my ($max, $slowest) = (0, '');
     for my $r (@ROUTES) {
-        my ($b, $ct) = default_body($r);
-        my @ct = defined $ct ? ('Content-Type' => $ct) : ();
-        my $p = route_path($r, id_for($r));
+        my ($p, $b, @ct) = request_parts($r);
         my @sqli = $r->{params}{args} ? @SQLI : @SQLI[0, 3, 6];
         for my $s (@sqli) {
             my $e = url_escape($s);
@@ -179,9 +184,7 @@ unchanged('SQL injection in JSON keys');
 # ---- in headers
 {
     for my $r (@ROUTES) {
-        my ($b, $ct) = default_body($r);
-        my @ct = defined $ct ? ('Content-Type' => $ct) : ();
-        my $p = route_path($r, id_for($r));
+        my ($p, $b, @ct) = request_parts($r);
         for my $s (@SQLI[0, 4, 7]) {
             my $res = api($r->{method}, $p, $b, @ct, Authorization => "Bearer $s");
             if (is_public($r)) {
@@ -380,9 +383,7 @@ alive('invalid UTF-8 and NUL bytes in bodies');
 
 # ---- query strings and paths
 for my $r (@ROUTES) {
-    my ($b, $ct) = default_body($r);
-    my @ct = defined $ct ? ('Content-Type' => $ct) : ();
-    my $p = route_path($r, id_for($r));
+    my ($p, $b, @ct) = request_parts($r);
     for my $qs ('q=%ff', 'q=%00', 'q=a%00b', 'limit=%c0%af', '%ff%fe=1', 'q=%ed%a0%80', '%00=1', 'q=%f4%90%80%80') {
         my $res = api($r->{method}, "$p?$qs", $b, @ct);
         my @ok = $r->{params}{args} ? (400, 422) : ($BASE{ rname($r) });
@@ -407,9 +408,7 @@ alive('invalid UTF-8 and NUL bytes in queries and paths');
 
 # ---- headers
 for my $r (@ROUTES) {
-    my ($b, $ct) = default_body($r);
-    my @ct = defined $ct ? ('Content-Type' => $ct) : ();
-    my $p = route_path($r, id_for($r));
+    my ($p, $b, @ct) = request_parts($r);
     my $base = $BASE{ rname($r) };
     my $res = raw($r->{method}, $p, $b, @ct, 'X-Smscamp-Test' => "\xff\xfe\xc0\xaf", { noauth => 0 });
     expect($res, [$base], rname($r) . " with invalid UTF-8 in another header: as without ($base)");

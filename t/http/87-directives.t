@@ -38,7 +38,7 @@ sub nginx_t {
     my (@lines) = @_;
     my $conf = write_conf($dir, [], [
         'smscamp_database "host=/nonexistent dbname=smscamp";',
-        'smscamp_route GET /api/health api_health public;',
+        'smscamp_route GET /api/health api.health public;',
         @lines,
         'server { listen 127.0.0.1:1; location /api/ { smscamp_pass; } }',
     ]);

@@ -501,6 +501,7 @@ section('every operation on the real server: happy paths and errors');
 
 // health
 await check('GET', '/api/health', { key: '', expect: 200 });
+await check('GET', '/api/settings', { expect: 200 });
 
 // ---- leads
 const L1 = await newLead({ name: `OA Ada ${tok}`, email: `ada.${tok}@example.com`, company: 'Analytical', notes: 'first' }, 'Ada');
@@ -542,6 +543,27 @@ await check('PUT', '/api/leads/{id}', { params: { id: MISSING_ID }, json: { name
     await check('DELETE', '/api/leads/{id}', { params: { id: '-1' }, expect: 422, label: 'negative id' });
 }
 
+// sort, and POST /api/leads/bulk
+await check('GET', '/api/leads', { query: { q: tok, sort: 'name', limit: 2, offset: 1 }, expect: 200, label: 'sort=name, offset' });
+await check('GET', '/api/leads', { query: { sort: '-created_at' }, expect: 200, label: 'sort=-created_at' });
+await check('GET', '/api/leads', { query: { sort: 'email' }, expect: 422, label: 'bad sort' });
+await check('GET', '/api/leads', { query: { sort: 'name', after: 1 }, expect: 422, predict: false, label: 'after with sort=name' });
+{
+    const B1 = await newLead({ name: `OA Bulk one ${tok}` }, 'bulk 1');
+    const B2 = await newLead({ name: `OA Bulk two ${tok}` }, 'bulk 2');
+    const o = await check('POST', '/api/leads/bulk', { json: { action: 'opt_out', lead_ids: [B1.id, B2.id, Number(MISSING_ID)] }, expect: 200, label: 'opt_out' });
+    ok(o.json?.matched === 2 && o.json?.changed === 2 && o.json?.unknown_ids?.length === 1, 'bulk opt_out: 2 matched, 2 changed, 1 unknown id', o.text);
+    const b = await check('GET', '/api/leads/{id}', { params: { id: B1.id }, expect: 200, label: 'opted out in bulk' });
+    ok(b.json?.opted_out === true && b.json?.opt_out_source === 'manual', 'a lead opted out in bulk shows it (source manual)', b.text);
+    const d = await check('POST', '/api/leads/bulk', { json: { action: 'delete', lead_ids: [B1.id, B2.id] }, expect: 200, label: 'delete' });
+    ok(d.json?.changed === 2, 'bulk delete: 2 deleted', d.text);
+    await check('POST', '/api/leads/bulk', { json: { action: 'archive', lead_ids: [1] }, expect: 422, label: 'bad action' });
+    await check('POST', '/api/leads/bulk', { json: { action: 'delete', lead_ids: [] }, expect: 422, label: 'no ids' });
+    await check('POST', '/api/leads/bulk', { json: { action: 'delete', lead_ids: [1, 'x', 0] }, expect: 422, label: 'bad ids' });
+    await check('POST', '/api/leads/bulk', { json: { action: 'delete', lead_ids: Array.from({ length: 10001 }, (_, i) => i + 1) }, expect: 422, label: '10,001 ids' });
+    await check('POST', '/api/leads/bulk', { json: '{"action": "delete", "lead_ids": [1', expect: 400, predict: false, label: 'malformed JSON' });
+}
+
 {
     const p1 = randomPhone();
     const p2 = randomPhone();
@@ -554,6 +576,31 @@ await check('PUT', '/api/leads/{id}', { params: { id: MISSING_ID }, json: { name
     await check('POST', '/api/leads/import', { json: { name: 'x' }, expect: 422, label: 'not an array' });
     await check('POST', '/api/leads/import', { body: 'email\nx@example.com\n', type: 'text/csv', expect: 422, predict: false, label: 'CSV without name/phone' });
     await check('POST', '/api/leads/import', { json: '[{"name":', expect: 400, predict: false, label: 'malformed JSON' });
+
+    // on_existing, dry_run, attributes: a file that re-imports p2's lead with an empty cell
+    const csv = `name,phone,email,city\nOA Csv ${tok},${p2},csv.${tok}@example.com,Leeds\nOA New ${tok},${randomPhone()},,\n`;
+    const dry = await check('POST', '/api/leads/import', { query: { dry_run: 'true' }, body: csv, type: 'text/csv', expect: 200, label: 'dry run' });
+    ok(dry.json?.dry_run === true && dry.json.updated === 1 && dry.json.inserted === 1 && dry.json.changes?.[0]?.fields?.['attributes.city']?.to === 'Leeds',
+        'import dry run: one update (with its fields) and one insert foreseen', dry.text);
+    const merged = await check('POST', '/api/leads/import', { query: { on_existing: 'merge', dry_run: 'false' }, body: csv, type: 'text/csv', expect: 200, label: 'merge' });
+    ok(merged.json?.dry_run === false && merged.json.updated === 1 && merged.json.changes_total === 1, 'import merge: what the dry run said', merged.text);
+    await check('POST', '/api/leads/import', { query: { on_existing: 'skip' }, body: csv, type: 'text/csv', expect: 200, label: 'skip' });
+    const replaced = await check('POST', '/api/leads/import', {
+        query: { on_existing: 'replace', dry_run: 'true' },
+        json: [{ name: `OA Csv ${tok}`, phone: p2, attributes: { city: 'York', seats: 3, vip: true } }, { name: `OA Csv ${tok}`, phone: p2 }],
+        expect: 200, label: 'replace (dry run), a duplicate row',
+    });
+    ok(replaced.json?.rejected?.[0]?.detail?.[0]?.msg === 'duplicate of row 1', 'import: a phone twice is rejected as a duplicate of row 1', replaced.text);
+    await check('POST', '/api/leads/import', { query: { on_existing: 'overwrite' }, body: csv, type: 'text/csv', expect: 422, label: 'bad on_existing' });
+    await check('POST', '/api/leads/import', { query: { dry_run: 'yes' }, json: [], expect: 422, label: 'bad dry_run' });
+    await check('POST', '/api/leads/import', { body: 'name,phone,my city\n', type: 'text/csv', expect: 422, predict: false, label: 'CSV header not an attribute name' });
+}
+{
+    const A = await newLead({ name: `OA Attr ${tok}`, attributes: { city: 'Leeds', seats: 12, trial: false } }, 'with attributes');
+    await check('PUT', '/api/leads/{id}', { params: { id: A.id }, json: { attributes: { plan: 'Pro' } }, expect: 200, label: 'attributes' });
+    await check('PUT', '/api/leads/{id}', { params: { id: A.id }, json: { attributes: null }, expect: 200, label: 'attributes null' });
+    await check('PUT', '/api/leads/{id}', { params: { id: A.id }, json: { attributes: { 'bad key': 1, nested: { a: 1 } } }, expect: 422, label: 'bad attributes' });
+    await check('POST', '/api/leads', { json: { name: 'x', phone: randomPhone(), attributes: ['city'] }, expect: 422, label: 'attributes not an object' });
 }
 
 // ---- campaigns: C1 runs to completion (no quiet hours)
@@ -653,7 +700,7 @@ await check('GET', '/api/dashboard/recent-campaigns', { query: { limit: 'abc' },
 {
     // +1 phones are in America/New_York for the server (a country's main time zone)
     const win = closedWindow('America/New_York');
-    const C2 = (await check('POST', '/api/campaigns', { json: { name: `OA Life ${tok}`, send_window: win, lead_ids: [L1.id, L2.id] }, expect: 201, label: `send_window ${win}` })).json;
+    const C2 = (await check('POST', '/api/campaigns', { json: { name: `OA Life ${tok}`, sms_template: 'Hi {first_name}, see you soon.', send_window: win, lead_ids: [L1.id, L2.id] }, expect: 201, label: `send_window ${win}` })).json;
     await check('POST', '/api/campaigns/{id}/start', { params: { id: C2.id }, expect: 202, label: 'closed window' });
     let c = await waitCampaign(C2.id, ['processing'], 30);
     ok(c?.status === 'processing', `a worker takes it: processing (${c?.status})`);
@@ -679,7 +726,7 @@ await check('GET', '/api/dashboard/recent-campaigns', { query: { limit: 'abc' },
 
 // ---- C3: schedule / unschedule; C4: no leads
 {
-    const C3 = (await check('POST', '/api/campaigns', { json: { name: `OA Sched ${tok}`, lead_filter: tok, agent_type: null, sms_temperature: null }, expect: 201, label: 'lead_filter' })).json;
+    const C3 = (await check('POST', '/api/campaigns', { json: { name: `OA Sched ${tok}`, sms_system_prompt: 'Invite them to our open day on Saturday.', lead_filter: tok, agent_type: null, sms_temperature: null }, expect: 201, label: 'lead_filter' })).json;
     await check('POST', '/api/campaigns/{id}/schedule', { params: { id: C3.id }, json: { scheduled_at: '2999-01-01T09:00:00Z' }, expect: 200 });
     await check('POST', '/api/campaigns/{id}/schedule', { params: { id: C3.id }, json: { scheduled_at: null }, expect: 200, label: 'back to draft' });
     await check('POST', '/api/campaigns/{id}/schedule', { params: { id: C3.id }, json: { scheduled_at: '2001-01-01T00:00:00Z' }, expect: 422, predict: false, label: 'in the past' });
@@ -708,6 +755,10 @@ let operatorKey;
     viewerId = v.json?.id;
     const o = await check('POST', '/api/keys', { json: { name: `OA operator ${tok}`, role: 'operator', expires_at: '2999-01-01T00:00:00Z' }, expect: 201, label: 'expires_at' });
     operatorKey = o.json?.key;
+    const me = await check('GET', '/api/keys/me', { expect: 200, label: 'the admin key' });
+    ok(me.json?.role === 'admin' && me.json?.auth === true, 'GET /api/keys/me: the run\'s key is an admin key', me.text);
+    const vme = await check('GET', '/api/keys/me', { key: viewerKey, expect: 200, label: 'a viewer key' });
+    ok(vme.json?.id === viewerId && vme.json?.role === 'viewer', 'GET /api/keys/me with the viewer key: that key', vme.text);
     await check('POST', '/api/keys', { json: { name: '', role: 'boss' }, expect: 422, label: 'invalid fields' });
     await check('POST', '/api/keys', { json: { name: 'x', role: 'viewer', expires_at: '2001-01-01T00:00:00Z' }, expect: 422, predict: false, label: 'expires in the past' });
     await check('GET', '/api/keys', { query: { limit: 500 }, expect: 200 });

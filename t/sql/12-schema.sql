@@ -6,7 +6,7 @@ SELECT plan(63);
 SELECT has_table(t) FROM unnest(ARRAY['leads', 'campaigns', 'campaign_leads',
                                       'processing_logs']) AS t;
 SELECT columns_are('leads', ARRAY['id', 'name', 'phone', 'email', 'company', 'notes',
-                                  'created_at', 'updated_at']);
+                                  'created_at', 'updated_at', 'attributes']);
 SELECT has_column('campaigns', c) FROM unnest(ARRAY['name', 'description', 'agent_type',
     'status', 'sms_system_prompt', 'sms_temperature', 'stats', 'started_at',
     'completed_at']) AS c;

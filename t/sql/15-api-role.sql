@@ -1,5 +1,5 @@
 -- The smscamp_api role (what nginx logs in as): no table access, EXECUTE on
--- the route functions only, which are SECURITY DEFINER.
+-- the functions of schema api only, which are SECURITY DEFINER.
 BEGIN;
 SET client_min_messages = warning;
 SELECT plan(22);
@@ -16,25 +16,24 @@ SELECT ok((SELECT 'statement_timeout=60s' = ANY (setconfig) FROM pg_db_role_sett
             WHERE setrole = 'smscamp_api'::regrole AND setdatabase = 0),
           'smscamp_api has a 60s statement_timeout');
 
--- every route function is SECURITY DEFINER with a fixed search_path, and
--- smscamp_api may execute route functions only
+-- schema api is the API: every function in it is SECURITY DEFINER with a fixed
+-- search_path, and smscamp_api may execute those and no function of public
 CREATE TEMP TABLE api_fns AS
 SELECT p.oid, p.oid::regprocedure::text AS sig, p.prosecdef,
        coalesce(p.proconfig::text, '') ~ 'search_path=public' AS fixed_path,
-       (SELECT array_agg(a.name || ' ' || format_type(a.type, NULL) ORDER BY a.ord)
-          FROM unnest(p.proallargtypes, p.proargmodes, p.proargnames)
-               WITH ORDINALITY AS a(type, mode, name, ord)
-         WHERE a.mode IN ('o', 'b', 't')) = ARRAY['status integer', 'body text'] AS is_route
+       p.pronamespace = 'api'::regnamespace AS is_route
   FROM pg_proc p
- WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'api\_%';
+ WHERE p.pronamespace = 'api'::regnamespace
+    OR (p.pronamespace = 'public'::regnamespace
+        AND (p.proname LIKE 'api\_%' OR p.proname LIKE 'smscamp\_%'));
 GRANT SELECT ON api_fns TO smscamp_api;
 SELECT is(ARRAY(SELECT sig FROM api_fns WHERE is_route AND NOT (prosecdef AND fixed_path)),
-          '{}', 'route functions are SECURITY DEFINER SET search_path');
+          '{}', 'the API functions are SECURITY DEFINER SET search_path');
 SELECT is(ARRAY(SELECT sig FROM api_fns
                  WHERE has_function_privilege('smscamp_api', oid, 'EXECUTE') <> is_route),
-          '{}', 'smscamp_api may execute exactly the route functions');
-SELECT ok((SELECT count(*) >= 7 FROM api_fns WHERE is_route AND sig ~ '^api_(leads|health)'),
-          'the leads routes and health are routes');
+          '{}', 'smscamp_api may execute exactly the functions of schema api');
+SELECT ok((SELECT count(*) >= 7 FROM api_fns WHERE is_route AND sig ~ '^api\.(leads_|health)'),
+          'the leads routes and health are in schema api');
 SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c
                  WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'S')
                    AND (has_table_privilege('smscamp_api', c.oid, 'SELECT,INSERT,UPDATE,DELETE')
@@ -50,13 +49,13 @@ SELECT throws_ok('DELETE FROM leads', '42501', NULL, 'api role: DELETE on leads 
 SELECT throws_ok('SELECT * FROM campaigns', '42501', NULL, 'api role: campaigns denied');
 SELECT throws_ok('SELECT * FROM campaign_leads', '42501', NULL, 'api role: campaign_leads denied');
 SELECT throws_ok('SELECT * FROM processing_logs', '42501', NULL, 'api role: processing_logs denied');
-SELECT is((SELECT status FROM api_leads_get(:'role_lead')), 200, 'api role: api_leads_get works');
-SELECT is((SELECT body::jsonb ->> 'name' FROM api_leads_get(:'role_lead')), 'Role Test',
+SELECT is((SELECT status FROM api.leads_get(:'role_lead')), 200, 'api role: api.leads_get works');
+SELECT is((SELECT body::jsonb ->> 'name' FROM api.leads_get(:'role_lead')), 'Role Test',
           'api role: and returns the lead');
-SELECT is((SELECT status FROM api_leads_create('{"name":"By Api","phone":"+61491570202"}')), 201,
-          'api role: api_leads_create works');
-SELECT is((SELECT status FROM api_leads_list('{"q":"By Api"}')), 200, 'api role: api_leads_list works');
-SELECT is((SELECT status FROM api_health()), 200, 'api role: api_health works');
+SELECT is((SELECT status FROM api.leads_create('{"name":"By Api","phone":"+61491570202"}')), 201,
+          'api role: api.leads_create works');
+SELECT is((SELECT status FROM api.leads_list('{"q":"By Api"}')), 200, 'api role: api.leads_list works');
+SELECT is((SELECT status FROM api.health()), 200, 'api role: api.health works');
 SELECT throws_ok($$SELECT api_error(500, '"x"')$$, '42501', NULL, 'api role: helpers are private (api_error)');
 SELECT throws_ok($$SELECT * FROM api_lead_validate('{}', false, '["body"]')$$, '42501', NULL,
                  'api role: helpers are private (api_lead_validate)');

@@ -1,5 +1,5 @@
 -- Campaign and campaign-lead status rules, enforced by the database itself
--- (sql/campaigns.sql): every change is checked, whoever makes it.
+-- (sql/campaign_rules.sql): every change is checked, whoever makes it.
 BEGIN;
 SET client_min_messages = warning;
 SELECT plan(76);

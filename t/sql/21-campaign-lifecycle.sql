@@ -1,5 +1,5 @@
 -- The lifecycle functions shared by psql and the HTTP routes:
--- smscamp_start / pause / resume / cancel / schedule (sql/campaigns.sql).
+-- smscamp_start / pause / resume / cancel / schedule (sql/campaign_lifecycle.sql).
 BEGIN;
 SET client_min_messages = warning;
 SELECT plan(60);
@@ -15,8 +15,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_id bigint;
 BEGIN
-    INSERT INTO campaigns (name, status, agent_type)
-    VALUES ('lifecycle ' || p_status, p_status, p_agent) RETURNING id INTO v_id;
+    INSERT INTO campaigns (name, status, agent_type, sms_template)
+    VALUES ('lifecycle ' || p_status, p_status, p_agent, 'Hi {first_name}, our spring sale starts Monday.') RETURNING id INTO v_id;
     INSERT INTO campaign_leads (campaign_id, lead_id)
     SELECT v_id, l.id FROM leads l WHERE l.phone LIKE '+4477009001%' ORDER BY l.id LIMIT p_leads;
     RETURN v_id;
@@ -53,12 +53,13 @@ SELECT is(pg_temp.lead_statuses((SELECT id FROM c)), ARRAY['pending', 'pending',
           'start: the leads stay pending for the workers');
 SELECT set_eq($$SELECT jsonb_object_keys(j) FROM started$$,
     ARRAY['id', 'name', 'description', 'agent_type', 'status', 'sms_system_prompt',
-          'sms_temperature', 'messages_per_second', 'send_window', 'max_send_errors',
+          'sms_template', 'sender_name', 'sms_temperature', 'messages_per_second', 'send_window', 'max_send_errors',
           'scheduled_at', 'stats', 'created_at', 'updated_at', 'started_at', 'completed_at'],
     'the campaign JSON has the documented keys');
 SELECT set_eq($$SELECT jsonb_object_keys(j -> 'stats') FROM started$$,
     ARRAY['total_leads', 'leads_by_status', 'total_messages_sent', 'total_messages_failed',
           'total_messages_pending', 'total_segments', 'total_cost', 'success_rate', 'progress',
+          'processed', 'rate', 'waiting',
           'started_at', 'completed_at'],
     'its stats have the documented keys');
 SELECT set_eq($$SELECT jsonb_object_keys(j -> 'stats' -> 'leads_by_status') FROM started$$,
@@ -81,7 +82,7 @@ SELECT throws_matching(format('SELECT smscamp_start(%s)', pg_temp.campaign('draf
 SELECT throws_ok(format('SELECT smscamp_start(%s)', pg_temp.campaign('draft', 2, 'voice')),
     'SC409', NULL, 'start of a voice campaign: SC409');
 SELECT throws_matching(format('SELECT smscamp_start(%s)', pg_temp.campaign('draft', 2, 'voice')),
-    'Voice campaigns are not available yet', '... "Voice campaigns are not available yet"');
+    'Voice campaigns are coming soon', '... "Voice campaigns are coming soon"');
 SELECT lives_ok(format('SELECT smscamp_start(%s)', pg_temp.campaign('draft', 2, 'both')),
     'a "both" campaign starts (its SMS part runs)');
 SELECT throws_ok('SELECT smscamp_start(-5)', 'SC404', '{"detail": "Campaign -5 not found"}',
@@ -184,11 +185,11 @@ SELECT is(pg_temp.status_of((SELECT id FROM s)), 'pending',
           'housekeeping: a scheduled campaign whose time came is pending');
 
 -- psql and HTTP share the code path: the route answers what the function does
-CREATE TEMP TABLE r AS SELECT * FROM api_campaigns_pause((SELECT id FROM s)::text);
-SELECT is((SELECT status FROM r), 200, 'api_campaigns_pause answers 200');
+CREATE TEMP TABLE r AS SELECT * FROM api.campaigns_pause((SELECT id FROM s)::text);
+SELECT is((SELECT status FROM r), 200, 'api.campaigns_pause answers 200');
 SELECT is((SELECT body::jsonb ->> 'status' FROM r), 'paused', '... with the paused campaign');
-SELECT is((SELECT status FROM api_campaigns_start((SELECT id FROM s)::text)), 202,
-          'api_campaigns_start answers 202');
+SELECT is((SELECT status FROM api.campaigns_start((SELECT id FROM s)::text)), 202,
+          'api.campaigns_start answers 202');
 
 SELECT * FROM finish();
 ROLLBACK;

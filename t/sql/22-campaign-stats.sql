@@ -1,4 +1,4 @@
--- Incremental statistics (sql/campaigns.sql): the statement-level triggers on
+-- Incremental statistics (sql/campaign_stats.sql): the statement-level triggers on
 -- campaign_leads, leads and campaigns keep campaign_stats, message_stats_hourly
 -- and smscamp_counters equal to a recount, through a mixed workload of bulk
 -- and single-row inserts, updates and deletes (cascades included).
@@ -21,7 +21,7 @@ SELECT lives_ok('SELECT smscamp_stats_rebuild()', 'smscamp_stats_rebuild runs');
 SELECT is_empty('SELECT * FROM smscamp_stats_diff()', 'counters agree with a recount at the start');
 
 CREATE TEMP TABLE base AS
-SELECT (body::jsonb) AS dash FROM api_dashboard_stats();
+SELECT (body::jsonb) AS dash FROM api.dashboard_stats();
 
 DELETE FROM leads WHERE phone LIKE '+4477009002%';
 INSERT INTO leads (name, phone)
@@ -126,7 +126,7 @@ SELECT 'https://sms.example.test/api/webhooks/sms/status' AS url,
        'ErrorCode=30008&MessageSid=SMtest' || (SELECT min(id) + 2 FROM campaign_leads
                                                WHERE campaign_id = (SELECT b FROM ids))
        || '&MessageStatus=failed' AS form;
-SELECT is((SELECT body::jsonb ->> 'status' FROM cb, api_webhooks_sms_status(
+SELECT is((SELECT body::jsonb ->> 'status' FROM cb, api.webhooks_sms_status(
               'application/x-www-form-urlencoded', cb.form, cb.url,
               api_twilio_signature(cb.url, cb.form, 'tok-stats-test'))),
           'failed', 'a status callback marks a sent lead failed');
@@ -164,7 +164,7 @@ INSERT INTO leads (name, phone) VALUES ('Stats extra', '+447700900299');
 SELECT is_empty('SELECT * FROM smscamp_stats_diff()', 'campaign and lead counters == recount');
 
 -- the dashboard reads the counters: its totals moved by what happened here
-CREATE TEMP TABLE now_dash AS SELECT (body::jsonb) AS dash FROM api_dashboard_stats();
+CREATE TEMP TABLE now_dash AS SELECT (body::jsonb) AS dash FROM api.dashboard_stats();
 CREATE FUNCTION pg_temp.delta(k text) RETURNS numeric
 LANGUAGE sql AS $$
     SELECT (n.dash ->> k)::numeric - (b.dash ->> k)::numeric FROM now_dash n, base b

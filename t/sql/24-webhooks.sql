@@ -1,4 +1,4 @@
--- SMS provider webhooks (sql/api_webhooks.sql): form decoding, inbound
+-- SMS provider webhooks (sql/api/webhooks.sql): form decoding, inbound
 -- opt-out/opt-in keywords, delivery status callbacks.
 BEGIN;
 SET client_min_messages = warning;
@@ -7,33 +7,23 @@ SELECT plan(51);
 -- the provider's auth token for this transaction: webhooks are signed with it
 SET LOCAL smscamp.twilio_auth_token = 'tok-sql-test';
 
-CREATE FUNCTION pg_temp.err(p_sql text) RETURNS jsonb
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE p_sql;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    RETURN jsonb_build_object('state', SQLSTATE,
-                              'body', CASE WHEN SQLERRM ~ '^\{' THEN SQLERRM::jsonb END);
-END
-$$;
+\ir lib/err.sql
+\ir lib/route.sql
 -- a webhook request as Twilio sends it: the URL, and the form signed for it
 CREATE FUNCTION pg_temp.url(p_route text) RETURNS text
 LANGUAGE sql AS $$ SELECT 'https://sms.example.test/api/webhooks/sms/' || p_route $$;
 CREATE FUNCTION pg_temp.sig(p_route text, p_form text) RETURNS text
 LANGUAGE sql AS $$ SELECT api_twilio_signature(pg_temp.url(p_route), p_form, 'tok-sql-test') $$;
+-- api.webhooks_sms_<route> called with the form, signed right: its body, its status in "_status"
+CREATE FUNCTION pg_temp.webhook(p_route text, p_type text, p_form text) RETURNS jsonb
+LANGUAGE sql AS $$
+    SELECT pg_temp.route(format('SELECT * FROM api.webhooks_sms_%s(%L, %L, %L, %L)', p_route, p_type, p_form,
+                                pg_temp.url(p_route), pg_temp.sig(p_route, p_form)))
+$$;
 CREATE FUNCTION pg_temp.inbound(p_form text) RETURNS jsonb
-LANGUAGE sql AS $$
-    SELECT body::jsonb || jsonb_build_object('_status', status)
-      FROM api_webhooks_sms_inbound('application/x-www-form-urlencoded; charset=UTF-8', p_form,
-                                    pg_temp.url('inbound'), pg_temp.sig('inbound', p_form))
-$$;
+LANGUAGE sql AS $$ SELECT pg_temp.webhook('inbound', 'application/x-www-form-urlencoded; charset=UTF-8', p_form) $$;
 CREATE FUNCTION pg_temp.status_cb(p_form text) RETURNS jsonb
-LANGUAGE sql AS $$
-    SELECT body::jsonb || jsonb_build_object('_status', status)
-      FROM api_webhooks_sms_status('application/x-www-form-urlencoded', p_form,
-                                   pg_temp.url('status'), pg_temp.sig('status', p_form))
-$$;
+LANGUAGE sql AS $$ SELECT pg_temp.webhook('status', 'application/x-www-form-urlencoded', p_form) $$;
 
 ------------------------------------------------------------------------------
 -- application/x-www-form-urlencoded
@@ -56,7 +46,7 @@ SELECT is(pg_temp.err($$SELECT api_form_decode('a=%00')$$) ->> 'state', 'SC400',
 SELECT matches(pg_temp.err($$SELECT api_form_decode('a=%ZZ')$$) #>> '{body,detail}',
                '^Request body is not valid application/x-www-form-urlencoded data',
                '... with a clear message');
-SELECT is(pg_temp.err($$SELECT * FROM api_webhooks_sms_inbound('application/json', '{"From": "+1"}',
+SELECT is(pg_temp.err($$SELECT * FROM api.webhooks_sms_inbound('application/json', '{"From": "+1"}',
                                                                 pg_temp.url('inbound'), 'x')$$) ->> 'state',
           'SC415', 'a JSON body: 415');
 
@@ -76,27 +66,27 @@ SELECT isnt(api_twilio_signature('https://mycompany.com/myapp.php?foo=1&bar=2',
               'CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1235&From=%2B12349013030&To=%2B18005551212',
               '12345'),
           '0/KCTR6DLpKmkAf8muzZqo1nDgQ=', '... and not when a value changes');
-SELECT is(pg_temp.err(format($$SELECT * FROM api_webhooks_sms_inbound('application/x-www-form-urlencoded',
+SELECT is(pg_temp.err(format($$SELECT * FROM api.webhooks_sms_inbound('application/x-www-form-urlencoded',
               'From=%%2B447700900499&Body=STOP', %L, NULL)$$, pg_temp.url('inbound'))) ->> 'state',
           'SC403', 'no signature: 403');
-SELECT is(pg_temp.err(format($$SELECT * FROM api_webhooks_sms_inbound('application/x-www-form-urlencoded',
+SELECT is(pg_temp.err(format($$SELECT * FROM api.webhooks_sms_inbound('application/x-www-form-urlencoded',
               'From=%%2B447700900499&Body=STOP', %L, %L)$$, pg_temp.url('inbound'),
               pg_temp.sig('inbound', 'From=%2B447700900499&Body=START'))) ->> 'state',
           'SC403', 'the signature of other fields: 403');
-SELECT is(pg_temp.err(format($$SELECT * FROM api_webhooks_sms_inbound('application/x-www-form-urlencoded',
+SELECT is(pg_temp.err(format($$SELECT * FROM api.webhooks_sms_inbound('application/x-www-form-urlencoded',
               'From=%%2B447700900499&Body=STOP', %L, %L)$$, pg_temp.url('status'),
               pg_temp.sig('inbound', 'From=%2B447700900499&Body=STOP'))) ->> 'state',
           'SC403', 'the signature of another URL: 403');
-SELECT is(pg_temp.err(format($$SELECT * FROM api_webhooks_sms_status('application/x-www-form-urlencoded',
+SELECT is(pg_temp.err(format($$SELECT * FROM api.webhooks_sms_status('application/x-www-form-urlencoded',
               'MessageSid=SMx&MessageStatus=delivered', %L, 'AAAA')$$, pg_temp.url('status'))) ->> 'state',
           'SC403', 'a status callback with a wrong signature: 403');
-SELECT matches(pg_temp.err($$SELECT * FROM api_webhooks_sms_inbound('application/x-www-form-urlencoded', 'From=%ZZ',
+SELECT matches(pg_temp.err($$SELECT * FROM api.webhooks_sms_inbound('application/x-www-form-urlencoded', 'From=%ZZ',
                                                                    'https://x.test/', NULL)$$) #>> '{body,detail}',
                'X-Twilio-Signature', 'unsigned: 403 before the body is decoded, and the message says why');
 SELECT is((SELECT count(*)::int FROM opt_outs WHERE phone = '+447700900499'), 0, 'the refused calls recorded nothing');
 SELECT is(pg_temp.inbound('From=%2B447700900499&Body=STOP') ->> '_status', '200', 'signed right: 200');
 SET LOCAL smscamp.twilio_auth_token = '';
-SELECT matches(pg_temp.err(format($$SELECT * FROM api_webhooks_sms_inbound('application/x-www-form-urlencoded',
+SELECT matches(pg_temp.err(format($$SELECT * FROM api.webhooks_sms_inbound('application/x-www-form-urlencoded',
               'From=%%2B447700900499&Body=START', %L, %L)$$, pg_temp.url('inbound'),
               pg_temp.sig('inbound', 'From=%2B447700900499&Body=START'))) #>> '{body,detail}',
           'not configured', 'no auth token configured: 403, whatever the signature');
@@ -130,11 +120,11 @@ SELECT is(pg_temp.inbound('From=%2B447700900401&Body=Start') ->> 'action', 'opt_
 SELECT is((SELECT count(*)::int FROM opt_outs WHERE phone = '+447700900401'), 0, '... the opt-out is gone');
 SELECT is(pg_temp.inbound('From=%2B447700900402&Body=UNSTOP') ->> 'action', 'opt_in', 'UNSTOP: opt_in');
 SELECT is(pg_temp.inbound('From=%2B447700900404&Body=') ->> 'action', 'none', 'an empty Body: none');
-SELECT is(pg_temp.err($$SELECT * FROM api_webhooks_sms_inbound('application/x-www-form-urlencoded', 'Body=STOP',
+SELECT is(pg_temp.err($$SELECT * FROM api.webhooks_sms_inbound('application/x-www-form-urlencoded', 'Body=STOP',
                                                                 pg_temp.url('inbound'), pg_temp.sig('inbound', 'Body=STOP'))$$)
             #> '{body,detail,0}',
           '{"loc": ["body", "From"], "msg": "Field required", "type": "missing"}', 'no From: 422');
-SELECT is(pg_temp.err($$SELECT * FROM api_webhooks_sms_inbound('application/x-www-form-urlencoded', 'From=abc&Body=STOP',
+SELECT is(pg_temp.err($$SELECT * FROM api.webhooks_sms_inbound('application/x-www-form-urlencoded', 'From=abc&Body=STOP',
                                                                 pg_temp.url('inbound'), pg_temp.sig('inbound', 'From=abc&Body=STOP'))$$)
             ->> 'state', 'SC422', 'a From that is not a phone: 422');
 
@@ -184,7 +174,7 @@ SELECT is(pg_temp.status_cb('MessageSid=SMnope&MessageStatus=delivered'),
 SELECT is((SELECT count(*)::int FROM processing_logs pl JOIN campaign_leads cl ON cl.id = pl.campaign_lead_id
             WHERE cl.sms_sid LIKE 'SMcb%' AND pl.node_name = 'status_callback'),
           6, 'every matched callback is logged (node status_callback)');
-SELECT is(pg_temp.err($$SELECT * FROM api_webhooks_sms_status('application/x-www-form-urlencoded', 'AccountSid=AC1',
+SELECT is(pg_temp.err($$SELECT * FROM api.webhooks_sms_status('application/x-www-form-urlencoded', 'AccountSid=AC1',
                                                                pg_temp.url('status'), pg_temp.sig('status', 'AccountSid=AC1'))$$)
             #>> '{body,detail}',
           '[{"loc": ["body", "MessageSid"], "msg": "Field required", "type": "missing"}, {"loc": ["body", "MessageStatus"], "msg": "Field required", "type": "missing"}]',

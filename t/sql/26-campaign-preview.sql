@@ -1,19 +1,10 @@
--- POST /api/campaigns/{id}/preview (api_campaigns_preview): validation and
+-- POST /api/campaigns/{id}/preview (api.campaigns_preview): validation and
 -- the generated message for one lead, with nothing written.
 BEGIN;
 SET client_min_messages = warning;
 SELECT plan(16);
 
-CREATE FUNCTION pg_temp.err(p_sql text) RETURNS jsonb
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE p_sql;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    RETURN jsonb_build_object('state', SQLSTATE,
-                              'body', CASE WHEN SQLERRM ~ '^\{' THEN SQLERRM::jsonb END);
-END
-$$;
+\ir lib/err.sql
 
 DELETE FROM leads WHERE phone LIKE '+4477009005%';
 DELETE FROM opt_outs WHERE phone LIKE '+4477009005%';
@@ -36,7 +27,7 @@ SELECT md5(string_agg(cl::text, ',' ORDER BY cl.id)) AS h FROM campaign_leads cl
  WHERE cl.campaign_id = (SELECT c FROM ids);
 
 CREATE TEMP TABLE p1 AS
-SELECT status, body::jsonb AS j FROM api_campaigns_preview((SELECT c FROM ids)::text, NULL);
+SELECT status, body::jsonb AS j FROM api.campaigns_preview((SELECT c FROM ids)::text, NULL);
 SELECT is((SELECT status FROM p1), 200, 'preview without a body: 200');
 SELECT is((SELECT (j ->> 'lead_id')::bigint FROM p1), (SELECT ada FROM ids),
           '... for the campaign''s first lead');
@@ -54,7 +45,7 @@ SELECT is((SELECT (j ->> 'valid')::boolean FROM p1), true, '... valid');
 
 CREATE TEMP TABLE p2 AS
 SELECT status, body::jsonb AS j
-  FROM api_campaigns_preview((SELECT c FROM ids)::text, jsonb_build_object('lead_id', (SELECT bob FROM ids)));
+  FROM api.campaigns_preview((SELECT c FROM ids)::text, jsonb_build_object('lead_id', (SELECT bob FROM ids)));
 SELECT is((SELECT (j ->> 'lead_id')::bigint FROM p2), (SELECT bob FROM ids), 'preview for a given lead_id');
 SELECT ok((SELECT j -> 'validation_errors' @> '["recipient has opted out"]' FROM p2),
           '... an opted-out lead shows the validation error');
@@ -64,11 +55,11 @@ SELECT is((SELECT md5(string_agg(cl::text, ',' ORDER BY cl.id)) FROM campaign_le
             WHERE cl.campaign_id = (SELECT c FROM ids)),
           (SELECT h FROM snapshot), 'a preview writes nothing');
 
-SELECT is(pg_temp.err(format('SELECT * FROM api_campaigns_preview(%L, %L)', (SELECT c FROM ids), '{"lead_id": 987654321}'))
+SELECT is(pg_temp.err(format('SELECT * FROM api.campaigns_preview(%L, %L)', (SELECT c FROM ids), '{"lead_id": 987654321}'))
             -> 'body', '{"detail": "Lead 987654321 not found"}', 'preview for a missing lead: 404');
-SELECT is(pg_temp.err(format('SELECT * FROM api_campaigns_preview(%L, %L)', (SELECT c FROM ids), '{"lead_id": "abc"}'))
+SELECT is(pg_temp.err(format('SELECT * FROM api.campaigns_preview(%L, %L)', (SELECT c FROM ids), '{"lead_id": "abc"}'))
             #>> '{body,detail,0,loc}', '["body", "lead_id"]', 'preview with a bad lead_id: 422');
-SELECT is(pg_temp.err(format('SELECT * FROM api_campaigns_preview(%L, NULL)', (SELECT e FROM ids))) ->> 'state',
+SELECT is(pg_temp.err(format('SELECT * FROM api.campaigns_preview(%L, NULL)', (SELECT e FROM ids))) ->> 'state',
           'SC409', 'preview of a campaign without leads and no lead_id: 409');
 
 SELECT * FROM finish();

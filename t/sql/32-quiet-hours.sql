@@ -13,18 +13,9 @@ SELECT plan(28);
 SELECT is(smscamp_phone_timezone('+12125550123'), 'America/New_York', '+1 -> America/New_York');
 SELECT is(smscamp_phone_timezone('+447911123456'), 'Europe/London', '+44 -> Europe/London');
 
--- 'HH:MM-HH:MM' of local time now + a .. now + b hours in a zone
-CREATE FUNCTION pg_temp.win(p_tz text, a interval, b interval) RETURNS text
-LANGUAGE sql STABLE AS $$
-SELECT to_char((now() AT TIME ZONE p_tz) + a, 'HH24:MI') || '-'
-    || to_char((now() AT TIME ZONE p_tz) + b, 'HH24:MI')
-$$;
-
--- when a window that starts at local now + a hours next opens
-CREATE FUNCTION pg_temp.opens(p_tz text, a interval) RETURNS timestamptz
-LANGUAGE sql STABLE AS $$
-SELECT date_trunc('minute', (now() AT TIME ZONE p_tz) + a) AT TIME ZONE p_tz
-$$;
+-- pg_temp.win(zone, a, b): 'HH:MM-HH:MM' of local time now + a .. now + b in a zone;
+-- pg_temp.opens(zone, a): when a window that starts at local now + a next opens
+\ir lib/send_window.sql
 
 ------------------------------------------------------------------------------
 -- smscamp_window_opens
@@ -54,14 +45,7 @@ SELECT is(smscamp_window_opens(pg_temp.win('Europe/London', '-1 hour', '1 hour')
 -- smscamp_claim defers leads outside their window
 ------------------------------------------------------------------------------
 
-CREATE FUNCTION pg_temp.free_phone(p_prefix text) RETURNS text
-LANGUAGE sql AS $$
-SELECT s.p
-  FROM (SELECT g, p_prefix || lpad(g::text, 4, '0') AS p FROM generate_series(0, 9999) g) s
- WHERE NOT EXISTS (SELECT FROM leads l WHERE l.phone = s.p)
-   AND NOT EXISTS (SELECT FROM opt_outs o WHERE o.phone = s.p)
- ORDER BY s.g LIMIT 1
-$$;
+\ir lib/free_phone.sql
 
 CREATE FUNCTION pg_temp.campaign(p_window text) RETURNS bigint
 LANGUAGE plpgsql AS $$

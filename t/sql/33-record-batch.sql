@@ -1,5 +1,6 @@
--- The workers' batches: smscamp_claim_leads and smscamp_record_batch (one
--- statement for many leads), then the worker's fallback when a batch fails.
+-- The record path: smscamp_claim_leads and smscamp_record_batch (one
+-- statement for many leads), then the worker's fallback when a batch fails
+-- (each item alone, through the same function).
 --
 -- Part 1 commits a campaign through another session (dblink) and lets the
 -- workers run it (built-in writer, "log" provider) with one lead that a
@@ -9,7 +10,7 @@
 -- leave.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(40);
+SELECT plan(47);
 
 ------------------------------------------------------------------------------
 -- Part 1: the workers, with a lead that cannot be sent
@@ -29,7 +30,8 @@ SELECT dblink_exec('batch-s', $setup$
     DELETE FROM leads WHERE phone LIKE '+4477009034%';
     INSERT INTO leads (name, phone)
     SELECT 'Fallback ' || i, '+44770090340' || i FROM generate_series(1, 5) AS i;
-    INSERT INTO campaigns (name, send_window) VALUES ('batch fallback test', NULL);
+    INSERT INTO campaigns (name, send_window, sms_template)
+    VALUES ('batch fallback test', NULL, 'Hi {first_name}, our spring sale starts Monday.');
     INSERT INTO campaign_leads (campaign_id, lead_id)
     SELECT (SELECT max(id) FROM campaigns WHERE name = 'batch fallback test'), l.id
       FROM leads l WHERE l.phone LIKE '+4477009034%' ORDER BY l.id;
@@ -96,8 +98,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_id bigint;
 BEGIN
-    INSERT INTO campaigns (name, status, send_window, max_send_errors)
-    VALUES ('batch ' || p_status, p_status, NULL, 2) RETURNING id INTO v_id;
+    INSERT INTO campaigns (name, status, send_window, max_send_errors, sms_template)
+    VALUES ('batch ' || p_status, p_status, NULL, 2, 'Hi {first_name}, our spring sale starts Monday.') RETURNING id INTO v_id;
     INSERT INTO campaign_leads (campaign_id, lead_id)
     SELECT v_id, l.id FROM leads l
      WHERE l.phone IN (SELECT '+44770090330' || n FROM unnest(p_leads) n) ORDER BY l.id;
@@ -135,12 +137,13 @@ CREATE TEMP TABLE c AS SELECT pg_temp.campaign('processing', ARRAY[1, 2, 3, 4]) 
 UPDATE campaigns SET agent_type = 'both' WHERE id = (SELECT id FROM c);
 
 -- validate_lead
-SELECT is_empty(format('SELECT * FROM smscamp_record_batch(%L)', jsonb_build_array(
+SELECT results_eq(format('SELECT i, ok, status FROM smscamp_record_batch(%L)', jsonb_build_array(
     pg_temp.item(1, 'valid', 1, '{"phone": "+447700903301", "both": false}'),
     pg_temp.item(2, 'skip', 2, '{"errors": ["recipient has opted out", "name is missing"]}'),
     pg_temp.item(3, 'valid', 3, '{"phone": "+447700903303", "both": true}'),
     pg_temp.item(4, 'valid', 4, '{"phone": "+447700903304", "both": false}'))),
-    'validation items answer no rows');
+    $$VALUES (2, NULL::boolean, 'skipped')$$,
+    'validation items: a row for the skipped lead (finished), none for the valid ones');
 SELECT is(pg_temp.logs(1), 'validate_lead/info: Lead validated', 'valid: its log row');
 SELECT is((SELECT metadata FROM processing_logs WHERE campaign_lead_id = pg_temp.cl(1)),
           '{"phone": "+447700903301"}'::jsonb, 'valid: the phone in the metadata');
@@ -156,12 +159,13 @@ SELECT is(pg_temp.logs(2), 'validate_lead/warning: Lead skipped: recipient has o
           'finalize/info: Lead finished: skipped', 'skip: validate_lead and finalize rows');
 
 -- generation with the sending mark, the log provider, a failed generation
-SELECT results_eq(format('SELECT i, ok FROM smscamp_record_batch(%L)', jsonb_build_array(
+SELECT results_eq(format('SELECT i, ok, status FROM smscamp_record_batch(%L)', jsonb_build_array(
     pg_temp.item(1, 'mark', 1, pg_temp.gen('Hello one')),
     pg_temp.item(2, 'log', 3, pg_temp.gen('Hello three')
                               || '{"sfrom": "+15005550006", "body": "Hello three"}'),
     pg_temp.item(3, 'genfail', 4, '{"error": "LLM timed out", "retryable": true, "retry_after": 30}'))),
-    $$VALUES (1, true), (2, true)$$, 'mark and log items: marked');
+    $$VALUES (1, true, 'sending'), (2, true, 'sent'), (3, NULL::boolean, 'pending')$$,
+    'mark and log items: marked; the failed generation finished its attempt');
 SELECT is(pg_temp.st(1), 'sending', 'mark: sending');
 SELECT is((SELECT sms_message || ' ' || sms_segments || ' ' || sms_cost || ' ' || sms_encoding
              FROM campaign_leads WHERE id = pg_temp.cl(1)), 'Hello one 1 0.0079 GSM-7',
@@ -182,11 +186,12 @@ SELECT alike(pg_temp.logs(4), '%sms_agent/error: LLM timed out | '
             'finalize/warning: Attempt 1 failed; retry scheduled', 'genfail: error and finalize rows');
 
 -- the provider's answer
-SELECT is_empty(format('SELECT * FROM smscamp_record_batch(%L)', jsonb_build_array(
+SELECT results_eq(format('SELECT * FROM smscamp_record_batch(%L)', jsonb_build_array(
     pg_temp.item(1, 'send', 1, '{"outcome": "sent", "sid": "SMbatch1", "pstatus": "queued",
                                  "nseg": 1, "price": "-0.0079", "level": "info",
                                  "msg": "SMS accepted by the provider"}'))),
-    'send items answer no rows');
+    $$VALUES (1, NULL::boolean, 'sent', 1, 0.0079)$$,
+    'a send item: the lead, finished, with its segments and cost');
 SELECT is((SELECT status || ' ' || sms_sid || ' ' || sms_sent FROM campaign_leads
             WHERE id = pg_temp.cl(1)), 'sent SMbatch1 true', 'send: sent, with the sid');
 SELECT is((SELECT status FROM campaigns WHERE id = (SELECT id FROM c)), 'processing',
@@ -194,9 +199,9 @@ SELECT is((SELECT status FROM campaigns WHERE id = (SELECT id FROM c)), 'process
 
 -- the last lead fails for good: the campaign completes
 UPDATE campaign_leads SET status = 'processing' WHERE id = pg_temp.cl(4);
-SELECT is_empty(format('SELECT * FROM smscamp_record_batch(%L)', jsonb_build_array(
+SELECT results_eq(format('SELECT i, ok, status FROM smscamp_record_batch(%L)', jsonb_build_array(
     pg_temp.item(1, 'genfail', 4, '{"error": "bad request", "retryable": false}'))),
-    'a final generation failure');
+    $$VALUES (1, NULL::boolean, 'failed')$$, 'a final generation failure');
 SELECT is(pg_temp.st(4) || ' ' || ((SELECT processed_at FROM campaign_leads
                                      WHERE id = pg_temp.cl(4)) IS NOT NULL)::text,
           'failed true', 'genfail, not retryable: failed, processed_at');
@@ -212,25 +217,52 @@ SELECT throws_ok(format('SELECT * FROM smscamp_record_batch(%L)', jsonb_build_ar
 CREATE TEMP TABLE p AS SELECT pg_temp.campaign('processing', ARRAY[5, 6, 7, 8]) AS id;
 UPDATE campaign_leads SET status = 'sending'
  WHERE campaign_id = (SELECT id FROM p) AND id <> pg_temp.cl(8);
-SELECT is_empty(format('SELECT * FROM smscamp_record_batch(%L)', jsonb_build_array(
+SELECT results_eq(format('SELECT i, ok, status FROM smscamp_record_batch(%L)', jsonb_build_array(
     pg_temp.item(1, 'send', 5, '{"outcome": "failed", "error": "HTTP 400", "level": "error", "msg": "HTTP 400"}'),
     pg_temp.item(2, 'send', 6, '{"outcome": "sent", "sid": "SMok6", "level": "info", "msg": "ok"}'),
     pg_temp.item(3, 'send', 7, '{"outcome": "unknown", "error": "timeout", "level": "error", "msg": "timeout"}'))),
+    $$VALUES (1, NULL::boolean, 'failed'), (2, NULL, 'sent'), (3, NULL, 'unknown')$$,
     'three answers: failed, sent, unknown');
 SELECT is((SELECT consecutive_send_errors || ' ' || status FROM campaigns WHERE id = (SELECT id FROM p)),
           '1 processing', 'the errors after the last success count: 1');
 SELECT is(pg_temp.st(5) || ' ' || pg_temp.st(6) || ' ' || pg_temp.st(7), 'failed sent unknown',
           'each lead its outcome');
 UPDATE campaign_leads SET status = 'sending' WHERE id = pg_temp.cl(8);
-SELECT is_empty(format('SELECT * FROM smscamp_record_batch(%L)', jsonb_build_array(
+SELECT results_eq(format('SELECT i, ok, status FROM smscamp_record_batch(%L)', jsonb_build_array(
     pg_temp.item(1, 'send', 8, '{"outcome": "retry", "error": "HTTP 429", "retry_after": 5,
                                  "level": "error", "msg": "HTTP 429"}'))),
-    'a retry answer');
+    $$VALUES (1, NULL::boolean, 'pending')$$, 'a retry answer: its attempt finished');
 SELECT is(pg_temp.st(8), 'pending', 'retry: pending again');
 SELECT is((SELECT status FROM campaigns WHERE id = (SELECT id FROM p)), 'paused',
           'a second consecutive error: the campaign paused');
 SELECT alike(pg_temp.logs(8), '%sms_agent/error: Campaign paused after 2 consecutive SMS provider errors%',
              'the pause is logged');
+
+-- a node called from SQL: manual (the campaign need not be running), alone
+-- (recorded, not finalized), final (finalize only); a worker's lead of a
+-- paused campaign is not marked
+INSERT INTO leads (name, phone) VALUES ('Batch 10', '+4477009033010');
+CREATE TEMP TABLE q AS SELECT pg_temp.campaign('paused', ARRAY[9, 10]) AS id;
+SELECT results_eq(format('SELECT i, ok, status FROM smscamp_record_batch(%L)', jsonb_build_array(
+    pg_temp.item(1, 'mark', 9, pg_temp.gen('Hello nine') || '{"manual": true, "alone": true}'))),
+    $$VALUES (1, true, 'sending')$$, 'manual: a paused campaign''s lead is marked all the same');
+SELECT is(pg_temp.logs(9), 'sms_agent/info: Message generated (1 segment, test)',
+          'manual mark: the message logged, nothing else');
+SELECT is_empty(format('SELECT * FROM smscamp_record_batch(%L)', jsonb_build_array(
+    pg_temp.item(1, 'send', 9, '{"outcome": "sent", "sid": "SMnine", "level": "info",
+                                 "msg": "SMS accepted by the provider", "alone": true}'))),
+    'alone: a send recorded, not finalized (no row)');
+SELECT results_eq(format('SELECT i, ok, status FROM smscamp_record_batch(%L)', jsonb_build_array(
+    pg_temp.item(1, 'final', 9))),
+    $$VALUES (1, NULL::boolean, 'sent')$$, 'final: the lead finalized on its own');
+SELECT is(pg_temp.logs(9), 'sms_agent/info: Message generated (1 segment, test) | '
+          'sms_agent/info: SMS accepted by the provider | finalize/info: Lead finished: sent',
+          'alone, then final: one finalize row, last');
+SELECT results_eq(format('SELECT i, ok, status FROM smscamp_record_batch(%L)', jsonb_build_array(
+    pg_temp.item(1, 'mark', 10))),
+    $$VALUES (1, false, 'pending')$$, 'a worker''s lead of a paused campaign: not marked, pending again');
+SELECT is(pg_temp.logs(10), 'sms_agent/info: Not sent: the campaign is no longer running',
+          '... and logged as not sent');
 
 SELECT is_empty('SELECT * FROM smscamp_stats_diff()', 'after the batches: counters == recount');
 

@@ -120,7 +120,9 @@ sub snapshot {
     my $c = api(GET => '/api/campaigns?limit=1');
     $s{api_campaigns_total} = $c->{json}{total};
     my $k = api(GET => '/api/keys?limit=500');
-    $s{api_keys} = [ map { _strip($_, qw(last_used_at)) } @{ $k->{json}{items} || [] } ];
+    # (active: a key revoked with an overlap or expiring becomes inactive by itself;
+    # its revoked_at and expires_at are still compared)
+    $s{api_keys} = [ map { _strip($_, qw(last_used_at active)) } @{ $k->{json}{items} || [] } ];
     $s{api_lead} = api(GET => "/api/leads/$ref{lead_id}")->{json} if $ref{lead_id};
     $s{api_campaign} = _strip(api(GET => "/api/campaigns/$ref{campaign_id}")->{json}, qw(stats))
         if $ref{campaign_id};

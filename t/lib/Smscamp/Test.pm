@@ -27,7 +27,7 @@ use Time::HiRes ();
 
 our @EXPORT = qw(
     api raw_request http_conn parse_response auth_line
-    psql psql_json db_fingerprint lead_count db_lead phone_in_db missing_lead_id
+    psql psql_json db_fingerprint leads_snapshot leads_unchanged lead_count db_lead phone_in_db missing_lead_id
     create_lead unique_phone unique_phone_parts unique_token
     is_fastapi_422 is_json_error is_json_response
     json_encode json_decode res_summary base_url error_log_tail error_log_size
@@ -420,6 +420,18 @@ sub db_fingerprint {
     return psql(q{SELECT count(*) || ' ' || coalesce(md5(string_agg(l::text, E'\n' ORDER BY l.id)), '-') FROM leads l});
 }
 
+# leads_snapshot(): the fingerprint of the leads table now, remembered for leads_unchanged.
+my $leads_snapshot;
+sub leads_snapshot { return $leads_snapshot = db_fingerprint() }
+
+# leads_unchanged($what): one test, that the leads table is as it was at the last leads_snapshot().
+sub leads_unchanged {
+    my ($what) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    croak 'leads_unchanged before leads_snapshot' unless defined $leads_snapshot;
+    return Test::More::is(db_fingerprint(), $leads_snapshot, "$what: stored leads unchanged");
+}
+
 sub lead_count { psql('SELECT count(*) FROM leads') + 0 }
 
 # The stored row of a lead (row_to_json), or undef.
@@ -513,19 +525,30 @@ sub _json_problems {
     return @p;
 }
 
+# The status is not $status (a number or [list]): that problem, or none.
+sub _status_problems {
+    my ($res, $status) = @_;
+    my @ok = ref $status ? @$status : ($status);
+    return if grep { $res->{status} == $_ } @ok;
+    return "status $res->{status}, expected " . join(' or ', @ok);
+}
+
+# One test named $name: it passes when there are no @problems; else they and the answer
+# are its diagnostics. Returns whether it passed.
+sub _ok_unless {
+    my ($res, $name, @problems) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $tb = Test::More->builder;
+    $tb->ok(!@problems, $name) or $tb->diag(join("\n", @problems, res_summary($res)));
+    return !@problems;
+}
+
 # is_json_response($res, $status, $name): status (a number or [list]), JSON
 # content type, body parses as JSON.
 sub is_json_response {
     my ($res, $status, $name) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
-    my @ok = ref $status ? @$status : ($status);
-    my @p;
-    push @p, "status $res->{status}, expected " . join(' or ', @ok)
-        unless grep { $res->{status} == $_ } @ok;
-    push @p, _json_problems($res);
-    my $tb = Test::More->builder;
-    $tb->ok(!@p, $name) or $tb->diag(join("\n", @p, res_summary($res)));
-    return !@p;
+    return _ok_unless($res, $name, _status_problems($res, $status), _json_problems($res));
 }
 
 # is_json_error($res, $status, $name): status (a number or [list]), JSON content
@@ -533,11 +556,7 @@ sub is_json_response {
 sub is_json_error {
     my ($res, $status, $name) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
-    my @ok = ref $status ? @$status : ($status);
-    my @p;
-    push @p, "status $res->{status}, expected " . join(' or ', @ok)
-        unless grep { $res->{status} == $_ } @ok;
-    push @p, _json_problems($res);
+    my @p = (_status_problems($res, $status), _json_problems($res));
     my $j = $res->{json};
     if (ref $j ne 'HASH') {
         push @p, 'body is not a JSON object';
@@ -547,9 +566,7 @@ sub is_json_error {
              && !(defined $j->{detail} && !ref $j->{detail} && length $j->{detail})) {
         push @p, '"detail" is neither a non-empty string nor a non-empty list';
     }
-    my $tb = Test::More->builder;
-    $tb->ok(!@p, $name) or $tb->diag(join("\n", @p, res_summary($res)));
-    return !@p;
+    return _ok_unless($res, $name, @p);
 }
 
 sub _loc_str { '[' . join(',', map { defined $_ ? $_ : 'null' } @{ $_[0] }) . ']' }
@@ -563,9 +580,7 @@ sub is_fastapi_422 {
     my ($res, $loc, $name, %opt) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     $name //= 'FastAPI-style 422' . ($loc ? ' at ' . _loc_str($loc) : '');
-    my @p;
-    push @p, "status $res->{status}, expected 422" unless $res->{status} == 422;
-    push @p, _json_problems($res);
+    my @p = (_status_problems($res, 422), _json_problems($res));
     my $d = ref $res->{json} eq 'HASH' ? $res->{json}{detail} : undef;
     my $match;
     if (ref $d ne 'ARRAY' || !@$d) {
@@ -597,8 +612,7 @@ sub is_fastapi_422 {
             $match = $d->[0];
         }
     }
-    my $tb = Test::More->builder;
-    $tb->ok(!@p, $name) or $tb->diag(join("\n", @p, res_summary($res)));
+    _ok_unless($res, $name, @p);
     return $match;
 }
 
