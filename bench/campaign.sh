@@ -35,35 +35,18 @@ OUT=${BENCH_OUT:-$RESULTS/campaign-latest.md}
 command -v node >/dev/null || die "node not found: it runs the fake providers (t/fakes; run: make deps)"
 command -v jq >/dev/null || die "jq not found"
 
+# shellcheck source=t/fakes/fake.sh
+source "$ROOT/t/fakes/fake.sh"
+
 bench_instance campaign 1
 LOGDIR="$INST/bench"
-FAKE_PID=
 
-STOPPED=0
-finish() {
-    local rc=$?
-    trap '' INT TERM HUP PIPE
-    set +e
+# at exit (bench_traps, bench/common.sh): perf and the fake providers, then PostgreSQL
+bench_cleanup() {
     [[ -n "${PERF_PID:-}" ]] && kill "$PERF_PID" 2>/dev/null
-    if [[ -n "$FAKE_PID" ]]; then
-        kill -TERM "$FAKE_PID" 2>/dev/null
-        wait "$FAKE_PID" 2>/dev/null
-    fi
-    if ((!STOPPED)); then
-        section "stopping the bench instance"
-        pg_stop
-    fi
-    if ((rc == 0)) && [[ "${BENCH_KEEP:-}" != 1 ]]; then
-        rm -rf "$INST"
-    else
-        info "bench instance kept: ${INST#"$ROOT"/} (logs in log/ and bench/; wiped by the next bench run)"
-    fi
-    exit "$rc"
+    fake_stop
 }
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps pg_stop
 
 # ---------------------------------------------------------------- PostgreSQL (no nginx)
 
@@ -106,18 +89,8 @@ db_load
 # ---------------------------------------------------------------- fake providers
 
 section "fake providers (LLM ${LLM_MS} ms, SMS ${SMS_MS} ms)"
-node "$ROOT/t/fakes/fake_providers.js" --port 0 --portfile "$INST/fake.port" \
-    --llm-latency-ms "$LLM_MS" --sms-latency-ms "$SMS_MS" --record-llm-messages false \
-    </dev/null >"$INST_LOG/fake-providers.log" 2>&1 &
-FAKE_PID=$!
-for ((i = 0; i < 100; i++)); do
-    [[ -s "$INST/fake.port" ]] && break
-    kill -0 "$FAKE_PID" 2>/dev/null || break
-    sleep 0.1
-done
-[[ -s "$INST/fake.port" ]] || { tail_file fake "$INST_LOG/fake-providers.log"; die "the fake providers did not start"; }
-FAKE="http://127.0.0.1:$(cat "$INST/fake.port")"
-info "fake providers on $FAKE (pid $FAKE_PID)"
+fake_start --llm-latency-ms "$LLM_MS" --sms-latency-ms "$SMS_MS" --record-llm-messages false
+FAKE=$FAKE_URL
 
 # ---------------------------------------------------------------- settings
 
@@ -410,9 +383,7 @@ if [[ -s "$LOGDIR/pg-stat-statements.txt" ]]; then
 fi
 
 section "stopping"
-kill -TERM "$FAKE_PID" 2>/dev/null || true
-wait "$FAKE_PID" 2>/dev/null || true
-FAKE_PID=
+fake_stop
 pg_stop
 STOPPED=1
 ((OK_COUNT)) || die "the fake's message count ($FAKE_MSGS) differs from the sent count ($N_SENT) or there are duplicates ($DUPES)"

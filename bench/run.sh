@@ -38,28 +38,13 @@ bench_instance api "$NGINX_WORKERS"
 bench_rate_limit_off
 LOGDIR="$INST/bench"
 
-STOPPED=0
-finish() {
-    local rc=$?
-    trap '' INT TERM HUP PIPE
-    set +e
+# at exit (bench_traps, bench/common.sh): wrk and pgbench, then the instance
+bench_cleanup() {
     [[ -n "${WRK_PID:-}" ]] && kill "$WRK_PID" 2>/dev/null
     [[ -n "${PGB_PID:-}" ]] && kill "$PGB_PID" 2>/dev/null
-    if ((!STOPPED)); then
-        section "stopping the bench instance"
-        instance_stop
-    fi
-    if ((rc == 0)) && [[ "${BENCH_KEEP:-}" != 1 ]]; then
-        rm -rf "$INST"
-    else
-        info "bench instance kept: ${INST#"$ROOT"/} (logs in log/ and bench/; wiped by the next bench run)"
-    fi
-    exit "$rc"
+    return 0
 }
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps instance_stop
 
 section "bench instance ${INST#"$ROOT"/}: http $HTTP_PORT, postgres $PG_PORT, nginx workers $NGINX_WORKERS"
 info "$RATE_LIMIT_NOTE"

@@ -260,26 +260,35 @@ db_create() {
     psql_su -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE $DB_NAME"
 }
 
-# db_load: extensions, schema, API functions, in the order sql/README.md gives.
+# db_load [DATABASE]: extensions, schema, API functions, in the order sql/README.md gives,
+# into DATABASE (default $DB_NAME; t/http/95-upgrade.t loads databases of its own with it).
 # Every file is idempotent, so this runs on every start without losing data.
 db_load() {
-    section "loading SQL into $DB_NAME"
-    psql_su -d "$DB_NAME" -v ON_ERROR_STOP=1 \
+    local db=${1:-$DB_NAME}
+    # pg_cron lives only in its own database (cron.database_name = $DB_NAME): elsewhere
+    # it is left out, and the files' cron guards skip their jobs
+    local cron=(-c 'CREATE EXTENSION IF NOT EXISTS pg_cron')
+    [[ "$db" == "$DB_NAME" ]] || cron=()
+    section "loading SQL into $db"
+    psql_su -d "$db" -v ON_ERROR_STOP=1 \
         -c 'CREATE EXTENSION IF NOT EXISTS smscamp' \
         -c 'ALTER EXTENSION smscamp UPDATE' \
-        -c 'CREATE EXTENSION IF NOT EXISTS pg_cron' || die "could not create the extensions"
+        "${cron[@]}" || die "could not create the extensions"
     local files=() f
     [[ -f "$ROOT/sql/schema.sql" ]] || die "sql/schema.sql not found"
-    # tables and shared helpers first, then the workflow and campaign rules
-    for f in schema workflow campaigns; do
-        [[ -f "$ROOT/sql/$f.sql" ]] && files+=("$ROOT/sql/$f.sql")
+    # the tables, then the functions in the order they use each other (sql/README.md),
+    # then the API: sql/api/*.sql in name order
+    for f in schema helpers workflow campaign_rules campaign_stats campaign_progress \
+             campaign_lifecycle jobs; do
+        [[ -f "$ROOT/sql/$f.sql" ]] || die "sql/$f.sql not found"
+        files+=("$ROOT/sql/$f.sql")
     done
     local api=()
-    mapfile -t api < <(find "$ROOT/sql" -maxdepth 1 -name 'api_*.sql' -type f 2>/dev/null | LC_ALL=C sort)
+    mapfile -t api < <(find "$ROOT/sql/api" -maxdepth 1 -name '*.sql' -type f 2>/dev/null | LC_ALL=C sort)
     files+=("${api[@]}")
     for f in "${files[@]}"; do
         info "  ${f#"$ROOT"/}"
-        psql_su -d "$DB_NAME" -v ON_ERROR_STOP=1 -1 -f "$f" || die "loading ${f#"$ROOT"/} failed"
+        psql_su -d "$db" -v ON_ERROR_STOP=1 -1 -f "$f" || die "loading ${f#"$ROOT"/} failed"
     done
 }
 

@@ -48,7 +48,12 @@ suite_ui() { (cd static && npx --no-install vitest run --reporter=dot); }
 
 # End-to-end in Debian's Chromium (playwright-core), screenshots in build/artifacts/browser.
 suite_browser_found() { [[ -f "$ROOT/t/browser/e2e.mjs" ]]; }
-suite_browser() { SMSCAMP_ARTIFACTS="$ROOT/build/artifacts/browser" t/browser/run.sh; }
+# BROWSER_SPECS="leads keys" runs only the specs whose file names contain one of the words.
+suite_browser() {
+    local specs=()
+    read -r -a specs <<<"${BROWSER_SPECS:-}"
+    SMSCAMP_ARTIFACTS="${SMSCAMP_ARTIFACTS:-$ROOT/build/artifacts/browser}" t/browser/run.sh "${specs[@]}"
+}
 
 # libFuzzer harnesses (t/fuzz): each target's committed corpus replayed, then fuzzed for
 # FUZZ_TEST_SECONDS (10) each; no server needed. make fuzz runs them longer.
@@ -93,33 +98,10 @@ instance_setup "$ROOT/build/test-$$" "${ports[0]}" "${ports[1]}" 1
 # ---------------------------------------------------------------- fake providers
 
 # t/fakes/fake_providers.js (fake OpenAI + Twilio) on a free loopback port for the
-# workflow tests: SMSCAMP_FAKE_URL=http://127.0.0.1:PORT. Its log: <instance>/log/fake-providers.log.
-FAKE_PID=
-fake_start() {
-    local portfile="$INST/fake.port" i
-    command -v node >/dev/null 2>&1 || die "node not found: it runs the fake providers (t/fakes; run: make deps)"
-    rm -f "$portfile"
-    node "$ROOT/t/fakes/fake_providers.js" --port 0 --portfile "$portfile" \
-        </dev/null >"$INST_LOG/fake-providers.log" 2>&1 &
-    FAKE_PID=$!
-    for ((i = 0; i < 100; i++)); do
-        [[ -s "$portfile" ]] && break
-        kill -0 "$FAKE_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [[ ! -s "$portfile" ]]; then
-        tail_file fake-providers.log "$INST_LOG/fake-providers.log"
-        die "the fake providers (t/fakes/fake_providers.js) did not start"
-    fi
-    export SMSCAMP_FAKE_URL="http://127.0.0.1:$(cat "$portfile")"
-    info "fake providers on $SMSCAMP_FAKE_URL (pid $FAKE_PID)"
-}
-fake_stop() {
-    [[ -n "$FAKE_PID" ]] || return 0
-    kill -TERM "$FAKE_PID" 2>/dev/null || true
-    wait "$FAKE_PID" 2>/dev/null || true
-    FAKE_PID=
-}
+# workflow tests (fake_start, fake_stop): SMSCAMP_FAKE_URL=http://127.0.0.1:PORT.
+# Its log: <instance>/log/fake-providers.log.
+# shellcheck source=t/fakes/fake.sh
+source "$ROOT/t/fakes/fake.sh"
 
 STOPPED=0
 finish() {
@@ -169,6 +151,7 @@ export SMSCAMP_API_KEY
 
 section "fake providers"
 fake_start
+export SMSCAMP_FAKE_URL="$FAKE_URL"
 
 # ---------------------------------------------------------------- suites
 
@@ -180,7 +163,13 @@ for s in "${SUITES[@]}"; do
         continue
     fi
     section "suite $s"
-    if (cd "$ROOT" && "suite_$s"); then passed+=("$s"); else failed+=("$s"); fi
+    # Each suite's output is also kept, so that the summary can repeat what failed at the very
+    # end, below the server logs (CI shows only the last lines).
+    if (cd "$ROOT" && "suite_$s") 2>&1 | tee "$INST_LOG/suite-$s.out"; then
+        passed+=("$s")
+    else
+        failed+=("$s")
+    fi
 done
 section "crash check"
 if check_crashes; then info "no crashed server processes"; else failed+=(crash-check); fi
@@ -196,6 +185,18 @@ info "suites passed: ${passed[*]:-none}"
 if ((${#failed[@]})); then
     tail_nginx_logs 60
     tail_file postgresql.log "$PG_LOG" 60
+    for s in "${failed[@]}"; do
+        [[ -f "$INST_LOG/suite-$s.out" ]] || continue
+        echo "----- what failed in suite $s -----"
+        # prove and pg_prove end with a "Test Summary Report"; other suites: their last lines.
+        if grep -q '^Test Summary Report' "$INST_LOG/suite-$s.out"; then
+            sed -n '/^Test Summary Report/,$p' "$INST_LOG/suite-$s.out" | head -40
+        else
+            grep -E 'not ok|FAIL|✗|Error' "$INST_LOG/suite-$s.out" | head -20
+            tail -n 15 "$INST_LOG/suite-$s.out"
+        fi
+        grep -E '^(not ok|#   Failed test|#\s+(got|expected):)' "$INST_LOG/suite-$s.out" | head -30
+    done
     info "suites FAILED: ${failed[*]}"
     exit 1
 fi

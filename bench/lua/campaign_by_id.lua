@@ -3,8 +3,4 @@ dofile(os.getenv("BENCH_LUA") .. "/common.lua")
 local first = tonumber(os.getenv("BENCH_CAMPAIGN_MIN") or "1")
 local last = tonumber(os.getenv("BENCH_CAMPAIGN_MAX") or "1000")
 
-function init(args) bench_seed() end
-
-function request()
-   return wrk.format("GET", "/api/campaigns/" .. math.random(first, last))
-end
+bench_get("/api/campaigns/", first, last)

@@ -12,6 +12,16 @@ function bench_seed(extra)
    for _ = 1, 10 do math.random() end
 end
 
+-- bench_get(prefix, first, last): the script's requests are GET prefix .. n, n a random
+-- integer in first..last (a stream of its own in each thread); defines init and request.
+function bench_get(prefix, first, last)
+   function init(args) bench_seed() end
+
+   function request()
+      return wrk.format("GET", prefix .. math.random(first, last))
+   end
+end
+
 function done(summary, latency, requests)
    local secs = summary.duration / 1e6
    local e = summary.errors
