@@ -75,21 +75,17 @@ typedef struct PendingLeads
 } PendingLeads;
 
 static MetricsShared *metrics = NULL;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static PendingLeads pending;
 static bool xact_callback_registered = false;
 static int	reported_inflight = 0;
 static bool exit_callback_registered = false;
 
-/* ---------- shared memory ---------- */
+/* ---------- shared memory (requested and attached by shmem.c) ---------- */
 
-static void
-metrics_shmem_request(void)
+Size
+smscamp_metrics_shmem_size(void)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(MetricsShared)));
+	return MAXALIGN(sizeof(MetricsShared));
 }
 
 static void
@@ -105,28 +101,15 @@ init_counters(MetricsShared *m)
 		pg_atomic_init_u64(&p[i], 0);
 }
 
-static void
-metrics_shmem_startup(void)
+/* with AddinShmemInitLock held */
+void
+smscamp_metrics_shmem_attach(void)
 {
 	bool		found;
 
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	metrics = ShmemInitStruct("smscamp metrics", sizeof(MetricsShared), &found);
 	if (!found)
 		init_counters(metrics);
-	LWLockRelease(AddinShmemInitLock);
-}
-
-void
-smscamp_metrics_shmem_request(void)
-{
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = metrics_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = metrics_shmem_startup;
 }
 
 /* ---------- observations ---------- */

@@ -14,8 +14,10 @@
 
 #include "postgres.h"
 
-/* from _PG_init while shared_preload_libraries load */
-extern void smscamp_metrics_shmem_request(void);
+/* the counters' shared memory, requested and attached by shmem.c (the
+ * attach with AddinShmemInitLock held) */
+extern Size smscamp_metrics_shmem_size(void);
+extern void smscamp_metrics_shmem_attach(void);
 
 /* one finished LLM call (ok: a usable answer) */
 extern void smscamp_metrics_observe_llm(double seconds, bool ok);

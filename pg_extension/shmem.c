@@ -3,12 +3,15 @@
  * shmem.c
  *	  Shared state of the smscamp workers: their latches (so a campaign
  *	  start wakes them at commit) and the send-rate slots that keep every
- *	  campaign under its messages_per_second across all workers.
+ *	  campaign under its messages_per_second across all workers; and the
+ *	  one pair of shared-memory hooks of the library, which also requests
+ *	  and attaches the counters of metrics.c.
  *
  *-------------------------------------------------------------------------
  */
 #include "smscamp.h"
 #include "engine.h"
+#include "metrics.h"
 
 #include "access/xact.h"
 #include "fmgr.h"
@@ -49,7 +52,8 @@ smscamp_shmem_request_hook(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(SmscampShared)));
+	RequestAddinShmemSpace(MAXALIGN(sizeof(SmscampShared)) +
+						   smscamp_metrics_shmem_size());
 }
 
 static void
@@ -67,6 +71,7 @@ smscamp_shmem_startup(void)
 		memset(shared, 0, sizeof(SmscampShared));
 		SpinLockInit(&shared->mutex);
 	}
+	smscamp_metrics_shmem_attach();
 	LWLockRelease(AddinShmemInitLock);
 }
 

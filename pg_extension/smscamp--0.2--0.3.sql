@@ -1,5 +1,6 @@
 -- smscamp 0.2 -> 0.3: message templates and the built-in writer's reading of a
--- prompt (template.c, writer.c), for databases created before them.
+-- prompt (template.c, writer.c): the upgrade of a 0.2 database, and the second
+-- step of every fresh install (after smscamp--0.2.sql; pg_extension/Makefile).
 -- scripts/lib.sh runs ALTER EXTENSION smscamp UPDATE on every start.
 \echo Use "ALTER EXTENSION smscamp UPDATE" to load this file. \quit
 

@@ -70,6 +70,5 @@ _PG_init(void)
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	smscamp_shmem_request();
-	smscamp_metrics_shmem_request();
 	smscamp_register_workers();
 }
