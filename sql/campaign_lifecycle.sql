@@ -18,12 +18,8 @@ SET client_min_messages = warning;
 -- Lifecycle: one code path for the HTTP routes and psql
 ------------------------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION smscamp_campaign_not_found(p_id bigint) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM api_error(404, to_jsonb(format('Campaign %s not found', p_id)));
-END
-$$;
+-- (404s come from helpers.sql's api_not_found; the older helper goes)
+DROP FUNCTION IF EXISTS smscamp_campaign_not_found(bigint);
 
 -- The campaign, locked for the rest of the transaction; 404 when missing.
 CREATE OR REPLACE FUNCTION smscamp_campaign_lock(p_id bigint) RETURNS campaigns
@@ -33,7 +29,7 @@ DECLARE
 BEGIN
     SELECT * INTO c FROM campaigns WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        PERFORM smscamp_campaign_not_found(p_id);
+        PERFORM api_not_found('Campaign', p_id);
     END IF;
     RETURN c;
 END
@@ -165,7 +161,7 @@ DECLARE
 BEGIN
     SELECT c.status INTO v_status FROM campaigns c WHERE c.id = p_campaign_id;
     IF NOT FOUND THEN
-        PERFORM smscamp_campaign_not_found(p_campaign_id);
+        PERFORM api_not_found('Campaign', p_campaign_id);
     END IF;
     IF NOT EXISTS (SELECT FROM campaign_status_transitions t
                     WHERE t.from_status = v_status AND t.to_status = 'cancelled') THEN

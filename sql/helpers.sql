@@ -26,6 +26,25 @@ BEGIN
 END
 $$;
 
+-- 404 "<What> <id> not found" (e.g. 'Lead', 7: "Lead 7 not found").
+CREATE OR REPLACE FUNCTION api_not_found(what text, id bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM api_error(404, to_jsonb(format('%s %s not found', what, id)));
+END
+$$;
+
+-- row_json, or 404 "<What> <id> not found" when it is NULL (no such row).
+CREATE OR REPLACE FUNCTION api_found(row_json text, what text, id bigint) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF row_json IS NULL THEN
+        PERFORM api_not_found(what, id);
+    END IF;
+    RETURN row_json;
+END
+$$;
+
 -- 422 with a FastAPI list of errors: [{"loc":[...],"msg":"...","type":"..."}]
 CREATE OR REPLACE FUNCTION api_validation_error(errors jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -189,55 +208,75 @@ SELECT CASE WHEN x.kind = 'ok' THEN coalesce(x.num, btrim(v #>> '{}')::numeric) 
                     ELSE 'type' END AS kind) AS x
 $$;
 
--- An integer in [lo, hi] from a JSON value (a number, or a string of
--- digits, as FastAPI accepts).  value is NULL when there are errors.  The
--- caller decides what an absent or null value means.
-CREATE OR REPLACE FUNCTION api_int_field(v jsonb, loc jsonb, lo numeric, hi numeric,
-                                         OUT value bigint, OUT errors jsonb)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT CASE WHEN b.e = '[]' THEN b.n::bigint END, b.e
-FROM (
-    SELECT a.n, CASE
-        WHEN a.kind = 'type' THEN
-            jsonb_build_array(api_error_item(loc, 'Input should be a valid integer', 'int_type'))
-        WHEN a.kind = 'string' THEN
-            jsonb_build_array(api_error_item(loc,
-                'Input should be a valid integer, unable to parse string as an integer',
-                'int_parsing'))
-        WHEN a.n <> trunc(a.n) THEN
-            jsonb_build_array(api_error_item(loc,
-                'Input should be a valid integer, got a number with a fractional part',
-                'int_from_float'))
-        ELSE api_range_errors(a.n, loc, lo, hi)
-    END AS e
-    FROM api_json_number(v, '^[+-]?[0-9]{1,30}$') AS a
-) AS b
-$$;
-
--- A number in [lo, hi] from a JSON value (a number or a numeric string).
-CREATE OR REPLACE FUNCTION api_number_field(v jsonb, loc jsonb, lo numeric, hi numeric,
-                                            OUT value numeric, OUT errors jsonb)
+-- A number in [lo, hi] from a JSON value (a number, or a numeric string, as
+-- FastAPI accepts); whole: it must be an integer (a string of digits).  value
+-- is NULL when there are errors.  The caller decides what an absent or null
+-- value means.  api_int_field and api_number_field are its two kinds.
+CREATE OR REPLACE FUNCTION api_numeric_field(v jsonb, loc jsonb, lo numeric, hi numeric,
+                                             whole boolean,
+                                             OUT value numeric, OUT errors jsonb)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT CASE WHEN b.e = '[]' THEN b.n END, b.e
 FROM (
     SELECT a.n, CASE
         WHEN a.kind = 'type' THEN
-            jsonb_build_array(api_error_item(loc, 'Input should be a valid number', 'float_type'))
+            jsonb_build_array(api_error_item(loc, 'Input should be a valid ' || k.noun,
+                                             k.code || '_type'))
         WHEN a.kind = 'string' THEN
             jsonb_build_array(api_error_item(loc,
-                'Input should be a valid number, unable to parse string as a number',
-                'float_parsing'))
+                format('Input should be a valid %s, unable to parse string as %s %s',
+                       k.noun, k.article, k.noun),
+                k.code || '_parsing'))
+        WHEN whole AND a.n <> trunc(a.n) THEN
+            jsonb_build_array(api_error_item(loc,
+                'Input should be a valid integer, got a number with a fractional part',
+                'int_from_float'))
         ELSE api_range_errors(a.n, loc, lo, hi)
     END AS e
-    FROM api_json_number(v, '^[+-]?([0-9]{1,20}(\.[0-9]{0,20})?|\.[0-9]{1,20})$') AS a
+    FROM (SELECT CASE WHEN whole THEN 'integer' ELSE 'number' END AS noun,
+                 CASE WHEN whole THEN 'an' ELSE 'a' END AS article,
+                 CASE WHEN whole THEN 'int' ELSE 'float' END AS code,
+                 CASE WHEN whole THEN '^[+-]?[0-9]{1,30}$'
+                      ELSE '^[+-]?([0-9]{1,20}(\.[0-9]{0,20})?|\.[0-9]{1,20})$' END AS pattern) AS k,
+         LATERAL api_json_number(v, k.pattern) AS a
 ) AS b
 $$;
 
--- Errors of an optional string field (NULL/absent is fine), max_len chars.
-CREATE OR REPLACE FUNCTION api_optional_string_errors(v jsonb, loc jsonb, max_len integer)
+CREATE OR REPLACE FUNCTION api_int_field(v jsonb, loc jsonb, lo numeric, hi numeric,
+                                         OUT value bigint, OUT errors jsonb)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT f.value::bigint, f.errors FROM api_numeric_field(v, loc, lo, hi, true) AS f
+$$;
+
+CREATE OR REPLACE FUNCTION api_number_field(v jsonb, loc jsonb, lo numeric, hi numeric,
+                                            OUT value numeric, OUT errors jsonb)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT f.value, f.errors FROM api_numeric_field(v, loc, lo, hi, false) AS f
+$$;
+
+-- The errors of a request body that must be a JSON object: '[]' when it is
+-- one (or, when not required, when there is none: NULL or JSON null).
+CREATE OR REPLACE FUNCTION api_body_errors(body jsonb, required boolean DEFAULT true)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE
+    WHEN jsonb_typeof(body) = 'object' THEN '[]'::jsonb
+    WHEN coalesce(jsonb_typeof(body), 'null') = 'null' THEN
+        CASE WHEN required
+             THEN jsonb_build_array(api_error_item('["body"]', 'Field required', 'missing'))
+             ELSE '[]'::jsonb END
+    ELSE jsonb_build_array(api_error_item('["body"]',
+        'Input should be a valid dictionary or object to extract fields from', 'dict_type'))
+END;
+
+-- An optional string field of a request body: value is its text ('' and
+-- NULL/absent are NULL: none), problems its errors ('[]' when it is fine:
+-- a string of at most max_len characters, or nothing).
+DROP FUNCTION IF EXISTS api_optional_string_errors(jsonb, jsonb, integer);
+CREATE OR REPLACE FUNCTION api_optional_string(body jsonb, field text, max_len integer,
+                                               OUT value text, OUT problems jsonb)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT nullif(api_json_string(v), ''), CASE
     WHEN v IS NULL OR jsonb_typeof(v) = 'null' THEN '[]'::jsonb
     WHEN jsonb_typeof(v) <> 'string' THEN
         jsonb_build_array(api_error_item(loc, 'Input should be a valid string', 'string_type'))
@@ -246,7 +285,9 @@ RETURN CASE
             format('String should have at most %s characters', max_len),
             'string_too_long', jsonb_build_object('max_length', max_len)))
     ELSE '[]'::jsonb
-END;
+END
+FROM (SELECT body -> field AS v, jsonb_build_array('body', field) AS loc) AS f
+$$;
 
 -- 'a', 'b' or 'c'
 CREATE OR REPLACE FUNCTION api_enum_list(allowed text[]) RETURNS text

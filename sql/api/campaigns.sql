@@ -63,15 +63,8 @@ DECLARE
     r record;
     c_types constant text[] := ARRAY['sms', 'voice', 'both'];
 BEGIN
-    errors := '[]';
-    IF j IS NULL OR jsonb_typeof(j) = 'null' THEN
-        errors := jsonb_build_array(api_error_item('["body"]', 'Field required', 'missing'));
-        RETURN;
-    END IF;
-    IF jsonb_typeof(j) <> 'object' THEN
-        errors := jsonb_build_array(api_error_item('["body"]',
-            'Input should be a valid dictionary or object to extract fields from',
-            'dict_type'));
+    errors := api_body_errors(j);
+    IF errors <> '[]' THEN
         RETURN;
     END IF;
 
@@ -96,9 +89,8 @@ BEGIN
     END IF;
 
     -- description: optional, '' = none
-    v := j -> 'description';
-    errors := errors || api_optional_string_errors(v, '["body","description"]', 10000);
-    description := nullif(api_json_string(v), '');
+    SELECT s.value, errors || s.problems INTO description, errors
+      FROM api_optional_string(j, 'description', 10000) AS s;
 
     -- agent_type: sms | voice | both
     v := j -> 'agent_type';
@@ -113,15 +105,13 @@ BEGIN
     END IF;
 
     -- sms_system_prompt: optional, at most 4000 characters, '' = none
-    v := j -> 'sms_system_prompt';
-    errors := errors || api_optional_string_errors(v, '["body","sms_system_prompt"]', 4000);
-    sms_system_prompt := nullif(api_json_string(v), '');
+    SELECT s.value, errors || s.problems INTO sms_system_prompt, errors
+      FROM api_optional_string(j, 'sms_system_prompt', 4000) AS s;
 
     -- sms_template: the message with placeholders, '' = none; checked here so
     -- that a broken one is refused when saved, not when the campaign runs
-    v := j -> 'sms_template';
-    errors := errors || api_optional_string_errors(v, '["body","sms_template"]', 1600);
-    sms_template := nullif(api_json_string(v), '');
+    SELECT s.value, errors || s.problems INTO sms_template, errors
+      FROM api_optional_string(j, 'sms_template', 1600) AS s;
     IF sms_template IS NOT NULL AND char_length(sms_template) <= 1600
        AND smscamp_template_problem(sms_template) IS NOT NULL THEN
         errors := errors || api_error_item('["body","sms_template"]',
@@ -129,9 +119,8 @@ BEGIN
     END IF;
 
     -- sender_name: who the messages are from, '' = none
-    v := j -> 'sender_name';
-    errors := errors || api_optional_string_errors(v, '["body","sender_name"]', 100);
-    sender_name := nullif(api_json_string(v), '');
+    SELECT s.value, errors || s.problems INTO sender_name, errors
+      FROM api_optional_string(j, 'sender_name', 100) AS s;
 
     -- sms_temperature: integer 0..200 (hundredths: 70 = 0.70)
     v := j -> 'sms_temperature';
@@ -353,7 +342,7 @@ DECLARE
     v_id bigint := api_parse_id(p_id);
 BEGIN
     IF NOT EXISTS (SELECT FROM campaigns c WHERE c.id = v_id) THEN
-        PERFORM smscamp_campaign_not_found(v_id);
+        PERFORM api_not_found('Campaign', v_id);
     END IF;
     RETURN v_id;
 END
@@ -450,10 +439,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_id bigint := api_parse_id(p_id);
 BEGIN
-    body := smscamp_campaign_json(v_id)::text;
-    IF body IS NULL THEN
-        PERFORM smscamp_campaign_not_found(v_id);
-    END IF;
+    body := api_found(smscamp_campaign_json(v_id)::text, 'Campaign', v_id);
     status := 200;
 END
 $$;
@@ -559,13 +545,8 @@ DECLARE
     c campaigns;
     v_errors jsonb := api_id_errors(p_id);
 BEGIN
-    IF p_body IS NULL OR jsonb_typeof(p_body) = 'null' THEN
-        v_errors := v_errors || api_error_item('["body"]', 'Field required', 'missing');
-    ELSIF jsonb_typeof(p_body) <> 'object' THEN
-        v_errors := v_errors || api_error_item('["body"]',
-            'Input should be a valid dictionary or object to extract fields from',
-            'dict_type');
-    ELSE
+    v_errors := v_errors || api_body_errors(p_body);
+    IF jsonb_typeof(p_body) = 'object' THEN
         SELECT * INTO s FROM api_campaign_lead_selection(p_body, true);
         v_errors := v_errors || s.errors;
     END IF;
@@ -674,12 +655,9 @@ DECLARE
     v jsonb := p_body -> 'scheduled_at';
     v_at timestamptz;
 BEGIN
-    IF p_body IS NULL OR jsonb_typeof(p_body) = 'null' THEN
-        v_errors := v_errors || api_error_item('["body"]', 'Field required', 'missing');
-    ELSIF jsonb_typeof(p_body) <> 'object' THEN
-        v_errors := v_errors || api_error_item('["body"]',
-            'Input should be a valid dictionary or object to extract fields from',
-            'dict_type');
+    v_errors := v_errors || api_body_errors(p_body);
+    IF jsonb_typeof(p_body) IS DISTINCT FROM 'object' THEN
+        NULL;
     ELSIF NOT p_body ? 'scheduled_at' THEN
         v_errors := v_errors || api_error_item('["body","scheduled_at"]', 'Field required',
                                                'missing');
@@ -720,10 +698,9 @@ DECLARE
     v_lead bigint;
     v_preview jsonb;
 BEGIN
-    IF jsonb_typeof(p_body) IS NOT NULL AND jsonb_typeof(p_body) NOT IN ('object', 'null') THEN
-        v_errors := v_errors || api_error_item('["body"]',
-            'Input should be a valid dictionary or object to extract fields from',
-            'dict_type');
+    v_errors := v_errors || api_body_errors(p_body, required => false);
+    IF jsonb_typeof(p_body) IS DISTINCT FROM 'object' THEN
+        NULL;
     ELSIF jsonb_typeof(p_body -> 'lead_id') IS DISTINCT FROM 'null' AND p_body ? 'lead_id' THEN
         r := api_int_field(p_body -> 'lead_id', '["body","lead_id"]', 1, 9223372036854775807);
         v_errors := v_errors || r.errors;
@@ -743,7 +720,7 @@ BEGIN
                 v_id)));
         END IF;
     ELSIF NOT EXISTS (SELECT FROM leads l WHERE l.id = v_lead) THEN
-        PERFORM api_error(404, to_jsonb(format('Lead %s not found', v_lead)));
+        PERFORM api_not_found('Lead', v_lead);
     END IF;
 
     PERFORM smscamp_check_writer(c) FROM campaigns c WHERE c.id = v_id;

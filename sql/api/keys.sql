@@ -166,7 +166,7 @@ BEGIN
                               now() + make_interval(secs => v_delay))
      WHERE id = v_id;
     IF NOT FOUND THEN
-        PERFORM api_error(404, to_jsonb(format('API key %s not found', v_id)));
+        PERFORM api_not_found('API key', v_id);
     END IF;
     status := 204;
     body := NULL;

@@ -382,10 +382,8 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_id bigint := api_parse_id(p_id);
 BEGIN
-    SELECT api_lead_json(l)::text INTO body FROM leads AS l WHERE l.id = v_id;
-    IF body IS NULL THEN
-        PERFORM api_error(404, to_jsonb(format('Lead %s not found', v_id)));
-    END IF;
+    body := api_found((SELECT api_lead_json(l)::text FROM leads AS l WHERE l.id = v_id),
+                      'Lead', v_id);
     status := 200;
 END
 $$;
@@ -449,9 +447,7 @@ BEGIN
         END IF;
         PERFORM api_lead_phone_conflict(v.phone);
     END;
-    IF body IS NULL THEN
-        PERFORM api_error(404, to_jsonb(format('Lead %s not found', v_id)));
-    END IF;
+    body := api_found(body, 'Lead', v_id);
     status := 200;
 END
 $$;
@@ -464,7 +460,7 @@ DECLARE
 BEGIN
     DELETE FROM leads AS l WHERE l.id = v_id;
     IF NOT FOUND THEN
-        PERFORM api_error(404, to_jsonb(format('Lead %s not found', v_id)));
+        PERFORM api_not_found('Lead', v_id);
     END IF;
     status := 204;
     body := NULL;
@@ -492,13 +488,9 @@ DECLARE
     v_changed bigint;
     v_unknown jsonb;
 BEGIN
-    IF p_body IS NULL THEN
-        PERFORM api_validation_error(jsonb_build_array(
-            api_error_item('["body"]', 'Field required', 'missing')));
-    ELSIF jsonb_typeof(p_body) <> 'object' THEN
-        PERFORM api_validation_error(jsonb_build_array(api_error_item('["body"]',
-            'Input should be a valid dictionary or object to extract fields from',
-            'dict_type')));
+    v_errors := api_body_errors(p_body);
+    IF v_errors <> '[]' THEN
+        PERFORM api_validation_error(v_errors);
     END IF;
 
     v_action := api_json_string(p_body -> 'action');
