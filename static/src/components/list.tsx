@@ -114,6 +114,13 @@ export interface PageQuery<T> {
   refetch: () => unknown;
 }
 
+/** Where a paged list is: the page size, the first item's offset and how to move. */
+export interface Paging {
+  limit: number;
+  offset: number;
+  onOffset: (offset: number) => void;
+}
+
 /**
  * A paged list (offset pagination, ?limit=&offset=): loading, the error (or "not available yet"
  * for `feature` at `path`), `empty` when the page has no items, else the items (`children`) and
@@ -126,27 +133,24 @@ export function PagedList<T>({
   feature,
   path,
   empty,
-  limit,
-  offset,
-  onOffset,
+  paging: { limit, offset, onOffset },
   label,
   children,
 }: {
   query: PageQuery<T>;
   /** instead of the query's own isLoading */
   loading?: boolean;
-  loadingLabel: string;
+  /** default: "Loading <label>…" */
+  loadingLabel?: string;
   feature?: string;
   path?: string;
   empty: ReactNode;
-  limit: number;
-  offset: number;
-  onOffset: (offset: number) => void;
+  paging: Paging;
   /** what the items are called in "1–20 of 57 …" */
   label: string;
   children: (page: Page<T>) => ReactNode;
 }) {
-  if (loading ?? query.isLoading) return <LoadingState label={loadingLabel} />;
+  if (loading ?? query.isLoading) return <LoadingState label={loadingLabel ?? `Loading ${label}…`} />;
   if (query.error) return <ErrorState error={query.error} onRetry={() => void query.refetch()} feature={feature} path={path} />;
   const data = query.data;
   if (!data) return null;

@@ -204,9 +204,7 @@ export function CampaignLogs({ campaignId, live }: { campaignId: number; live: b
         loadingLabel="Loading log…"
         feature="Processing logs"
         path={`/api/campaigns/${campaignId}/logs`}
-        limit={PAGE}
-        offset={offset}
-        onOffset={setOffset}
+        paging={{ limit: PAGE, offset, onOffset: setOffset }}
         label="entries"
         empty={<p className="px-4 py-8 text-center text-sm text-slate-500 sm:px-5">{level || node ? 'No log entries match these filters.' : 'Nothing logged yet: entries appear as leads are processed.'}</p>}
       >

@@ -313,12 +313,9 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
       </CardHeader>
       <PagedList
         query={leads}
-        loadingLabel="Loading leads…"
         feature="Campaign leads"
         path={`/api/campaigns/${campaign.id}/leads`}
-        limit={LEADS_PAGE}
-        offset={offset}
-        onOffset={setOffset}
+        paging={{ limit: LEADS_PAGE, offset, onOffset: setOffset }}
         label="leads"
         empty={
           <EmptyState title={status ? `No ${leadStatusLabel(status).toLowerCase()} leads` : 'No leads in this campaign'}>

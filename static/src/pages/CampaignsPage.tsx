@@ -73,12 +73,9 @@ export default function CampaignsPage() {
 
         <PagedList
           query={list}
-          loadingLabel="Loading campaigns…"
           feature="Campaigns"
           path="/api/campaigns"
-          limit={PAGE_SIZE}
-          offset={offset}
-          onOffset={(o) => update({ offset: o > 0 ? String(o) : null })}
+          paging={{ limit: PAGE_SIZE, offset, onOffset: (o) => update({ offset: o > 0 ? String(o) : null }) }}
           label="campaigns"
           empty={
             status || q ? (

@@ -248,9 +248,7 @@ export default function KeysPage() {
               loadingLabel="Loading API keys…"
               feature="API keys"
               path="/api/keys"
-              limit={PAGE_SIZE}
-              offset={offset}
-              onOffset={setOffset}
+              paging={{ limit: PAGE_SIZE, offset, onOffset: setOffset }}
               label="keys"
               empty={<EmptyState title="No API keys yet" />}
             >

@@ -344,12 +344,9 @@ export default function LeadsPage() {
 
         <PagedList
           query={leads}
-          loadingLabel="Loading leads…"
           feature="Leads"
           path="/api/leads"
-          limit={PAGE_SIZE}
-          offset={offset}
-          onOffset={setOffset}
+          paging={{ limit: PAGE_SIZE, offset, onOffset: setOffset }}
           label="leads"
           empty={
             q ? (
