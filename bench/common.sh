@@ -33,34 +33,12 @@ bench_instance() {
     export PGHOST="$INST_RUN" PGPORT="$PG_PORT" PGUSER="$DB_SUPERUSER" PGDATABASE="$DB_NAME"
 }
 
-# bench_traps STOP: what happens when the script exits. bench_cleanup (the script's own function:
-# its children) runs, then STOP (pg_stop or instance_stop) unless the script has stopped the
-# instance itself and set STOPPED=1; the instance directory is removed after a run that succeeded
-# (kept with BENCH_KEEP=1), else kept for its logs. INT, TERM and HUP exit 128 + the signal.
-STOPPED=0
-BENCH_STOP=
+# bench_traps STOP: at exit, bench_cleanup (the script's own function: its children), then STOP
+# (pg_stop or instance_stop) unless the script stopped the instance itself (STOPPED=1); the
+# instance directory is kept after a failure, or with BENCH_KEEP=1 (scripts/lib.sh's
+# instance_traps).
 bench_traps() {
-    BENCH_STOP=$1
-    trap bench_exit EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    trap 'exit 129' HUP
-}
-bench_exit() {
-    local rc=$?
-    trap '' INT TERM HUP PIPE
-    set +e
-    bench_cleanup
-    if ((!STOPPED)); then
-        section "stopping the bench instance"
-        "$BENCH_STOP"
-    fi
-    if ((rc == 0)) && [[ "${BENCH_KEEP:-}" != 1 ]]; then
-        rm -rf "$INST"
-    else
-        info "bench instance kept: ${INST#"$ROOT"/} (logs in log/ and bench/; wiped by the next bench run)"
-    fi
-    exit "$rc"
+    instance_traps bench bench_cleanup "$1" "${BENCH_KEEP:-0}"
 }
 
 # The issue turns rate limiting off for the bench instance: smscamp_rate_limit off (rendered

@@ -495,6 +495,36 @@ instance_stop() {
     pg_stop
 }
 
+# instance_traps KIND CLEANUP STOP KEEP: what happens when a script with an instance of its own
+# (make test, make bench) exits.  CLEANUP (the script's own children) runs, then STOP
+# (instance_stop or pg_stop) unless the script stopped the instance itself and set STOPPED=1;
+# the instance directory is removed after a run that succeeded unless KEEP is 1, else kept for
+# its logs ("<KIND> instance kept ...").  INT, TERM and HUP exit 128 + the signal.
+STOPPED=0
+instance_traps() {
+    INSTANCE_EXIT=("$@")
+    trap instance_exit EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    trap 'exit 129' HUP
+}
+instance_exit() {
+    local rc=$?
+    trap '' INT TERM HUP PIPE
+    set +e
+    "${INSTANCE_EXIT[1]}"
+    if ((!STOPPED)); then
+        section "stopping the ${INSTANCE_EXIT[0]} instance"
+        "${INSTANCE_EXIT[2]}"
+    fi
+    if ((rc == 0)) && [[ "${INSTANCE_EXIT[3]}" != 1 ]]; then
+        rm -rf "$INST"
+    else
+        info "${INSTANCE_EXIT[0]} instance kept for its logs: ${INST#"$ROOT"/}/log/ (wiped by the next ${INSTANCE_EXIT[0]} run)"
+    fi
+    exit "$rc"
+}
+
 # ---------------------------------------------------------------- API keys
 
 # admin_key_ensure FILE [RATE]: the first admin key, created (and written to FILE, mode 600)

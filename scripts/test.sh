@@ -103,27 +103,8 @@ instance_setup "$ROOT/build/test-$$" "${ports[0]}" "${ports[1]}" 1
 # shellcheck source=t/fakes/fake.sh
 source "$ROOT/t/fakes/fake.sh"
 
-STOPPED=0
-finish() {
-    local rc=$?
-    trap '' INT TERM HUP PIPE
-    set +e
-    fake_stop
-    if ((!STOPPED)); then
-        section "stopping the test instance"
-        instance_stop
-    fi
-    if ((rc == 0)); then
-        rm -rf "$INST"
-    else
-        info "test instance kept for its logs: ${INST#"$ROOT"/}/log/ (wiped by the next make test)"
-    fi
-    exit "$rc"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+# at exit: the fakes, then the instance (scripts/lib.sh's instance_traps)
+instance_traps test fake_stop instance_stop 0
 
 # one browser origin may call the API cross-origin (t/http/86-cors.t)
 export SMSCAMP_CORS_ORIGINS="https://app.smscamp.test"
