@@ -338,6 +338,18 @@ BEGIN
 END
 $$;
 -- the provider's webhooks, signed as Twilio signs them
+-- a send through the baseline's record functions: marked sending, the provider's answer
+-- recorded (outcome, SID, provider status, segments, price, error), the lead finalized
+CREATE FUNCTION pg_temp.sent(p_cl bigint, p_outcome text, p_sid text, p_provider_status text,
+                             p_segments integer, p_price text, p_error text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM smscamp_mark_sending(p_cl);
+    PERFORM smscamp_record_send(p_cl, p_outcome, p_sid, p_provider_status, p_segments, p_price,
+                                p_error, NULL);
+    PERFORM smscamp_finalize_lead(p_cl);
+END
+$$;
 CREATE FUNCTION pg_temp.webhook(p_kind text, p_form text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -449,27 +461,21 @@ SELECT smscamp_finalize_lead(:cl);
 
 SELECT pg_temp.cl('Winter sale', '+14153920101') AS cl \gset
 SELECT pg_temp.write(:cl, 'Hi Grace, our winter sale is on: 20% off everything until Sunday, in store and online. We would love to see you at Harvard Mark I again soon. Reply STOP to opt out');
-SELECT smscamp_mark_sending(:cl);
-SELECT smscamp_record_send(:cl, 'sent', 'SM0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'queued', 2,
-                           '-0.01580', NULL, NULL);
-SELECT smscamp_finalize_lead(:cl);
+SELECT pg_temp.sent(:cl, 'sent', 'SM0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'queued', 2, '-0.01580',
+                    NULL);
 SELECT pg_temp.webhook('status', 'MessageSid=SM0f1e2d3c4b5a69788796a5b4c3d2e1f0&MessageStatus=sent');
 SELECT pg_temp.webhook('status', 'MessageSid=SM0f1e2d3c4b5a69788796a5b4c3d2e1f0&MessageStatus=delivered');
 
 SELECT pg_temp.cl('Winter sale', '+46812345678') AS cl \gset
 SELECT pg_temp.write(:cl, 'Hej Zoë, vinterrea: 20 % på allt till söndag 🎉 Reply STOP to opt out');
-SELECT smscamp_mark_sending(:cl);
-SELECT smscamp_record_send(:cl, 'sent', 'SMa1b2c3d4e5f60718293a4b5c6d7e8f90', 'accepted', 1,
-                           NULL, NULL, NULL);
-SELECT smscamp_finalize_lead(:cl);
+SELECT pg_temp.sent(:cl, 'sent', 'SMa1b2c3d4e5f60718293a4b5c6d7e8f90', 'accepted', 1, NULL,
+                    NULL);
 SELECT pg_temp.webhook('status', 'MessageSid=SMa1b2c3d4e5f60718293a4b5c6d7e8f90&MessageStatus=undelivered&ErrorCode=30003');
 
 SELECT pg_temp.cl('Winter sale', '+2348031234567') AS cl \gset
 SELECT pg_temp.write(:cl, 'Hi Sam, our winter sale is on: 20% off everything until Sunday. Reply STOP to opt out');
-SELECT smscamp_mark_sending(:cl);
-SELECT smscamp_record_send(:cl, 'failed', NULL, NULL, 0, NULL,
-                           'SMS provider refused the message: 21211 Invalid ''To'' Phone Number', NULL);
-SELECT smscamp_finalize_lead(:cl);
+SELECT pg_temp.sent(:cl, 'failed', NULL, NULL, 0, NULL,
+                    'SMS provider refused the message: 21211 Invalid ''To'' Phone Number');
 
 SELECT pg_temp.cl('Winter sale', '+12127360199') AS cl \gset
 SELECT smscamp_claim_one(:cl);
@@ -478,10 +484,8 @@ SELECT smscamp_finalize_lead(:cl);
 
 SELECT pg_temp.cl('Winter sale', '+33612345678') AS cl \gset
 SELECT pg_temp.write(:cl, 'Bonjour Marie, our winter sale is on: 20% off everything until Sunday. Reply STOP to opt out');
-SELECT smscamp_mark_sending(:cl);
-SELECT smscamp_record_send(:cl, 'unknown', NULL, NULL, 0, NULL,
-                           'No answer from the SMS provider within 15000 ms: it may have sent the message, not resent', NULL);
-SELECT smscamp_finalize_lead(:cl);
+SELECT pg_temp.sent(:cl, 'unknown', NULL, NULL, 0, NULL,
+                    'No answer from the SMS provider within 15000 ms: it may have sent the message, not resent');
 
 SELECT pg_temp.cl('Winter sale', '+17578640134') AS cl \gset
 SELECT pg_temp.write(:cl, 'Hi Katherine, our winter sale is on: 20% off everything until Sunday. Reply STOP to opt out');
@@ -512,10 +516,8 @@ SELECT smscamp_record_retry(:cl, 'LLM request failed: HTTP 503 (retry after 45 s
 SELECT smscamp_finalize_lead(:cl);
 SELECT pg_temp.cl('Newsletter', '+14153920101') AS cl \gset
 SELECT pg_temp.write(:cl, 'Hi Grace, the March newsletter is out. Reply STOP to opt out');
-SELECT smscamp_mark_sending(:cl);
-SELECT smscamp_record_send(:cl, 'failed', NULL, NULL, 0, NULL,
-                           'SMS provider refused the message: 30007 Message filtered', NULL);
-SELECT smscamp_finalize_lead(:cl);
+SELECT pg_temp.sent(:cl, 'failed', NULL, NULL, 0, NULL,
+                    'SMS provider refused the message: 30007 Message filtered');
 
 -- Onboarding: processing, one lead being sent and one being written (a worker's view)
 SELECT smscamp_start(pg_temp.campaign('Onboarding'));

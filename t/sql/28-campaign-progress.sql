@@ -17,30 +17,14 @@ SET client_min_messages = warning;
 SELECT plan(71);
 
 \ir lib/free_phone.sql
+\ir lib/campaign_in.sql
 \ir lib/route.sql
 \ir lib/send_window.sql
 
 -- a campaign in a status (through the allowed transitions), named
 CREATE FUNCTION pg_temp.campaign(p_name text, p_status text, p_window text DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    cid bigint;
-BEGIN
-    INSERT INTO campaigns (name, sms_system_prompt, send_window)
-    VALUES (p_name, 'Spring sale Monday!', p_window) RETURNING id INTO cid;
-    IF p_status IN ('pending', 'processing', 'paused') THEN
-        UPDATE campaigns SET status = 'pending' WHERE id = cid;
-    END IF;
-    IF p_status IN ('processing', 'paused') THEN
-        UPDATE campaigns SET status = 'processing', started_at = now() WHERE id = cid;
-    END IF;
-    IF p_status = 'paused' THEN
-        UPDATE campaigns SET status = 'paused' WHERE id = cid;
-    END IF;
-    RETURN cid;
-END
-$$;
+LANGUAGE sql RETURN pg_temp.campaign_in(p_status, p_name, 'Spring sale Monday!', p_window);
 
 -- n new leads (phones from p_prefix) in a campaign; their campaign-lead ids
 CREATE FUNCTION pg_temp.leads_in(p_campaign bigint, n integer, p_prefix text DEFAULT '+4477009028')

@@ -30,39 +30,19 @@ EXCEPTION WHEN others THEN
 END
 $$;
 
--- a valid phone no lead and no opt-out has
-CREATE FUNCTION pg_temp.free_phone() RETURNS text
-LANGUAGE sql AS $$
-SELECT s.p
-  FROM (SELECT g, '+1312' || (700 + g / 10000)::text || lpad((g % 10000)::text, 4, '0') AS p
-          FROM generate_series(0, 29999) g) s
- WHERE NOT EXISTS (SELECT FROM leads l WHERE l.phone = s.p)
-   AND NOT EXISTS (SELECT FROM opt_outs o WHERE o.phone = s.p)
- ORDER BY s.g
- LIMIT 1
-$$;
+\ir lib/free_phone.sql
+\ir lib/campaign_in.sql
 
 CREATE FUNCTION pg_temp.new_lead(p_name text, p_company text DEFAULT NULL) RETURNS bigint
 LANGUAGE sql AS $$
-INSERT INTO leads (name, phone, company) VALUES (p_name, pg_temp.free_phone(), p_company)
+INSERT INTO leads (name, phone, company) VALUES (p_name, pg_temp.free_phone('+1312700'), p_company)
 RETURNING id
 $$;
 
 -- a campaign (send_window off), in "processing" as the workers see a
 -- started campaign (draft -> pending -> processing, the allowed path)
 CREATE FUNCTION pg_temp.new_campaign(p_prompt text) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    cid bigint;
-BEGIN
-    INSERT INTO campaigns (name, sms_system_prompt, send_window)
-    VALUES ('pgTAP nodes ' || clock_timestamp(), p_prompt, NULL)
-    RETURNING id INTO cid;
-    UPDATE campaigns SET status = 'pending' WHERE id = cid;
-    UPDATE campaigns SET status = 'processing', started_at = now() WHERE id = cid;
-    RETURN cid;
-END
-$$;
+LANGUAGE sql RETURN pg_temp.campaign_in('processing', 'pgTAP nodes ' || clock_timestamp(), p_prompt, NULL);
 
 -- the same with a message template instead of a prompt
 CREATE FUNCTION pg_temp.new_template_campaign(p_template text) RETURNS bigint

@@ -46,19 +46,10 @@ SELECT is(smscamp_window_opens(pg_temp.win('Europe/London', '-1 hour', '1 hour')
 ------------------------------------------------------------------------------
 
 \ir lib/free_phone.sql
+\ir lib/campaign_in.sql
 
 CREATE FUNCTION pg_temp.campaign(p_window text) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    cid bigint;
-BEGIN
-    INSERT INTO campaigns (name, sms_system_prompt, send_window)
-    VALUES ('pgTAP quiet hours', 'Spring sale Monday!', p_window) RETURNING id INTO cid;
-    UPDATE campaigns SET status = 'pending' WHERE id = cid;
-    UPDATE campaigns SET status = 'processing' WHERE id = cid;
-    RETURN cid;
-END
-$$;
+LANGUAGE sql RETURN pg_temp.campaign_in('processing', 'pgTAP quiet hours', 'Spring sale Monday!', p_window);
 
 CREATE FUNCTION pg_temp.lead_in(p_campaign bigint, p_name text, p_prefix text) RETURNS bigint
 LANGUAGE sql AS $$
