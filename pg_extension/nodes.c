@@ -359,6 +359,37 @@ batch_init(RecordBatch *batch, bool alone)
 }
 
 /*
+ * A lead's message written (gen), or why it could not be (answer), recorded
+ * as one item.
+ */
+static void
+record_generation(SmsLead *lead, GeneratedSms *gen, LlmAnswer *answer,
+				  bool written, bool alone)
+{
+	RecordBatch batch;
+
+	batch_init(&batch, alone);
+	if (written)
+		smscamp_batch_generation(&batch, lead, gen);
+	else
+		smscamp_batch_generation_failure(&batch, lead, answer->error,
+										 answer->retryable,
+										 answer->retry_after_s);
+	record(&batch);
+}
+
+/* the lead's final status (finalize), recorded as one item */
+static void
+record_finalize(int64 id)
+{
+	RecordBatch batch;
+
+	batch_init(&batch, false);
+	smscamp_batch_finalize(&batch, id);
+	record(&batch);
+}
+
+/*
  * sms_agent's send: its start ("sending", or the log provider's outbox),
  * with the message just written when gen is set, then the provider call
  * and its answer. False when it did not start (the lead is no longer
@@ -410,15 +441,9 @@ smscamp_generate_sms(PG_FUNCTION_ARGS)
 	SmsLead    *lead = load_lead(id);
 	GeneratedSms gen;
 	LlmAnswer	answer;
-	RecordBatch batch;
+	bool		written = generate_blocking(lead, &gen, &answer);
 
-	batch_init(&batch, true);
-	if (generate_blocking(lead, &gen, &answer))
-		smscamp_batch_generation(&batch, lead, &gen);
-	else
-		smscamp_batch_generation_failure(&batch, lead, answer.error,
-										 answer.retryable, answer.retry_after_s);
-	record(&batch);
+	record_generation(lead, &gen, &answer, written, true);
 	PG_RETURN_DATUM(smscamp_spi_lead_state(id));
 }
 
@@ -440,11 +465,8 @@ Datum
 smscamp_finalize(PG_FUNCTION_ARGS)
 {
 	int64		id = PG_GETARG_INT64(0);
-	RecordBatch batch;
 
-	batch_init(&batch, false);
-	smscamp_batch_finalize(&batch, id);
-	record(&batch);
+	record_finalize(id);
 	PG_RETURN_DATUM(smscamp_spi_lead_state(id));
 }
 
@@ -472,19 +494,10 @@ smscamp_process_lead(PG_FUNCTION_ARGS)
 	record(&batch);
 	if (errors == NIL)
 	{
-		batch_init(&batch, false);
 		if (!generate_blocking(lead, &gen, &answer))
-		{
-			smscamp_batch_generation_failure(&batch, lead, answer.error,
-											 answer.retryable,
-											 answer.retry_after_s);
-			record(&batch);
-		}
+			record_generation(lead, &gen, &answer, false, false);
 		else if (!send_blocking(lead, &gen, false))
-		{
-			smscamp_batch_finalize(&batch, id);
-			record(&batch);
-		}
+			record_finalize(id);
 	}
 	PG_RETURN_DATUM(smscamp_spi_lead_state(id));
 }

@@ -24,11 +24,6 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
-PG_FUNCTION_INFO_V1(smscamp_normalize_phone);
-PG_FUNCTION_INFO_V1(smscamp_phone_error);
-PG_FUNCTION_INFO_V1(smscamp_phone_country);
-PG_FUNCTION_INFO_V1(smscamp_phone_timezone);
-
 #define E164_MAX_DIGITS 15
 #define E164_MIN_DIGITS 8		/* generic rule; tiny plans say less */
 
@@ -277,30 +272,22 @@ phone_answer(FunctionCallInfo fcinfo, PhoneAnswer what)
 	PG_RETURN_TEXT_P(cstring_to_text(answer));
 }
 
-/* smscamp_normalize_phone(text) -> text: E.164, or NULL when invalid */
-Datum
-smscamp_normalize_phone(PG_FUNCTION_ARGS)
-{
-	return phone_answer(fcinfo, PHONE_ANSWER_E164);
-}
+/*
+ * The SQL functions, each phone_answer of one kind:
+ *	 smscamp_normalize_phone(text) -> E.164, or NULL when invalid
+ *	 smscamp_phone_error(text)	   -> NULL when valid, else why not
+ *	 smscamp_phone_country(text)   -> ISO 3166-1 alpha-2, NULL when invalid
+ *	 smscamp_phone_timezone(text)  -> IANA zone name, NULL when invalid
+ */
+#define PHONE_SQL_FUNCTION(name, what) \
+	PG_FUNCTION_INFO_V1(name); \
+	Datum \
+	name(PG_FUNCTION_ARGS) \
+	{ \
+		return phone_answer(fcinfo, what); \
+	}
 
-/* smscamp_phone_error(text) -> text: NULL when valid, else why not */
-Datum
-smscamp_phone_error(PG_FUNCTION_ARGS)
-{
-	return phone_answer(fcinfo, PHONE_ANSWER_ERROR);
-}
-
-/* smscamp_phone_country(text) -> ISO 3166-1 alpha-2, NULL when invalid */
-Datum
-smscamp_phone_country(PG_FUNCTION_ARGS)
-{
-	return phone_answer(fcinfo, PHONE_ANSWER_COUNTRY);
-}
-
-/* smscamp_phone_timezone(text) -> IANA zone name, NULL when invalid */
-Datum
-smscamp_phone_timezone(PG_FUNCTION_ARGS)
-{
-	return phone_answer(fcinfo, PHONE_ANSWER_TIMEZONE);
-}
+PHONE_SQL_FUNCTION(smscamp_normalize_phone, PHONE_ANSWER_E164)
+PHONE_SQL_FUNCTION(smscamp_phone_error, PHONE_ANSWER_ERROR)
+PHONE_SQL_FUNCTION(smscamp_phone_country, PHONE_ANSWER_COUNTRY)
+PHONE_SQL_FUNCTION(smscamp_phone_timezone, PHONE_ANSWER_TIMEZONE)
