@@ -117,35 +117,40 @@ BEGIN
 END
 $$;
 
--- pending/processing -> paused.  Unsent leads stay pending; leads a worker
--- holds in 'processing' are put back by the worker.
-CREATE OR REPLACE FUNCTION smscamp_pause(p_campaign_id bigint) RETURNS json
+-- A campaign in one of p_from moved to p_to by p_action (a verb for the
+-- refusal: 409 from any other status); to pending, with a fresh budget of
+-- consecutive send errors and the workers woken (at commit).
+CREATE OR REPLACE FUNCTION smscamp_move(p_campaign_id bigint, p_action text, p_from text[],
+                                        p_to text) RETURNS json
 LANGUAGE plpgsql AS $$
 DECLARE
     c campaigns := smscamp_campaign_lock(p_campaign_id);
 BEGIN
-    IF c.status NOT IN ('pending', 'processing') THEN
-        PERFORM smscamp_refuse_transition(c.id, c.status, 'pause');
+    IF NOT c.status = ANY (p_from) THEN
+        PERFORM smscamp_refuse_transition(c.id, c.status, p_action);
     END IF;
-    UPDATE campaigns SET status = 'paused' WHERE id = c.id;
+    UPDATE campaigns
+       SET status = p_to,
+           consecutive_send_errors = CASE WHEN p_to = 'pending' THEN 0
+                                          ELSE consecutive_send_errors END
+     WHERE id = c.id;
+    IF p_to = 'pending' THEN
+        PERFORM smscamp_wake();
+    END IF;
     RETURN smscamp_campaign_json(c.id);
 END
 $$;
 
+-- pending/processing -> paused.  Unsent leads stay pending; leads a worker
+-- holds in 'processing' are put back by the worker.
+CREATE OR REPLACE FUNCTION smscamp_pause(p_campaign_id bigint) RETURNS json
+LANGUAGE sql
+RETURN smscamp_move(p_campaign_id, 'pause', ARRAY['pending', 'processing'], 'paused');
+
 -- paused -> pending, a fresh budget of consecutive send errors, workers woken.
 CREATE OR REPLACE FUNCTION smscamp_resume(p_campaign_id bigint) RETURNS json
-LANGUAGE plpgsql AS $$
-DECLARE
-    c campaigns := smscamp_campaign_lock(p_campaign_id);
-BEGIN
-    IF c.status <> 'paused' THEN
-        PERFORM smscamp_refuse_transition(c.id, c.status, 'resume');
-    END IF;
-    UPDATE campaigns SET status = 'pending', consecutive_send_errors = 0 WHERE id = c.id;
-    PERFORM smscamp_wake();
-    RETURN smscamp_campaign_json(c.id);
-END
-$$;
+LANGUAGE sql
+RETURN smscamp_move(p_campaign_id, 'resume', ARRAY['paused'], 'pending');
 
 -- -> cancelled; its pending and processing leads become cancelled (leads
 -- being sent are left to the worker, which records what the provider says).

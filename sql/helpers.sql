@@ -34,6 +34,20 @@ BEGIN
 END
 $$;
 
+-- A DELETE route's answer: 204 without a body when done (the statement
+-- found its row: FOUND), else 404 "<What> <id> not found".
+CREATE OR REPLACE FUNCTION api_no_content(done boolean, what text, id bigint,
+                                          OUT status integer, OUT body text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT done THEN
+        PERFORM api_not_found(what, id);
+    END IF;
+    status := 204;
+    body := NULL;
+END
+$$;
+
 -- row_json, or 404 "<What> <id> not found" when it is NULL (no such row).
 CREATE OR REPLACE FUNCTION api_found(row_json text, what text, id bigint) RETURNS text
 LANGUAGE plpgsql AS $$
@@ -50,6 +64,16 @@ CREATE OR REPLACE FUNCTION api_validation_error(errors jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM api_error(422, errors);
+END
+$$;
+
+-- 422 with these errors, unless there are none ('[]').
+CREATE OR REPLACE FUNCTION api_check(errors jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF errors <> '[]' THEN
+        PERFORM api_error(422, errors);
+    END IF;
 END
 $$;
 
@@ -100,9 +124,7 @@ BEGIN
         RETURN id::bigint;
     END IF;
     errors := api_id_errors(id, loc);
-    IF errors <> '[]' THEN
-        PERFORM api_validation_error(errors);
-    END IF;
+    PERFORM api_check(errors);
     RETURN ltrim(id, '0')::bigint;
 END
 $$;
@@ -138,7 +160,7 @@ END;
 -- Negative or non-integer values are errors (returned, not raised, so the
 -- caller can add its own before raising them all):
 --   SELECT * INTO p FROM api_list_params(args);
---   IF p.errors <> '[]' THEN PERFORM api_validation_error(p.errors); END IF;
+--   PERFORM api_check(p.errors);
 CREATE OR REPLACE FUNCTION api_list_params(args jsonb,
                                            default_limit integer DEFAULT 50,
                                            max_limit integer DEFAULT 500,

@@ -411,9 +411,7 @@ BEGIN
             'String should have at most 255 characters', 'string_too_long',
             '{"max_length":255}'));
     END IF;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
     v_like := api_like_contains(lower(v_q));
 
     SELECT count(*) INTO v_total
@@ -455,9 +453,7 @@ DECLARE
 BEGIN
     SELECT * INTO v FROM api_campaign_validate(p_body, false);
     SELECT * INTO s FROM api_campaign_lead_selection(p_body, false);
-    IF v.errors || s.errors <> '[]' THEN
-        PERFORM api_validation_error(v.errors || s.errors);
-    END IF;
+    PERFORM api_check(v.errors || s.errors);
 
     INSERT INTO campaigns (name) VALUES (v.name) RETURNING id INTO v_id;
     PERFORM api_campaign_apply(v_id, p_body, v);
@@ -483,9 +479,7 @@ DECLARE
 BEGIN
     SELECT * INTO v FROM api_campaign_validate(p_body, true);
     v_errors := v_errors || v.errors;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
     c := smscamp_campaign_lock(api_parse_id(p_id));
 
     IF c.status <> 'draft' THEN
@@ -550,9 +544,7 @@ BEGIN
         SELECT * INTO s FROM api_campaign_lead_selection(p_body, true);
         v_errors := v_errors || s.errors;
     END IF;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
     c := smscamp_campaign_lock(api_parse_id(p_id));
     IF c.status <> 'draft' THEN
         PERFORM api_error(409, to_jsonb(format(
@@ -584,9 +576,7 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'));
     v_errors := api_id_errors(p_id) || p.errors || p_errors;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
     id := api_campaign_id(p_id);
     lim := p.lim;
     off := p.off;
@@ -677,9 +667,7 @@ BEGIN
                 'datetime_parsing');
         END;
     END IF;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
 
     body := smscamp_schedule(api_parse_id(p_id), v_at)::text;
     status := 200;
@@ -706,9 +694,7 @@ BEGIN
         v_errors := v_errors || r.errors;
         v_lead := r.value;
     END IF;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
     v_id := api_campaign_id(p_id);
 
     IF v_lead IS NULL THEN

@@ -90,9 +90,7 @@ DECLARE
     v_items json;
 BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'), 5, 100);
-    IF p.errors <> '[]' THEN
-        PERFORM api_validation_error(p.errors);
-    END IF;
+    PERFORM api_check(p.errors);
     SELECT coalesce(json_agg(smscamp_campaign_json(c) ORDER BY c.id DESC), '[]')
       INTO v_items
       FROM (SELECT * FROM campaigns ORDER BY id DESC LIMIT p.lim OFFSET p.off) AS c;

@@ -117,9 +117,7 @@ BEGIN
             v_rate := (p_body ->> 'rate_limit')::integer;
         END IF;
     END IF;
-    IF errors <> '[]' THEN
-        PERFORM api_validation_error(errors);
-    END IF;
+    PERFORM api_check(errors);
     status := 201;
     body := smscamp_new_key(v_name, v_role, v_expires, v_rate)::text;
 END
@@ -131,9 +129,7 @@ DECLARE
     p record;
 BEGIN
     SELECT * INTO p FROM api_list_params(p_args);
-    IF p.errors <> '[]' THEN
-        PERFORM api_validation_error(p.errors);
-    END IF;
+    PERFORM api_check(p.errors);
     status := 200;
     body := jsonb_build_object(
         'items', coalesce((SELECT jsonb_agg(smscamp_key_json(k) ORDER BY k.id)
@@ -165,11 +161,7 @@ BEGIN
        SET revoked_at = least(coalesce(revoked_at, 'infinity'),
                               now() + make_interval(secs => v_delay))
      WHERE id = v_id;
-    IF NOT FOUND THEN
-        PERFORM api_not_found('API key', v_id);
-    END IF;
-    status := 204;
-    body := NULL;
+    SELECT * INTO status, body FROM api_no_content(FOUND, 'API key', v_id);
 END
 $$;
 

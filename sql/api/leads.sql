@@ -313,9 +313,7 @@ BEGIN
                 'value_error'));
         END IF;
     END IF;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
     v_after := coalesce(api_count_param_value(v_after_text, 9223372036854775807), 0);
 
     IF v_q IS NULL THEN
@@ -395,9 +393,7 @@ DECLARE
     v record;
 BEGIN
     SELECT * INTO v FROM api_lead_validate(p_body, false, '["body"]');
-    IF v.errors <> '[]' THEN
-        PERFORM api_validation_error(v.errors);
-    END IF;
+    PERFORM api_check(v.errors);
 
     -- ON CONFLICT instead of catching unique_violation: no subtransaction,
     -- and a concurrent insert of the same phone is a clean 409 too.
@@ -425,9 +421,7 @@ DECLARE
 BEGIN
     SELECT * INTO v FROM api_lead_validate(p_body, true, '["body"]');
     v_errors := v_errors || v.errors;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
     v_id := api_parse_id(p_id);
 
     BEGIN
@@ -459,11 +453,7 @@ DECLARE
     v_id bigint := api_parse_id(p_id);
 BEGIN
     DELETE FROM leads AS l WHERE l.id = v_id;
-    IF NOT FOUND THEN
-        PERFORM api_not_found('Lead', v_id);
-    END IF;
-    status := 204;
-    body := NULL;
+    SELECT * INTO status, body FROM api_no_content(FOUND, 'Lead', v_id);
 END
 $$;
 
@@ -489,9 +479,7 @@ DECLARE
     v_unknown jsonb;
 BEGIN
     v_errors := api_body_errors(p_body);
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
 
     v_action := api_json_string(p_body -> 'action');
     IF coalesce(jsonb_typeof(p_body -> 'action'), 'null') = 'null' THEN
@@ -537,9 +525,7 @@ BEGIN
              WHERE x.err IS NOT NULL;
         END IF;
     END IF;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
     v_ids := ARRAY(SELECT DISTINCT (e.v::text)::bigint
                      FROM jsonb_array_elements(v_list) AS e(v));
 

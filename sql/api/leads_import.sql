@@ -129,9 +129,7 @@ BEGIN
                        format('CSV header has %s attribute columns: a lead has at most 50 '
                               'attributes', v_col.attr_count)
                  WHERE v_col.attr_count > 50) AS e;
-        IF v_errors <> '[]' THEN
-            PERFORM api_validation_error(v_errors);
-        END IF;
+        PERFORM api_check(v_errors);
 
         -- a missing cell (a short row) leaves the field out; the attribute
         -- columns' non-empty cells make the row's attributes
@@ -222,9 +220,7 @@ DECLARE
     v_result record;
 BEGIN
     SELECT * INTO v_options FROM api_leads_import_options(coalesce(p_args, '{}'));
-    IF v_options.errors <> '[]' THEN
-        PERFORM api_validation_error(v_options.errors);
-    END IF;
+    PERFORM api_check(v_options.errors);
     v_mode := v_options.on_existing;
     v_dry := v_options.dry_run;
 

@@ -224,9 +224,7 @@ BEGIN
         v_errors := v_errors || api_error_item('["body","MessageStatus"]', 'Field required',
                                                'missing');
     END IF;
-    IF v_errors <> '[]' THEN
-        PERFORM api_validation_error(v_errors);
-    END IF;
+    PERFORM api_check(v_errors);
 
     SELECT * INTO cl FROM campaign_leads WHERE sms_sid = v_sid ORDER BY id LIMIT 1 FOR UPDATE;
     IF NOT FOUND THEN
