@@ -313,6 +313,38 @@ CREATE TABLE IF NOT EXISTS sms_outbox (
     created_at        timestamptz NOT NULL DEFAULT now()
 );
 
+-- Every SMS in or out of a lead's thread (sql/messages.sql).  Outbound: a
+-- campaign's send (kind campaign, one row when the campaign lead's SMS is
+-- handed to the provider, its status following the campaign lead's), a
+-- reply written by a person (reply) or by the reply agent (auto).  Inbound:
+-- what the lead sent (kind reply, no status), stored by the inbound
+-- webhook, once per provider_sid (Twilio retries a webhook).  phone is the
+-- lead's side of the conversation: an inbound message from an unknown number
+-- has no lead_id, and a deleted lead's messages keep theirs.
+CREATE TABLE IF NOT EXISTS messages (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    lead_id           bigint REFERENCES leads (id) ON DELETE SET NULL,
+    campaign_id       bigint REFERENCES campaigns (id) ON DELETE SET NULL,
+    campaign_lead_id  bigint REFERENCES campaign_leads (id) ON DELETE SET NULL,
+    phone             text NOT NULL,
+    direction         text NOT NULL
+                      CONSTRAINT messages_direction_check
+                      CHECK (direction IN ('inbound', 'outbound')),
+    body              text NOT NULL,
+    kind              text NOT NULL
+                      CONSTRAINT messages_kind_check
+                      CHECK (kind IN ('campaign', 'reply', 'auto')),
+    status            text
+                      CONSTRAINT messages_status_check
+                      CHECK ((direction = 'inbound') = (status IS NULL)
+                             AND (status IS NULL OR status IN ('queued', 'sending', 'sent',
+                                  'delivered', 'undelivered', 'failed', 'unknown'))),
+    provider_sid      text,
+    intent            text,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    sent_at           timestamptz
+);
+
 -- the allowed changes of a campaign's status (rows: campaign_rules.sql)
 CREATE TABLE IF NOT EXISTS campaign_status_transitions (
     from_status text NOT NULL,
@@ -501,6 +533,34 @@ CREATE INDEX IF NOT EXISTS campaigns_scheduled_idx
     ON campaigns (scheduled_at) WHERE status = 'scheduled';
 CREATE INDEX IF NOT EXISTS sms_outbox_campaign_lead_idx
     ON sms_outbox (campaign_lead_id);
+-- a lead's thread in order (keyset pages), a provider's message once
+CREATE INDEX IF NOT EXISTS messages_lead_idx ON messages (lead_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_provider_sid_key
+    ON messages (provider_sid) WHERE provider_sid IS NOT NULL;
+CREATE INDEX IF NOT EXISTS messages_campaign_lead_idx
+    ON messages (campaign_lead_id) WHERE campaign_lead_id IS NOT NULL;
+
+-- Databases from before messages: the campaigns' sends so far, once (the
+-- table is empty only until then: every send adds its row from now on)
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM messages) THEN
+        INSERT INTO messages (lead_id, campaign_id, campaign_lead_id, phone, direction, body,
+                              kind, status, provider_sid, created_at, sent_at)
+        SELECT cl.lead_id, cl.campaign_id, cl.id, coalesce(l.phone, cl.lead_phone), 'outbound',
+               cl.sms_message, 'campaign',
+               CASE WHEN cl.status IN ('sent', 'delivered', 'undelivered', 'failed', 'unknown')
+                    THEN cl.status ELSE 'sent' END,
+               cl.sms_sid, coalesce(cl.sending_at, cl.processed_at, cl.created_at),
+               cl.processed_at
+          FROM campaign_leads cl LEFT JOIN leads l ON l.id = cl.lead_id
+         WHERE cl.sms_sent AND cl.sms_message IS NOT NULL
+           AND coalesce(l.phone, cl.lead_phone) IS NOT NULL
+         ORDER BY cl.processed_at, cl.id
+        ON CONFLICT (provider_sid) WHERE provider_sid IS NOT NULL DO NOTHING;
+    END IF;
+END
+$$;
 
 ------------------------------------------------------------------------------
 -- Triggers

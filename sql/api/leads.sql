@@ -7,6 +7,8 @@
 --   GET    /api/leads/{id}                api.leads_get(id text)
 --   PUT    /api/leads/{id}                api.leads_update(id text, json jsonb)
 --   DELETE /api/leads/{id}                api.leads_delete(id text)
+--   GET    /api/leads/{id}/messages?after=&limit=
+--                                         api.leads_messages(id text, args jsonb)
 --   (POST /api/leads/import: api/leads_import.sql)
 --
 -- One lead object is validated by api_lead_validate() only, for create,
@@ -454,6 +456,50 @@ DECLARE
 BEGIN
     DELETE FROM leads AS l WHERE l.id = v_id;
     SELECT * INTO status, body FROM api_no_content(FOUND, 'Lead', v_id);
+END
+$$;
+
+-- GET /api/leads/{id}/messages?after=&limit=: the lead's thread (every SMS in
+-- or out, sql/messages.sql), oldest first, in keyset pages: after is the
+-- last id of the previous page, next_after the last id of this one while
+-- there may be more (else null).  limit: default 50, at most 200.  404 when
+-- there is no such lead.
+CREATE OR REPLACE FUNCTION api.leads_messages(p_id text, p_args jsonb,
+                                              OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    p record;
+    v_errors jsonb := api_id_errors(p_id);
+    v_after_text text := p_args ->> 'after';
+    v_id bigint;
+    v_items json;
+    v_count integer;
+    v_last bigint;
+BEGIN
+    SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'), 50, 200);
+    v_errors := v_errors || p.errors || api_count_param_errors(v_after_text, '["query","after"]');
+    IF p_args ? 'offset' THEN
+        v_errors := v_errors || jsonb_build_array(api_error_item('["query","offset"]',
+            'The thread pages with after (the last id of the previous page), not offset',
+            'value_error'));
+    END IF;
+    PERFORM api_check(v_errors);
+    v_id := api_parse_id(p_id);
+    IF NOT EXISTS (SELECT FROM leads WHERE id = v_id) THEN
+        PERFORM api_not_found('Lead', v_id);
+    END IF;
+
+    SELECT coalesce(json_agg(smscamp_message_json(m) ORDER BY m.id), '[]'), count(*), max(m.id)
+      INTO v_items, v_count, v_last
+      FROM (SELECT * FROM messages
+             WHERE lead_id = v_id
+               AND id > coalesce(api_count_param_value(v_after_text, 9223372036854775807), 0)
+             ORDER BY id LIMIT p.lim) AS m;
+    status := 200;
+    body := json_build_object('items', v_items,
+                              'total', (SELECT count(*) FROM messages WHERE lead_id = v_id),
+                              'limit', p.lim,
+                              'next_after', CASE WHEN v_count = p.lim THEN v_last END)::text;
 END
 $$;
 

@@ -1,9 +1,13 @@
 -- SMS provider webhooks (Twilio's fields, application/x-www-form-urlencoded).
 --
 --   POST /api/webhooks/sms/inbound   api.webhooks_sms_inbound(content_type, body, url, signature)
---       From, Body: STOP/STOPALL/UNSUBSCRIBE/CANCEL/END/QUIT/OPTOUT record an
---       opt-out, START/UNSTOP remove it (the keyword alone, any case, trimmed).
---       200 {"received":true,"action":"opt_out"|"opt_in"|"none","phone":...}
+--       From, Body, MessageSid: the message is kept in the lead's thread
+--       (messages, sql/messages.sql), once per MessageSid: the same SID again
+--       answers 200 with duplicate true and changes nothing.  STOP/STOPALL/
+--       UNSUBSCRIBE/CANCEL/END/QUIT/OPTOUT record an opt-out, START/UNSTOP
+--       remove it (the keyword alone, any case, trimmed).
+--       200 {"received":true,"action":"opt_out"|"opt_in"|"none","phone":...,
+--            "message_id":...,"duplicate":false}
 --   POST /api/webhooks/sms/status    api.webhooks_sms_status(content_type, body, url, signature)
 --       MessageSid, MessageStatus, ErrorCode: the delivery outcome of the
 --       campaign lead whose sms_sid it is.
@@ -164,6 +168,7 @@ DECLARE
     v_phone text;
     v_keyword text;
     v_action text := 'none';
+    m record;
 BEGIN
     f := api_webhook_form(p_content_type, p_body, p_url, p_signature);
     v_from := api_form_required(f, 'From');
@@ -180,6 +185,16 @@ BEGIN
             'value_error')));
     END IF;
 
+    -- every message is kept, once: a retried webhook (its MessageSid again)
+    -- is answered, and acted on no more
+    m := smscamp_store_inbound(v_phone, f ->> 'Body', api_form_required(f, 'MessageSid', 'SmsSid'));
+    IF m.duplicate THEN
+        status := 200;
+        body := json_build_object('received', true, 'action', 'none', 'phone', v_phone,
+                                  'message_id', m.message_id, 'duplicate', true)::text;
+        RETURN;
+    END IF;
+
     IF v_keyword IN ('STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT') THEN
         INSERT INTO opt_outs AS o (phone, keyword, source)
         VALUES (v_phone, v_keyword, 'sms')
@@ -191,7 +206,8 @@ BEGIN
     END IF;
 
     status := 200;
-    body := json_build_object('received', true, 'action', v_action, 'phone', v_phone)::text;
+    body := json_build_object('received', true, 'action', v_action, 'phone', v_phone,
+                              'message_id', m.message_id, 'duplicate', false)::text;
 END
 $$;
 

@@ -37,6 +37,33 @@ export interface Lead {
   opt_out_source: string | null;
 }
 
+/** One SMS of a lead's thread (GET /api/leads/{id}/messages). */
+export interface Message {
+  id: number;
+  lead_id: number | null;
+  campaign_id: number | null;
+  campaign_lead_id: number | null;
+  /** The lead's side of the conversation. */
+  phone: string;
+  direction: 'inbound' | 'outbound';
+  body: string;
+  kind: 'campaign' | 'reply' | 'auto';
+  /** Outbound only. */
+  status: 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'unknown' | null;
+  provider_sid: string | null;
+  intent: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** A keyset page of a thread: pass next_after as after for the next one. */
+export interface MessagePage {
+  items: Message[];
+  total: number;
+  limit: number;
+  next_after: number | null;
+}
+
 export interface LeadInput {
   name?: string;
   phone?: string;
@@ -589,6 +616,8 @@ export const api = {
   createLead: (input: LeadInput) => request<Lead>('POST', '/api/leads', { json: input }),
   updateLead: (id: number, input: LeadInput) => request<Lead>('PUT', `/api/leads/${id}`, { json: input }),
   deleteLead: (id: number) => request<void>('DELETE', `/api/leads/${id}`),
+  leadMessages: (id: number, p: { after?: number; limit?: number } = {}, signal?: AbortSignal) =>
+    request<MessagePage>('GET', `/api/leads/${id}/messages`, { query: { ...p }, signal }),
   importLeadsCsv: (csv: string, o: ImportOptions = {}) =>
     request<ImportResult>('POST', '/api/leads/import', { body: csv, contentType: 'text/csv', query: importQuery(o), signal: o.signal }),
   importLeadsJson: (rows: LeadInput[], o: ImportOptions = {}) =>

@@ -31,8 +31,10 @@ my %twilio = (ToCountry => 'US', SmsMessageSid => 'SM' . unique_token(), NumMedi
 
 my $res = inbound(%twilio, From => $phone, Body => 'STOP');
 is_json_response($res, 200, 'inbound STOP: 200 JSON');
-is_deeply($res->{json}, { received => JSON::PP::true, action => 'opt_out', phone => $phone },
-          '{"received":true,"action":"opt_out"}');
+is_deeply($res->{json}, { received => JSON::PP::true, action => 'opt_out', phone => $phone,
+                          message_id => psql(q{SELECT max(id) FROM messages WHERE phone = :'p'}, p => $phone),
+                          duplicate => JSON::PP::false },
+          '{"received":true,"action":"opt_out","message_id":...,"duplicate":false}');
 is(opted_out($phone), 1, 'the phone is opted out');
 is(psql(q{SELECT keyword FROM opt_outs WHERE phone = :'p'}, p => $phone), 'STOP', 'the keyword is kept');
 

@@ -46,12 +46,7 @@ $res = api(POST => "/api/campaigns/$c->{id}/start");
 is($res->{status}, 202, 'POST /start: 202') or diag res_summary($res);
 
 my $t0 = time;
-my $cur;
-while (time - $t0 < $TIMEOUT) {
-    $cur = api(GET => "/api/campaigns/$c->{id}")->{json};
-    last if $cur && $cur->{status} =~ /^(completed|failed|cancelled|paused)$/;
-    sleep 0.25;
-}
+my $cur = campaign_finished($c->{id}, $TIMEOUT);
 is($cur->{status}, 'completed', sprintf('the campaign completes (%.1f s)', time - $t0))
     or diag explain $cur, psql(q{SELECT string_agg(id || ' ' || status || ' ' || coalesce(error_message, ''), E'\n')
                                    FROM campaign_leads WHERE campaign_id = :'c'}, c => $c->{id});

@@ -530,6 +530,9 @@ await check('GET', '/api/leads/{id}', { params: { id: MISSING_ID }, expect: 404,
 await check('GET', '/api/leads/{id}', { params: { id: 'abc' }, expect: 422, label: 'id not a number' });
 await check('GET', '/api/leads/{id}', { params: { id: '0' }, expect: 422, label: 'id 0' });
 await check('GET', '/api/leads/{id}', { params: { id: '%FF' }, expect: 400, predict: false, label: 'path not UTF-8' });
+await check('GET', '/api/leads/{id}/messages', { params: { id: L1.id }, query: { limit: '10', after: '0' }, expect: 200 });
+await check('GET', '/api/leads/{id}/messages', { params: { id: MISSING_ID }, expect: 404, label: 'no such lead' });
+await check('GET', '/api/leads/{id}/messages', { params: { id: L1.id }, query: { offset: '5' }, expect: 422, label: 'offset (keyset pages only)' });
 
 await check('PUT', '/api/leads/{id}', { params: { id: L1.id }, json: { company: 'Analytical Engines', notes: null }, expect: 200 });
 await check('PUT', '/api/leads/{id}', { params: { id: L1.id }, json: { phone: L2.phone }, expect: 409, label: 'phone of another lead' });

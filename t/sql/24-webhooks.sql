@@ -9,21 +9,7 @@ SET LOCAL smscamp.twilio_auth_token = 'tok-sql-test';
 
 \ir lib/err.sql
 \ir lib/route.sql
--- a webhook request as Twilio sends it: the URL, and the form signed for it
-CREATE FUNCTION pg_temp.url(p_route text) RETURNS text
-LANGUAGE sql AS $$ SELECT 'https://sms.example.test/api/webhooks/sms/' || p_route $$;
-CREATE FUNCTION pg_temp.sig(p_route text, p_form text) RETURNS text
-LANGUAGE sql AS $$ SELECT api_twilio_signature(pg_temp.url(p_route), p_form, 'tok-sql-test') $$;
--- api.webhooks_sms_<route> called with the form, signed right: its body, its status in "_status"
-CREATE FUNCTION pg_temp.webhook(p_route text, p_type text, p_form text) RETURNS jsonb
-LANGUAGE sql AS $$
-    SELECT pg_temp.route(format('SELECT * FROM api.webhooks_sms_%s(%L, %L, %L, %L)', p_route, p_type, p_form,
-                                pg_temp.url(p_route), pg_temp.sig(p_route, p_form)))
-$$;
-CREATE FUNCTION pg_temp.inbound(p_form text) RETURNS jsonb
-LANGUAGE sql AS $$ SELECT pg_temp.webhook('inbound', 'application/x-www-form-urlencoded; charset=UTF-8', p_form) $$;
-CREATE FUNCTION pg_temp.status_cb(p_form text) RETURNS jsonb
-LANGUAGE sql AS $$ SELECT pg_temp.webhook('status', 'application/x-www-form-urlencoded', p_form) $$;
+\ir lib/webhook.sql
 
 ------------------------------------------------------------------------------
 -- application/x-www-form-urlencoded
@@ -98,9 +84,13 @@ SELECT is(pg_temp.inbound('From=%2B447700900499&Body=START') ->> 'action', 'opt_
 ------------------------------------------------------------------------------
 DELETE FROM opt_outs WHERE phone LIKE '+4477009004%';
 
-SELECT is(pg_temp.inbound('From=%2B447700900401&To=%2B15005550006&Body=STOP&MessageSid=SM1'),
-          '{"received": true, "action": "opt_out", "phone": "+447700900401", "_status": 200}',
-          'STOP: 200 opt_out');
+CREATE TEMP TABLE stop1 ON COMMIT DROP AS
+SELECT pg_temp.inbound('From=%2B447700900401&To=%2B15005550006&Body=STOP&MessageSid=SM1') AS r;
+SELECT is((SELECT r FROM stop1),
+          jsonb_build_object('received', true, 'action', 'opt_out', 'phone', '+447700900401',
+                             '_status', 200, 'duplicate', false,
+                             'message_id', (SELECT id FROM messages WHERE provider_sid = 'SM1')),
+          'STOP: 200 opt_out, the message kept (messages)');
 SELECT is((SELECT keyword || '/' || source FROM opt_outs WHERE phone = '+447700900401'), 'STOP/sms',
           '... recorded in opt_outs');
 SELECT is(pg_temp.inbound('From=%2B447700900401&Body=stop') ->> 'action', 'opt_out',

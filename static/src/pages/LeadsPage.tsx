@@ -18,6 +18,7 @@ import {
 } from '../components/ui';
 import { DataTable, FilterBar, PagedList, SearchField, Th } from '../components/list';
 import LeadForm from '../components/LeadForm';
+import { Thread } from '../components/thread';
 import ImportLeads from '../components/ImportLeads';
 import { useToast } from '../components/toast';
 import { useListParams } from '../lib/useListParams';
@@ -236,6 +237,7 @@ export default function LeadsPage() {
   const toast = useToast();
 
   const [editing, setEditing] = useState<Lead | 'new' | null>(null);
+  const [messaging, setMessaging] = useState<Lead | null>(null);
   const [deleting, setDeleting] = useState<Lead | null>(null);
   const [importing, setImporting] = useState(false);
   // the selected leads (kept across pages); a new search or order starts over
@@ -424,6 +426,9 @@ export default function LeadsPage() {
                       <td className="hidden whitespace-nowrap px-4 py-3 text-xs text-slate-500 xl:table-cell">{fmtDateTime(l.created_at)}</td>
                       <td className="whitespace-nowrap py-3 pl-1 pr-3 text-right sm:px-5">
                         <div className="inline-flex gap-1">
+                          <Button size="sm" variant="ghost" className="!px-2 sm:!px-2.5" onClick={() => setMessaging(l)} aria-label={`Messages with ${l.name}`}>
+                            Messages
+                          </Button>
                           <Button size="sm" variant="ghost" className="!px-2 sm:!px-2.5" onClick={() => setEditing(l)} aria-label={`Edit ${l.name}`}>
                             Edit
                           </Button>
@@ -467,6 +472,11 @@ export default function LeadsPage() {
         </PagedList>
       </Card>
 
+      {messaging && (
+        <Modal title={`Messages with ${messaging.name}`} onClose={() => setMessaging(null)} size="lg">
+          <Thread lead={messaging} />
+        </Modal>
+      )}
       {editing && (
         <Modal title={editing === 'new' ? 'New lead' : `Edit ${editing.name}`} onClose={() => setEditing(null)} size="lg">
           <LeadForm

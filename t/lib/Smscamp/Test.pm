@@ -31,7 +31,7 @@ our @EXPORT = qw(
     create_lead unique_phone unique_phone_parts unique_token
     is_fastapi_422 is_json_error is_json_response
     json_encode json_decode res_summary base_url error_log_tail error_log_size
-    webhook twilio_signature
+    webhook twilio_signature campaign_finished
 );
 
 $SIG{PIPE} = 'IGNORE';
@@ -147,6 +147,21 @@ sub webhook {
         $h{$k} = $hdr{$k};
     }
     return api(POST => $path, $body, %h);
+}
+
+# campaign_finished(id, timeout seconds): GET /api/campaigns/{id} every 0.25 s until its status
+# is completed, failed, cancelled or paused (or the time is up); the last campaign read.
+sub campaign_finished {
+    my ($id, $timeout) = @_;
+    my $deadline = Time::HiRes::time() + $timeout;
+    my $cur;
+    while (1) {
+        $cur = api(GET => "/api/campaigns/$id")->{json};
+        last if $cur && ($cur->{status} // '') =~ /^(completed|failed|cancelled|paused)$/;
+        last if Time::HiRes::time() > $deadline;
+        Time::HiRes::sleep(0.25);
+    }
+    return $cur;
 }
 
 # "Authorization: Bearer <the run's key>\r\n" for hand-built requests ('' without a key).
