@@ -86,7 +86,7 @@ export default async function (shared) {
     const msg = page.getByTestId('preview-message');
     await msg.waitFor({ timeout: 30_000 });
     const text = await msg.textContent();
-    assert(/^Hi Ada, (it's|this is) Sam from Acme\. /.test(text), `greets and names the sender: ${text}`);
+    assert(/^(Hi|Hello) Ada, (it's|this is) Sam from Acme\. /.test(text), `greets and names the sender: ${text}`);
     assert(/product demo on Friday at 3pm/.test(text) && /Reply YES to save a seat/.test(text), `the offer and the call: ${text}`);
     assert(!/You are|Keep it|ask them/.test(text), `no instruction is sent: ${text}`);
     await page.getByTestId('writer-plan').click();
