@@ -19,7 +19,7 @@ RETURN json_build_object(
     'id', m.id, 'lead_id', m.lead_id, 'campaign_id', m.campaign_id,
     'campaign_lead_id', m.campaign_lead_id, 'phone', m.phone, 'direction', m.direction,
     'body', m.body, 'kind', m.kind, 'status', m.status, 'provider_sid', m.provider_sid,
-    'intent', m.intent, 'created_at', m.created_at, 'sent_at', m.sent_at);
+    'intent', m.intent, 'created_at', m.created_at, 'sent_at', m.sent_at, 'read_at', m.read_at);
 
 -- campaign_leads, after each UPDATE statement (transition tables): the sends
 -- that happened in it become messages, and the sent messages follow their

@@ -342,7 +342,9 @@ CREATE TABLE IF NOT EXISTS messages (
     provider_sid      text,
     intent            text,
     created_at        timestamptz NOT NULL DEFAULT now(),
-    sent_at           timestamptz
+    sent_at           timestamptz,
+    -- inbound: when someone read it (POST /api/conversations/{lead_id}/read)
+    read_at           timestamptz
 );
 
 -- the allowed changes of a campaign's status (rows: campaign_rules.sql)
@@ -535,6 +537,8 @@ CREATE INDEX IF NOT EXISTS sms_outbox_campaign_lead_idx
     ON sms_outbox (campaign_lead_id);
 -- a lead's thread in order (keyset pages), a provider's message once
 CREATE INDEX IF NOT EXISTS messages_lead_idx ON messages (lead_id, id);
+-- the inbox: a conversation is a phone's messages
+CREATE INDEX IF NOT EXISTS messages_phone_idx ON messages (phone, id);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_provider_sid_key
     ON messages (provider_sid) WHERE provider_sid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_campaign_lead_idx

@@ -10,6 +10,7 @@ import CampaignsPage from './pages/CampaignsPage';
 import CampaignCreatePage from './pages/CampaignCreatePage';
 import CampaignDetailPage from './pages/CampaignDetailPage';
 import KeysPage from './pages/KeysPage';
+import InboxPage from './pages/InboxPage';
 
 interface NavItem {
   to: string;
@@ -23,6 +24,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { to: '/', label: 'Dashboard', end: true, icon: 'M3 13h8V3H3v10zm0 8h8v-6H3v6zm10 0h8V11h-8v10zm0-18v6h8V3h-8z' },
   { to: '/campaigns', label: 'Campaigns', end: false, icon: 'M4 4h16v12H5.17L4 17.17V4zm0-2a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2H4z' },
+  { to: '/inbox', label: 'Inbox', end: false, icon: 'M19 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm0 12h-4a3 3 0 0 1-6 0H5V5h14v10z' },
   { to: '/leads', label: 'Leads', end: false, icon: 'M16 11a4 4 0 1 0-4-4 4 4 0 0 0 4 4zm-8 0a3 3 0 1 0-3-3 3 3 0 0 0 3 3zm0 2c-2.33 0-7 1.17-7 3.5V19h7v-2.5c0-.85.33-2.34 2.37-3.47A12 12 0 0 0 8 13zm8 0c-.29 0-.62.02-.97.05A4.2 4.2 0 0 1 17 16.5V19h6v-2.5c0-2.33-4.67-3.5-7-3.5z' },
   { to: '/keys', label: 'API keys', end: false, admin: true, icon: 'M12.65 10A6 6 0 0 0 7 6a6 6 0 1 0 5.65 8H17v4h4v-4h2v-4H12.65zM7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4z' },
 ];
@@ -261,6 +263,8 @@ function useDocumentTitle() {
           ? 'Campaigns'
           : pathname.startsWith('/leads')
             ? 'Leads'
+            : pathname.startsWith('/inbox')
+              ? 'Inbox'
             : pathname.startsWith('/keys')
               ? 'API keys'
               : 'Not found';
@@ -275,6 +279,7 @@ export function AppRoutes() {
       <Routes>
         <Route path="/" element={<DashboardPage />} />
         <Route path="/leads" element={<LeadsPage />} />
+        <Route path="/inbox" element={<InboxPage />} />
         <Route path="/campaigns" element={<CampaignsPage />} />
         <Route path="/campaigns/new" element={<CampaignCreatePage />} />
         <Route path="/campaigns/:id" element={<CampaignDetailPage />} />

@@ -54,7 +54,24 @@ export interface Message {
   intent: string | null;
   created_at: string;
   sent_at: string | null;
+  /** Inbound only: when it was read. */
+  read_at: string | null;
 }
+
+/** One conversation of the inbox: a phone's messages (GET /api/conversations). */
+export interface Conversation {
+  phone: string;
+  /** The lead with that phone; null for a number that is no lead. */
+  lead_id: number | null;
+  name: string | null;
+  last_message: Message;
+  message_count: number;
+  unread: number;
+  /** The last message is the lead's: nobody has answered it. */
+  needs_reply: boolean;
+}
+
+export type ConversationState = 'needs_reply' | 'open' | 'all';
 
 /** A keyset page of a thread: pass next_after as after for the next one. */
 export interface MessagePage {
@@ -616,6 +633,10 @@ export const api = {
   createLead: (input: LeadInput) => request<Lead>('POST', '/api/leads', { json: input }),
   updateLead: (id: number, input: LeadInput) => request<Lead>('PUT', `/api/leads/${id}`, { json: input }),
   deleteLead: (id: number) => request<void>('DELETE', `/api/leads/${id}`),
+  conversations: (p: { state?: ConversationState; campaign_id?: number; q?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
+    request<Page<Conversation>>('GET', '/api/conversations', { query: { ...p }, signal }),
+  readConversation: (leadId: number) =>
+    request<{ lead_id: number; marked: number }>('POST', `/api/conversations/${leadId}/read`),
   leadMessages: (id: number, p: { after?: number; limit?: number } = {}, signal?: AbortSignal) =>
     request<MessagePage>('GET', `/api/leads/${id}/messages`, { query: { ...p }, signal }),
   importLeadsCsv: (csv: string, o: ImportOptions = {}) =>

@@ -84,6 +84,21 @@ is_json_response($res, 200, 'from an unknown number: 200');
 is(psql(q{SELECT coalesce(lead_id::text, 'none') || ' ' || direction FROM messages WHERE id = :'id'},
         id => $res->{json}{message_id}), 'none inbound', '... kept without a lead');
 
+# ---------------------------------------------------------------- the inbox
+sub inbox_item {
+    my ($state, $phone) = @_;
+    my $r = api(GET => "/api/conversations?state=$state&q=" . substr($phone, 2) . '&limit=200');
+    return (grep { $_->{phone} eq $phone } @{ $r->{json}{items} || [] })[0];
+}
+my $conv = inbox_item('needs_reply', $leads[0]{phone});
+ok($conv, 'the inbox: the lead who replied needs a reply');
+is_deeply([@$conv{qw(lead_id unread message_count)}], [$leads[0]{id}, 1, 2], '... one unread of two messages')
+    if $conv;
+$res = api(POST => "/api/conversations/$leads[0]{id}/read");
+is_deeply($res->{json}, { lead_id => $leads[0]{id}, marked => 1 }, 'read: one message marked');
+is(inbox_item('open', $leads[0]{phone})->{unread}, 0, '... unread 0');
+ok(inbox_item('open', $stranger), 'an unknown sender is a conversation too');
+
 # ---------------------------------------------------------------- delivery callback
 $res = webhook('/api/webhooks/sms/status', "MessageSid=$sent->{provider_sid}&MessageStatus=delivered");
 is($res->{json}{status}, 'delivered', 'a delivery callback: the campaign lead is delivered');

@@ -533,6 +533,10 @@ await check('GET', '/api/leads/{id}', { params: { id: '%FF' }, expect: 400, pred
 await check('GET', '/api/leads/{id}/messages', { params: { id: L1.id }, query: { limit: '10', after: '0' }, expect: 200 });
 await check('GET', '/api/leads/{id}/messages', { params: { id: MISSING_ID }, expect: 404, label: 'no such lead' });
 await check('GET', '/api/leads/{id}/messages', { params: { id: L1.id }, query: { offset: '5' }, expect: 422, label: 'offset (keyset pages only)' });
+await check('GET', '/api/conversations', { query: { state: 'all', limit: '5' }, expect: 200 });
+await check('GET', '/api/conversations', { query: { state: 'closed' }, expect: 422, label: 'unknown state' });
+await check('POST', '/api/conversations/{lead_id}/read', { params: { lead_id: L1.id }, expect: 200 });
+await check('POST', '/api/conversations/{lead_id}/read', { params: { lead_id: MISSING_ID }, expect: 404, label: 'no such lead' });
 
 await check('PUT', '/api/leads/{id}', { params: { id: L1.id }, json: { company: 'Analytical Engines', notes: null }, expect: 200 });
 await check('PUT', '/api/leads/{id}', { params: { id: L1.id }, json: { phone: L2.phone }, expect: 409, label: 'phone of another lead' });

@@ -34,7 +34,8 @@ LANGUAGE sql AS $$ SELECT * FROM messages WHERE lead_id = pg_temp.id(p_lead) ORD
 -- the table
 ------------------------------------------------------------------------------
 SELECT columns_are('messages', ARRAY['id', 'lead_id', 'campaign_id', 'campaign_lead_id', 'phone',
-    'direction', 'body', 'kind', 'status', 'provider_sid', 'intent', 'created_at', 'sent_at'],
+    'direction', 'body', 'kind', 'status', 'provider_sid', 'intent', 'created_at', 'sent_at',
+    'read_at'],
     'messages has the thread''s columns');
 SELECT throws_ok($$INSERT INTO messages (phone, direction, body, kind, status)
                    VALUES ('+14155550100', 'inbound', 'x', 'reply', 'sent')$$,

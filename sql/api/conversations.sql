@@ -1,0 +1,99 @@
+-- Conversations API: the inbox (contract: sql/README.md).
+--
+--   GET  /api/conversations?state=&campaign_id=&q=&limit=&offset=
+--                                          api.conversations_list(args)
+--   POST /api/conversations/{lead_id}/read api.conversations_read(lead_id)
+--
+-- A conversation is a phone's messages (sql/messages.sql): a lead's thread,
+-- or the messages of a number that is no lead (an unknown sender).  Newest
+-- activity first.  state: open (default: the lead has written at least
+-- once), needs_reply (the last message is the lead's: nobody answered it),
+-- all (every thread, also those only sent to).  campaign_id: conversations
+-- with a message of that campaign; q: part of the lead's name, or of the
+-- phone's digits.
+--
+-- Each item: {"phone", "lead_id", "name", "last_message", "message_count",
+-- "unread" (inbound messages not read), "needs_reply"}.
+
+-- GET /api/conversations
+CREATE OR REPLACE FUNCTION api.conversations_list(p_args jsonb, OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    p record;
+    c_states constant text[] := ARRAY['needs_reply', 'open', 'all'];
+    v_state text := coalesce(nullif(btrim(p_args ->> 'state'), ''), 'open');
+    v_campaign_text text := p_args ->> 'campaign_id';
+    v_q text := nullif(btrim(p_args ->> 'q'), '');
+    v_digits text;
+    v_campaign bigint;
+    v_errors jsonb;
+    v_items json;
+    v_total bigint;
+BEGIN
+    SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'), 50, 200);
+    v_errors := p.errors || api_enum_errors(v_state, c_states, '["query","state"]')
+        || api_count_param_errors(v_campaign_text, '["query","campaign_id"]');
+    IF char_length(v_q) > 255 THEN
+        v_errors := v_errors || jsonb_build_array(api_error_item('["query","q"]',
+            'String should have at most 255 characters', 'string_too_long',
+            '{"max_length":255}'));
+    END IF;
+    PERFORM api_check(v_errors);
+    v_campaign := api_count_param_value(v_campaign_text, 9223372036854775807);
+    v_digits := nullif(regexp_replace(coalesce(v_q, ''), '[^0-9]', '', 'g'), '');
+
+    WITH t AS (
+        SELECT m.phone, max(m.id) AS last_id, count(*) AS message_count,
+               count(*) FILTER (WHERE m.direction = 'inbound') AS inbound,
+               count(*) FILTER (WHERE m.direction = 'inbound' AND m.read_at IS NULL) AS unread
+          FROM messages m
+         WHERE v_campaign IS NULL
+            OR m.phone IN (SELECT c.phone FROM messages c WHERE c.campaign_id = v_campaign)
+         GROUP BY m.phone
+    ), f AS (
+        SELECT t.*, last, l.id AS lead_id, l.name
+          FROM t
+          JOIN messages last ON last.id = t.last_id
+          LEFT JOIN leads l ON l.phone = t.phone
+         WHERE (v_state = 'all' OR t.inbound > 0)
+           AND (v_state <> 'needs_reply' OR last.direction = 'inbound')
+           AND (v_q IS NULL OR l.name ILIKE api_like_contains(v_q)
+                OR (v_digits IS NOT NULL AND t.phone LIKE api_like_contains(v_digits)))
+    )
+    SELECT (SELECT count(*) FROM f),
+           coalesce((SELECT json_agg(json_build_object(
+                        'phone', x.phone, 'lead_id', x.lead_id, 'name', x.name,
+                        'last_message', smscamp_message_json(x.last),
+                        'message_count', x.message_count, 'unread', x.unread,
+                        'needs_reply', (x.last).direction = 'inbound') ORDER BY x.last_id DESC)
+                       FROM (SELECT * FROM f ORDER BY f.last_id DESC
+                             LIMIT p.lim OFFSET p.off) AS x), '[]')
+      INTO v_total, v_items;
+
+    status := 200;
+    body := api_page(v_items, v_total, p.lim, p.off);
+END
+$$;
+
+-- POST /api/conversations/{lead_id}/read: the lead's inbound messages are
+-- read (unread 0).  {"lead_id", "marked": messages newly marked}; 404 when
+-- there is no such lead.
+CREATE OR REPLACE FUNCTION api.conversations_read(p_lead_id text, OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_id bigint := api_parse_id(p_lead_id, '["path","lead_id"]');
+    v_phone text := (SELECT l.phone FROM leads l WHERE l.id = v_id);
+    v_marked bigint;
+BEGIN
+    IF v_phone IS NULL THEN
+        PERFORM api_not_found('Lead', v_id);
+    END IF;
+    UPDATE messages SET read_at = now()
+     WHERE phone = v_phone AND direction = 'inbound' AND read_at IS NULL;
+    GET DIAGNOSTICS v_marked = ROW_COUNT;
+    status := 200;
+    body := json_build_object('lead_id', v_id, 'marked', v_marked)::text;
+END
+$$;
+
+CALL smscamp_secure_api();

@@ -1,0 +1,116 @@
+// The inbox: one row per conversation (GET /api/conversations), newest activity first, with
+// the last message, unread count and "Needs reply"; a row opens the thread and marks it read.
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, type Conversation, type ConversationState } from '../api';
+import { Badge, Card, EmptyState, Modal, PageHeader, cx } from '../components/ui';
+import { FilterBar, PagedList, SearchField } from '../components/list';
+import { Thread } from '../components/thread';
+import { useListParams } from '../lib/useListParams';
+import { fmtDateTime, fmtInt } from '../lib/format';
+
+const PAGE_SIZE = 25;
+const STATES: { value: ConversationState; label: string }[] = [
+  { value: 'needs_reply', label: 'Needs reply' },
+  { value: 'open', label: 'Open' },
+  { value: 'all', label: 'All' },
+];
+
+export default function InboxPage() {
+  const { params, q, offset, search, setSearch, update } = useListParams();
+  const state = (params.get('state') as ConversationState | null) ?? 'open';
+  const [open, setOpen] = useState<Conversation | null>(null);
+  const qc = useQueryClient();
+
+  const list = useQuery({
+    queryKey: ['conversations', { state, q, offset }],
+    queryFn: ({ signal }) => api.conversations({ state, q: q || undefined, limit: PAGE_SIZE, offset }, signal),
+    placeholderData: keepPreviousData,
+    refetchInterval: 5_000, // new replies appear without a reload
+  });
+  const read = useMutation({
+    mutationFn: (leadId: number) => api.readConversation(leadId),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['conversations'] }),
+  });
+
+  const show = (c: Conversation) => {
+    setOpen(c);
+    if (c.lead_id != null && c.unread > 0) read.mutate(c.lead_id);
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Inbox"
+        description={list.data ? `${fmtInt(list.data.total)} ${list.data.total === 1 ? 'conversation' : 'conversations'}` : 'What your leads wrote back'}
+      />
+      <Card>
+        <FilterBar className="flex flex-col gap-3 sm:flex-row sm:items-center">
+          <SearchField label="Search conversations" placeholder="Name or phone" value={search} onChange={setSearch} className="sm:max-w-xs" />
+          <div className="flex flex-wrap gap-1.5" role="group" aria-label="Show">
+            {STATES.map((s) => (
+              <button
+                key={s.value}
+                type="button"
+                aria-pressed={state === s.value}
+                onClick={() => update({ state: s.value === 'open' ? null : s.value, offset: null })}
+                className={cx(
+                  'rounded-full px-3 py-1 text-xs font-medium ring-1 ring-inset transition-colors',
+                  state === s.value ? 'bg-indigo-600 text-white ring-indigo-600' : 'bg-white text-slate-600 ring-slate-200 hover:bg-slate-50',
+                )}
+              >
+                {s.label}
+              </button>
+            ))}
+          </div>
+        </FilterBar>
+        <PagedList
+          query={list}
+          feature="Inbox"
+          path="/api/conversations"
+          paging={{ limit: PAGE_SIZE, offset, onOffset: (o) => update({ offset: o > 0 ? String(o) : null }) }}
+          label="conversations"
+          empty={<EmptyState title={state === 'needs_reply' ? 'Nothing waits for a reply' : 'No conversations yet'}>Replies to your campaigns appear here.</EmptyState>}
+        >
+          {(page) => (
+            <ul className="divide-y divide-slate-100" aria-label="Conversations" data-testid="inbox">
+              {page.items.map((c) => (
+                <li key={c.phone}>
+                  <button type="button" onClick={() => show(c)} className="flex w-full items-start gap-3 px-4 py-3 text-left hover:bg-slate-50 sm:px-5">
+                    <div className="min-w-0 flex-1">
+                      <div className="flex flex-wrap items-center gap-2">
+                        <span className={cx('text-sm text-slate-900', c.unread > 0 && 'font-semibold')}>{c.name ?? 'Unknown sender'}</span>
+                        <span className="font-mono text-xs text-slate-500">{c.phone}</span>
+                        {c.needs_reply && <Badge tone="amber">Needs reply</Badge>}
+                        {c.unread > 0 && <Badge tone="blue">{c.unread} unread</Badge>}
+                      </div>
+                      <p className="mt-0.5 truncate text-sm text-slate-600">
+                        {c.last_message.direction === 'outbound' ? 'You: ' : ''}
+                        {c.last_message.body}
+                      </p>
+                    </div>
+                    <time className="whitespace-nowrap text-xs text-slate-500" dateTime={c.last_message.created_at}>
+                      {fmtDateTime(c.last_message.created_at)}
+                    </time>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </PagedList>
+      </Card>
+      {open && (
+        <Modal title={`Messages with ${open.name ?? open.phone}`} onClose={() => setOpen(null)} size="lg">
+          {open.lead_id != null ? (
+            <Thread lead={{ id: open.lead_id, name: open.name ?? open.phone, phone: open.phone }} />
+          ) : (
+            <div>
+              <p className="mb-2 text-xs text-slate-500">{open.phone} is no lead: its last message</p>
+              <p className="rounded-2xl bg-slate-100 px-3.5 py-2 text-sm">{open.last_message.body}</p>
+            </div>
+          )}
+        </Modal>
+      )}
+    </>
+  );
+}
