@@ -192,6 +192,15 @@ RETURN CASE WHEN jsonb_typeof(value) = 'string'
             THEN btrim(value #>> '{}', E' \t\r\n\f\x0B')
        END;
 
+-- The errors of a list's search box ?q= (at most 255 characters; '[]' when fine).
+CREATE OR REPLACE FUNCTION api_search_errors(q text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN char_length(q) > 255
+            THEN jsonb_build_array(api_error_item('["query","q"]',
+                     'String should have at most 255 characters', 'string_too_long',
+                     '{"max_length":255}'))
+            ELSE '[]'::jsonb END;
+
 -- A LIKE pattern matching the text anywhere ('%' and '_' taken literally).
 CREATE OR REPLACE FUNCTION api_like_contains(value text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE

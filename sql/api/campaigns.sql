@@ -406,11 +406,7 @@ BEGIN
     SELECT * INTO p FROM api_list_params(v_args);
     v_errors := p.errors
         || api_enum_errors(v_status, api_campaign_statuses(), '["query","status"]');
-    IF char_length(v_q) > 255 THEN
-        v_errors := v_errors || jsonb_build_array(api_error_item('["query","q"]',
-            'String should have at most 255 characters', 'string_too_long',
-            '{"max_length":255}'));
-    END IF;
+    v_errors := v_errors || api_search_errors(v_q);
     PERFORM api_check(v_errors);
     v_like := api_like_contains(lower(v_q));
 

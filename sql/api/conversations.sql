@@ -33,11 +33,7 @@ BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'), 50, 200);
     v_errors := p.errors || api_enum_errors(v_state, c_states, '["query","state"]')
         || api_count_param_errors(v_campaign_text, '["query","campaign_id"]');
-    IF char_length(v_q) > 255 THEN
-        v_errors := v_errors || jsonb_build_array(api_error_item('["query","q"]',
-            'String should have at most 255 characters', 'string_too_long',
-            '{"max_length":255}'));
-    END IF;
+    v_errors := v_errors || api_search_errors(v_q);
     PERFORM api_check(v_errors);
     v_campaign := api_count_param_value(v_campaign_text, 9223372036854775807);
     v_digits := nullif(regexp_replace(coalesce(v_q, ''), '[^0-9]', '', 'g'), '');

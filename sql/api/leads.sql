@@ -289,11 +289,7 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'));
     v_errors := p.errors;
-    IF char_length(v_q) > 255 THEN
-        v_errors := v_errors || jsonb_build_array(api_error_item('["query","q"]',
-            'String should have at most 255 characters', 'string_too_long',
-            '{"max_length":255}'));
-    END IF;
+    v_errors := v_errors || api_search_errors(v_q);
     IF v_sort <> ALL (c_sorts) THEN
         v_errors := v_errors || jsonb_build_array(api_error_item('["query","sort"]',
             'Input should be ''id'', ''-id'', ''name'', ''-name'', ''created_at'', '

@@ -82,6 +82,40 @@ export function FilterSelect({
   );
 }
 
+/** One filter as a row of toggle chips (aria-pressed): the value is one of `options`. */
+export function FilterChips({
+  label,
+  value,
+  options,
+  onChange,
+  className = 'flex flex-wrap gap-1.5',
+}: {
+  label: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+  className?: string;
+}) {
+  return (
+    <div className={className} role="group" aria-label={label}>
+      {options.map((o) => (
+        <button
+          key={o.value || 'all'}
+          type="button"
+          aria-pressed={value === o.value}
+          onClick={() => onChange(o.value)}
+          className={cx(
+            'rounded-full px-3 py-1 text-xs font-medium ring-1 ring-inset',
+            value === o.value ? 'bg-indigo-600 text-white ring-indigo-600' : 'bg-white text-slate-600 ring-slate-200 hover:bg-slate-50',
+          )}
+        >
+          {o.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** A column header; with `srOnly`, its text is for screen readers only (an actions column). */
 export function Th({ className, children, srOnly, ...rest }: ThHTMLAttributes<HTMLTableCellElement> & { srOnly?: boolean }) {
   return (

@@ -4,7 +4,7 @@ import { useDebounced } from './useDebounced';
 
 /**
  * A list page's state in its URL: ?q= (what the search box says, debounced; a new search goes
- * back to the first page), ?offset=, and any other parameter through `update`.
+ * back to the first page), ?offset= (`paging` for a PagedList), and any other parameter through `update`.
  */
 export function useListParams() {
   const [params, setParams] = useSearchParams();
@@ -27,5 +27,8 @@ export function useListParams() {
     if (debounced !== q) update({ q: debounced || null, offset: null });
   }, [debounced]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  return { params, q, offset, search, setSearch, update };
+  /** PagedList's paging with the offset in the URL (?offset=, none on the first page). */
+  const paging = (limit: number) => ({ limit, offset, onOffset: (o: number) => update({ offset: o > 0 ? String(o) : null }) });
+
+  return { params, q, offset, search, setSearch, update, paging };
 }

@@ -1,8 +1,8 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, ApiError, CAMPAIGN_STATUSES } from '../api';
-import { Card, CampaignStatusBadge, EmptyState, PageHeader, cx } from '../components/ui';
-import { DataTable, FilterBar, FilterSelect, PagedList, SearchField, Th } from '../components/list';
+import { Card, CampaignStatusBadge, EmptyState, PageHeader } from '../components/ui';
+import { DataTable, FilterBar, FilterChips, FilterSelect, PagedList, SearchField, Th } from '../components/list';
 import { AGENT_LABELS, CampaignLink, CampaignProgress, NewCampaignLink } from '../components/campaign';
 import { campaignStatusMeta, campaignTotals, ACTIVE_STATUSES } from '../lib/status';
 import { useListParams } from '../lib/useListParams';
@@ -10,9 +10,10 @@ import { fmtCost, fmtDateTime, fmtInt } from '../lib/format';
 
 const PAGE_SIZE = 20;
 const statusLabel = (s: string) => campaignStatusMeta(s).label;
+const STATUS_CHIPS = [{ value: '', label: 'All' }, ...CAMPAIGN_STATUSES.map((s) => ({ value: s as string, label: statusLabel(s) }))];
 
 export default function CampaignsPage() {
-  const { params, q, offset, search, setSearch, update } = useListParams();
+  const { params, q, offset, search, setSearch, update, paging } = useListParams();
   const status = params.get('status') ?? '';
 
   const list = useQuery({
@@ -52,22 +53,13 @@ export default function CampaignsPage() {
                 />
               </div>
             </div>
-            <div className="hidden flex-wrap gap-1.5 sm:flex" role="group" aria-label="Filter by status">
-              {['', ...CAMPAIGN_STATUSES].map((s) => (
-                <button
-                  key={s || 'all'}
-                  type="button"
-                  aria-pressed={status === s}
-                  onClick={() => update({ status: s || null, offset: null })}
-                  className={cx(
-                    'rounded-full px-3 py-1 text-xs font-medium ring-1 ring-inset transition-colors',
-                    status === s ? 'bg-indigo-600 text-white ring-indigo-600' : 'bg-white text-slate-600 ring-slate-200 hover:bg-slate-50',
-                  )}
-                >
-                  {s ? statusLabel(s) : 'All'}
-                </button>
-              ))}
-            </div>
+            <FilterChips
+              label="Filter by status"
+              className="hidden flex-wrap gap-1.5 sm:flex"
+              value={status}
+              options={STATUS_CHIPS}
+              onChange={(s) => update({ status: s || null, offset: null })}
+            />
           </FilterBar>
         )}
 
@@ -75,7 +67,7 @@ export default function CampaignsPage() {
           query={list}
           feature="Campaigns"
           path="/api/campaigns"
-          paging={{ limit: PAGE_SIZE, offset, onOffset: (o) => update({ offset: o > 0 ? String(o) : null }) }}
+          paging={paging(PAGE_SIZE)}
           label="campaigns"
           empty={
             status || q ? (

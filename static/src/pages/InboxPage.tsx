@@ -4,7 +4,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import { api, type Conversation, type ConversationState } from '../api';
 import { Badge, Card, EmptyState, Modal, PageHeader, cx } from '../components/ui';
-import { FilterBar, PagedList, SearchField } from '../components/list';
+import { FilterBar, FilterChips, PagedList, SearchField } from '../components/list';
 import { Thread } from '../components/thread';
 import { useListParams } from '../lib/useListParams';
 import { fmtDateTime, fmtInt } from '../lib/format';
@@ -17,7 +17,7 @@ const STATES: { value: ConversationState; label: string }[] = [
 ];
 
 export default function InboxPage() {
-  const { params, q, offset, search, setSearch, update } = useListParams();
+  const { params, q, offset, search, setSearch, update, paging } = useListParams();
   const state = (params.get('state') as ConversationState | null) ?? 'open';
   const [open, setOpen] = useState<Conversation | null>(null);
   const qc = useQueryClient();
@@ -47,28 +47,13 @@ export default function InboxPage() {
       <Card>
         <FilterBar className="flex flex-col gap-3 sm:flex-row sm:items-center">
           <SearchField label="Search conversations" placeholder="Name or phone" value={search} onChange={setSearch} className="sm:max-w-xs" />
-          <div className="flex flex-wrap gap-1.5" role="group" aria-label="Show">
-            {STATES.map((s) => (
-              <button
-                key={s.value}
-                type="button"
-                aria-pressed={state === s.value}
-                onClick={() => update({ state: s.value === 'open' ? null : s.value, offset: null })}
-                className={cx(
-                  'rounded-full px-3 py-1 text-xs font-medium ring-1 ring-inset transition-colors',
-                  state === s.value ? 'bg-indigo-600 text-white ring-indigo-600' : 'bg-white text-slate-600 ring-slate-200 hover:bg-slate-50',
-                )}
-              >
-                {s.label}
-              </button>
-            ))}
-          </div>
+          <FilterChips label="Show" value={state} options={STATES} onChange={(s) => update({ state: s === 'open' ? null : s, offset: null })} />
         </FilterBar>
         <PagedList
           query={list}
           feature="Inbox"
           path="/api/conversations"
-          paging={{ limit: PAGE_SIZE, offset, onOffset: (o) => update({ offset: o > 0 ? String(o) : null }) }}
+          paging={paging(PAGE_SIZE)}
           label="conversations"
           empty={<EmptyState title={state === 'needs_reply' ? 'Nothing waits for a reply' : 'No conversations yet'}>Replies to your campaigns appear here.</EmptyState>}
         >
