@@ -24,6 +24,8 @@
  *	  http.c	  libcurl calls (blocking for SQL functions, multi for workers)
  *	  llm.c		  OpenAI-compatible chat completions: request and answer
  *	  provider.c  SMS providers: log outbox and Twilio-compatible API
+ *	  conversation.c  a worker's conversation tasks: replies sent at most
+ *				  once, the reply agent's model calls (sql/reply_agent.sql)
  *	  nodes.c	  the nodes: validation and writing, and the SQL-callable
  *				  nodes (blocking HTTP, a one-item batch each)
  *	  record.c	  batches: the items, recorded by smscamp_record_batch
@@ -66,6 +68,7 @@ extern int	smscamp_workers;
 extern int	smscamp_max_inflight;
 extern int	smscamp_max_attempts;
 extern int	smscamp_max_segments;
+extern int	smscamp_max_auto_replies;
 extern int	smscamp_llm_timeout_ms;
 extern int	smscamp_sms_timeout_ms;
 extern int	smscamp_batch_size;
@@ -135,6 +138,7 @@ extern char *smscamp_sanitize_message(const char *raw);
 extern char *smscamp_model_text_problem(const char *text);
 extern char *smscamp_fit_message(const char *text, int max_segments,
 								 const char *footer, bool *fits);
+extern char *smscamp_reply_problem(const char *text);
 
 /* http.c */
 typedef struct HttpCall
@@ -182,6 +186,8 @@ typedef struct LlmAnswer
 extern bool smscamp_llm_enabled(void);
 extern HttpCall *smscamp_llm_request(const SmsLead *lead, const char *retry_hint);
 extern void smscamp_llm_parse(HttpCall *call, LlmAnswer *answer);
+extern HttpCall *smscamp_llm_chat_request(const char *request);
+extern char *smscamp_llm_answer_json(const LlmAnswer *answer);
 
 /* provider.c */
 typedef enum SendOutcome
@@ -215,6 +221,7 @@ typedef struct SendResult
 
 extern bool smscamp_provider_is_log(void);
 extern HttpCall *smscamp_sms_request(const SmsLead *lead);
+extern HttpCall *smscamp_sms_request_to(const char *to, const char *body);
 extern void smscamp_sms_parse(HttpCall *call, SendResult *result);
 
 /* nodes.c: the graph's steps, shared by the SQL functions and the workers */
@@ -307,6 +314,9 @@ extern void smscamp_spi_record(const char *items, int n, RecordResult *results);
 extern void smscamp_spi_release(const int64 *ids, int n);
 extern void smscamp_spi_housekeeping(void);
 extern bool smscamp_engine_installed(void);
+extern bool smscamp_conversations_installed(void);
+extern char *smscamp_spi_conversation_claim(int worker, int limit, bool llm, bool log);
+extern void smscamp_spi_conversation_record(const char *items);
 
 /* shmem.c */
 extern void smscamp_shmem_request(void);
@@ -314,6 +324,20 @@ extern void smscamp_shmem_register_worker(int slot);
 extern void smscamp_shmem_unregister_worker(int slot);
 extern void smscamp_wake_workers(void);
 extern TimestampTz smscamp_reserve_send_slot(int64 campaign_id, double mps);
+
+/* conversation.c: a worker's conversation tasks (replies to send, the
+ * reply agent's model calls), driven by worker.c like jobs.c's */
+extern void smscamp_conv_init(void);
+extern bool smscamp_conv_claim_due(void);
+extern int	smscamp_conv_claim(int worker);	/* in a transaction */
+extern int	smscamp_conv_record(void);	/* in a transaction */
+extern bool smscamp_conv_have_results(void);
+extern void smscamp_conv_start(bool stopping);
+extern void smscamp_conv_collect(void);
+extern int	smscamp_conv_count(void);
+extern int	smscamp_conv_inflight(void);
+extern void smscamp_conv_poll(int ms);
+extern void smscamp_conv_woken(void);
 
 /* worker.c */
 extern void smscamp_register_workers(void);

@@ -16,6 +16,9 @@
  *								 fits smscamp.max_segments. Nothing is ever
  *								 cut: a message that does not fit is written
  *								 again (a model) or not sent.
+ *	  smscamp_reply_problem		 the reply agent's answers: a model's text
+ *								 problems, and no secret (an API key)
+ *	  smscamp_reply_guard		 the same, SQL-callable
  *
  *-------------------------------------------------------------------------
  */
@@ -23,8 +26,16 @@
 #include "engine.h"
 
 #include <ctype.h>
-
+#include "fmgr.h"
 #include "lib/stringinfo.h"
+
+/* PostgreSQL's SQL functions json_object/json_typeof clash with jansson's */
+#define json_object pg_json_object
+#define json_typeof pg_json_typeof
+#include "utils/builtins.h"
+#undef json_object
+#undef json_typeof
+#include <jansson.h>
 
 /* typographic punctuation and its GSM-7 equivalent */
 static const char *const gsm_twins[][2] = {
@@ -235,4 +246,71 @@ smscamp_fit_message(const char *text, int max_segments, const char *footer,
 	}
 	*fits = (max_segments <= 0 || segments_of(out.data) <= max_segments);
 	return out.data;
+}
+
+/* whether text holds secret (a configured key, at least 8 characters long) */
+static bool
+holds(const char *text, const char *secret)
+{
+	return secret != NULL && strlen(secret) >= 8 && strstr(text, secret) != NULL;
+}
+
+/* an "sk-..." API key of 16 characters or more */
+static bool
+holds_api_key(const char *text)
+{
+	const char *p;
+
+	for (p = strstr(text, "sk-"); p; p = strstr(p + 1, "sk-"))
+	{
+		int			n = 0;
+
+		while (isalnum((unsigned char) p[3 + n]) || p[3 + n] == '_' || p[3 + n] == '-')
+			n++;
+		if (n >= 16)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Why a (sanitized) answer of the reply agent cannot be sent, or NULL: what
+ * a model's message may not be, or a secret in it.
+ */
+char *
+smscamp_reply_problem(const char *text)
+{
+	char	   *problem = smscamp_model_text_problem(text);
+
+	if (problem)
+		return problem;
+	if (holds(text, smscamp_openai_api_key) || holds(text, smscamp_twilio_auth_token)
+		|| holds_api_key(text))
+		return pstrdup("the answer holds a secret (an API key)");
+	return NULL;
+}
+
+/*
+ * SQL: smscamp_reply_guard(text) -> jsonb {"ok", "text", "problem"}: the
+ * reply agent's answer sanitized and checked (sql/reply_agent.sql).
+ */
+PG_FUNCTION_INFO_V1(smscamp_reply_guard);
+
+Datum
+smscamp_reply_guard(PG_FUNCTION_ARGS)
+{
+	char	   *raw = PG_ARGISNULL(0) ? pstrdup("") : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *clean = smscamp_sanitize_message(raw);
+	char	   *problem = smscamp_reply_problem(clean);
+	json_t	   *o = json_pack("{s:b, s:s}", "ok", problem == NULL, "text", clean);
+	char	   *out;
+
+	if (o == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("smscamp: the answer could not be encoded as JSON")));
+	if (problem)
+		json_object_set_new(o, "problem", json_string(problem));
+	out = smscamp_json_text(o);	/* consumes o */
+	PG_RETURN_DATUM(smscamp_jsonb_datum(out));
 }

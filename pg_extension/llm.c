@@ -14,6 +14,14 @@
 #include "engine.h"
 #include "metrics.h"
 
+#include "fmgr.h"
+
+/* PostgreSQL's SQL functions json_object/json_typeof clash with jansson's */
+#define json_object pg_json_object
+#define json_typeof pg_json_typeof
+#include "utils/builtins.h"
+#undef json_object
+#undef json_typeof
 #include <jansson.h>
 
 #define DEFAULT_SYSTEM_PROMPT \
@@ -109,8 +117,8 @@ request_body(const SmsLead *lead, const char *retry_hint)
 	return result;
 }
 
-HttpCall *
-smscamp_llm_request(const SmsLead *lead, const char *retry_hint)
+static HttpCall *
+chat_call(char *body)
 {
 	const char *base = smscamp_openai_base_url;
 	int			len = strlen(base);
@@ -119,12 +127,107 @@ smscamp_llm_request(const SmsLead *lead, const char *retry_hint)
 	while (len > 0 && base[len - 1] == '/')
 		len--;
 	call = smscamp_http_new(psprintf("%.*s/chat/completions", len, base),
-							request_body(lead, retry_hint),
-							smscamp_llm_timeout_ms);
+							body, smscamp_llm_timeout_ms);
 	smscamp_http_header(call, "Content-Type: application/json");
 	smscamp_http_header(call, psprintf("Authorization: Bearer %s",
 									   smscamp_openai_api_key));
 	return call;
+}
+
+HttpCall *
+smscamp_llm_request(const SmsLead *lead, const char *retry_hint)
+{
+	return chat_call(request_body(lead, retry_hint));
+}
+
+/*
+ * A chat request written by SQL (sql/reply_agent.sql): {"temperature":
+ * 0-200, "messages": [{"role": "system" | "user" | "assistant", "content":
+ * text}, ...]}. The model and the token limit are the engine's.
+ */
+HttpCall *
+smscamp_llm_chat_request(const char *request)
+{
+	json_error_t jerr;
+	json_t	   *in = json_loads(request, 0, &jerr);
+	json_t	   *msgs = in ? json_object_get(in, "messages") : NULL;
+	json_t	   *temp = in ? json_object_get(in, "temperature") : NULL;
+	json_t	   *out;
+	json_t	   *m;
+	size_t		i;
+	char	   *dump;
+	char	   *body;
+
+	if (!json_is_array(msgs) || json_array_size(msgs) == 0)
+	{
+		if (in)
+			json_decref(in);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("smscamp: a chat request needs a non-empty \"messages\" array")));
+	}
+	json_array_foreach(msgs, i, m)
+	{
+		json_t	   *role = json_object_get(m, "role");
+
+		if (!json_is_string(role) || !json_is_string(json_object_get(m, "content"))
+			|| (strcmp(json_string_value(role), "system") != 0
+				&& strcmp(json_string_value(role), "user") != 0
+				&& strcmp(json_string_value(role), "assistant") != 0))
+		{
+			json_decref(in);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("smscamp: chat message %zu needs a role (system, user or "
+							"assistant) and a text content", i + 1)));
+		}
+	}
+	out = json_pack("{s:s, s:f, s:i, s:O}",
+					"model", smscamp_openai_model,
+					"temperature", json_is_number(temp) ? json_number_value(temp) / 100.0 : 0.0,
+					"max_tokens", 400,
+					"messages", msgs);
+	json_decref(in);
+	if (out == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("smscamp: could not encode the chat request")));
+	dump = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	if (dump == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("smscamp: out of memory encoding the chat request")));
+	body = pstrdup(dump);
+	free(dump);
+	return chat_call(body);
+}
+
+/*
+ * An answer as SQL records it (smscamp_record_agent): {"content"} or
+ * {"error", "retryable", "retry_after"}, and "model".
+ */
+char *
+smscamp_llm_answer_json(const LlmAnswer *answer)
+{
+	/* json_pack, not json_object(): the server exports a json_object of its own */
+	json_t	   *o = json_pack("{s:s}", "model", smscamp_openai_model);
+	char	   *text;
+
+	if (o == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("smscamp: out of memory")));
+	if (answer->ok && answer->content)
+		json_object_set_new(o, "content", json_string(answer->content));
+	else
+	{
+		json_object_set_new(o, "error", json_string(answer->error ? answer->error
+													: "the model gave no answer"));
+		json_object_set_new(o, "retryable", json_boolean(answer->retryable && !answer->unusable));
+		if (answer->retry_after_s >= 0)
+			json_object_set_new(o, "retry_after", json_integer(answer->retry_after_s));
+	}
+	text = smscamp_json_text(o);	/* consumes o */
+	return text;
 }
 
 static int
@@ -238,4 +341,25 @@ smscamp_llm_parse(HttpCall *call, LlmAnswer *answer)
 {
 	parse_answer(call, answer);
 	smscamp_metrics_observe_llm(call->seconds, answer->ok);
+}
+
+/* SQL: smscamp_llm_chat(request jsonb) -> jsonb, one blocking chat call */
+PG_FUNCTION_INFO_V1(smscamp_llm_chat);
+
+Datum
+smscamp_llm_chat(PG_FUNCTION_ARGS)
+{
+	char	   *request = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	LlmAnswer	answer;
+	HttpCall   *call;
+
+	if (!smscamp_llm_enabled())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("smscamp: no LLM is configured (smscamp.openai_api_key)")));
+	call = smscamp_llm_chat_request(request);
+	smscamp_http_perform(call);
+	smscamp_llm_parse(call, &answer);
+	smscamp_http_free(call);
+	PG_RETURN_DATUM(smscamp_jsonb_datum(smscamp_llm_answer_json(&answer)));
 }

@@ -49,6 +49,13 @@ append_form(StringInfo s, CURL *h, const char *name, const char *value)
 HttpCall *
 smscamp_sms_request(const SmsLead *lead)
 {
+	return smscamp_sms_request_to(lead->phone, lead->message);
+}
+
+/* one message, body, to phone to (E.164), from smscamp.sms_from */
+HttpCall *
+smscamp_sms_request_to(const char *to, const char *body)
+{
 	StringInfoData form;
 	HttpCall   *call;
 	CURL	   *h;
@@ -63,9 +70,9 @@ smscamp_sms_request(const SmsLead *lead)
 				 errmsg("smscamp: could not create a curl handle")));
 
 	initStringInfo(&form);
-	append_form(&form, h, "To", lead->phone);
+	append_form(&form, h, "To", to);
 	append_form(&form, h, "From", smscamp_sms_from);
-	append_form(&form, h, "Body", lead->message);
+	append_form(&form, h, "Body", body);
 	if (smscamp_status_callback_url && smscamp_status_callback_url[0])
 		append_form(&form, h, "StatusCallback", smscamp_status_callback_url);
 	curl_easy_cleanup(h);

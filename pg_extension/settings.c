@@ -35,6 +35,7 @@ int			smscamp_workers = 2;
 int			smscamp_max_inflight = 256;
 int			smscamp_max_attempts = 5;
 int			smscamp_max_segments = 2;
+int			smscamp_max_auto_replies = 3;
 int			smscamp_llm_timeout_ms = 30000;
 int			smscamp_sms_timeout_ms = 15000;
 int			smscamp_batch_size = 100;
@@ -122,6 +123,9 @@ smscamp_define_engine_gucs(void)
 			   &smscamp_max_attempts, 5, 1, 100, PGC_SUSET, 0);
 	define_int("smscamp.max_segments", "Longest message, in SMS segments.",
 			   &smscamp_max_segments, 2, 1, 10, PGC_SUSET, 0);
+	define_int("smscamp.max_auto_replies",
+			   "Automatic replies of the reply agent per lead per campaign.",
+			   &smscamp_max_auto_replies, 3, 0, 100, PGC_SUSET, 0);
 	define_int("smscamp.llm_timeout_ms", "Timeout of one LLM call.",
 			   &smscamp_llm_timeout_ms, 30000, 100, 600000, PGC_SUSET, 0);
 	define_int("smscamp.sms_timeout_ms", "Timeout of one SMS provider call.",

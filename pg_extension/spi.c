@@ -298,3 +298,48 @@ smscamp_engine_installed(void)
 	return OidIsValid(LookupFuncName(list_make1(makeString("smscamp_record_batch")),
 									 1, argtypes, true));
 }
+
+/* ---------- conversations (sql/reply_agent.sql, sql/outbound.sql) ---------- */
+
+/* whether sql/reply_agent.sql is loaded (it comes after workflow.sql) */
+bool
+smscamp_conversations_installed(void)
+{
+	Oid			argtypes[1] = {JSONBOID};
+
+	return OidIsValid(LookupFuncName(list_make1(makeString("smscamp_conversation_record")),
+									 1, argtypes, true));
+}
+
+static const char *SQL_CONV_CLAIM =
+"SELECT smscamp_conversation_claim($1, $2, $3, $4)::text";
+
+/* claim conversation work: {"chat": [...], "send": [...]} as JSON text */
+char *
+smscamp_spi_conversation_claim(int worker, int limit, bool llm, bool log)
+{
+	Oid			types[4] = {INT4OID, INT4OID, BOOLOID, BOOLOID};
+	Datum		values[4];
+	bool		isnull;
+	Datum		d;
+
+	values[0] = Int32GetDatum(worker);
+	values[1] = Int32GetDatum(limit);
+	values[2] = BoolGetDatum(llm);
+	values[3] = BoolGetDatum(log);
+	d = smscamp_spi_call(SQL_CONV_CLAIM, 4, types, values, NULL, &isnull);
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static const char *SQL_CONV_RECORD = "SELECT smscamp_conversation_record($1)";
+
+/* record the results of conversation work (a JSON array of items) */
+void
+smscamp_spi_conversation_record(const char *items)
+{
+	Oid			types[1] = {JSONBOID};
+	Datum		values[1];
+
+	values[0] = smscamp_jsonb_datum(items);
+	smscamp_spi_call(SQL_CONV_RECORD, 1, types, values, NULL, NULL);
+}

@@ -7,10 +7,12 @@
  *	  Each pass: the HTTP calls that can start start, the finished ones
  *	  are collected (jobs.c); then one short transaction records what
  *	  finished and claims more pending leads (FOR UPDATE SKIP LOCKED),
- *	  recording their validation. No transaction is ever open across an
- *	  HTTP call, and an SMS call starts only after its lead's "sending"
- *	  mark is committed. A worker with nothing to do sleeps on its latch
- *	  (a campaign start wakes it).
+ *	  recording their validation, and claims conversation work
+ *	  (conversation.c: replies to send, the reply agent's model calls).
+ *	  No transaction is ever open across an HTTP call, and an SMS call
+ *	  starts only after its "sending" mark is committed. A worker with
+ *	  nothing to do sleeps on its latch (a campaign start or an inbound
+ *	  message wakes it).
  *
  *	  The workers own the housekeeping (scheduled campaigns due, leads of
  *	  dead workers, campaigns left to complete): each runs it once when it
@@ -43,6 +45,7 @@ static MemoryContext pass_cxt = NULL;	/* reset after each transaction */
 static int	my_slot = 0;
 static TimestampTz last_tick = 0;
 static bool engine_ready = false;
+static bool conv_ready = false;	/* sql/reply_agent.sql is loaded */
 
 static void
 handle_sigterm(SIGNAL_ARGS)
@@ -95,9 +98,12 @@ commit_xact(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
-/* one transaction: record finished work, claim (and validate) new leads */
+/*
+ * One transaction: record finished work, claim (and validate) new leads,
+ * claim conversation work.
+ */
 static int
-run_transaction(bool claim)
+run_transaction(bool claim, bool conv_claim)
 {
 	MemoryContext old;
 	int			work, claimed = 0;
@@ -105,8 +111,12 @@ run_transaction(bool claim)
 	begin_xact("smscamp: record and claim");
 	old = MemoryContextSwitchTo(pass_cxt);
 	work = smscamp_jobs_record();
+	if (conv_ready)
+		work += smscamp_conv_record();
 	if (claim)
 		claimed = smscamp_jobs_claim(smscamp_jobs_claim_limit());
+	if (conv_claim)
+		claimed += smscamp_conv_claim(MyProcPid);
 	MemoryContextSwitchTo(old);
 	commit_xact();
 	MemoryContextReset(pass_cxt);
@@ -127,6 +137,7 @@ tick(bool force)
 	last_tick = now;
 	begin_xact("smscamp: housekeeping");
 	engine_ready = smscamp_engine_installed();
+	conv_ready = engine_ready && smscamp_conversations_installed();
 	if (engine_ready && (force || my_slot == 0))
 		smscamp_spi_housekeeping();
 	commit_xact();
@@ -157,7 +168,10 @@ sleep_on_latch(void)
 							   1000L, PG_WAIT_EXTENSION);
 
 	if (rc & WL_LATCH_SET)
+	{
 		ResetLatch(MyLatch);
+		smscamp_conv_woken();
+	}
 }
 
 static void
@@ -167,7 +181,14 @@ wait_for_work(bool busy)
 	{
 		int			numfds;
 
-		curl_multi_poll(multi, NULL, 0, smscamp_jobs_ms_until_next_slot(20), &numfds);
+		curl_multi_poll(multi, NULL, 0,
+						smscamp_jobs_ms_until_next_slot(smscamp_conv_inflight() ? 5 : 20),
+						&numfds);
+		return;
+	}
+	if (smscamp_conv_inflight() > 0)
+	{
+		smscamp_conv_poll(20);
 		return;
 	}
 	if (!busy)
@@ -181,16 +202,22 @@ worker_iteration(void)
 	int			worked = 0;
 	bool		stopping = got_sigterm;
 	bool		claim;
+	bool		conv_claim;
 
 	smscamp_jobs_start(stopping);
+	smscamp_conv_start(stopping);
 	curl_multi_perform(multi, &running);
 	smscamp_jobs_collect();
+	smscamp_conv_collect();
 	claim = !stopping && smscamp_jobs_claim_limit() > 0;
-	if (smscamp_jobs_have_results() || claim)
-		worked = run_transaction(claim);
+	conv_claim = !stopping && conv_ready && smscamp_conv_claim_due();
+	if (smscamp_jobs_have_results() || smscamp_conv_have_results() || claim || conv_claim)
+		worked = run_transaction(claim, conv_claim);
 	smscamp_jobs_free_done();
 	smscamp_jobs_start(stopping);
+	smscamp_conv_start(stopping);
 	curl_multi_perform(multi, &running);
+	smscamp_conv_collect();
 	smscamp_metrics_worker_inflight(smscamp_jobs_inflight());
 	if (!stopping)
 		tick(false);
@@ -231,6 +258,7 @@ smscamp_worker_main(Datum arg)
 		ereport(FATAL, (errmsg("smscamp: could not create a curl multi handle")));
 	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) smscamp_max_inflight);
 	smscamp_jobs_init(multi);
+	smscamp_conv_init();
 	pass_cxt = AllocSetContextCreate(TopMemoryContext, "smscamp pass",
 									 ALLOCSET_DEFAULT_SIZES);
 	smscamp_shmem_register_worker(my_slot);
@@ -256,7 +284,7 @@ smscamp_worker_main(Datum arg)
 			release_unsent();
 			smscamp_jobs_free_done();
 		}
-		if (got_sigterm && (smscamp_jobs_count() == 0
+		if (got_sigterm && ((smscamp_jobs_count() == 0 && smscamp_conv_count() == 0)
 							|| GetCurrentTimestamp() > stop_deadline))
 			break;
 		if (!engine_ready)

@@ -137,6 +137,26 @@ BEGIN
 END
 $$;
 
+-- A campaign's replies: the campaign leads that answered (replies), and
+-- those whose answer was an opt-out (opt_outs).  An index range of the
+-- campaign's inbound messages.
+CREATE OR REPLACE FUNCTION smscamp_campaign_replies(p_campaign_id bigint,
+                                                    OUT replies bigint, OUT opt_outs bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT count(DISTINCT m.campaign_lead_id),
+           count(DISTINCT m.campaign_lead_id) FILTER (WHERE m.intent = 'opt_out')
+      FROM messages m
+     WHERE m.campaign_id = p_campaign_id AND m.direction = 'inbound'
+       AND m.campaign_lead_id IS NOT NULL
+$$;
+
+-- replies of leads sent, percent with one decimal; NULL until one was sent
+CREATE OR REPLACE FUNCTION smscamp_reply_rate(p_replies numeric, p_sent numeric)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN coalesce(p_sent, 0) = 0 THEN NULL
+            ELSE round(100.0 * p_replies / p_sent, 1) END;
+
 -- A campaign's "stats" object.  Names as the dashboard's where they apply.
 --   processed     leads finished after an attempt: sent, delivered,
 --                 undelivered, failed, skipped or unknown (not pending, not
@@ -144,6 +164,8 @@ $$;
 --   success_rate  NULL until a message has an outcome
 --   rate          smscamp_campaign_rate;  waiting: smscamp_campaign_waiting
 --                 (only read for a processing campaign with nothing in flight)
+--   replies       leads who answered; reply_rate: of the leads sent, percent;
+--                 opt_outs: leads who answered with an opt-out
 CREATE OR REPLACE FUNCTION smscamp_campaign_stats_json(s campaign_stats, c campaigns)
 RETURNS json
 LANGUAGE sql STABLE AS $$
@@ -168,9 +190,13 @@ SELECT json_build_object(
     'waiting', CASE WHEN c.status = 'processing' AND f.processing + f.sending = 0
                          AND s.unfinished > 0
                     THEN smscamp_campaign_waiting(c.id, c.send_window) END,
+    'replies', r.replies,
+    'reply_rate', smscamp_reply_rate(r.replies, s.sent + s.delivered + s.undelivered),
+    'opt_outs', r.opt_outs,
     'started_at', c.started_at,
     'completed_at', c.completed_at)
   FROM smscamp_campaign_in_flight(c.id) AS f,
+       smscamp_campaign_replies(c.id) AS r,
        LATERAL (SELECT s.sent + s.delivered + s.undelivered + s.failed + s.skipped
                        + s.unknown AS processed) AS p
 $$;
@@ -187,6 +213,7 @@ SELECT json_build_object(
     'sms_system_prompt', c.sms_system_prompt,
     'sms_template', c.sms_template,
     'sender_name', c.sender_name,
+    'reply_mode', c.reply_mode, 'reply_prompt', c.reply_prompt,
     'sms_temperature', c.sms_temperature,
     'messages_per_second', trim_scale(c.messages_per_second),
     'send_window', c.send_window,

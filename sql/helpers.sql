@@ -201,6 +201,15 @@ RETURN CASE WHEN char_length(q) > 255
                      '{"max_length":255}'))
             ELSE '[]'::jsonb END;
 
+-- Who calls: the name of the API key in an Authorization header ("Bearer
+-- <key>"), NULL without one (smscamp_auth off) or for an unknown key.
+CREATE OR REPLACE FUNCTION api_caller_name(p_authorization text) RETURNS text
+LANGUAGE sql STABLE
+RETURN (SELECT a.name FROM api_keys a
+         WHERE a.key_hash = encode(sha256(convert_to(
+                   substring(p_authorization FROM '^[Bb][Ee][Aa][Rr][Ee][Rr] +([0-9A-Za-z_.~-]+)$'),
+                   'UTF8')), 'hex'));
+
 -- A LIKE pattern matching the text anywhere ('%' and '_' taken literally).
 CREATE OR REPLACE FUNCTION api_like_contains(value text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -340,6 +349,19 @@ RETURN CASE
         'Input should be ' || api_enum_list(allowed), 'enum',
         jsonb_build_object('expected', api_enum_list(allowed))))
 END;
+
+-- One of allowed, the field of a JSON body: its value (NULL when absent, or
+-- null on create: the column default) and its problems ('[]' when fine).
+-- On an update (partial), null is an error like any other non-member.
+CREATE OR REPLACE FUNCTION api_enum_field(body jsonb, field text, allowed text[], partial boolean,
+                                          OUT value text, OUT problems jsonb)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE WHEN f.s = ANY (allowed) THEN f.s END,
+       CASE WHEN f.v IS NULL OR (jsonb_typeof(f.v) = 'null' AND NOT partial) THEN '[]'::jsonb
+            ELSE api_enum_errors(coalesce(f.s, ''), allowed, jsonb_build_array('body', field)) END
+  FROM (SELECT body -> field AS v,
+               CASE WHEN jsonb_typeof(body -> field) = 'string' THEN body ->> field END AS s) AS f
+$$;
 
 ------------------------------------------------------------------------------
 -- Who may execute what

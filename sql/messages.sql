@@ -9,7 +9,9 @@
 --                             its status following the campaign lead's after
 --                             that (delivered, undelivered, failed)
 --   inbound messages          smscamp_store_inbound, from the inbound webhook
---                             (api/webhooks.sql): once per provider SID
+--                             (api/webhooks.sql): once per provider SID, left
+--                             for the reply agent to classify (reply_agent.sql)
+--   other outbound messages   replies and the agent's answers: outbound.sql
 --   the JSON                  smscamp_message_json, as the routes answer it
 
 -- A message as the API shows it.
@@ -19,7 +21,10 @@ RETURN json_build_object(
     'id', m.id, 'lead_id', m.lead_id, 'campaign_id', m.campaign_id,
     'campaign_lead_id', m.campaign_lead_id, 'phone', m.phone, 'direction', m.direction,
     'body', m.body, 'kind', m.kind, 'status', m.status, 'provider_sid', m.provider_sid,
-    'intent', m.intent, 'created_at', m.created_at, 'sent_at', m.sent_at, 'read_at', m.read_at);
+    'intent', m.intent, 'created_at', m.created_at, 'sent_at', m.sent_at, 'read_at', m.read_at,
+    'reply_to_id', m.reply_to_id, 'send_after', m.send_after, 'segments', m.segments,
+    'cost', m.cost, 'error', m.error, 'sent_by', m.sent_by,
+    'agent_pending', m.agent_state IS NOT NULL);
 
 -- campaign_leads, after each UPDATE statement (transition tables): the sends
 -- that happened in it become messages, and the sent messages follow their
@@ -64,9 +69,9 @@ CREATE OR REPLACE FUNCTION smscamp_store_inbound(p_phone text, p_body text, p_si
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO messages AS m (lead_id, campaign_id, campaign_lead_id, phone, direction, body,
-                               kind, provider_sid)
+                               kind, provider_sid, agent_state)
     SELECT l.id, last.campaign_id, last.campaign_lead_id, p_phone, 'inbound',
-           coalesce(p_body, ''), 'reply', nullif(p_sid, '')
+           coalesce(p_body, ''), 'reply', nullif(p_sid, ''), 'classify'
       FROM (SELECT 1) AS one
       LEFT JOIN leads l ON l.phone = p_phone
       LEFT JOIN LATERAL (

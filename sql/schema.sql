@@ -171,6 +171,15 @@ ALTER TABLE campaigns
     ADD COLUMN IF NOT EXISTS sender_name text
         CONSTRAINT campaigns_sender_name_check CHECK (char_length(sender_name) <= 100);
 
+-- the reply agent (sql/reply_agent.sql): off = classify the replies only, draft =
+-- suggest an answer for a person to approve, auto = answer; reply_prompt says what
+-- the business offers, how to answer and when to hand over
+ALTER TABLE campaigns
+    ADD COLUMN IF NOT EXISTS reply_mode text NOT NULL DEFAULT 'off'
+        CONSTRAINT campaigns_reply_mode_check CHECK (reply_mode IN ('off', 'draft', 'auto')),
+    ADD COLUMN IF NOT EXISTS reply_prompt text
+        CONSTRAINT campaigns_reply_prompt_check CHECK (char_length(reply_prompt) <= 4000);
+
 CREATE TABLE IF NOT EXISTS campaign_leads (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     campaign_id      bigint NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
@@ -337,14 +346,36 @@ CREATE TABLE IF NOT EXISTS messages (
     status            text
                       CONSTRAINT messages_status_check
                       CHECK ((direction = 'inbound') = (status IS NULL)
-                             AND (status IS NULL OR status IN ('queued', 'sending', 'sent',
-                                  'delivered', 'undelivered', 'failed', 'unknown'))),
+                             AND (status IS NULL OR status IN ('draft', 'queued', 'sending',
+                                  'sent', 'delivered', 'undelivered', 'failed', 'unknown'))),
     provider_sid      text,
-    intent            text,
+    -- inbound: what the lead means (sql/reply_agent.sql)
+    intent            text
+                      CONSTRAINT messages_intent_check
+                      CHECK (intent IN ('interested', 'question', 'not_interested', 'opt_out',
+                                        'wrong_number', 'other')),
     created_at        timestamptz NOT NULL DEFAULT now(),
     sent_at           timestamptz,
     -- inbound: when someone read it (POST /api/conversations/{lead_id}/read)
-    read_at           timestamptz
+    read_at           timestamptz,
+    -- outbound: the inbound message it answers (the reply agent answers one once)
+    reply_to_id       bigint REFERENCES messages (id) ON DELETE SET NULL,
+    -- outbound, queued: not before (quiet hours, a retry's backoff)
+    send_after        timestamptz,
+    -- the worker (pid) that holds it: sending it, or the reply agent's model call
+    claimed_by        integer,
+    attempts          integer NOT NULL DEFAULT 0,
+    segments          integer,
+    cost              numeric(10,4),
+    -- outbound: why it failed, or why its fate is unknown
+    error             text,
+    -- inbound: what the reply agent has left to do (classify it, then answer
+    -- it); NULL once done
+    agent_state       text
+                      CONSTRAINT messages_agent_state_check
+                      CHECK (agent_state IN ('classify', 'answer')),
+    -- who sent an outbound reply: a person (the API key's name) or the agent
+    sent_by           text
 );
 
 -- the allowed changes of a campaign's status (rows: campaign_rules.sql)
@@ -543,6 +574,21 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_provider_sid_key
     ON messages (provider_sid) WHERE provider_sid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_campaign_lead_idx
     ON messages (campaign_lead_id) WHERE campaign_lead_id IS NOT NULL;
+-- replies per campaign (campaign stats) and per hour (the dashboard)
+CREATE INDEX IF NOT EXISTS messages_campaign_inbound_idx
+    ON messages (campaign_id, campaign_lead_id) WHERE direction = 'inbound';
+CREATE INDEX IF NOT EXISTS messages_inbound_created_idx
+    ON messages (created_at) WHERE direction = 'inbound';
+-- the workers' queues: outbound messages to send, inbound ones for the reply agent
+CREATE INDEX IF NOT EXISTS messages_queued_idx
+    ON messages (send_after NULLS FIRST, id) WHERE status = 'queued';
+CREATE INDEX IF NOT EXISTS messages_agent_idx
+    ON messages (id) WHERE agent_state IS NOT NULL;
+CREATE INDEX IF NOT EXISTS messages_claimed_idx
+    ON messages (claimed_by) WHERE claimed_by IS NOT NULL;
+-- the reply agent answers an inbound message at most once
+CREATE UNIQUE INDEX IF NOT EXISTS messages_auto_reply_key
+    ON messages (reply_to_id) WHERE kind = 'auto' AND reply_to_id IS NOT NULL;
 
 -- Databases from before messages: the campaigns' sends so far, once (the
 -- table is empty only until then: every send adds its row from now on)

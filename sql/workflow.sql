@@ -757,6 +757,10 @@ BEGIN
         SELECT array_agg(gone.id ORDER BY gone.id) INTO stuck FROM gone;
         PERFORM smscamp_batch_finalize(coalesce(stuck, '{}'));
     END IF;
+    -- messages held by workers that are gone (sql/outbound.sql)
+    IF EXISTS (SELECT FROM messages WHERE claimed_by IS NOT NULL AND claimed_by <> ALL (live)) THEN
+        PERFORM smscamp_recover_outbound(live);
+    END IF;
 
     -- campaigns with nothing left to do (the counters first, see above)
     FOR r IN SELECT c.id FROM campaigns c

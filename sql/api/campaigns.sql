@@ -56,12 +56,14 @@ CREATE OR REPLACE FUNCTION api_campaign_validate(j jsonb, partial boolean,
     OUT sms_system_prompt text, OUT sms_template text, OUT sender_name text,
     OUT sms_temperature integer,
     OUT messages_per_second numeric, OUT send_window text,
-    OUT max_send_errors integer, OUT errors jsonb)
+    OUT max_send_errors integer, OUT reply_mode text, OUT reply_prompt text,
+    OUT errors jsonb)
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     v jsonb;
     r record;
     c_types constant text[] := ARRAY['sms', 'voice', 'both'];
+    c_reply_modes constant text[] := ARRAY['off', 'draft', 'auto'];
 BEGIN
     errors := api_body_errors(j);
     IF errors <> '[]' THEN
@@ -93,16 +95,8 @@ BEGIN
       FROM api_optional_string(j, 'description', 10000) AS s;
 
     -- agent_type: sms | voice | both
-    v := j -> 'agent_type';
-    IF v IS NULL OR (jsonb_typeof(v) = 'null' AND NOT partial) THEN
-        NULL;
-    ELSIF api_json_string(v) IS NULL OR NOT (v #>> '{}') = ANY (c_types) THEN
-        errors := errors || api_error_item('["body","agent_type"]',
-            'Input should be ' || api_enum_list(c_types), 'enum',
-            jsonb_build_object('expected', api_enum_list(c_types)));
-    ELSE
-        agent_type := v #>> '{}';
-    END IF;
+    SELECT e.value, errors || e.problems INTO agent_type, errors
+      FROM api_enum_field(j, 'agent_type', c_types, partial) AS e;
 
     -- sms_system_prompt: optional, at most 4000 characters, '' = none
     SELECT s.value, errors || s.problems INTO sms_system_prompt, errors
@@ -121,6 +115,14 @@ BEGIN
     -- sender_name: who the messages are from, '' = none
     SELECT s.value, errors || s.problems INTO sender_name, errors
       FROM api_optional_string(j, 'sender_name', 100) AS s;
+
+    -- reply_mode: off | draft | auto (the reply agent, sql/reply_agent.sql)
+    SELECT e.value, errors || e.problems INTO reply_mode, errors
+      FROM api_enum_field(j, 'reply_mode', c_reply_modes, partial) AS e;
+
+    -- reply_prompt: the reply agent's instructions, '' = none
+    SELECT s.value, errors || s.problems INTO reply_prompt, errors
+      FROM api_optional_string(j, 'reply_prompt', 4000) AS s;
 
     -- sms_temperature: integer 0..200 (hundredths: 70 = 0.70)
     v := j -> 'sms_temperature';
@@ -330,7 +332,9 @@ BEGIN
         sms_temperature = coalesce(v.sms_temperature, c.sms_temperature),
         messages_per_second = coalesce(v.messages_per_second, c.messages_per_second),
         send_window = CASE WHEN j ? 'send_window' THEN v.send_window ELSE c.send_window END,
-        max_send_errors = coalesce(v.max_send_errors, c.max_send_errors)
+        max_send_errors = coalesce(v.max_send_errors, c.max_send_errors),
+        reply_mode = coalesce(v.reply_mode, c.reply_mode),
+        reply_prompt = CASE WHEN j ? 'reply_prompt' THEN v.reply_prompt ELSE c.reply_prompt END
      WHERE c.id = p_id;
 END
 $$;

@@ -1,19 +1,22 @@
 -- Conversations API: the inbox (contract: sql/README.md).
 --
---   GET  /api/conversations?state=&campaign_id=&q=&limit=&offset=
+--   GET  /api/conversations?state=&campaign_id=&intent=&q=&limit=&offset=
 --                                          api.conversations_list(args)
 --   POST /api/conversations/{lead_id}/read api.conversations_read(lead_id)
 --
 -- A conversation is a phone's messages (sql/messages.sql): a lead's thread,
 -- or the messages of a number that is no lead (an unknown sender).  Newest
 -- activity first.  state: open (default: the lead has written at least
--- once), needs_reply (the last message is the lead's: nobody answered it),
--- all (every thread, also those only sent to).  campaign_id: conversations
--- with a message of that campaign; q: part of the lead's name, or of the
--- phone's digits.
+-- once), needs_reply (the last message is the lead's: nobody answered it,
+-- and it does not close the conversation: an opt_out, wrong_number or
+-- not_interested needs no answer), all (every thread, also those only sent
+-- to).  campaign_id: conversations with a message of that campaign; intent:
+-- those whose last inbound message has that intent; q: part of the lead's
+-- name, or of the phone's digits.
 --
 -- Each item: {"phone", "lead_id", "name", "last_message", "message_count",
--- "unread" (inbound messages not read), "needs_reply"}.
+-- "unread" (inbound messages not read), "needs_reply", "intent" (of the last
+-- inbound message), "drafts" (the reply agent's, waiting for approval)}.
 
 -- GET /api/conversations
 CREATE OR REPLACE FUNCTION api.conversations_list(p_args jsonb, OUT status integer, OUT body text)
@@ -21,6 +24,9 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     p record;
     c_states constant text[] := ARRAY['needs_reply', 'open', 'all'];
+    c_intents constant text[] := ARRAY['interested', 'question', 'not_interested', 'opt_out',
+                                       'wrong_number', 'other'];
+    v_intent text := nullif(btrim(p_args ->> 'intent'), '');
     v_state text := coalesce(nullif(btrim(p_args ->> 'state'), ''), 'open');
     v_campaign_text text := p_args ->> 'campaign_id';
     v_q text := nullif(btrim(p_args ->> 'q'), '');
@@ -32,37 +38,50 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'), 50, 200);
     v_errors := p.errors || api_enum_errors(v_state, c_states, '["query","state"]')
-        || api_count_param_errors(v_campaign_text, '["query","campaign_id"]');
+        || api_count_param_errors(v_campaign_text, '["query","campaign_id"]')
+        || CASE WHEN v_intent IS NULL THEN '[]'::jsonb
+                ELSE api_enum_errors(v_intent, c_intents, '["query","intent"]') END;
     v_errors := v_errors || api_search_errors(v_q);
     PERFORM api_check(v_errors);
     v_campaign := api_count_param_value(v_campaign_text, 9223372036854775807);
     v_digits := nullif(regexp_replace(coalesce(v_q, ''), '[^0-9]', '', 'g'), '');
 
     WITH t AS (
-        SELECT m.phone, max(m.id) AS last_id, count(*) AS message_count,
+        -- a draft waits for approval: it answers nothing yet
+        SELECT m.phone, max(m.id) FILTER (WHERE m.status IS DISTINCT FROM 'draft') AS last_id,
+               count(*) AS message_count,
                count(*) FILTER (WHERE m.direction = 'inbound') AS inbound,
-               count(*) FILTER (WHERE m.direction = 'inbound' AND m.read_at IS NULL) AS unread
+               count(*) FILTER (WHERE m.direction = 'inbound' AND m.read_at IS NULL) AS unread,
+               max(m.id) FILTER (WHERE m.direction = 'inbound') AS last_inbound_id,
+               count(*) FILTER (WHERE m.status = 'draft') AS drafts
           FROM messages m
          WHERE v_campaign IS NULL
             OR m.phone IN (SELECT c.phone FROM messages c WHERE c.campaign_id = v_campaign)
          GROUP BY m.phone
     ), f AS (
-        SELECT t.*, last, l.id AS lead_id, l.name
+        SELECT t.*, last, l.id AS lead_id, l.name, li.intent,
+               last.direction = 'inbound'
+               AND coalesce(last.intent, '') NOT IN ('opt_out', 'wrong_number', 'not_interested')
+               AS needs_reply
           FROM t
           JOIN messages last ON last.id = t.last_id
+          LEFT JOIN messages li ON li.id = t.last_inbound_id
           LEFT JOIN leads l ON l.phone = t.phone
          WHERE (v_state = 'all' OR t.inbound > 0)
-           AND (v_state <> 'needs_reply' OR last.direction = 'inbound')
+           AND (v_intent IS NULL OR li.intent = v_intent)
            AND (v_q IS NULL OR l.name ILIKE api_like_contains(v_q)
                 OR (v_digits IS NOT NULL AND t.phone LIKE api_like_contains(v_digits)))
+    ), g AS (
+        SELECT * FROM f WHERE v_state <> 'needs_reply' OR f.needs_reply
     )
-    SELECT (SELECT count(*) FROM f),
+    SELECT (SELECT count(*) FROM g),
            coalesce((SELECT json_agg(json_build_object(
                         'phone', x.phone, 'lead_id', x.lead_id, 'name', x.name,
                         'last_message', smscamp_message_json(x.last),
                         'message_count', x.message_count, 'unread', x.unread,
-                        'needs_reply', (x.last).direction = 'inbound') ORDER BY x.last_id DESC)
-                       FROM (SELECT * FROM f ORDER BY f.last_id DESC
+                        'needs_reply', x.needs_reply, 'intent', x.intent,
+                        'drafts', x.drafts) ORDER BY x.last_id DESC)
+                       FROM (SELECT * FROM g ORDER BY g.last_id DESC
                              LIMIT p.lim OFFSET p.off) AS x), '[]')
       INTO v_total, v_items;
 

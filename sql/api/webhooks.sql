@@ -10,7 +10,8 @@
 --            "message_id":...,"duplicate":false}
 --   POST /api/webhooks/sms/status    api.webhooks_sms_status(content_type, body, url, signature)
 --       MessageSid, MessageStatus, ErrorCode: the delivery outcome of the
---       campaign lead whose sms_sid it is.
+--       campaign lead whose sms_sid it is, or of the reply (messages) whose
+--       provider_sid it is.
 --       200 {"received":true,"matched":true|false,...}
 --
 -- Both are public routes (no API key): the provider authenticates them with
@@ -204,6 +205,14 @@ BEGIN
         DELETE FROM opt_outs WHERE phone = v_phone;
         v_action := 'opt_in';
     END IF;
+    -- a keyword needs no classifier; anything else is the reply agent's (the workers)
+    IF v_action <> 'none' THEN
+        UPDATE messages SET agent_state = NULL,
+               intent = CASE v_action WHEN 'opt_out' THEN 'opt_out' ELSE 'other' END
+         WHERE id = m.message_id;
+    ELSE
+        PERFORM smscamp_wake();
+    END IF;
 
     status := 200;
     body := json_build_object('received', true, 'action', v_action, 'phone', v_phone,
@@ -231,6 +240,7 @@ DECLARE
     cl campaign_leads;
     v_new text;
     v_error text;
+    v_message bigint;
 BEGIN
     IF v_sid IS NULL THEN
         v_errors := v_errors || api_error_item('["body","MessageSid"]', 'Field required',
@@ -244,18 +254,15 @@ BEGIN
 
     SELECT * INTO cl FROM campaign_leads WHERE sms_sid = v_sid ORDER BY id LIMIT 1 FOR UPDATE;
     IF NOT FOUND THEN
+        -- a reply's (sql/outbound.sql), or nothing we sent
+        v_message := smscamp_outbound_status(v_sid, v_state, v_code);
         status := 200;
-        body := json_build_object('received', true, 'matched', false)::text;
+        body := jsonb_strip_nulls(jsonb_build_object('received', true,
+                    'matched', v_message IS NOT NULL, 'message_id', v_message))::text;
         RETURN;
     END IF;
 
-    IF cl.status IN ('sent', 'unknown') THEN
-        v_new := CASE
-            WHEN v_state IN ('delivered', 'undelivered', 'failed') THEN v_state
-            WHEN v_state IN ('accepted', 'queued', 'sending', 'sent', 'scheduled')
-                 AND cl.status = 'unknown' THEN 'sent'
-        END;
-    END IF;
+    v_new := smscamp_status_after_callback(cl.status, v_state);
     IF v_state IN ('undelivered', 'failed') THEN
         v_error := format('SMS %s (provider status callback%s)', v_state,
                           ', error code ' || v_code);

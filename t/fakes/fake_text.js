@@ -101,6 +101,29 @@ function truncateWords(s, n) {
     return (sp > n / 2 ? cut.slice(0, sp) : cut).replace(/[\s,;:]+$/, '');
 }
 
+// The reply agent's requests (sql/reply_agent.sql): a classification answers JSON, by a few words
+// of the lead's last line (a fake model, not a classifier: the tests give it clear replies); an
+// answer to a reply is a short, plain text.
+function classifyLast(userText) {
+    const lines = userText.split('\n').filter((l) => /^Lead: /.test(l));
+    const t = (lines.length ? lines[lines.length - 1].slice(6) : userText).toLowerCase();
+    if (/\b(stop|unsubscribe|remove me|take me off|don'?t text)\b/.test(t)) return 'opt_out';
+    if (/wrong (number|person)/.test(t)) return 'wrong_number';
+    if (/not interested|no thanks/.test(t)) return 'not_interested';
+    if (/\?/.test(t)) return 'question';
+    if (/\b(yes|sure|interested|sounds good|ok)\b/.test(t)) return 'interested';
+    return 'other';
+}
+
+function replyAgent(j, system, lastUser) {
+    if (/^Classify the intent/.test(system)) return JSON.stringify({ intent: classifyLast(lastUser) });
+    if (/Answer the last message of the lead/.test(system)) {
+        const q = gsmClean(lastUser).slice(0, 60);
+        return `Thanks for your message! About "${q}": a member of our team will confirm the details today.`;
+    }
+    return null;
+}
+
 function generate(j, style) {
     let system = '', lastUser = '';
     const asks = [];
@@ -109,6 +132,8 @@ function generate(j, style) {
         if (m.role === 'system' || m.role === 'developer') { system += (system ? '\n' : '') + t; asks.push(t); }
         else if (m.role === 'user') { lastUser = t; asks.push(t); }
     }
+    const agent = replyAgent(j, system, lastUser);
+    if (agent !== null) return agent;
     const name = firstName(lastUser);
     let text = shortAnswer(name, system);
     if (style === 'quoted') {

@@ -9,6 +9,7 @@ use FindBin;
 use lib ($ENV{SMSCAMP_ROOT} ? "$ENV{SMSCAMP_ROOT}/t/lib" : "$FindBin::Bin/../lib");
 use Test::More;
 use Smscamp::Test;
+use Time::HiRes qw(time sleep);
 
 my $FORM = 'application/x-www-form-urlencoded';
 sub enc {
@@ -65,7 +66,17 @@ for my $kw ('STOPALL', 'unsubscribe', 'Cancel', 'END', 'quit', 'OptOut', "stop\n
     is($r->{json}{phone}, "+1$a$b$c", 'the From number is normalised to E.164');
     is(opted_out("+1$a$b$c"), 1, '... and recorded so');
 }
-for my $body ('Stop sending me these please', 'Thanks!', '', "caf\x{e9} \x{2603} \x{1F600}") {
+{
+    # not a keyword: the webhook only stores it; the reply agent (the workers)
+    # reads it as a plain-language opt-out and records it (sql/reply_agent.sql)
+    my $p = unique_phone();
+    my $r = inbound(From => $p, Body => 'Stop sending me these please');
+    is($r->{json}{action}, 'none', 'a plain-language opt-out: no keyword action in the webhook');
+    my $t0 = time;
+    sleep 0.1 while !opted_out($p) && time - $t0 < 10;
+    is(opted_out($p), 1, '... the reply agent records it');
+}
+for my $body ('Thanks!', '', "caf\x{e9} \x{2603} \x{1F600}") {
     my $p = unique_phone();
     my $r = inbound(From => $p, Body => $body);
     is($r->{status}, 200, "a reply that is no keyword: 200") or diag res_summary($r);

@@ -537,6 +537,26 @@ await check('GET', '/api/conversations', { query: { state: 'all', limit: '5' }, 
 await check('GET', '/api/conversations', { query: { state: 'closed' }, expect: 422, label: 'unknown state' });
 await check('POST', '/api/conversations/{lead_id}/read', { params: { lead_id: L1.id }, expect: 200 });
 await check('POST', '/api/conversations/{lead_id}/read', { params: { lead_id: MISSING_ID }, expect: 404, label: 'no such lead' });
+{
+    const m = (await check('POST', '/api/leads/{id}/messages', { params: { id: L1.id }, json: { body: 'Thanks, see you then!' }, expect: 202 })).json;
+    await check('POST', '/api/leads/{id}/messages', { params: { id: L1.id }, json: { body: ' ' }, expect: 422, predict: false, label: 'empty body' });
+    await check('POST', '/api/leads/{id}/messages', { params: { id: L1.id }, json: { body: 'x'.repeat(1000) }, expect: 422, predict: false, label: 'too many segments' });
+    await check('POST', '/api/leads/{id}/messages', { params: { id: MISSING_ID }, json: { body: 'Hi' }, expect: 404, label: 'no such lead' });
+    await check('POST', '/api/messages/{id}/approve', { params: { id: m.id }, expect: 409, label: 'not a draft' });
+    await check('POST', '/api/messages/{id}/approve', { params: { id: MISSING_ID }, json: { body: 'Hi' }, expect: 404, label: 'no such message' });
+    // two drafts of the reply agent (as it writes them), one approved edited, one rejected
+    const draft = () => Number(spawnSync('psql', ['-X', '-At', '-c',
+        `INSERT INTO messages (lead_id, phone, direction, body, kind, status) SELECT id, phone, 'outbound', 'Thanks! Someone will call you.', 'auto', 'draft' FROM leads WHERE id = ${Number(L1.id)} RETURNING id`],
+        { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+    const d1 = draft(), d2 = draft();
+    await check('POST', '/api/messages/{id}/approve', { params: { id: d1 }, json: { body: 5 }, expect: 422, label: 'body not a string' });
+    await check('POST', '/api/messages/{id}/approve', { params: { id: d1 }, json: { body: 'Thanks! Sam will call you at 4pm.' }, expect: 202, label: 'edited' });
+    await check('POST', '/api/messages/{id}/reject', { params: { id: d2 }, expect: 204 });
+    await check('POST', '/api/messages/{id}/reject', { params: { id: m.id }, expect: 409, label: 'not a draft' });
+    await check('POST', '/api/messages/{id}/reject', { params: { id: MISSING_ID }, expect: 404, label: 'no such message' });
+    await check('GET', '/api/conversations', { query: { intent: 'question' }, expect: 200, label: 'by intent' });
+    await check('GET', '/api/conversations', { query: { intent: 'maybe' }, expect: 422, label: 'unknown intent' });
+}
 
 await check('PUT', '/api/leads/{id}', { params: { id: L1.id }, json: { company: 'Analytical Engines', notes: null }, expect: 200 });
 await check('PUT', '/api/leads/{id}', { params: { id: L1.id }, json: { phone: L2.phone }, expect: 409, label: 'phone of another lead' });
@@ -652,6 +672,7 @@ await check('POST', '/api/campaigns/{id}/preview', { params: { id: C1.id }, json
 
 // L3 texts STOP: it is skipped, with validation_errors
 await check('POST', '/api/webhooks/sms/inbound', { key: '', form: { From: L3.phone, To: '+15005550006', Body: 'STOP', MessageSid: `SM${tok}` }, expect: 200, label: 'STOP' });
+await check('POST', '/api/leads/{id}/messages', { params: { id: L3.id }, json: { body: 'Still there?' }, expect: 409, label: 'opted out' });
 await check('POST', '/api/webhooks/sms/inbound', { key: '', form: { Body: 'hello' }, expect: 422, label: 'no From' });
 await check('POST', '/api/webhooks/sms/inbound', { key: '', body: 'From=%ZZ', type: 'application/x-www-form-urlencoded', expect: 400, predict: false, label: 'malformed form' });
 await check('POST', '/api/webhooks/sms/inbound', { key: '', body: 'From: me', type: 'text/plain', expect: 415, predict: false, label: 'not a form' });

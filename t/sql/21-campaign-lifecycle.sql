@@ -53,13 +53,14 @@ SELECT is(pg_temp.lead_statuses((SELECT id FROM c)), ARRAY['pending', 'pending',
           'start: the leads stay pending for the workers');
 SELECT set_eq($$SELECT jsonb_object_keys(j) FROM started$$,
     ARRAY['id', 'name', 'description', 'agent_type', 'status', 'sms_system_prompt',
-          'sms_template', 'sender_name', 'sms_temperature', 'messages_per_second', 'send_window', 'max_send_errors',
+          'sms_template', 'sender_name', 'reply_mode', 'reply_prompt', 'sms_temperature',
+          'messages_per_second', 'send_window', 'max_send_errors',
           'scheduled_at', 'stats', 'created_at', 'updated_at', 'started_at', 'completed_at'],
     'the campaign JSON has the documented keys');
 SELECT set_eq($$SELECT jsonb_object_keys(j -> 'stats') FROM started$$,
     ARRAY['total_leads', 'leads_by_status', 'total_messages_sent', 'total_messages_failed',
           'total_messages_pending', 'total_segments', 'total_cost', 'success_rate', 'progress',
-          'processed', 'rate', 'waiting',
+          'processed', 'rate', 'waiting', 'replies', 'reply_rate', 'opt_outs',
           'started_at', 'completed_at'],
     'its stats have the documented keys');
 SELECT set_eq($$SELECT jsonb_object_keys(j -> 'stats' -> 'leads_by_status') FROM started$$,

@@ -1,0 +1,358 @@
+/*-------------------------------------------------------------------------
+ *
+ * conversation.c
+ *	  A worker's conversation tasks, besides its campaign jobs (jobs.c):
+ *
+ *	  send		an outbound message of a thread (a person's reply, the
+ *				reply agent's answer), claimed "sending" and committed
+ *				before its provider call, like a campaign's SMS
+ *	  chat		a model call of the reply agent: classify an inbound
+ *				message, or write its answer
+ *
+ *	  The SQL decides everything (sql/reply_agent.sql, sql/outbound.sql):
+ *	  smscamp_conversation_claim hands out the tasks (without a model the
+ *	  agent's work is done there, in the claim), smscamp_conversation_record
+ *	  takes their results. Here the calls are made, on a curl multi handle
+ *	  of their own, outside transactions. A claim is made at most every
+ *	  CLAIM_EVERY_MS, or when the worker's latch was set (a webhook wakes
+ *	  the workers).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "smscamp.h"
+#include "engine.h"
+
+#include <jansson.h>
+
+#include "lib/ilist.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#define CLAIM_EVERY_MS 250
+#define MAX_TASKS 32
+
+typedef enum TaskKind
+{
+	TASK_SEND,
+	TASK_CHAT
+} TaskKind;
+
+typedef struct ConvTask
+{
+	dlist_node	node;
+	MemoryContext cxt;
+	TaskKind	kind;
+	int64		id;				/* messages.id */
+	char	   *task;			/* chat: classify | answer */
+	char	   *to;				/* send */
+	char	   *body;
+	char	   *request;		/* chat: the request SQL wrote */
+	HttpCall   *call;
+	bool		attached;
+	char	   *result;			/* the item to record, once the call is done */
+} ConvTask;
+
+static dlist_head tasks = DLIST_STATIC_INIT(tasks);
+static int	ntasks = 0;
+static int	inflight = 0;
+static CURLM *cmulti = NULL;
+static MemoryContext conv_cxt = NULL;
+static TimestampTz last_claim = 0;
+static bool woken = false;
+
+void
+smscamp_conv_init(void)
+{
+	cmulti = curl_multi_init();
+	if (cmulti == NULL)
+		ereport(FATAL, (errmsg("smscamp: could not create a curl multi handle")));
+	curl_multi_setopt(cmulti, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) MAX_TASKS);
+	conv_cxt = AllocSetContextCreate(TopMemoryContext, "smscamp conversations",
+									 ALLOCSET_DEFAULT_SIZES);
+}
+
+int
+smscamp_conv_count(void)
+{
+	return ntasks;
+}
+
+int
+smscamp_conv_inflight(void)
+{
+	return inflight;
+}
+
+/* the worker's latch was set: claim at the next pass */
+void
+smscamp_conv_woken(void)
+{
+	woken = true;
+}
+
+bool
+smscamp_conv_claim_due(void)
+{
+	return ntasks < MAX_TASKS
+		&& (woken || TimestampDifferenceExceeds(last_claim, GetCurrentTimestamp(),
+												CLAIM_EVERY_MS));
+}
+
+bool
+smscamp_conv_have_results(void)
+{
+	dlist_iter	it;
+
+	dlist_foreach(it, &tasks)
+		if (dlist_container(ConvTask, node, it.cur)->result != NULL)
+		return true;
+	return false;
+}
+
+static void
+task_free(ConvTask *t)
+{
+	if (t->call)
+	{
+		if (t->attached)
+		{
+			curl_multi_remove_handle(cmulti, t->call->easy);
+			inflight--;
+		}
+		smscamp_http_free(t->call);
+	}
+	dlist_delete(&t->node);
+	ntasks--;
+	MemoryContextDelete(t->cxt);
+}
+
+static char *
+jstring(json_t *o, const char *key)
+{
+	json_t	   *v = json_object_get(o, key);
+
+	return json_is_string(v) ? pstrdup(json_string_value(v)) : NULL;
+}
+
+/* one task of the claim's answer, in its own memory context */
+static void
+add_task(TaskKind kind, json_t *o)
+{
+	MemoryContext cxt = AllocSetContextCreate(conv_cxt, "smscamp conversation task",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	ConvTask   *t = palloc0(sizeof(ConvTask));
+	json_t	   *request = json_object_get(o, "request");
+
+	t->cxt = cxt;
+	t->kind = kind;
+	t->id = (int64) json_integer_value(json_object_get(o, "id"));
+	t->task = jstring(o, "task");
+	t->to = jstring(o, "to");
+	t->body = jstring(o, "body");
+	if (request)
+		t->request = smscamp_json_text(json_incref(request));	/* consumes a reference */
+	MemoryContextSwitchTo(old);
+	dlist_push_tail(&tasks, &t->node);
+	ntasks++;
+}
+
+int
+smscamp_conv_claim(int worker)
+{
+	char	   *answer;
+	json_t	   *root;
+	json_error_t jerr;
+	json_t	   *o;
+	size_t		i;
+	int			before = ntasks;
+
+	woken = false;
+	last_claim = GetCurrentTimestamp();
+	answer = smscamp_spi_conversation_claim(worker, MAX_TASKS - ntasks,
+											smscamp_llm_enabled(),
+											smscamp_provider_is_log());
+	if (answer == NULL)
+		return 0;
+	root = json_loads(answer, 0, &jerr);
+	if (root == NULL)
+		elog(ERROR, "smscamp: the conversation claim is not JSON: %s", jerr.text);
+	json_array_foreach(json_object_get(root, "send"), i, o)
+		add_task(TASK_SEND, o);
+	json_array_foreach(json_object_get(root, "chat"), i, o)
+		add_task(TASK_CHAT, o);
+	json_decref(root);
+	return ntasks - before;
+}
+
+int
+smscamp_conv_record(void)
+{
+	StringInfoData items;
+	dlist_mutable_iter it;
+	int			n = 0;
+
+	initStringInfo(&items);
+	appendStringInfoChar(&items, '[');
+	dlist_foreach_modify(it, &tasks)
+	{
+		ConvTask   *t = dlist_container(ConvTask, node, it.cur);
+
+		if (t->result == NULL)
+			continue;
+		appendStringInfo(&items, "%s%s", n ? "," : "", t->result);
+		n++;
+	}
+	appendStringInfoChar(&items, ']');
+	if (n == 0)
+		return 0;
+	/* recorded one by one inside the function: one bad item loses no other */
+	smscamp_spi_conversation_record(items.data);
+	dlist_foreach_modify(it, &tasks)
+	{
+		ConvTask   *t = dlist_container(ConvTask, node, it.cur);
+
+		if (t->result != NULL)
+			task_free(t);
+	}
+	return n;
+}
+
+/* the item recording a send's answer (sql/outbound.sql) */
+static char *
+send_result(ConvTask *t, SendResult *r)
+{
+	json_t	   *o = json_pack("{s:s, s:I, s:s}", "kind", "send", "id", (json_int_t) t->id,
+							  "outcome", smscamp_send_outcomes[r->outcome].recorded);
+	char	   *text;
+
+	if (o == NULL)
+		elog(ERROR, "smscamp: out of memory");
+	if (r->sid)
+		json_object_set_new(o, "sid", json_string(r->sid));
+	if (r->provider_status)
+		json_object_set_new(o, "pstatus", json_string(r->provider_status));
+	if (r->num_segments > 0)
+		json_object_set_new(o, "nseg", json_integer(r->num_segments));
+	if (r->price)
+		json_object_set_new(o, "price", json_string(r->price));
+	if (r->error)
+		json_object_set_new(o, "error", json_string(r->error));
+	if (r->retry_after_s >= 0)
+		json_object_set_new(o, "retry_after", json_integer(r->retry_after_s));
+	text = smscamp_json_text(o);	/* consumes o */
+	return text;
+}
+
+/* the item recording a model call's answer (sql/reply_agent.sql) */
+static char *
+chat_result(ConvTask *t, LlmAnswer *a)
+{
+	return psprintf("{\"kind\":\"chat\",\"id\":" INT64_FORMAT ",\"task\":\"%s\",%s",
+					t->id, t->task ? t->task : "", smscamp_llm_answer_json(a) + 1);
+}
+
+static void
+finish(ConvTask *t)
+{
+	MemoryContext old = MemoryContextSwitchTo(t->cxt);
+
+	if (t->kind == TASK_SEND)
+	{
+		SendResult	r;
+
+		smscamp_sms_parse(t->call, &r);
+		t->result = send_result(t, &r);
+	}
+	else
+	{
+		LlmAnswer	a;
+
+		smscamp_llm_parse(t->call, &a);
+		t->result = chat_result(t, &a);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Start the calls of new tasks. A send is "sending" already: it is made
+ * even when the worker stops (it has not gone yet); a chat call is left to
+ * the next worker then (housekeeping frees its message).
+ */
+void
+smscamp_conv_start(bool stopping)
+{
+	dlist_mutable_iter it;
+
+	dlist_foreach_modify(it, &tasks)
+	{
+		ConvTask   *t = dlist_container(ConvTask, node, it.cur);
+		MemoryContext old;
+
+		if (t->call != NULL || t->result != NULL)
+			continue;
+		if (t->kind == TASK_CHAT && stopping)
+		{
+			task_free(t);
+			continue;
+		}
+		old = MemoryContextSwitchTo(t->cxt);
+		t->call = (t->kind == TASK_SEND)
+			? smscamp_sms_request_to(t->to, t->body)
+			: smscamp_llm_chat_request(t->request);
+		if (!smscamp_http_prepare(t->call)
+			|| curl_multi_add_handle(cmulti, t->call->easy) != CURLM_OK)
+		{
+			t->call->result = CURLE_FAILED_INIT;
+			MemoryContextSwitchTo(old);
+			finish(t);
+			continue;
+		}
+		MemoryContextSwitchTo(old);
+		t->attached = true;
+		inflight++;
+	}
+}
+
+void
+smscamp_conv_collect(void)
+{
+	CURLMsg    *msg;
+	int			left;
+	int			running;
+
+	if (inflight == 0)
+		return;
+	curl_multi_perform(cmulti, &running);
+	while ((msg = curl_multi_info_read(cmulti, &left)) != NULL)
+	{
+		dlist_iter	it;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		dlist_foreach(it, &tasks)
+		{
+			ConvTask   *t = dlist_container(ConvTask, node, it.cur);
+
+			if (t->attached && t->call->easy == msg->easy_handle)
+			{
+				curl_multi_remove_handle(cmulti, msg->easy_handle);
+				inflight--;
+				t->attached = false;
+				t->call->result = msg->data.result;
+				smscamp_http_finish(t->call);
+				finish(t);
+				break;
+			}
+		}
+	}
+}
+
+/* wait up to ms for the calls in flight */
+void
+smscamp_conv_poll(int ms)
+{
+	int			numfds;
+
+	curl_multi_poll(cmulti, NULL, 0, ms, &numfds);
+}
