@@ -104,12 +104,15 @@ fuzz: $(NGINX_OBJS)/Makefile | $(DEPS_STAMP)
 	@t/fuzz/run.sh -t $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Benchmarks (bench/README.md): not part of make test.
-.PHONY: bench bench-campaign
+.PHONY: bench bench-campaign bench-replies
 bench: all
 	@bench/run.sh
 
 bench-campaign: all
 	@bench/campaign.sh
+
+bench-replies: all
+	@bench/replies.sh
 
 # ---------------------------------------------------------------- clean
 

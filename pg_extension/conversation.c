@@ -13,9 +13,10 @@
  *	  smscamp_conversation_claim hands out the tasks (without a model the
  *	  agent's work is done there, in the claim), smscamp_conversation_record
  *	  takes their results. Here the calls are made, on a curl multi handle
- *	  of their own, outside transactions. A claim is made at most every
- *	  CLAIM_EVERY_MS, or when the worker's latch was set (a webhook wakes
- *	  the workers).
+ *	  of their own, outside transactions. A claim is made every
+ *	  CLAIM_EVERY_MS, when the worker's latch was set (a webhook wakes the
+ *	  workers), and after results were recorded or a claim was full (an
+ *	  answer may be due next, or more is waiting).
  *
  *-------------------------------------------------------------------------
  */
@@ -29,7 +30,7 @@
 #include "utils/timestamp.h"
 
 #define CLAIM_EVERY_MS 250
-#define MAX_TASKS 32
+#define MAX_TASKS 128
 
 typedef enum TaskKind
 {
@@ -59,6 +60,8 @@ static CURLM *cmulti = NULL;
 static MemoryContext conv_cxt = NULL;
 static TimestampTz last_claim = 0;
 static bool woken = false;
+static bool more = false;		/* the last claim was full, or results were
+								 * recorded (an answer may be due): claim again */
 
 void
 smscamp_conv_init(void)
@@ -94,8 +97,8 @@ bool
 smscamp_conv_claim_due(void)
 {
 	return ntasks < MAX_TASKS
-		&& (woken || TimestampDifferenceExceeds(last_claim, GetCurrentTimestamp(),
-												CLAIM_EVERY_MS));
+		&& (woken || more || TimestampDifferenceExceeds(last_claim, GetCurrentTimestamp(),
+														CLAIM_EVERY_MS));
 }
 
 bool
@@ -166,10 +169,11 @@ smscamp_conv_claim(int worker)
 	json_t	   *o;
 	size_t		i;
 	int			before = ntasks;
+	int			limit = MAX_TASKS - ntasks;
 
 	woken = false;
 	last_claim = GetCurrentTimestamp();
-	answer = smscamp_spi_conversation_claim(worker, MAX_TASKS - ntasks,
+	answer = smscamp_spi_conversation_claim(worker, limit,
 											smscamp_llm_enabled(),
 											smscamp_provider_is_log());
 	if (answer == NULL)
@@ -182,6 +186,8 @@ smscamp_conv_claim(int worker)
 	json_array_foreach(json_object_get(root, "chat"), i, o)
 		add_task(TASK_CHAT, o);
 	json_decref(root);
+	/* a full claim (of either kind) leaves more behind */
+	more = (ntasks - before) >= limit;
 	return ntasks - before;
 }
 
@@ -208,6 +214,7 @@ smscamp_conv_record(void)
 		return 0;
 	/* recorded one by one inside the function: one bad item loses no other */
 	smscamp_spi_conversation_record(items.data);
+	more = true;
 	dlist_foreach_modify(it, &tasks)
 	{
 		ConvTask   *t = dlist_container(ConvTask, node, it.cur);

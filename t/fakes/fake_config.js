@@ -35,6 +35,15 @@ const DEFAULTS = Object.freeze({
     // gets that callback automatically, sms_auto_status_delay_ms after acceptance
     sms_auto_status: null,
     sms_auto_status_delay_ms: 50,
+    // replies: sms_reply_rate of the accepted messages are answered by their recipient, a signed
+    // inbound webhook to sms_reply_url (e.g. http://127.0.0.1:8080/api/webhooks/sms/inbound),
+    // sms_reply_delay_ms after acceptance, with one of sms_reply_bodies
+    sms_reply_rate: 0,
+    sms_reply_url: '',
+    sms_reply_delay_ms: 200,
+    sms_reply_bodies: ['Yes please!', 'What time?', 'Sounds good, how much is it?', 'Who is this?',
+                       'Not interested', 'wrong number', 'Please remove me from your list',
+                       'Tell me more', 'STOP', 'Thanks'],
     // PRNG seed (mulberry32); re-seeded on reset and whenever `seed` is configured
     seed: 1,
     // records
@@ -88,6 +97,9 @@ function checkConfig(patch) {
             if (v === null) v = {};
             if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${k} must be an object`);
             for (const [rk, rv] of Object.entries(v)) checkBehaviour(k.slice(0, 3), rk, rv);
+        } else if (k === 'sms_reply_bodies') {
+            if (!Array.isArray(v) || v.length === 0 || v.some((b) => typeof b !== 'string'))
+                throw new ConfigError(`${k} must be a non-empty array of strings`);
         } else if (k === 'sms_auto_status') {
             if (v !== null && typeof v !== 'string') throw new ConfigError(`${k} must be a status string or null`);
         } else if (typeof def === 'number') {

@@ -47,13 +47,15 @@ function reseed() {
         sms: mulberry32(s ^ 0x5bd1e995),
         llmJitter: mulberry32(s ^ 0x27d4eb2f),
         smsJitter: mulberry32(s ^ 0x165667b1),
+        replies: mulberry32(s ^ 0x2545f491),
     };
 }
 reseed();
 
 function newStats() {
     const svc = () => ({ requests: 0, inflight: 0, max_inflight: 0, outcomes: {} });
-    return { llm: svc(), sms: svc(), callbacks: { sent: 0, failed: 0, outcomes: {} }, fake: 0, not_found: 0 };
+    return { llm: svc(), sms: svc(), callbacks: { sent: 0, failed: 0, outcomes: {} },
+             replies: { sent: 0, failed: 0, outcomes: {} }, fake: 0, not_found: 0 };
 }
 
 let records, stats, ruleHits;
@@ -462,6 +464,7 @@ function handleSendSms(req, res, sid) {
                     if (keep(records.messages, 'messages', m)) records.messagesBySid.set(m.sid, m);
                     rec.sid = m.sid;
                     if (fault === 'ok') { status = 201; payload = messageResource(m); }
+                    maybeReply(m);
                     if (cfg.sms_auto_status && m.status_callback) {
                         const s = cfg.sms_auto_status;
                         later(cfg.sms_auto_status_delay_ms, () => deliver(m, s, null, null, () => {}));
@@ -521,26 +524,14 @@ function twilioSignature(token, url, params) {
 
 const DEFAULT_ERROR_CODES = { undelivered: '30003', failed: '30008' };
 
-function deliver(m, status, errorCode, urlOverride, cb) {
-    const url = urlOverride || m.status_callback;
-    const d = rfc2822(new Date());
-    m.status = status;
-    m.date_updated = d;
-    if (['sent', 'delivered', 'undelivered'].includes(status) && !m.date_sent) m.date_sent = d;
-    m.status_history.push(status);
-    if (errorCode === null || errorCode === undefined) errorCode = DEFAULT_ERROR_CODES[status] || null;
-    if (errorCode !== null) { m.error_code = Number(errorCode); m.error_message = null; }
-    if (!url) return cb(null, { delivered: false, reason: 'no StatusCallback for this message' });
-    const params = {
-        AccountSid: m.account_sid, ApiVersion: '2010-04-01', From: m.from || '', MessageSid: m.sid,
-        MessageStatus: status, SmsSid: m.sid, SmsStatus: status, To: m.to,
-    };
-    if (errorCode !== null) params.ErrorCode = String(errorCode);
+// POST a form to url signed as Twilio signs its webhooks; counter: the stats it is counted in.
+// cb(null, {delivered, url, params, signature, callback_status, callback_body | reason})
+function postSigned(url, params, counter, cb) {
     const signature = twilioSignature(cfg.twilio_auth_token, url, params);
     const form = new URLSearchParams(params).toString();
     let u;
-    try { u = new URL(url); } catch (e) { return cb(null, { delivered: false, reason: `bad StatusCallback URL: ${url}` }); }
-    if (u.protocol !== 'http:') return cb(null, { delivered: false, reason: 'only http:// callbacks are supported' });
+    try { u = new URL(url); } catch (e) { return cb(null, { delivered: false, reason: `bad webhook URL: ${url}` }); }
+    if (u.protocol !== 'http:') return cb(null, { delivered: false, reason: 'only http:// webhooks are supported' });
     const creq = http.request({
         host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || 80, path: u.pathname + u.search, method: 'POST',
         headers: {
@@ -556,18 +547,54 @@ function deliver(m, status, errorCode, urlOverride, cb) {
         cres.setEncoding('utf8');
         cres.on('data', (c) => { if (text.length < 4096) text += c; });
         cres.on('end', () => {
-            stats.callbacks.sent++;
+            counter.sent++;
             const k = String(cres.statusCode);
-            stats.callbacks.outcomes[k] = (stats.callbacks.outcomes[k] || 0) + 1;
+            counter.outcomes[k] = (counter.outcomes[k] || 0) + 1;
             cb(null, { delivered: true, url, params, signature, callback_status: cres.statusCode, callback_body: text });
         });
     });
-    creq.on('timeout', () => creq.destroy(new Error('callback timed out')));
+    creq.on('timeout', () => creq.destroy(new Error('webhook timed out')));
     creq.on('error', (e) => {
-        stats.callbacks.failed++;
+        counter.failed++;
         cb(null, { delivered: false, url, params, signature, reason: e.message });
     });
     creq.end(form);
+}
+
+function deliver(m, status, errorCode, urlOverride, cb) {
+    const url = urlOverride || m.status_callback;
+    const d = rfc2822(new Date());
+    m.status = status;
+    m.date_updated = d;
+    if (['sent', 'delivered', 'undelivered'].includes(status) && !m.date_sent) m.date_sent = d;
+    m.status_history.push(status);
+    if (errorCode === null || errorCode === undefined) errorCode = DEFAULT_ERROR_CODES[status] || null;
+    if (errorCode !== null) { m.error_code = Number(errorCode); m.error_message = null; }
+    if (!url) return cb(null, { delivered: false, reason: 'no StatusCallback for this message' });
+    const params = {
+        AccountSid: m.account_sid, ApiVersion: '2010-04-01', From: m.from || '', MessageSid: m.sid,
+        MessageStatus: status, SmsSid: m.sid, SmsStatus: status, To: m.to,
+    };
+    if (errorCode !== null) params.ErrorCode = String(errorCode);
+    postSigned(url, params, stats.callbacks, cb);
+}
+
+// The recipient of an accepted message answers it (sms_reply_rate of them, drawn from the PRNG):
+// an inbound webhook to sms_reply_url, From the recipient, sms_reply_delay_ms later, with one
+// of sms_reply_bodies.
+function maybeReply(m) {
+    if (!cfg.sms_reply_url || !(cfg.sms_reply_rate > 0) || rng.replies() >= cfg.sms_reply_rate) return;
+    const bodies = cfg.sms_reply_bodies;
+    const body = bodies[Math.floor(rng.replies() * bodies.length)];
+    later(cfg.sms_reply_delay_ms, () => {
+        const sid = 'SM' + crypto.randomBytes(16).toString('hex');
+        const params = {
+            AccountSid: m.account_sid, ApiVersion: '2010-04-01', Body: body, From: m.to,
+            MessageSid: sid, NumMedia: '0', NumSegments: '1', SmsMessageSid: sid, SmsSid: sid,
+            SmsStatus: 'received', To: m.from || '',
+        };
+        postSigned(cfg.sms_reply_url, params, stats.replies, () => {});
+    });
 }
 
 // ------------------------------------------------------------------ control plane
