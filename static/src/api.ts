@@ -37,6 +37,13 @@ export interface Lead {
   opt_out_source: string | null;
 }
 
+/** What the classifier found an inbound message to say. */
+export const INTENTS = ['interested', 'question', 'not_interested', 'opt_out', 'wrong_number', 'other'] as const;
+export type Intent = (typeof INTENTS)[number];
+
+/** An outbound message's state: a draft waits for approval; queued ones are sent by the workers. */
+export type MessageStatus = 'draft' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'unknown';
+
 /** One SMS of a lead's thread (GET /api/leads/{id}/messages). */
 export interface Message {
   id: number;
@@ -47,15 +54,29 @@ export interface Message {
   phone: string;
   direction: 'inbound' | 'outbound';
   body: string;
+  /** campaign: the campaign's send; reply: written by a person; auto: by the reply agent. */
   kind: 'campaign' | 'reply' | 'auto';
   /** Outbound only. */
-  status: 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'unknown' | null;
+  status: MessageStatus | null;
   provider_sid: string | null;
-  intent: string | null;
+  /** Inbound only; null while it is not classified yet. */
+  intent: Intent | null;
   created_at: string;
   sent_at: string | null;
   /** Inbound only: when it was read. */
   read_at: string | null;
+  /** The inbound message this one answers. */
+  reply_to_id: number | null;
+  /** Queued: not sent before this time (quiet hours). */
+  send_after: string | null;
+  segments: number | null;
+  cost: Numeric | null;
+  /** Why it failed, or why its outcome is unknown. */
+  error: string | null;
+  /** The API key name of the person who sent it, or the reply agent's writer ("the built-in reply", a model). */
+  sent_by: string | null;
+  /** Inbound: the reply agent still has work on it (classify, then maybe answer). */
+  agent_pending: boolean;
 }
 
 /** One conversation of the inbox: a phone's messages (GET /api/conversations). */
@@ -67,8 +88,12 @@ export interface Conversation {
   last_message: Message;
   message_count: number;
   unread: number;
-  /** The last message is the lead's: nobody has answered it. */
+  /** The last message is the lead's and needs an answer (not an opt-out, wrong number or no). */
   needs_reply: boolean;
+  /** The intent of the last inbound message. */
+  intent?: Intent | null;
+  /** The reply agent's drafts waiting for approval. */
+  drafts?: number;
 }
 
 export type ConversationState = 'needs_reply' | 'open' | 'all';
@@ -198,10 +223,18 @@ export interface CampaignStats {
   leads_by_status?: Partial<Record<CampaignLeadStatus, number>>;
   by_status?: Partial<Record<CampaignLeadStatus, number>>;
   progress?: Numeric;
+  /** Leads who answered; of the leads sent, percent; leads who answered with an opt-out. */
+  replies?: number;
+  reply_rate?: Numeric | null;
+  opt_outs?: number;
   rate?: CampaignRate | null;
   waiting?: CampaignWaiting | null;
   [key: string]: unknown;
 }
+
+/** What the reply agent does with a campaign's replies: classify only, draft answers to approve, or answer. */
+export const REPLY_MODES = ['off', 'draft', 'auto'] as const;
+export type ReplyMode = (typeof REPLY_MODES)[number];
 
 export interface Campaign {
   id: number;
@@ -212,6 +245,9 @@ export interface Campaign {
   sms_system_prompt: string | null;
   sms_template: string | null;
   sender_name: string | null;
+  /** The reply agent: off (classify only), draft (for approval), auto (answers). */
+  reply_mode?: ReplyMode;
+  reply_prompt?: string | null;
   sms_temperature: number;
   stats: CampaignStats | null;
   created_at: string;
@@ -233,6 +269,8 @@ export interface CampaignInput {
   sms_system_prompt?: string | null;
   sms_template?: string | null;
   sender_name?: string | null;
+  reply_mode?: ReplyMode;
+  reply_prompt?: string | null;
   sms_temperature?: number;
   messages_per_second?: number;
   send_window?: string | null;
@@ -395,6 +433,12 @@ export interface DashboardStats {
   messages_per_hour: number[];
   /** The start of the first hour of messages_per_hour. */
   messages_per_hour_from?: string;
+  /** Campaign leads who answered, and of those sent, percent (null while none was sent). */
+  replies?: number;
+  reply_rate?: Numeric | null;
+  opt_outs?: number;
+  /** Inbound messages in each of the hours of messages_per_hour. */
+  replies_per_hour?: number[];
 }
 
 export interface Health {
@@ -633,12 +677,17 @@ export const api = {
   createLead: (input: LeadInput) => request<Lead>('POST', '/api/leads', { json: input }),
   updateLead: (id: number, input: LeadInput) => request<Lead>('PUT', `/api/leads/${id}`, { json: input }),
   deleteLead: (id: number) => request<void>('DELETE', `/api/leads/${id}`),
-  conversations: (p: { state?: ConversationState; campaign_id?: number; q?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
+  conversations: (p: { state?: ConversationState; campaign_id?: number; intent?: Intent; q?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
     request<Page<Conversation>>('GET', '/api/conversations', { query: { ...p }, signal }),
   readConversation: (leadId: number) =>
     request<{ lead_id: number; marked: number }>('POST', `/api/conversations/${leadId}/read`),
   leadMessages: (id: number, p: { after?: number; limit?: number } = {}, signal?: AbortSignal) =>
     request<MessagePage>('GET', `/api/leads/${id}/messages`, { query: { ...p }, signal }),
+  sendMessage: (leadId: number, body: string) =>
+    request<Message>('POST', `/api/leads/${leadId}/messages`, { json: { body } }),
+  approveMessage: (id: number, body?: string) =>
+    request<Message>('POST', `/api/messages/${id}/approve`, body === undefined ? {} : { json: { body } }),
+  rejectMessage: (id: number) => request<void>('POST', `/api/messages/${id}/reject`),
   importLeadsCsv: (csv: string, o: ImportOptions = {}) =>
     request<ImportResult>('POST', '/api/leads/import', { body: csv, contentType: 'text/csv', query: importQuery(o), signal: o.signal }),
   importLeadsJson: (rows: LeadInput[], o: ImportOptions = {}) =>

@@ -12,7 +12,8 @@
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { randomInt } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -177,6 +178,31 @@ export async function apiSend(method, path, json) {
     /* not JSON (204) */
   }
   return { status: r.status, body };
+}
+
+/** POST a form to a webhook as Twilio does, signed with the instance's auth token; its status. */
+export async function webhook(path, fields) {
+  const token = execFileSync('psql', ['-tAc', "SELECT current_setting('smscamp.twilio_auth_token')"]).toString().trim();
+  const data = BASE + path + Object.keys(fields).sort().map((k) => k + fields[k]).join('');
+  const sig = createHmac('sha1', token).update(data, 'utf8').digest('base64');
+  const r = await fetch(BASE + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': sig },
+    body: new URLSearchParams(fields).toString(),
+  });
+  return r.status;
+}
+
+/** Wait for a campaign to finish (completed, failed, cancelled or paused); the campaign. */
+export async function campaignFinished(id) {
+  const t0 = Date.now();
+  let cur = null;
+  while (Date.now() - t0 < COMPLETE_TIMEOUT) {
+    cur = (await apiGet(`/api/campaigns/${id}`)).body;
+    if (cur && ['completed', 'failed', 'cancelled', 'paused'].includes(cur.status)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return cur;
 }
 
 export async function routeExists(path) {

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api, num, type AgentType, type Campaign, type CampaignInput } from '../api';
+import { api, num, type AgentType, type Campaign, type CampaignInput, type ReplyMode } from '../api';
 import { Alert, Badge, Field, TextArea, TextInput, cx } from './ui';
 import { useDebounced } from '../lib/useDebounced';
 import { fmtInt, fmtTemperature } from '../lib/format';
@@ -37,6 +37,9 @@ export interface SettingsValues {
   window_start: string;
   window_end: string;
   max_send_errors: string;
+  /** the reply agent: off (classify only), draft (for approval), auto */
+  reply_mode: ReplyMode;
+  reply_prompt: string;
 }
 
 export const defaultSettings: SettingsValues = {
@@ -52,6 +55,8 @@ export const defaultSettings: SettingsValues = {
   window_start: '08:00',
   window_end: '21:00',
   max_send_errors: '10',
+  reply_mode: 'off',
+  reply_prompt: '',
 };
 
 /** The form's values for an existing campaign. */
@@ -71,6 +76,8 @@ export function settingsFromCampaign(c: Campaign): SettingsValues {
     window_start: w?.[1] ?? '08:00',
     window_end: w?.[2] ?? '21:00',
     max_send_errors: c.max_send_errors != null ? String(c.max_send_errors) : '10',
+    reply_mode: c.reply_mode ?? 'off',
+    reply_prompt: c.reply_prompt ?? '',
   };
 }
 
@@ -85,10 +92,18 @@ export function settingsToInput(v: SettingsValues): CampaignInput {
     sms_temperature: v.sms_temperature,
     messages_per_second: v.messages_per_second.trim() === '' ? 0 : Number(v.messages_per_second),
     send_window: v.quiet_hours ? `${v.window_start}-${v.window_end}` : null,
+    reply_mode: v.reply_mode,
+    reply_prompt: v.reply_prompt.trim() === '' ? null : v.reply_prompt,
   };
   if (v.max_send_errors.trim() !== '') out.max_send_errors = Number(v.max_send_errors);
   return out;
 }
+
+const REPLY_MODES: { value: ReplyMode; label: string; help: string }[] = [
+  { value: 'off', label: 'Off', help: 'Replies are read and labelled (interested, question, opt-out…); you answer them.' },
+  { value: 'draft', label: 'Draft', help: 'The AI suggests an answer to each reply; you approve, edit or reject it.' },
+  { value: 'auto', label: 'Auto', help: 'The AI answers at once (a few times per lead at most); opt-outs and wrong numbers are never answered.' },
+];
 
 const AGENTS: { value: AgentType; label: string; help: string; soon?: boolean }[] = [
   { value: 'sms', label: 'SMS', help: 'Write and send one personalised SMS per lead.' },
@@ -249,6 +264,29 @@ export function CampaignSettingsFields({
           </div>
         )}
       </Field>
+
+      <fieldset className="rounded-lg border border-slate-200 p-3" aria-describedby={errors.reply_mode ? 'reply-mode-err' : undefined}>
+        <legend className="px-1 text-sm font-medium text-slate-700">Replies</legend>
+        <div className="grid gap-2 sm:grid-cols-3" role="radiogroup" aria-label="Reply mode">
+          {REPLY_MODES.map((m) => (
+            <label key={m.value} className={cx('flex cursor-pointer items-start gap-2 rounded-lg border p-2.5 text-sm', values.reply_mode === m.value ? 'border-indigo-500 bg-indigo-50' : 'border-slate-200')}>
+              <input type="radio" name="reply_mode" value={m.value} checked={values.reply_mode === m.value} onChange={() => set('reply_mode', m.value)} className="mt-0.5 accent-indigo-600" />
+              <span>
+                <span className="font-medium text-slate-900">{m.label}</span>
+                <span className="block text-xs text-slate-600">{m.help}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+        {errors.reply_mode && <p id="reply-mode-err" className="mt-1 text-xs font-medium text-red-600">{errors.reply_mode}</p>}
+        {values.reply_mode !== 'off' && (
+          <Field className="mt-3" label="How to answer" error={errors.reply_prompt} hint="What the business offers, how to answer, when to hand over to a person. Without an AI model, the answer says someone will get back to them.">
+            {({ id, describedBy, invalid }) => (
+              <TextArea id={id} name="reply_prompt" rows={3} maxLength={PROMPT_MAX} value={values.reply_prompt} onChange={(e) => set('reply_prompt', e.target.value)} aria-describedby={describedBy} invalid={invalid} placeholder="e.g. We are Acme Dental. Parking is free. Hand price questions over to a person." />
+            )}
+          </Field>
+        )}
+      </fieldset>
 
       <details className="group rounded-lg border border-slate-200" open={!!(errors.messages_per_second || errors.send_window || errors.max_send_errors)}>
         <summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50">

@@ -7,6 +7,7 @@ import {
   type CampaignStats,
   type CampaignStatus,
   type CampaignWaiting,
+  type Intent,
 } from '../api';
 import { fmtDateTime, fmtInt } from './format';
 
@@ -34,6 +35,25 @@ export const LEAD_STATUS_META: Record<CampaignLeadStatus, { label: string; tone:
   skipped: { label: 'Skipped', tone: 'amber', help: 'Did not pass validation (e.g. opted out).' },
   cancelled: { label: 'Cancelled', tone: 'zinc', help: 'The campaign was cancelled before sending.' },
   unknown: { label: 'Unknown', tone: 'violet', help: 'The provider may or may not have sent it; needs an operator.' },
+};
+
+/** A message's status where it differs from a campaign lead's: the reply agent's drafts, replies queued. */
+const MESSAGE_STATUS_META: Record<string, { label: string; tone: Tone; help: string }> = {
+  draft: { label: 'Draft', tone: 'amber', help: 'Written by the reply agent: approve, edit or reject it.' },
+  queued: { label: 'Queued', tone: 'slate', help: 'The workers send it shortly.' },
+};
+
+export function messageStatusMeta(s: string) {
+  return MESSAGE_STATUS_META[s] ?? leadStatusMeta(s);
+}
+
+export const INTENT_META: Record<Intent, { label: string; tone: Tone }> = {
+  interested: { label: 'Interested', tone: 'green' },
+  question: { label: 'Question', tone: 'blue' },
+  not_interested: { label: 'Not interested', tone: 'zinc' },
+  opt_out: { label: 'Opt-out', tone: 'red' },
+  wrong_number: { label: 'Wrong number', tone: 'orange' },
+  other: { label: 'Other', tone: 'slate' },
 };
 
 export function campaignStatusMeta(s: string) {

@@ -46,7 +46,9 @@ import {
   waitingText,
   type CampaignAction,
 } from '../lib/status';
-import { fmtCost, fmtDateTime, fmtDuration, fmtInt, fmtRate, fmtTemperature } from '../lib/format';
+import { fmtCost, fmtDateTime, fmtDuration, fmtInt, fmtPercent, fmtRate, fmtTemperature } from '../lib/format';
+
+const REPLY_MODE_LABELS = { off: 'Off (replies labelled only)', draft: 'Drafts answers for approval', auto: 'Answers automatically' } as const;
 
 type LifecycleAction = 'start' | 'pause' | 'resume' | 'cancel';
 
@@ -242,6 +244,20 @@ function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => 
             <dd>{fmtDuration(ended - started)}</dd>
           </div>
         )}
+        <div className="flex justify-between gap-3">
+          <dt className="text-slate-500">Replies</dt>
+          <dd className="text-right" data-testid="campaign-replies">
+            {fmtInt(campaign.stats?.replies ?? 0)}
+            {campaign.stats?.reply_rate != null && ` (${fmtPercent(campaign.stats.reply_rate)})`}
+            {(campaign.stats?.opt_outs ?? 0) > 0 && `, ${fmtInt(campaign.stats?.opt_outs ?? 0)} opted out`}
+          </dd>
+        </div>
+        <div className="flex justify-between gap-3">
+          <dt className="text-slate-500">Reply agent</dt>
+          <dd className="text-right" data-testid="reply-mode" title={campaign.reply_prompt ?? undefined}>
+            {REPLY_MODE_LABELS[campaign.reply_mode ?? 'off']}
+          </dd>
+        </div>
         <div className="flex justify-between gap-3">
           <dt className="text-slate-500">Sender</dt>
           <dd className="text-right" data-testid="sender-name">

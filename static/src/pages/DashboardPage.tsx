@@ -7,8 +7,13 @@ import { fmtCost, fmtInt, fmtPercent } from '../lib/format';
 
 const REFRESH_MS = 5_000;
 
-/** Messages per hour over the last 24 hours: one bar per hour, oldest on the left. */
-export function HourlyChart({ values, from, now = new Date() }: { values: number[]; from?: string; now?: Date }) {
+/**
+ * Messages (or, with what="Replies", inbound messages) per hour over the last 24 hours: one bar
+ * per hour, oldest on the left.
+ */
+export function HourlyChart({ values, from, now = new Date(), what = 'Messages' }: { values: number[]; from?: string; now?: Date; what?: 'Messages' | 'Replies' }) {
+  const replies = what === 'Replies';
+  const captionId = replies ? 'rph-caption' : 'mph-caption';
   const data = values.slice(-24).map((v) => num(v));
   while (data.length < 24) data.unshift(0);
   const max = Math.max(1, ...data);
@@ -20,18 +25,18 @@ export function HourlyChart({ values, from, now = new Date() }: { values: number
   };
   const peak = data.indexOf(Math.max(...data));
   return (
-    <figure aria-labelledby="mph-caption">
-      <figcaption id="mph-caption" className="sr-only">
-        Messages per hour over the last 24 hours: {fmtInt(total)} in total
+    <figure aria-labelledby={captionId}>
+      <figcaption id={captionId} className="sr-only">
+        {what} per hour over the last 24 hours: {fmtInt(total)} in total
         {total > 0 ? `, busiest hour ${hourLabel(peak)} with ${fmtInt(data[peak])}` : ''}.
       </figcaption>
-      <div className="flex h-40 items-end gap-[3px]" aria-hidden="true" data-testid="hourly-chart">
+      <div className={cx('flex items-end gap-[3px]', replies ? 'h-20' : 'h-40')} aria-hidden="true" data-testid={replies ? 'replies-chart' : 'hourly-chart'}>
         {data.map((v, i) => (
-          <div key={i} className="group relative flex h-full flex-1 items-end" title={`${hourLabel(i)}: ${fmtInt(v)} messages`}>
+          <div key={i} className="group relative flex h-full flex-1 items-end" title={`${hourLabel(i)}: ${fmtInt(v)} ${what.toLowerCase()}`}>
             <div
-              className={cx('w-full rounded-t-sm transition-all', v > 0 ? 'bg-indigo-500 group-hover:bg-indigo-600' : 'bg-slate-100')}
+              className={cx('w-full rounded-t-sm transition-all', v > 0 ? (replies ? 'bg-emerald-500 group-hover:bg-emerald-600' : 'bg-indigo-500 group-hover:bg-indigo-600') : 'bg-slate-100')}
               style={{ height: v > 0 ? `${Math.max(3, (v / max) * 100)}%` : '3px' }}
-              data-bar
+              {...(replies ? { 'data-reply-bar': '' } : { 'data-bar': '' })}
             />
           </div>
         ))}
@@ -45,11 +50,11 @@ export function HourlyChart({ values, from, now = new Date() }: { values: number
       </div>
       <div className="sr-only">
       <table>
-        <caption>Messages per hour</caption>
+        <caption>{what} per hour</caption>
         <thead>
           <tr>
             <th scope="col">Hour</th>
-            <th scope="col">Messages</th>
+            <th scope="col">{what}</th>
           </tr>
         </thead>
         <tbody>
@@ -88,6 +93,14 @@ function StatsGrid({ s }: { s: DashboardStats }) {
         sub="in running or paused campaigns"
       />
       <Stat label="Segments" value={fmtInt(s.total_segments)} />
+      <Stat label="Replies" value={fmtInt(s.replies ?? 0)} sub="leads who answered a campaign" />
+      <Stat
+        label="Reply rate"
+        value={fmtPercent(s.reply_rate ?? null)}
+        tone={num(s.reply_rate ?? 0) > 0 ? 'green' : undefined}
+        sub={s.reply_rate === null || s.reply_rate === undefined ? 'nothing sent yet' : 'of the leads sent'}
+      />
+      <Stat label="Opt-outs" value={fmtInt(s.opt_outs ?? 0)} sub="phones never messaged again" />
     </dl>
   );
 }
@@ -146,6 +159,12 @@ export default function DashboardPage() {
               <CardHeader id="mph-title" title="Messages per hour" subtitle="Last 24 hours" />
               <div className="p-4 sm:p-5">
                 <HourlyChart values={stats.data.messages_per_hour ?? []} from={stats.data.messages_per_hour_from} />
+                {stats.data.replies_per_hour && (
+                  <div className="mt-5">
+                    <h3 className="mb-2 text-sm font-medium text-slate-700">Replies per hour</h3>
+                    <HourlyChart values={stats.data.replies_per_hour} from={stats.data.messages_per_hour_from} what="Replies" />
+                  </div>
+                )}
               </div>
             </Card>
             <Card aria-labelledby="cbs-title">

@@ -1,13 +1,16 @@
 // The inbox: one row per conversation (GET /api/conversations), newest activity first, with
-// the last message, unread count and "Needs reply"; a row opens the thread and marks it read.
+// the last message, unread count, "Needs reply", what the lead meant (intent) and the reply
+// agent's drafts; filters by state and intent; a row opens the thread (with the reply box) and
+// marks it read.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, type Conversation, type ConversationState } from '../api';
+import { api, INTENTS, type Conversation, type ConversationState, type Intent } from '../api';
 import { Badge, Card, EmptyState, Modal, PageHeader, cx } from '../components/ui';
-import { FilterBar, FilterChips, PagedList, SearchField } from '../components/list';
+import { FilterBar, FilterChips, FilterSelect, PagedList, SearchField } from '../components/list';
 import { Thread } from '../components/thread';
 import { useListParams } from '../lib/useListParams';
 import { fmtDateTime, fmtInt } from '../lib/format';
+import { INTENT_META } from '../lib/status';
 
 const PAGE_SIZE = 25;
 const STATES: { value: ConversationState; label: string }[] = [
@@ -19,12 +22,13 @@ const STATES: { value: ConversationState; label: string }[] = [
 export default function InboxPage() {
   const { params, q, offset, search, setSearch, update, paging } = useListParams();
   const state = (params.get('state') as ConversationState | null) ?? 'open';
+  const intent = (params.get('intent') as Intent | null) ?? undefined;
   const [open, setOpen] = useState<Conversation | null>(null);
   const qc = useQueryClient();
 
   const list = useQuery({
-    queryKey: ['conversations', { state, q, offset }],
-    queryFn: ({ signal }) => api.conversations({ state, q: q || undefined, limit: PAGE_SIZE, offset }, signal),
+    queryKey: ['conversations', { state, intent, q, offset }],
+    queryFn: ({ signal }) => api.conversations({ state, intent, q: q || undefined, limit: PAGE_SIZE, offset }, signal),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000, // new replies appear without a reload
   });
@@ -48,6 +52,15 @@ export default function InboxPage() {
         <FilterBar className="flex flex-col gap-3 sm:flex-row sm:items-center">
           <SearchField label="Search conversations" placeholder="Name or phone" value={search} onChange={setSearch} className="sm:max-w-xs" />
           <FilterChips label="Show" value={state} options={STATES} onChange={(s) => update({ state: s === 'open' ? null : s, offset: null })} />
+          <FilterSelect
+            label="Filter by intent"
+            value={intent ?? ''}
+            onChange={(v) => update({ intent: v || null, offset: null })}
+            allLabel="Any intent"
+            options={INTENTS}
+            optionLabel={(o) => INTENT_META[o as Intent].label}
+            className="sm:w-44"
+          />
         </FilterBar>
         <PagedList
           query={list}
@@ -68,6 +81,8 @@ export default function InboxPage() {
                         <span className="font-mono text-xs text-slate-500">{c.phone}</span>
                         {c.needs_reply && <Badge tone="amber">Needs reply</Badge>}
                         {c.unread > 0 && <Badge tone="blue">{c.unread} unread</Badge>}
+                        {c.intent && <Badge tone={INTENT_META[c.intent].tone}>{INTENT_META[c.intent].label}</Badge>}
+                        {(c.drafts ?? 0) > 0 && <Badge tone="amber">{c.drafts === 1 ? '1 draft' : `${c.drafts} drafts`}</Badge>}
                       </div>
                       <p className="mt-0.5 truncate text-sm text-slate-600">
                         {c.last_message.direction === 'outbound' ? 'You: ' : ''}
@@ -87,7 +102,7 @@ export default function InboxPage() {
       {open && (
         <Modal title={`Messages with ${open.name ?? open.phone}`} onClose={() => setOpen(null)} size="lg">
           {open.lead_id != null ? (
-            <Thread lead={{ id: open.lead_id, name: open.name ?? open.phone, phone: open.phone }} />
+            <Thread lead={{ id: open.lead_id, name: open.name ?? open.phone, phone: open.phone }} canReply />
           ) : (
             <div>
               <p className="mb-2 text-xs text-slate-500">{open.phone} is no lead: its last message</p>

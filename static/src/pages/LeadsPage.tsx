@@ -474,7 +474,7 @@ export default function LeadsPage() {
 
       {messaging && (
         <Modal title={`Messages with ${messaging.name}`} onClose={() => setMessaging(null)} size="lg">
-          <Thread lead={messaging} />
+          <Thread lead={messaging} canReply />
         </Modal>
       )}
       {editing && (

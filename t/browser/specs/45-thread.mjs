@@ -3,22 +3,7 @@
 // replies (a signed inbound webhook): the Inbox shows it as needing a reply, and opening it
 // shows the reply on the left and marks it read.
 
-import { createHmac } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { BASE, COMPLETE_TIMEOUT, TAG, a11y, apiGet, apiSend, assert, goto, page, phone, shot, step } from '../lib.mjs';
-
-/** POST a form to a webhook as Twilio does, signed with the instance's auth token. */
-async function webhook(path, fields) {
-  const token = execFileSync('psql', ['-tAc', "SELECT current_setting('smscamp.twilio_auth_token')"]).toString().trim();
-  const data = BASE + path + Object.keys(fields).sort().map((k) => k + fields[k]).join('');
-  const sig = createHmac('sha1', token).update(data, 'utf8').digest('base64');
-  const r = await fetch(BASE + path, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': sig },
-    body: new URLSearchParams(fields).toString(),
-  });
-  return r.status;
-}
+import { a11y, apiGet, apiSend, assert, campaignFinished, goto, page, phone, shot, step, TAG, webhook } from '../lib.mjs';
 
 export default async function () {
   const name = `Thread ${TAG}`;
@@ -37,13 +22,7 @@ export default async function () {
     assert(c.status === 201, `POST /api/campaigns answered ${c.status}`);
     const s = await apiSend('POST', `/api/campaigns/${c.body.id}/start`);
     assert(s.status === 202, `start answered ${s.status}`);
-    const t0 = Date.now();
-    let cur = null;
-    while (Date.now() - t0 < COMPLETE_TIMEOUT) {
-      cur = (await apiGet(`/api/campaigns/${c.body.id}`)).body;
-      if (cur && ['completed', 'failed', 'cancelled', 'paused'].includes(cur.status)) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const cur = await campaignFinished(c.body.id);
     assert(cur?.status === 'completed', `the campaign is ${cur?.status}`);
     const leads = await apiGet(`/api/campaigns/${c.body.id}/leads`);
     text = leads.body.items[0].sms_message;
