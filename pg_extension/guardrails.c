@@ -18,7 +18,6 @@
  *								 again (a model) or not sent.
  *	  smscamp_reply_problem		 the reply agent's answers: a model's text
  *								 problems, and no secret (an API key)
- *	  smscamp_reply_guard		 the same, SQL-callable
  *
  *-------------------------------------------------------------------------
  */
@@ -26,16 +25,8 @@
 #include "engine.h"
 
 #include <ctype.h>
-#include "fmgr.h"
-#include "lib/stringinfo.h"
 
-/* PostgreSQL's SQL functions json_object/json_typeof clash with jansson's */
-#define json_object pg_json_object
-#define json_typeof pg_json_typeof
-#include "utils/builtins.h"
-#undef json_object
-#undef json_typeof
-#include <jansson.h>
+#include "lib/stringinfo.h"
 
 /* typographic punctuation and its GSM-7 equivalent */
 static const char *const gsm_twins[][2] = {
@@ -288,29 +279,4 @@ smscamp_reply_problem(const char *text)
 		|| holds_api_key(text))
 		return pstrdup("the answer holds a secret (an API key)");
 	return NULL;
-}
-
-/*
- * SQL: smscamp_reply_guard(text) -> jsonb {"ok", "text", "problem"}: the
- * reply agent's answer sanitized and checked (sql/reply_agent.sql).
- */
-PG_FUNCTION_INFO_V1(smscamp_reply_guard);
-
-Datum
-smscamp_reply_guard(PG_FUNCTION_ARGS)
-{
-	char	   *raw = PG_ARGISNULL(0) ? pstrdup("") : text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *clean = smscamp_sanitize_message(raw);
-	char	   *problem = smscamp_reply_problem(clean);
-	json_t	   *o = json_pack("{s:b, s:s}", "ok", problem == NULL, "text", clean);
-	char	   *out;
-
-	if (o == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("smscamp: the answer could not be encoded as JSON")));
-	if (problem)
-		json_object_set_new(o, "problem", json_string(problem));
-	out = smscamp_json_text(o);	/* consumes o */
-	PG_RETURN_DATUM(smscamp_jsonb_datum(out));
 }

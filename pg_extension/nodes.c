@@ -8,6 +8,7 @@
  *	  the steps below with curl multi (jobs.c); the SQL-callable nodes here
  *	  run them one lead at a time with blocking HTTP, for psql and tests,
  *	  each recording a batch of one item: the same writes as a worker's.
+ *	  Also SQL-callable: the reply agent's guardrails (smscamp_reply_guard).
  *
  *-------------------------------------------------------------------------
  */
@@ -554,4 +555,29 @@ smscamp_preview(PG_FUNCTION_ARGS)
 	if (out == NULL)
 		elog(ERROR, "smscamp: could not build the preview");
 	PG_RETURN_DATUM(smscamp_jsonb_datum(smscamp_json_text(out)));
+}
+
+/*
+ * SQL: smscamp_reply_guard(text) -> jsonb {"ok", "text", "problem"}: the
+ * reply agent's answer sanitized and checked (sql/reply_agent.sql).
+ */
+PG_FUNCTION_INFO_V1(smscamp_reply_guard);
+
+Datum
+smscamp_reply_guard(PG_FUNCTION_ARGS)
+{
+	char	   *raw = PG_ARGISNULL(0) ? pstrdup("") : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *clean = smscamp_sanitize_message(raw);
+	char	   *problem = smscamp_reply_problem(clean);
+	json_t	   *o = json_pack("{s:b, s:s}", "ok", problem == NULL, "text", clean);
+	char	   *out;
+
+	if (o == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("smscamp: the answer could not be encoded as JSON")));
+	if (problem)
+		json_object_set_new(o, "problem", json_string(problem));
+	out = smscamp_json_text(o);	/* consumes o */
+	PG_RETURN_DATUM(smscamp_jsonb_datum(out));
 }

@@ -25,6 +25,7 @@ import { AGENT_LABELS, BackToCampaigns } from '../components/campaign';
 import { DataTable, FilterSelect, PagedList, Th } from '../components/list';
 import PreviewPanel from '../components/PreviewPanel';
 import { CampaignLogs, LeadLog } from '../components/logs';
+import { Thread } from '../components/thread';
 import {
   CampaignSettingsFields,
   LeadSelector,
@@ -306,6 +307,7 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
   const [open, setOpen] = useState<CampaignLead | null>(null);
+  const [threadOf, setThreadOf] = useState<CampaignLead | null>(null);
   const leads = useQuery({
     queryKey: ['campaigns', campaign.id, 'leads', { status, offset, limit: LEADS_PAGE }],
     queryFn: ({ signal }) => api.listCampaignLeads(campaign.id, { status: status || undefined, limit: LEADS_PAGE, offset }, signal),
@@ -381,9 +383,16 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
                 <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{l.sms_segments ?? '—'}</td>
                 <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{l.sms_cost != null ? fmtCost(l.sms_cost) : '—'}</td>
                 <td className="whitespace-nowrap px-4 py-3 text-right sm:px-5">
-                  <Button size="sm" onClick={() => setOpen(l)} aria-label={`Open the log of ${l.lead_deleted ? `the deleted lead ${l.phone}` : l.name}`}>
-                    Log
-                  </Button>
+                  <div className="flex flex-col items-end gap-1">
+                    <Button size="sm" onClick={() => setOpen(l)} aria-label={`Open the log of ${l.lead_deleted ? `the deleted lead ${l.phone}` : l.name}`}>
+                      Log
+                    </Button>
+                    {l.lead_id != null && (
+                      <Button size="sm" onClick={() => setThreadOf(l)} aria-label={`Messages with ${l.name}`}>
+                        Messages
+                      </Button>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
@@ -393,6 +402,11 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
       {openFresh && (
         <Modal title={openFresh.lead_deleted ? 'Deleted lead' : openFresh.name} description={openFresh.phone} onClose={() => setOpen(null)} size="lg">
           <LeadLog campaignId={campaign.id} lead={openFresh} live={live} campaignStatus={campaign.status} />
+        </Modal>
+      )}
+      {threadOf && threadOf.lead_id != null && (
+        <Modal title={`Messages with ${threadOf.name}`} onClose={() => setThreadOf(null)} size="lg">
+          <Thread lead={{ id: threadOf.lead_id, name: threadOf.name, phone: threadOf.phone }} canReply />
         </Modal>
       )}
     </Card>

@@ -2,7 +2,7 @@
 // the lead asks a question (a signed inbound webhook). In the Inbox the conversation needs a
 // reply; its thread shows the question labelled "Question" and the agent's suggested reply;
 // Approve sends it (the log provider: Sent). Then a reply typed in the reply box, with its
-// segment counter, is sent too.
+// segment counter, is sent too; the campaign's lead row opens the same thread.
 
 import { a11y, apiSend, assert, campaignFinished, goto, page, phone, shot, step, TAG, webhook } from '../lib.mjs';
 
@@ -11,6 +11,7 @@ const WAIT = 15_000;
 export default async function () {
   const name = `Replies ${TAG}`;
   let leadPhone = null;
+  let campaignId = null;
 
   await step('replies: a campaign in reply_mode draft sends to a lead', async () => {
     const l = await apiSend('POST', '/api/leads', { name, phone: phone() });
@@ -23,6 +24,7 @@ export default async function () {
     });
     assert(c.status === 201, `POST /api/campaigns answered ${c.status}`);
     assert(c.body.reply_mode === 'draft', `reply_mode is ${c.body.reply_mode}`);
+    campaignId = c.body.id;
     assert((await apiSend('POST', `/api/campaigns/${c.body.id}/start`)).status === 202, 'started');
     const cur = await campaignFinished(c.body.id);
     assert(cur?.status === 'completed', `the campaign is ${cur?.status}`);
@@ -59,5 +61,15 @@ export default async function () {
     await mine.getByTestId('message-status').getByText(/^(Sent|Delivered)$/).waitFor({ timeout: WAIT });
     await shot('48-reply', { full: false });
     await a11y('the thread after a reply');
+  });
+
+  await step('replies: the campaign\'s lead row opens the thread, and the campaign counts the reply', async () => {
+    await goto(`/campaigns/${campaignId}`);
+    await page.getByTestId('campaign-replies').getByText(/^1 \(100(\.0)?%\)/).waitFor({ timeout: WAIT });
+    await page.getByTestId('campaign-leads-table').getByRole('button', { name: `Messages with ${name}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Messages with ${name}` });
+    await dialog.getByTestId('thread-message').filter({ hasText: 'free parking behind the clinic' }).waitFor({ timeout: WAIT });
+    await a11y('the thread from the campaign');
+    await page.keyboard.press('Escape');
   });
 }
