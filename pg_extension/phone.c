@@ -5,7 +5,9 @@
  *
  * One parser (smscamp_parse_phone) returns either the normalised number or
  * an error code; smscamp_normalize_phone, smscamp_phone_error,
- * smscamp_phone_country and smscamp_phone_timezone are thin wrappers.
+ * smscamp_phone_country and smscamp_phone_timezone are thin wrappers.  The
+ * country and time zone are the calling code's (phone_codes.c), for +1 the
+ * area code's (nanp_codes.c) when it is listed.
  *
  * Accepted input: digits with spaces, tabs, dashes, dots and parentheses in
  * between; a leading '+' or "00" means the country code follows.  "(0)"
@@ -239,7 +241,9 @@ typedef enum PhoneAnswer
 
 /*
  * Parse the text argument and answer what: the error message (NULL when the
- * phone is valid), else NULL when the phone is invalid.
+ * phone is valid), else NULL when the phone is invalid.  A +1 number's
+ * country and zone are its area code's (r.digits + 1) when nanp_codes.c
+ * lists it, else the +1 entry's.
  */
 static Datum
 phone_answer(FunctionCallInfo fcinfo, PhoneAnswer what)
@@ -252,16 +256,21 @@ phone_answer(FunctionCallInfo fcinfo, PhoneAnswer what)
 		answer = phone_error_message(&r);
 	else if (r.error == PHONE_OK)
 	{
+		const NanpAreaCode *npa = NULL;
+
+		if (strcmp(r.code->prefix, "1") == 0)
+			npa = smscamp_lookup_nanp(r.digits + 1);
+
 		switch (what)
 		{
 			case PHONE_ANSWER_E164:
 				answer = psprintf("+%s", r.digits);
 				break;
 			case PHONE_ANSWER_COUNTRY:
-				answer = r.code->country;
+				answer = npa ? npa->country : r.code->country;
 				break;
 			case PHONE_ANSWER_TIMEZONE:
-				answer = r.code->timezone;
+				answer = npa ? npa->timezone : r.code->timezone;
 				break;
 			case PHONE_ANSWER_ERROR:
 				break;
@@ -278,6 +287,7 @@ phone_answer(FunctionCallInfo fcinfo, PhoneAnswer what)
  *	 smscamp_phone_error(text)	   -> NULL when valid, else why not
  *	 smscamp_phone_country(text)   -> ISO 3166-1 alpha-2, NULL when invalid
  *	 smscamp_phone_timezone(text)  -> IANA zone name, NULL when invalid
+ *	 (both by area code for +1)
  */
 #define PHONE_SQL_FUNCTION(name, what) \
 	PG_FUNCTION_INFO_V1(name); \

@@ -8,7 +8,9 @@
  * a shared code (+7 6/+7 7 are Kazakhstan); their cc_len is that of the
  * shared code.  Non-geographic codes (+800, +870, +881...) are not listed:
  * an SMS campaign cannot target them.  Where a code is shared by several
- * territories (+1, +44, +47, +262...), the entry names the main country.
+ * territories (+1, +44, +47, +262...), the entry names the main country;
+ * +1 numbers are told apart by area code (nanp_codes.c), the +1 entry is
+ * only for area codes not listed there.
  *
  * min_nsn/max_nsn bound the national significant number for plans with a
  * fixed length; 0 means the generic rule (8 to 15 digits in all).
@@ -22,7 +24,7 @@
 
 /* Sorted by prefix as strings (strcmp order): lookup is a binary search. */
 static const CallingCode calling_codes[] = {
-	{"1", 1, "US", "America/New_York", 10, 10},
+	{"1", 1, "US", "America/New_York", 10, 10},	/* unlisted area codes */
 	{"20", 2, "EG", "Africa/Cairo"},
 	{"211", 3, "SS", "Africa/Juba"},
 	{"212", 3, "MA", "Africa/Casablanca"},

@@ -30,6 +30,12 @@ char	   *smscamp_sms_from = NULL;
 char	   *smscamp_status_callback_url = NULL;
 char	   *smscamp_optout_footer = NULL;
 char	   *smscamp_database = NULL;
+/* read by SQL only (sql/keywords.sql): the automatic answers to keywords */
+static char *business_name = NULL;
+static char *help_contact = NULL;
+static char *help_message = NULL;
+static char *optout_confirmation = NULL;
+static char *optin_confirmation = NULL;
 double		smscamp_price_per_segment = 0.0079;
 int			smscamp_workers = 2;
 int			smscamp_max_inflight = 256;
@@ -107,6 +113,25 @@ smscamp_define_engine_gucs(void)
 				  &smscamp_status_callback_url, "", PGC_SUSET, 0, NULL);
 	define_string("smscamp.optout_footer", "Footer appended when a message has no opt-out.",
 				  &smscamp_optout_footer, "Reply STOP to opt out", PGC_SUSET, 0, NULL);
+	define_string("smscamp.business_name",
+				  "Who sends the messages, named in the HELP answer.",
+				  &business_name, "", PGC_SUSET, 0, NULL);
+	define_string("smscamp.help_contact",
+				  "How to reach a person (a phone, an email or a URL), in the HELP answer.",
+				  &help_contact, "", PGC_SUSET, 0, NULL);
+	define_string("smscamp.help_message",
+				  "The answer to HELP and INFO; empty: built from business_name and help_contact.",
+				  &help_message, "", PGC_SUSET, 0, NULL);
+	define_string("smscamp.optout_confirmation",
+				  "The one message sent after an opt-out.",
+				  &optout_confirmation,
+				  "You are unsubscribed and will get no more messages. Reply START to resubscribe.",
+				  PGC_SUSET, 0, NULL);
+	define_string("smscamp.optin_confirmation",
+				  "The one message sent after an opt-in (START, UNSTOP, YES).",
+				  &optin_confirmation,
+				  "You are subscribed again. Reply HELP for help, STOP to opt out.",
+				  PGC_SUSET, 0, NULL);
 	define_string("smscamp.database", "Database the workers connect to.",
 				  &smscamp_database, "smscamp", PGC_POSTMASTER, 0, NULL);
 

@@ -6,6 +6,7 @@
  *	  smscamp.c		 _PG_init and smscamp.default_country
  *	  phone.c		 E.164 phone parser and its SQL functions
  *	  phone_codes.c	 ITU country calling codes (country, main time zone)
+ *	  nanp_codes.c	 +1 area codes (country, time zone)
  *	  csv.c			 RFC 4180 CSV parser and its SQL functions
  *	  the workflow engine's files are listed in engine.h, the metrics'
  *	  declarations are in metrics.h.
@@ -33,6 +34,16 @@ typedef struct CallingCode
 
 extern const CallingCode *smscamp_lookup_calling_code(const char *digits,
 													  int ndigits);
+
+/* North American Numbering Plan area codes (nanp_codes.c) */
+typedef struct NanpAreaCode
+{
+	const char *npa;			/* the 3-digit area code */
+	const char *country;		/* ISO 3166-1 alpha-2 */
+	const char *timezone;		/* IANA zone of most of its subscribers */
+} NanpAreaCode;
+
+extern const NanpAreaCode *smscamp_lookup_nanp(const char *npa3);
 
 /* Phone parser (phone.c) */
 typedef enum PhoneError

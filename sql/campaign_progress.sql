@@ -117,7 +117,7 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     w record;
 BEGIN
-    SELECT d.next_attempt_at, d.wait_reason, d.attempts, l.phone INTO w
+    SELECT d.next_attempt_at, d.wait_reason, d.attempts, l.phone, l.timezone INTO w
       FROM (SELECT cl.next_attempt_at, cl.wait_reason, cl.attempts, cl.lead_id
               FROM campaign_leads cl
              WHERE cl.campaign_id = p_id AND cl.status = 'pending'
@@ -133,7 +133,7 @@ BEGIN
                            CASE WHEN w.attempts = 0 THEN 'quiet_hours' ELSE 'retry' END),
         'next_send_at', w.next_attempt_at,
         'window', p_window,
-        'time_zone', smscamp_phone_timezone(w.phone));
+        'time_zone', smscamp_lead_timezone(w.timezone, w.phone));
 END
 $$;
 

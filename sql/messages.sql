@@ -23,7 +23,7 @@ RETURN json_build_object(
     'body', m.body, 'kind', m.kind, 'status', m.status, 'provider_sid', m.provider_sid,
     'intent', m.intent, 'created_at', m.created_at, 'sent_at', m.sent_at, 'read_at', m.read_at,
     'reply_to_id', m.reply_to_id, 'send_after', m.send_after, 'segments', m.segments,
-    'cost', m.cost, 'error', m.error, 'sent_by', m.sent_by,
+    'cost', m.cost, 'error', m.error, 'sent_by', m.sent_by, 'purpose', m.purpose,
     'agent_pending', m.agent_state IS NOT NULL);
 
 -- campaign_leads, after each UPDATE statement (transition tables): the sends

@@ -16,8 +16,10 @@
 --   recovery   smscamp_recover_outbound (housekeeping): a message left
 --              sending by a worker that is gone becomes unknown
 --
--- Quiet hours hold everything except a direct reply: a message to a phone
--- that wrote in the last 24 hours goes at once.  The window is the one of the
+-- An opted-out phone gets nothing but its opt-out's one confirmation
+-- (sql/keywords.sql).  Quiet hours hold everything except a keyword's answer
+-- and a direct reply: a message to a phone that wrote in the last 24 hours
+-- goes at once.  The window is the one of the
 -- lead's last campaign (08:00-21:00 when none), in the phone's time zone.
 
 -- The body's problems for a reply (NULL when fine): empty, or more SMS
@@ -111,7 +113,8 @@ LANGUAGE sql STABLE AS $$
         ELSE smscamp_window_opens(
                  coalesce((SELECT c.send_window FROM campaigns c WHERE c.id = p_campaign_id),
                           CASE WHEN p_campaign_id IS NULL THEN '08:00-21:00' END),
-                 smscamp_phone_timezone(p_phone))
+                 smscamp_lead_timezone((SELECT l.timezone FROM leads l
+                                         WHERE l.phone = p_phone), p_phone))
     END
 $$;
 
@@ -128,9 +131,11 @@ DECLARE
     v_from text := nullif(current_setting('smscamp.sms_from', true), '');
 BEGIN
     FOR r IN
-        SELECT m.id, m.phone, m.body, m.campaign_lead_id,
+        SELECT m.id, m.phone, m.body, m.campaign_lead_id, m.purpose,
                o.phone IS NOT NULL AS opted_out,
-               smscamp_outbound_opens(m.phone, m.campaign_id) AS opens_at
+               -- a keyword's answer is never held (sql/keywords.sql)
+               CASE WHEN m.purpose IS NULL
+                    THEN smscamp_outbound_opens(m.phone, m.campaign_id) END AS opens_at
           FROM messages m
           LEFT JOIN opt_outs o ON o.phone = m.phone
          WHERE m.status = 'queued' AND (m.send_after IS NULL OR m.send_after <= now())
@@ -138,7 +143,7 @@ BEGIN
          LIMIT p_limit
            FOR UPDATE OF m SKIP LOCKED
     LOOP
-        IF r.opted_out THEN
+        IF r.opted_out AND r.purpose IS DISTINCT FROM 'opt_out_confirmation' THEN
             UPDATE messages SET status = 'failed', error = 'The phone opted out: not sent'
              WHERE id = r.id;
         ELSIF r.opens_at > now() THEN

@@ -223,8 +223,8 @@ DECLARE
     v_auto integer;
 BEGIN
     IF p_intent = 'opt_out' THEN
-        INSERT INTO opt_outs (phone, keyword, source) VALUES (m.phone, NULL, 'reply')
-        ON CONFLICT (phone) DO NOTHING;
+        -- the suppression list, and the opt-out's one confirmation (sql/keywords.sql)
+        PERFORM smscamp_confirm_opt_out(m, NULL, 'reply');
     END IF;
     IF c.id IS NULL OR m.lead_id IS NULL THEN
         v_why := 'no campaign to answer for';

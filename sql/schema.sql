@@ -118,6 +118,32 @@ BEGIN
 END
 $$;
 
+-- the lead's IANA time zone for quiet hours, when set by hand; NULL: the phone's
+-- (smscamp_lead_timezone in workflow.sql: by area code in North America)
+ALTER TABLE leads ADD COLUMN IF NOT EXISTS timezone text;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'leads'::regclass
+                                              AND conname = 'leads_timezone_check') THEN
+        ALTER TABLE leads ADD CONSTRAINT leads_timezone_check
+            CHECK (char_length(timezone) <= 64);
+    END IF;
+END
+$$;
+
+-- The zone names a lead's timezone may take: PostgreSQL's own (pg_timezone_names),
+-- by region, refreshed on every load (a tzdata update adds zones).  Looked up by
+-- lower(name): "america/chicago" is stored as America/Chicago.
+CREATE TABLE IF NOT EXISTS time_zones (
+    name text PRIMARY KEY
+);
+CREATE UNIQUE INDEX IF NOT EXISTS time_zones_lower_key ON time_zones (lower(name));
+INSERT INTO time_zones (name)
+SELECT z.name FROM pg_timezone_names z
+ WHERE z.name ~ '^(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Za-z0-9_/+-]+$'
+    OR z.name = 'UTC'
+ON CONFLICT DO NOTHING;
+
 CREATE TABLE IF NOT EXISTS campaigns (
     id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name               text NOT NULL
@@ -377,6 +403,23 @@ CREATE TABLE IF NOT EXISTS messages (
     -- who sent an outbound reply: a person (the API key's name) or the agent
     sent_by           text
 );
+
+-- outbound, kind auto: an automatic answer to a keyword (sql/keywords.sql): the
+-- HELP answer, or the one confirmation of an opt-out or an opt-in.  Quiet hours
+-- never hold them, and an opt-out's confirmation is the one message an
+-- opted-out phone still gets.
+ALTER TABLE messages ADD COLUMN IF NOT EXISTS purpose text;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'messages'::regclass
+                                              AND conname = 'messages_purpose_check') THEN
+        ALTER TABLE messages ADD CONSTRAINT messages_purpose_check
+            CHECK (purpose IS NULL
+                   OR (purpose IN ('help', 'opt_out_confirmation', 'opt_in_confirmation')
+                       AND kind = 'auto' AND direction = 'outbound'));
+    END IF;
+END
+$$;
 
 -- the allowed changes of a campaign's status (rows: campaign_rules.sql)
 CREATE TABLE IF NOT EXISTS campaign_status_transitions (

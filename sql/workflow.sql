@@ -35,6 +35,13 @@ $$;
 
 ------------------------------------------------------------------------------
 -- Reading a lead
+-- A lead's time zone for quiet hours: the one set on the lead, else its phone's
+-- (pg_extension/phone.c: by area code for +1 numbers, else the country's main zone).
+CREATE OR REPLACE FUNCTION smscamp_lead_timezone(p_timezone text, p_phone text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN coalesce(p_timezone, smscamp_phone_timezone(p_phone));
+
 ------------------------------------------------------------------------------
 
 -- The one builder of a lead context: everything the nodes need about a lead of
@@ -195,7 +202,7 @@ BEGIN
     -- walk every lead of the campaign instead)
     RETURN QUERY
     WITH cand AS (
-        SELECT d.id, c.messages_per_second, c.send_window, l.phone
+        SELECT d.id, c.messages_per_second, c.send_window, l.phone, l.timezone
           FROM campaigns c
          CROSS JOIN LATERAL (
                 SELECT cl.id, cl.lead_id
@@ -211,7 +218,8 @@ BEGIN
          LIMIT p_limit
     ), decided AS (
         SELECT cand.*, smscamp_window_opens(cand.send_window,
-                                            smscamp_phone_timezone(cand.phone)) AS opens_at
+                                            smscamp_lead_timezone(cand.timezone, cand.phone))
+                   AS opens_at
           FROM cand
     ), deferred AS (
         UPDATE campaign_leads cl SET next_attempt_at = d.opens_at, wait_reason = 'quiet_hours'

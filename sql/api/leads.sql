@@ -37,6 +37,8 @@ RETURN (
         'company', l.company,
         'notes', l.notes,
         'attributes', l.attributes,
+        'timezone', smscamp_lead_timezone(l.timezone, l.phone),
+        'timezone_source', CASE WHEN l.timezone IS NULL THEN 'phone' ELSE 'lead' END,
         'opted_out', o.phone IS NOT NULL,
         'opted_out_at', o.created_at,
         'opt_out_source', o.source,
@@ -95,7 +97,7 @@ END;
 DROP FUNCTION IF EXISTS api_lead_validate(jsonb, boolean, jsonb);
 CREATE FUNCTION api_lead_validate(j jsonb, partial boolean, loc jsonb)
 RETURNS TABLE (name text, phone text, email text, company text, notes text,
-               attributes jsonb, errors jsonb)
+               attributes jsonb, timezone text, errors jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
 SELECT
     CASE WHEN c.e_name = '[]' THEN c.s_name END,
@@ -104,6 +106,7 @@ SELECT
     CASE WHEN c.e_company = '[]' THEN nullif(c.s_company, '') END,
     CASE WHEN c.e_notes = '[]' THEN nullif(c.s_notes, '') END,
     CASE WHEN c.e_attributes = '[]' THEN c.s_attributes END,
+    c.z_timezone,
     CASE
         WHEN j IS NULL THEN
             jsonb_build_array(api_error_item(loc, 'Field required', 'missing'))
@@ -112,7 +115,7 @@ SELECT
                 'Input should be a valid dictionary or object to extract fields from',
                 'dict_type'))
         ELSE c.e_name || c.e_phone || c.e_email || c.e_company || c.e_notes
-             || c.e_attributes
+             || c.e_attributes || c.e_timezone
     END
 FROM (
     SELECT b.*,
@@ -139,7 +142,13 @@ FROM (
                             (SELECT count(*) FROM jsonb_object_keys(b.s_attributes))),
                      'too_long', '{"max_length":50}'))
              ELSE '[]'
-        END AS e_attributes
+        END AS e_attributes,
+        CASE WHEN b.t_timezone <> '[]' OR coalesce(b.s_timezone, '') = ''
+                  OR b.z_timezone IS NOT NULL THEN b.t_timezone
+             ELSE jsonb_build_array(api_error_item(loc || '"timezone"',
+                      'timezone must be an IANA time zone name, such as America/Chicago '
+                      '(or null: the phone''s)', 'value_error'))
+        END AS e_timezone
     FROM (
         SELECT a.*,
             api_json_string(a.v_name) AS s_name,
@@ -147,6 +156,13 @@ FROM (
             api_json_string(a.v_email) AS s_email,
             api_json_string(a.v_company) AS s_company,
             api_json_string(a.v_notes) AS s_notes,
+            api_json_string(a.v_timezone) AS s_timezone,
+            api_string_field_errors(a.v_timezone, api_json_string(a.v_timezone), a.p_timezone,
+                                    false, partial, 64, loc || '"timezone"') AS t_timezone,
+            -- the zone's canonical name (time_zones, by lower(name))
+            CASE WHEN jsonb_typeof(a.v_timezone) = 'string' THEN
+                (SELECT z.name FROM time_zones z
+                  WHERE lower(z.name) = lower(btrim(a.v_timezone ->> 0))) END AS z_timezone,
             api_string_field_errors(a.v_phone, api_json_string(a.v_phone), a.p_phone,
                                     true, partial, NULL, loc || '"phone"') AS t_phone,
             smscamp_phone_error(api_json_string(a.v_phone)) AS phone_error,
@@ -192,7 +208,8 @@ FROM (
                    j -> 'email' AS v_email, j ? 'email' AS p_email,
                    j -> 'company' AS v_company, j ? 'company' AS p_company,
                    j -> 'notes' AS v_notes, j ? 'notes' AS p_notes,
-                   j -> 'attributes' AS v_attributes
+                   j -> 'attributes' AS v_attributes,
+                   j -> 'timezone' AS v_timezone, j ? 'timezone' AS p_timezone
             OFFSET 0
         ) AS a
         OFFSET 0
@@ -395,8 +412,9 @@ BEGIN
 
     -- ON CONFLICT instead of catching unique_violation: no subtransaction,
     -- and a concurrent insert of the same phone is a clean 409 too.
-    INSERT INTO leads AS l (name, phone, email, company, notes, attributes)
-    VALUES (v.name, v.phone, v.email, v.company, v.notes, coalesce(v.attributes, '{}'))
+    INSERT INTO leads AS l (name, phone, email, company, notes, attributes, timezone)
+    VALUES (v.name, v.phone, v.email, v.company, v.notes, coalesce(v.attributes, '{}'),
+            v.timezone)
     ON CONFLICT (phone) DO NOTHING
     RETURNING api_lead_json(l)::text INTO body;
     IF body IS NULL THEN
@@ -429,7 +447,8 @@ BEGIN
             email   = CASE WHEN p_body ? 'email'   THEN v.email   ELSE l.email   END,
             company = CASE WHEN p_body ? 'company' THEN v.company ELSE l.company END,
             notes   = CASE WHEN p_body ? 'notes'   THEN v.notes   ELSE l.notes   END,
-            attributes = coalesce(v.attributes, l.attributes)
+            attributes = coalesce(v.attributes, l.attributes),
+            timezone = CASE WHEN p_body ? 'timezone' THEN v.timezone ELSE l.timezone END
          WHERE l.id = v_id
         RETURNING api_lead_json(l)::text INTO body;
     EXCEPTION WHEN unique_violation THEN

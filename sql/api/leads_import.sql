@@ -15,12 +15,12 @@ CREATE OR REPLACE FUNCTION api_csv_header_columns(p_header text[])
 RETURNS TABLE (key text, col text, i integer, known boolean)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT btrim(u.c, E' \t'), lower(btrim(u.c, E' \t')), u.i::integer,
-       lower(btrim(u.c, E' \t')) IN ('name', 'phone', 'email', 'company', 'notes')
+       lower(btrim(u.c, E' \t')) IN ('name', 'phone', 'email', 'company', 'notes', 'timezone')
   FROM unnest(p_header) WITH ORDINALITY AS u(c, i)
 $$;
 
 -- The rows of an import body: a JSON array of lead objects, or CSV with a
--- header row: name, phone, email, company, notes (case-insensitive); every
+-- header row: name, phone, email, company, notes, timezone (case-insensitive); every
 -- other column is an attribute named by its header (trimmed), its non-empty
 -- cells the values (under a column without a header a value rejects its
 -- row: there is no name to keep it under).  Rows are
@@ -90,6 +90,7 @@ BEGIN
                min(h.i) FILTER (WHERE h.col = 'email') AS email,
                min(h.i) FILTER (WHERE h.col = 'company') AS company,
                min(h.i) FILTER (WHERE h.col = 'notes') AS notes,
+               min(h.i) FILTER (WHERE h.col = 'timezone') AS timezone,
                array_agg(h.key ORDER BY h.i) FILTER (WHERE NOT h.known) AS attr_keys,
                array_agg(h.i ORDER BY h.i) FILTER (WHERE NOT h.known) AS attr_cols,
                count(*) FILTER (WHERE NOT h.known AND h.key <> '') AS attr_count
@@ -140,6 +141,7 @@ BEGIN
                        'email', r.fields[v_col.email],
                        'company', r.fields[v_col.company],
                        'notes', r.fields[v_col.notes],
+                       'timezone', nullif(r.fields[v_col.timezone], ''),
                        'attributes', CASE WHEN v_attr_cols IS NOT NULL THEN
                            (SELECT jsonb_object_agg(a.key, r.fields[a.i])
                               FROM unnest(v_attr_keys, v_attr_cols) AS a(key, i)
@@ -247,9 +249,11 @@ BEGIN
                     WHEN q.new_attributes IS NOT NULL AND v_mode = 'merge'
                          AND (SELECT count(*) FROM jsonb_object_keys(q.n_attributes)) > 50
                          THEN 'reject'
-                    WHEN (q.o_name, q.o_email, q.o_company, q.o_notes, q.o_attributes)
+                    WHEN (q.o_name, q.o_email, q.o_company, q.o_notes, q.o_attributes,
+                          q.o_timezone)
                          IS NOT DISTINCT FROM
-                         (q.n_name, q.n_email, q.n_company, q.n_notes, q.n_attributes)
+                         (q.n_name, q.n_email, q.n_company, q.n_notes, q.n_attributes,
+                          q.n_timezone)
                          THEN 'unchanged'
                     ELSE 'update'
                END AS action
@@ -257,6 +261,7 @@ BEGIN
                        l.id, l.xmin AS o_xmin,
                        l.name AS o_name, l.email AS o_email, l.company AS o_company,
                        l.notes AS o_notes, l.attributes AS o_attributes,
+                       l.timezone AS o_timezone,
                        s.name AS n_name,
                        CASE WHEN l.id IS NULL OR v_mode = 'replace' THEN s.email
                             ELSE coalesce(s.email, l.email) END AS n_email,
@@ -264,6 +269,8 @@ BEGIN
                             ELSE coalesce(s.company, l.company) END AS n_company,
                        CASE WHEN l.id IS NULL OR v_mode = 'replace' THEN s.notes
                             ELSE coalesce(s.notes, l.notes) END AS n_notes,
+                       CASE WHEN l.id IS NULL OR v_mode = 'replace' THEN s.timezone
+                            ELSE coalesce(s.timezone, l.timezone) END AS n_timezone,
                        CASE WHEN l.id IS NULL OR v_mode = 'replace'
                             THEN coalesce(s.attributes, '{}')
                             ELSE l.attributes || coalesce(s.attributes, '{}')
@@ -280,7 +287,7 @@ BEGIN
     upd AS (
         UPDATE leads AS l SET
             name = p.n_name, email = p.n_email, company = p.n_company,
-            notes = p.n_notes, attributes = p.n_attributes
+            notes = p.n_notes, attributes = p.n_attributes, timezone = p.n_timezone
           FROM plan AS p
          WHERE NOT v_dry AND p.action = 'update'
            AND l.id = p.id AND l.xmin = p.o_xmin
@@ -289,8 +296,9 @@ BEGIN
     -- new leads get their ids in file order; a phone inserted by someone
     -- else since this statement's snapshot is not (and makes it a 409)
     ins AS (
-        INSERT INTO leads AS l (name, phone, email, company, notes, attributes)
-        SELECT p.n_name, p.phone, p.n_email, p.n_company, p.n_notes, p.n_attributes
+        INSERT INTO leads AS l (name, phone, email, company, notes, attributes, timezone)
+        SELECT p.n_name, p.phone, p.n_email, p.n_company, p.n_notes, p.n_attributes,
+               p.n_timezone
           FROM plan AS p
          WHERE NOT v_dry AND p.action = 'insert'
          ORDER BY p.row_no
@@ -329,7 +337,8 @@ BEGIN
                                             FROM (VALUES ('name', to_jsonb(u.o_name), to_jsonb(u.n_name)),
                                                          ('email', to_jsonb(u.o_email), to_jsonb(u.n_email)),
                                                          ('company', to_jsonb(u.o_company), to_jsonb(u.n_company)),
-                                                         ('notes', to_jsonb(u.o_notes), to_jsonb(u.n_notes)))
+                                                         ('notes', to_jsonb(u.o_notes), to_jsonb(u.n_notes)),
+                                                         ('timezone', to_jsonb(u.o_timezone), to_jsonb(u.n_timezone)))
                                                  AS v(k, o, n)
                                           UNION ALL
                                           SELECT 'attributes.' || a.k, u.o_attributes -> a.k,

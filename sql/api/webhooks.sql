@@ -3,10 +3,11 @@
 --   POST /api/webhooks/sms/inbound   api.webhooks_sms_inbound(content_type, body, url, signature)
 --       From, Body, MessageSid: the message is kept in the lead's thread
 --       (messages, sql/messages.sql), once per MessageSid: the same SID again
---       answers 200 with duplicate true and changes nothing.  STOP/STOPALL/
---       UNSUBSCRIBE/CANCEL/END/QUIT/OPTOUT record an opt-out, START/UNSTOP
---       remove it (the keyword alone, any case, trimmed).
---       200 {"received":true,"action":"opt_out"|"opt_in"|"none","phone":...,
+--       answers 200 with duplicate true and changes nothing.  A keyword
+--       (alone or the first word, any case: sql/keywords.sql) is acted on:
+--       STOP and its synonyms opt out (one confirmation), START/UNSTOP/YES
+--       opt an opted-out phone back in, HELP/INFO are answered.
+--       200 {"received":true,"action":"opt_out"|"opt_in"|"help"|"none","phone":...,
 --            "message_id":...,"duplicate":false}
 --   POST /api/webhooks/sms/status    api.webhooks_sms_status(content_type, body, url, signature)
 --       MessageSid, MessageStatus, ErrorCode: the delivery outcome of the
@@ -167,13 +168,11 @@ DECLARE
     f jsonb;
     v_from text;
     v_phone text;
-    v_keyword text;
-    v_action text := 'none';
+    v_action text;
     m record;
 BEGIN
     f := api_webhook_form(p_content_type, p_body, p_url, p_signature);
     v_from := api_form_required(f, 'From');
-    v_keyword := upper(btrim(coalesce(f ->> 'Body', ''), E' \t\r\n\f\x0B'));
     IF v_from IS NULL THEN
         PERFORM api_validation_error(jsonb_build_array(
             api_error_item('["body","From"]', 'Field required', 'missing')));
@@ -196,21 +195,10 @@ BEGIN
         RETURN;
     END IF;
 
-    IF v_keyword IN ('STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT') THEN
-        INSERT INTO opt_outs AS o (phone, keyword, source)
-        VALUES (v_phone, v_keyword, 'sms')
-        ON CONFLICT (phone) DO UPDATE SET keyword = excluded.keyword, source = excluded.source;
-        v_action := 'opt_out';
-    ELSIF v_keyword IN ('START', 'UNSTOP') THEN
-        DELETE FROM opt_outs WHERE phone = v_phone;
-        v_action := 'opt_in';
-    END IF;
-    -- a keyword needs no classifier; anything else is the reply agent's (the workers)
-    IF v_action <> 'none' THEN
-        UPDATE messages SET agent_state = NULL,
-               intent = CASE v_action WHEN 'opt_out' THEN 'opt_out' ELSE 'other' END
-         WHERE id = m.message_id;
-    ELSE
+    -- a keyword is acted on here (sql/keywords.sql); anything else is the
+    -- reply agent's (the workers)
+    v_action := smscamp_act_on_keyword((SELECT x FROM messages x WHERE x.id = m.message_id));
+    IF v_action = 'none' THEN
         PERFORM smscamp_wake();
     END IF;
 

@@ -35,6 +35,9 @@ export interface Lead {
   opted_out: boolean;
   opted_out_at: string | null;
   opt_out_source: string | null;
+  /** IANA zone quiet hours are read in: the lead's own (timezone_source lead) or its phone's. */
+  timezone: string;
+  timezone_source: 'lead' | 'phone';
 }
 
 /** What the classifier found an inbound message to say. */
@@ -75,6 +78,8 @@ export interface Message {
   error: string | null;
   /** The API key name of the person who sent it, or the reply agent's writer ("the built-in reply", a model). */
   sent_by: string | null;
+  /** A keyword's automatic answer: to HELP/INFO, or the one confirmation of an opt-out or an opt-in. */
+  purpose: 'help' | 'opt_out_confirmation' | 'opt_in_confirmation' | null;
   /** Inbound: the reply agent still has work on it (classify, then maybe answer). */
   agent_pending: boolean;
 }
@@ -112,6 +117,8 @@ export interface LeadInput {
   email?: string | null;
   company?: string | null;
   notes?: string | null;
+  /** null: the phone's zone. */
+  timezone?: string | null;
   attributes?: Record<string, string | number | boolean>;
 }
 

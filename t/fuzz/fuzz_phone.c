@@ -1,8 +1,9 @@
 /*
  * Target "phone": the E.164 phone normaliser of pg_extension/phone.c
- * (included, not copied, with phone_codes.c linked): smscamp_parse_phone,
- * its error messages, smscamp_valid_default_country and the SQL functions
- * smscamp_normalize_phone / smscamp_phone_error / smscamp_phone_country.
+ * (included, not copied, with phone_codes.c and nanp_codes.c linked):
+ * smscamp_parse_phone, its error messages, smscamp_valid_default_country
+ * and the SQL functions smscamp_normalize_phone / smscamp_phone_error /
+ * smscamp_phone_country / smscamp_phone_timezone (for +1: the area code's).
  *
  * Input: the first byte picks smscamp.default_country (unset, empty, or one
  * of a few countries; 7: the bytes up to the first '|' are tried with the
@@ -91,6 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text	   *t;
 	const char *bar;
 	PhoneResult r;
+	const NanpAreaCode *npa;
 	sigjmp_buf	jmp;
 
 	if (size == 0 || size > 4096)
@@ -151,13 +153,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d = fuzz_call1(smscamp_phone_error, PointerGetDatum(t), &isnull);
 	FUZZ_CHECK(isnull == (r.error == PHONE_OK));
 
+	/* a +1 number's country and zone are its area code's when listed */
+	npa = NULL;
+	if (r.error == PHONE_OK && strcmp(r.code->prefix, "1") == 0)
+		npa = smscamp_lookup_nanp(r.digits + 1);
+
 	d = fuzz_call1(smscamp_phone_country, PointerGetDatum(t), &isnull);
 	FUZZ_CHECK(isnull == (r.error != PHONE_OK));
 	if (!isnull)
-		FUZZ_CHECK(strcmp(text_to_cstring(DatumGetTextPP(d)), r.code->country) == 0);
+		FUZZ_CHECK(strcmp(text_to_cstring(DatumGetTextPP(d)),
+						  npa ? npa->country : r.code->country) == 0);
 
 	d = fuzz_call1(smscamp_phone_timezone, PointerGetDatum(t), &isnull);
 	FUZZ_CHECK(isnull == (r.error != PHONE_OK));
+	if (!isnull)
+		FUZZ_CHECK(strcmp(text_to_cstring(DatumGetTextPP(d)),
+						  npa ? npa->timezone : r.code->timezone) == 0);
 
 	smscamp_default_country = NULL;
 	fuzz_pg_error_jmp = NULL;

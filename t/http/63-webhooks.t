@@ -33,7 +33,8 @@ my %twilio = (ToCountry => 'US', SmsMessageSid => 'SM' . unique_token(), NumMedi
 my $res = inbound(%twilio, From => $phone, Body => 'STOP');
 is_json_response($res, 200, 'inbound STOP: 200 JSON');
 is_deeply($res->{json}, { received => JSON::PP::true, action => 'opt_out', phone => $phone,
-                          message_id => psql(q{SELECT max(id) FROM messages WHERE phone = :'p'}, p => $phone),
+                          message_id => psql(q{SELECT max(id) FROM messages WHERE phone = :'p'
+                                                AND direction = 'inbound'}, p => $phone),
                           duplicate => JSON::PP::false },
           '{"received":true,"action":"opt_out","message_id":...,"duplicate":false}');
 is(opted_out($phone), 1, 'the phone is opted out');
@@ -70,7 +71,7 @@ for my $kw ('STOPALL', 'unsubscribe', 'Cancel', 'END', 'quit', 'OptOut', "stop\n
     # not a keyword: the webhook only stores it; the reply agent (the workers)
     # reads it as a plain-language opt-out and records it (sql/reply_agent.sql)
     my $p = unique_phone();
-    my $r = inbound(From => $p, Body => 'Stop sending me these please');
+    my $r = inbound(From => $p, Body => 'Please stop sending me these');
     is($r->{json}{action}, 'none', 'a plain-language opt-out: no keyword action in the webhook');
     my $t0 = time;
     sleep 0.1 while !opted_out($p) && time - $t0 < 10;

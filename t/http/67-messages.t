@@ -75,7 +75,10 @@ ok($res->{json}{items}[0]{id} < $reply->{id}, 'oldest first');
 # a STOP is kept in the thread too, and still opts out
 $res = inbound($leads[1]{phone}, 'STOP', "SM$tok" . 'b1');
 is($res->{json}{action}, 'opt_out', 'STOP: an opt-out');
-is(thread($leads[1])->{json}{items}[-1]{body}, 'STOP', '... and a message of the thread');
+my @kw = grep { $_->{direction} eq 'inbound' } @{ thread($leads[1])->{json}{items} };
+is($kw[-1]{body}, 'STOP', '... and a message of the thread');
+my @conf = grep { ($_->{purpose} // '') eq 'opt_out_confirmation' } @{ thread($leads[1])->{json}{items} };
+is(scalar @conf, 1, '... answered by its one confirmation (kind auto, sql/keywords.sql)');
 
 # a number that is no lead
 my $stranger = unique_phone();

@@ -281,7 +281,8 @@ my ($window, $opens) = split /\|/, psql(q{
            || '-' || to_char((now() AT TIME ZONE 'America/New_York') + interval '3 hours', 'HH24:MI')
            || '|' || (date_trunc('minute', (now() AT TIME ZONE 'America/New_York') + interval '2 hours')
                       AT TIME ZONE 'America/New_York')});
-my $quiet_leads = make_leads(5);
+# (New York numbers: quiet hours are read in the phone's zone, by area code)
+my $quiet_leads = make_leads(5, npa => '212');
 my $qid = create_campaign(send_window => $window, prompt => 'Spring sale Monday!');
 add_leads($qid, $quiet_leads);
 my $out_before = psql(q{SELECT count(*) FROM sms_outbox});

@@ -726,7 +726,7 @@ await check('GET', '/api/dashboard/recent-campaigns', { query: { limit: 'abc' },
 
 // ---- C2: the lifecycle, with a send window closed now (nothing is sent; the states stay put)
 {
-    // +1 phones are in America/New_York for the server (a country's main time zone)
+    // closed in New York now, and so in every US zone (the leads' zones are their area codes')
     const win = closedWindow('America/New_York');
     const C2 = (await check('POST', '/api/campaigns', { json: { name: `OA Life ${tok}`, sms_template: 'Hi {first_name}, see you soon.', send_window: win, lead_ids: [L1.id, L2.id] }, expect: 201, label: `send_window ${win}` })).json;
     await check('POST', '/api/campaigns/{id}/start', { params: { id: C2.id }, expect: 202, label: 'closed window' });

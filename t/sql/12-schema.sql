@@ -1,12 +1,16 @@
 -- sql/schema.sql: tables, constraints, indexes, trigger, role.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(63);
+SELECT plan(65);
 
 SELECT has_table(t) FROM unnest(ARRAY['leads', 'campaigns', 'campaign_leads',
-                                      'processing_logs']) AS t;
+                                      'processing_logs', 'time_zones']) AS t;
 SELECT columns_are('leads', ARRAY['id', 'name', 'phone', 'email', 'company', 'notes',
-                                  'created_at', 'updated_at', 'attributes']);
+                                  'created_at', 'updated_at', 'attributes', 'timezone']);
+SELECT ok((SELECT count(*) FROM time_zones) > 300
+          AND EXISTS (SELECT FROM time_zones WHERE name = 'America/Los_Angeles')
+          AND NOT EXISTS (SELECT FROM time_zones WHERE name ~ '^(posix|right)/' OR name = 'EST'),
+          'time_zones: PostgreSQL''s region zones, no posix/ or right/ copies, no abbreviations');
 SELECT has_column('campaigns', c) FROM unnest(ARRAY['name', 'description', 'agent_type',
     'status', 'sms_system_prompt', 'sms_temperature', 'stats', 'started_at',
     'completed_at']) AS c;

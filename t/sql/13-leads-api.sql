@@ -3,7 +3,7 @@
 -- is the body.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(74);
+SELECT plan(83);
 
 \ir lib/call.sql
 \ir lib/errs.sql
@@ -27,7 +27,8 @@ CREATE TEMP TABLE a AS SELECT pg_temp.call($$SELECT * FROM api.leads_create(
 SELECT is((SELECT r -> 'status' FROM a), '201', 'create: 201');
 SELECT is((SELECT (r -> 'body') - '{id,created_at,updated_at}'::text[] FROM a),
           '{"name":"Ann Lee","phone":"+14155550123","email":"ann@example.com",
-            "company":"Zqx Widgets","notes":"likes tea","attributes":{},"opted_out":false,
+            "company":"Zqx Widgets","notes":"likes tea","attributes":{},
+            "timezone":"America/Los_Angeles","timezone_source":"phone","opted_out":false,
             "opted_out_at":null,"opt_out_source":null}',
           'create: name trimmed, phone in E.164, unknown field ignored');
 SELECT ok((SELECT (r -> 'body' ->> 'id')::bigint > 0 FROM a), 'create: id is a number');
@@ -40,7 +41,8 @@ SELECT (r -> 'body' ->> 'id') AS ann FROM a \gset
 SELECT is(pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Min","phone":"0044 20 7946 0958","email":"","company":"  "}')$$)
             #- '{body,id}' #- '{body,created_at}' #- '{body,updated_at}' -> 'body',
           '{"name":"Min","phone":"+442079460958","email":null,"company":null,"notes":null,
-            "attributes":{},"opted_out":false,"opted_out_at":null,"opt_out_source":null}',
+            "attributes":{},"timezone":"Europe/London","timezone_source":"phone",
+            "opted_out":false,"opted_out_at":null,"opt_out_source":null}',
           'create: empty optional strings are null');
 
 SELECT is(pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Dup","phone":"+14155550123"}')$$),
@@ -129,7 +131,8 @@ SELECT is(pg_temp.call(format($$SELECT * FROM api.leads_update(%L, '{"notes":"ne
             #- '{body,created_at}' #- '{body,updated_at}' -> 'body',
           jsonb_build_object('id', :'ann'::bigint, 'name', 'Ann Lee', 'phone', '+14155550123',
                              'email', NULL, 'company', 'Zqx Widgets', 'notes', 'new notes',
-                             'attributes', '{}'::jsonb, 'opted_out', false, 'opted_out_at', NULL,
+                             'attributes', '{}'::jsonb, 'timezone', 'America/Los_Angeles',
+                             'timezone_source', 'phone', 'opted_out', false, 'opted_out_at', NULL,
                              'opt_out_source', NULL),
           'update: only the given fields change, null clears an optional field');
 SELECT is(pg_temp.call(format($$SELECT * FROM api.leads_update(%L, '{}')$$, :'ann')) -> 'status',
@@ -175,7 +178,8 @@ SELECT is((SELECT array_agg(i ->> 'name') FROM l1, jsonb_array_elements(r -> 'bo
 SELECT is((SELECT jsonb_object_keys_agg FROM (SELECT array_agg(k ORDER BY k) AS jsonb_object_keys_agg
              FROM l1, jsonb_object_keys(r #> '{body,items,0}') AS k) s),
           ARRAY['attributes', 'company', 'created_at', 'email', 'id', 'name', 'notes',
-                'opt_out_source', 'opted_out', 'opted_out_at', 'phone', 'updated_at'],
+                'opt_out_source', 'opted_out', 'opted_out_at', 'phone', 'timezone',
+                'timezone_source', 'updated_at'],
           'list: items are lead objects');
 SELECT is(pg_temp.call($$SELECT * FROM api.leads_list('{"q":"491 570 135"}')$$) #>> '{body,items,0,name}',
           'Zqxlist 5', 'list: q with the digits of a phone, written with blanks');
@@ -219,6 +223,32 @@ SELECT is(pg_temp.call(format('SELECT * FROM api.leads_get(%L)', :'ann')) -> 'st
           'get after delete: 404');
 SELECT is(pg_temp.errs(pg_temp.call($$SELECT * FROM api.leads_delete('-3')$$)),
           ARRAY['["path", "id"] greater_than_equal'], 'delete: negative id 422');
+
+------------------------------------------------------------------------------
+-- timezone: the phone's unless set; an IANA name, canonicalised; null resets it
+------------------------------------------------------------------------------
+SELECT is(pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Tz","phone":"+1 303 555 0142","timezone":"america/chicago"}')$$)
+            -> 'body' -> 'timezone', '"America/Chicago"',
+          'create: a timezone given in any case is stored by its canonical name');
+SELECT is((SELECT timezone FROM leads WHERE phone = '+13035550142'), 'America/Chicago',
+          'create: the lead''s timezone is stored');
+SELECT is(pg_temp.call($$SELECT * FROM api.leads_update((SELECT id FROM leads WHERE phone = '+13035550142')::text,
+                                                        '{"timezone":null}')$$) -> 'body'
+            -> 'timezone_source', '"phone"', 'update: null gives the phone''s zone back');
+SELECT is(pg_temp.call($$SELECT * FROM api.leads_get((SELECT id FROM leads WHERE phone = '+13035550142')::text)$$)
+            #>> '{body,timezone}', 'America/Denver', 'get: +1 303 is America/Denver');
+SELECT is(pg_temp.call($$SELECT * FROM api.leads_update((SELECT id FROM leads WHERE phone = '+13035550142')::text,
+                                                        '{"timezone":" Pacific/Honolulu "}')$$) #>> '{body,timezone}',
+          'Pacific/Honolulu', 'update: a zone with blanks around it');
+SELECT is(pg_temp.errs(pg_temp.call($$SELECT * FROM api.leads_update((SELECT id FROM leads WHERE phone = '+13035550142')::text,
+                                                        '{"timezone":"Mars/Olympus"}')$$)),
+          ARRAY['["body", "timezone"] value_error'], 'update: an unknown zone is 422');
+SELECT is(pg_temp.errs(pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Tz2","phone":"+13035550143","timezone":"EST"}')$$)),
+          ARRAY['["body", "timezone"] value_error'], 'create: an abbreviation is not a zone name');
+SELECT is(pg_temp.errs(pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Tz2","phone":"+13035550143","timezone":7}')$$)),
+          ARRAY['["body", "timezone"] string_type'], 'create: a timezone that is no string');
+SELECT is((SELECT timezone FROM leads WHERE phone = '+13035550142'), 'Pacific/Honolulu',
+          'failed updates left the zone as it was');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -3,7 +3,7 @@
 -- existing leads, dry runs and attributes: 17-leads-import-rules.sql.)
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(38);
+SELECT plan(40);
 
 \ir lib/call.sql
 \ir lib/import_counts.sql
@@ -117,6 +117,15 @@ SELECT is(pg_temp.counts(pg_temp.import('text/csv', E'name,phone,notes\nNew Two,
           '{"inserted":0,"updated":0,"unchanged":1,"skipped":0,"rejected":[]}', 'csv: a known phone, nothing new');
 SELECT is(pg_temp.lead('+61491570153'), '("New Two",,,n)', 'csv: cells missing from a short row are kept');
 
+-- a timezone column sets the leads' zones (checked like the API's); a bad one rejects its row
+SELECT is(pg_temp.counts(pg_temp.import('text/csv',
+              E'name,phone,TimeZone\nTz One,+13105550171,america/denver\nTz Two,+13105550172,\nTz Bad,+13105550173,Mars/Base\n')),
+          '{"inserted":2,"updated":0,"unchanged":0,"skipped":0,"rejected":[3]}',
+          'csv timezone column: a zone, an empty cell (the phone''s), an unknown zone rejected');
+SELECT is((SELECT array_agg(coalesce(timezone, '-') || ' ' || (api_lead_json(l) ->> 'timezone') ORDER BY phone)
+             FROM leads l WHERE phone IN ('+13105550171', '+13105550172')),
+          ARRAY['America/Denver America/Denver', '- America/Los_Angeles'],
+          'csv timezone: stored by its canonical name; an empty cell leaves the phone''s');
 SELECT is(pg_temp.import('text/csv', E'name,phone\n"Open,+61491570163\nx,+61491570164\n'),
           '{"status":422,"body":{"detail":[{"loc":["body"],"msg":"Invalid CSV: unterminated quoted field in CSV starting on line 2","type":"value_error"}]}}',
           'csv: an unterminated quote is a 422 naming the line');

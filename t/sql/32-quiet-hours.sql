@@ -1,6 +1,7 @@
 -- Quiet hours: a campaign's send_window ('HH:MM-HH:MM', default 08:00-21:00)
--- is read in the recipient's time zone (the main zone of the phone's
--- country: +1 -> America/New_York, +44 -> Europe/London).  A lead whose
+-- is read in the recipient's time zone: the lead's timezone when set, else
+-- its phone's (by area code for +1: 310 -> America/Los_Angeles; else the
+-- main zone of the country: +44 -> Europe/London).  A lead whose
 -- window is closed is not claimed: it is deferred to when the window opens
 -- (next_attempt_at), without counting an attempt.  NULL = no quiet hours.
 --
@@ -8,7 +9,7 @@
 -- whatever the hour the test runs.  One transaction, rolled back.
 BEGIN;
 
-SELECT plan(28);
+SELECT plan(34);
 
 SELECT is(smscamp_phone_timezone('+12125550123'), 'America/New_York', '+1 -> America/New_York');
 SELECT is(smscamp_phone_timezone('+447911123456'), 'Europe/London', '+44 -> Europe/London');
@@ -104,6 +105,37 @@ SELECT is(status || '/' || attempts, 'pending/0', 'the US lead waits without an 
   FROM campaign_leads WHERE id = (SELECT id FROM q WHERE name = 'ny_london');
 SELECT ok(next_attempt_at > now(), 'the US lead''s next attempt is in the future')
   FROM campaign_leads WHERE id = (SELECT id FROM q WHERE name = 'ny_london');
+
+-- North America by area code: a window open in New York now is closed in Los Angeles
+INSERT INTO q VALUES ('ny_open', pg_temp.campaign(pg_temp.win('America/New_York', '-1 hour', '1 hour')));
+INSERT INTO q SELECT 'la', pg_temp.lead_in((SELECT id FROM q WHERE name = 'ny_open'), 'Lou Angel', '+1310555');
+INSERT INTO q SELECT 'ny', pg_temp.lead_in((SELECT id FROM q WHERE name = 'ny_open'), 'Nat York', '+1212555');
+-- a +1 310 phone whose lead lives in New York (timezone set on the lead)
+INSERT INTO q SELECT 'la_phone_ny_lead', pg_temp.lead_in((SELECT id FROM q WHERE name = 'ny_open'),
+                                                        'Moe Ved', '+1310555');
+UPDATE leads SET timezone = 'America/New_York'
+ WHERE id = (SELECT lead_id FROM campaign_leads WHERE id = (SELECT id FROM q WHERE name = 'la_phone_ny_lead'));
+
+CREATE TEMP TABLE claimed_na ON COMMIT DROP AS
+SELECT id FROM smscamp_claim(pg_backend_pid(), 100000);
+SELECT ok(EXISTS (SELECT FROM claimed_na WHERE id = (SELECT id FROM q WHERE name = 'ny')),
+          'open in New York: the +1 212 lead is claimed');
+SELECT ok(NOT EXISTS (SELECT FROM claimed_na WHERE id = (SELECT id FROM q WHERE name = 'la')),
+          'same campaign, closed in Los Angeles: the +1 310 lead is not claimed');
+SELECT is(next_attempt_at, pg_temp.opens('America/Los_Angeles',
+                                         ((now() AT TIME ZONE 'America/New_York')
+                                          - (now() AT TIME ZONE 'America/Los_Angeles'))
+                                         - interval '1 hour'),
+          'the +1 310 lead waits for the window to open in Los Angeles')
+  FROM campaign_leads WHERE id = (SELECT id FROM q WHERE name = 'la');
+SELECT is(wait_reason, 'quiet_hours', 'its wait reason is quiet_hours')
+  FROM campaign_leads WHERE id = (SELECT id FROM q WHERE name = 'la');
+SELECT ok(EXISTS (SELECT FROM claimed_na WHERE id = (SELECT id FROM q WHERE name = 'la_phone_ny_lead')),
+          'a +1 310 phone whose lead''s timezone is America/New_York is claimed: the lead''s zone wins');
+SELECT is(smscamp_campaign_waiting((SELECT id FROM q WHERE name = 'ny_open'),
+                                   (SELECT send_window FROM campaigns WHERE id = (SELECT id FROM q WHERE name = 'ny_open')))
+          ->> 'time_zone', 'America/Los_Angeles',
+          'the campaign says it waits for quiet hours in America/Los_Angeles');
 
 -- claiming again does not touch a deferred lead
 CREATE TEMP TABLE claimed2 ON COMMIT DROP AS

@@ -36,7 +36,7 @@ LANGUAGE sql AS $$ SELECT * FROM messages WHERE lead_id = pg_temp.id(p_lead) ORD
 SELECT columns_are('messages', ARRAY['id', 'lead_id', 'campaign_id', 'campaign_lead_id', 'phone',
     'direction', 'body', 'kind', 'status', 'provider_sid', 'intent', 'created_at', 'sent_at',
     'read_at', 'reply_to_id', 'send_after', 'claimed_by', 'attempts', 'segments', 'cost', 'error',
-    'agent_state', 'sent_by'],
+    'agent_state', 'sent_by', 'purpose'],
     'messages has the thread''s columns');
 SELECT throws_ok($$INSERT INTO messages (phone, direction, body, kind, status)
                    VALUES ('+14155550100', 'inbound', 'x', 'reply', 'sent')$$,
@@ -110,8 +110,9 @@ SELECT is((SELECT count(*)::int FROM opt_outs WHERE phone = pg_temp.phone('ada')
           '... that does not opt the lead out again');
 SELECT is((SELECT array_agg(body ORDER BY id) FROM pg_temp.thread('ada')),
           ARRAY[(SELECT sms_message FROM campaign_leads WHERE id = pg_temp.id('cl1')),
-                'Yes please, what time?', 'STOP', 'START'],
-          'the thread holds every message once, in order');
+                'Yes please, what time?', 'STOP', current_setting('smscamp.optout_confirmation'),
+                'START', current_setting('smscamp.optin_confirmation')],
+          'the thread holds every message once, in order, the keywords'' answers too');
 
 -- without a MessageSid: kept, nothing to deduplicate by
 SELECT is(pg_temp.inbound(pg_temp.from_form(pg_temp.phone('ada'), 'no sid', NULL)) ->> 'duplicate',
@@ -147,7 +148,7 @@ SELECT is((SELECT array_agg((m ->> 'id')::bigint ORDER BY o)
              FROM jsonb_array_elements(pg_temp.page('ada', '{}') #> '{body,items}') WITH ORDINALITY AS e(m, o)),
           (SELECT array_agg(id ORDER BY id) FROM pg_temp.thread('ada')),
           'every message, oldest first');
-SELECT is((pg_temp.page('ada', '{}') #>> '{body,total}')::int, 6, 'total: the whole thread');
+SELECT is((pg_temp.page('ada', '{}') #>> '{body,total}')::int, 8, 'total: the whole thread');
 SELECT is(pg_temp.page('ada', '{}') #> '{body,next_after}', 'null', 'one page: no next_after');
 SELECT is(pg_temp.page('ada', '{"limit": "2"}') #> '{body,next_after}',
           to_jsonb((SELECT id FROM pg_temp.thread('ada') OFFSET 1 LIMIT 1)),
@@ -171,7 +172,7 @@ SELECT is(pg_temp.call(format('SELECT * FROM api.leads_messages(%L, %L)', pg_tem
 -- a deleted lead's thread stays, with its phone
 DELETE FROM leads WHERE id = pg_temp.id('ada');
 SELECT is((SELECT count(*)::int FROM messages WHERE phone = (SELECT phone FROM messages
-             WHERE id = pg_temp.id('in1')) AND lead_id IS NULL), 6,
+             WHERE id = pg_temp.id('in1')) AND lead_id IS NULL), 8,
           'deleting the lead keeps its messages (lead_id null, the phone kept)');
 
 SELECT * FROM finish();

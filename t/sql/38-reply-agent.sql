@@ -283,11 +283,13 @@ SELECT matches((SELECT metadata ->> 'why' FROM processing_logs
                    AND (metadata ->> 'message_id')::bigint = (pg_temp.last_in('gus')).id),
                'max_auto_replies', 'the cap is logged');
 -- a plain-language opt-out in auto mode: recorded, never answered
-SELECT pg_temp.reply('ann', 'stop messaging me please');
+SELECT pg_temp.reply('ann', 'please stop messaging me');
 SELECT pg_temp.claim();
 SELECT is((SELECT source FROM opt_outs WHERE phone = pg_temp.phone('ann')), 'reply',
           'auto mode: plain-language opt-out recorded');
-SELECT is((SELECT count(*)::int FROM pg_temp.autos('ann')), 0, 'auto mode: an opt-out is never answered');
+SELECT is((SELECT array_agg(coalesce(a.purpose, 'answer')) FROM pg_temp.autos('ann') AS a),
+          ARRAY['opt_out_confirmation'],
+          'auto mode: an opt-out is never answered, only confirmed once (sql/keywords.sql)');
 
 ------------------------------------------------------------------------------
 -- replies from a person: POST /api/leads/{id}/messages

@@ -4,7 +4,7 @@ import { api, ApiError, errorMessage, type Lead, type LeadInput } from '../api';
 import { Alert, Button, Field, FormActions, TextArea, TextInput, cx, inputClass } from './ui';
 import { phoneExample } from '../lib/phoneExample';
 
-const FIELDS = ['name', 'phone', 'email', 'company', 'notes'] as const;
+const FIELDS = ['name', 'phone', 'email', 'company', 'timezone', 'notes'] as const;
 type FieldName = (typeof FIELDS)[number];
 type Values = Record<FieldName, string>;
 type AttrValue = string | number | boolean;
@@ -30,7 +30,19 @@ function initial(lead?: Lead | null): Values {
     email: lead?.email ?? '',
     company: lead?.company ?? '',
     notes: lead?.notes ?? '',
+    // empty: the phone's zone (shown as the hint), not a zone of the lead's own
+    timezone: lead?.timezone_source === 'lead' ? lead.timezone : '',
   };
+}
+
+/** The IANA zones the browser knows, for the time zone field's suggestions. */
+function zoneNames(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  try {
+    return intl.supportedValuesOf?.('timeZone') ?? [];
+  } catch {
+    return [];
+  }
 }
 
 let nextRowId = 1;
@@ -86,10 +98,11 @@ function toInput(v: Values, attributes: Record<string, AttrValue>, lead?: Lead |
     email: opt(v.email),
     company: opt(v.company),
     notes: v.notes.trim() === '' ? null : v.notes,
+    timezone: opt(v.timezone),
   };
   if (!lead) {
     // a new lead: leave out empty optional fields rather than sending nulls
-    for (const k of ['email', 'company', 'notes'] as const) if (out[k] === null) delete out[k];
+    for (const k of ['email', 'company', 'notes', 'timezone'] as const) if (out[k] === null) delete out[k];
     if (Object.keys(attributes).length > 0) out.attributes = attributes;
   } else if (!sameAttrs(attributes, lead.attributes ?? {})) {
     // PUT replaces the attributes: send them only when they were edited
@@ -123,6 +136,8 @@ export default function LeadForm({
   const [focusNext, setFocusNext] = useState<string | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const attrsId = useId();
+  const zonesId = useId();
+  const [zones] = useState(zoneNames);
   // the phone example: the server's default country when the page has loaded /api/settings
   // (the leads page does; this form sends no request of its own), else the browser's locale
   const settings = useQuery({ queryKey: ['settings'], queryFn: ({ signal }) => api.settings(signal), enabled: false }).data;
@@ -253,6 +268,24 @@ export default function LeadForm({
             <TextInput id={id} name="company" autoComplete="organization" value={values.company} onChange={set('company')} aria-describedby={describedBy} invalid={invalid} />
           )}
         </Field>
+        <Field
+          label="Time zone"
+          error={fieldErrors.timezone}
+          hint={
+            lead && lead.timezone_source === 'phone'
+              ? `Empty: the phone's, ${lead.timezone}. Quiet hours are read in this zone.`
+              : "Empty: the phone's (by area code in North America). Quiet hours are read in this zone."
+          }
+        >
+          {({ id, describedBy, invalid }) => (
+            <TextInput id={id} name="timezone" list={zonesId} autoComplete="off" spellCheck={false} placeholder="e.g. America/Chicago" value={values.timezone} onChange={set('timezone')} aria-describedby={describedBy} invalid={invalid} />
+          )}
+        </Field>
+        <datalist id={zonesId}>
+          {zones.map((z) => (
+            <option key={z} value={z} />
+          ))}
+        </datalist>
       </div>
       <Field label="Notes" error={fieldErrors.notes}>
         {({ id, describedBy, invalid }) => (

@@ -23,6 +23,13 @@ function useRefreshThread(leadId: number) {
   };
 }
 
+/** What a keyword's automatic answer is, as its bubble says. */
+const PURPOSE_LABEL: Record<NonNullable<Message['purpose']>, string> = {
+  help: 'automatic answer to HELP',
+  opt_out_confirmation: 'opt-out confirmation',
+  opt_in_confirmation: 'opt-in confirmation',
+};
+
 function MessageMeta({ m }: { m: Message }) {
   const out = m.direction === 'outbound';
   const status = m.status ? messageStatusMeta(m.status) : null;
@@ -35,7 +42,8 @@ function MessageMeta({ m }: { m: Message }) {
           campaign #{m.campaign_id}
         </Link>
       )}
-      {out && m.kind !== 'campaign' && m.sent_by && <span>by {m.sent_by}</span>}
+      {out && m.purpose && <span data-testid="message-purpose">{PURPOSE_LABEL[m.purpose]}</span>}
+      {out && m.kind !== 'campaign' && !m.purpose && m.sent_by && <span>by {m.sent_by}</span>}
       {status && (
         <span className="rounded bg-white/90 px-1.5 py-px font-medium text-slate-700" title={status.help} data-testid="message-status">
           {status.label}

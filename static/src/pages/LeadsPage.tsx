@@ -25,6 +25,15 @@ import { useListParams } from '../lib/useListParams';
 import { fmtDateTime, fmtInt, plural } from '../lib/format';
 
 const PAGE_SIZE = 25;
+/** The time now in an IANA zone ("14:05"), '' when the browser does not know the zone. */
+function localTime(zone: string): string {
+  try {
+    return new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone: zone }).format(new Date());
+  } catch {
+    return '';
+  }
+}
+
 const SORT_LABELS: Record<LeadSortKey, string> = { id: 'id', name: 'name', created_at: 'date added', company: 'company', phone: 'phone' };
 
 export function OptOutBadge({ lead }: { lead: Lead }) {
@@ -415,7 +424,14 @@ export default function LeadsPage() {
                         <div className="text-xs tabular-nums text-slate-500 sm:hidden">{l.phone}</div>
                         {l.notes && <div className="max-w-[10rem] truncate text-xs text-slate-500 sm:max-w-xs" title={l.notes}>{l.notes}</div>}
                       </td>
-                      <td className="hidden whitespace-nowrap px-4 py-3 font-mono text-xs tabular-nums text-slate-700 sm:table-cell">{l.phone}</td>
+                      <td className="hidden whitespace-nowrap px-4 py-3 font-mono text-xs tabular-nums text-slate-700 sm:table-cell">
+                        {l.phone}
+                        {l.timezone && (
+                          <div className="font-sans text-xs text-slate-500" data-lead-timezone title={l.timezone_source === 'lead' ? 'Time zone set on the lead' : "The phone's time zone"}>
+                            {localTime(l.timezone)} · {l.timezone.replace(/_/g, ' ')}
+                          </div>
+                        )}
+                      </td>
                       <td className="hidden max-w-[16rem] px-4 py-3 text-slate-600 md:table-cell">
                         {l.email ? <EmailAddress email={l.email} /> : <span className="text-slate-500">—</span>}
                       </td>

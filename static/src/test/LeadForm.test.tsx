@@ -48,6 +48,38 @@ describe('LeadForm', () => {
   });
 });
 
+describe('LeadForm time zone', () => {
+  it("shows the phone's zone as the hint and sends a zone typed in", async () => {
+    const { calls } = mockApi((c) => (c.method === 'PUT' ? { status: 200, json: lead(5) } : undefined));
+    const onSaved = vi.fn();
+    const { user } = renderAsUser(<LeadForm lead={lead(5)} onSaved={onSaved} onCancel={() => {}} />);
+    const tz = screen.getByLabelText('Time zone');
+    expect(tz).toHaveValue('');
+    expect(tz).toHaveAccessibleDescription(/the phone's, America\/Los_Angeles/);
+    await user.type(tz, 'America/Chicago');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(JSON.parse(calls[0].body!).timezone).toBe('America/Chicago');
+  });
+
+  it('clears a zone set on the lead with null and shows the 422 under the field', async () => {
+    const { calls } = mockApi(() => ({
+      status: 422,
+      json: { detail: [{ loc: ['body', 'timezone'], msg: 'timezone must be an IANA time zone name', type: 'value_error' }] },
+    }));
+    const { user } = renderAsUser(
+      <LeadForm lead={lead(5, { timezone: 'Europe/Paris', timezone_source: 'lead' })} onSaved={() => {}} onCancel={() => {}} />,
+    );
+    const tz = screen.getByLabelText('Time zone');
+    expect(tz).toHaveValue('Europe/Paris');
+    await user.clear(tz);
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(tz).toHaveAttribute('aria-invalid', 'true'));
+    expect(JSON.parse(calls[0].body!).timezone).toBeNull();
+    expect(tz).toHaveFocus();
+  });
+});
+
 describe('LeadForm attributes', () => {
   it('adds attributes as name/value rows on create', async () => {
     const { calls } = mockApi(() => ({ status: 201, json: lead(9) }));

@@ -10,7 +10,7 @@ const msg = (id: number, over: Record<string, unknown> = {}) => ({
   id, lead_id: 1, campaign_id: 5, campaign_lead_id: 50, phone: '+14155550101', direction: 'outbound',
   body: `message ${id}`, kind: 'campaign', status: 'delivered', provider_sid: `SM${id}`, intent: null,
   created_at: '2026-03-04T09:30:00+00:00', sent_at: '2026-03-04T09:30:01+00:00', read_at: null,
-  reply_to_id: null, send_after: null, segments: 1, cost: 0.0079, error: null, sent_by: null, agent_pending: false,
+  reply_to_id: null, send_after: null, segments: 1, cost: 0.0079, error: null, sent_by: null, purpose: null, agent_pending: false,
   ...over,
 });
 const threadOf = (items: unknown[]) => ({ status: 200, json: { items, total: items.length, limit: 100, next_after: null } });
@@ -77,6 +77,22 @@ describe('replies in the thread', () => {
     renderWithProviders(<Thread lead={{ ...ada, opted_out: true }} canReply />);
     expect(await screen.findByTestId('reply-opted-out')).toHaveTextContent('This lead opted out');
     expect(screen.queryByLabelText('Reply to Ada Lovelace')).not.toBeInTheDocument();
+  });
+
+  it("labels a keyword's automatic answers: the opt-out confirmation, not a sender", async () => {
+    mockApi((c) =>
+      c.method === 'GET' && c.url.startsWith('/api/leads/1/messages')
+        ? threadOf([
+            msg(1),
+            msg(2, { direction: 'inbound', kind: 'reply', status: null, body: 'STOP', intent: 'opt_out' }),
+            msg(3, { kind: 'auto', status: 'sent', body: 'You are unsubscribed.', sent_by: 'keyword', purpose: 'opt_out_confirmation', reply_to_id: 2 }),
+          ])
+        : undefined,
+    );
+    renderWithProviders(<Thread lead={{ ...ada, opted_out: true }} canReply />);
+    const items = await screen.findAllByTestId('thread-message');
+    expect(within(items[2]).getByTestId('message-purpose')).toHaveTextContent('opt-out confirmation');
+    expect(within(items[2]).queryByText('by keyword')).not.toBeInTheDocument();
   });
 
   it('a draft is approved as it is, approved edited, or rejected', async () => {

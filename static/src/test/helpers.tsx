@@ -113,6 +113,8 @@ export const lead = (id: number, over: Record<string, unknown> = {}) => ({
   opted_out: false,
   opted_out_at: null,
   opt_out_source: null,
+  timezone: 'America/Los_Angeles',
+  timezone_source: 'phone' as const,
   created_at: '2026-01-01T10:00:00+00:00',
   updated_at: null,
   ...over,

@@ -30,6 +30,8 @@ export default async function (shared) {
     await dialog.getByLabel('Phone').fill(leadPhone);
     await dialog.getByLabel('Email').fill(`ada.${RUN}@example.com`);
     await dialog.getByLabel('Company').fill(`Analytical ${TAG}`);
+    // quiet hours are read in this zone; typed in any case, stored by its canonical name
+    await dialog.getByLabel('Time zone').fill('america/chicago');
     await shot('02-lead-form', { full: false });
     await a11y('the lead form');
     const [res] = await Promise.all([
@@ -40,6 +42,8 @@ export default async function (shared) {
     await dialog.waitFor({ state: 'detached' });
     await page.getByLabel('Search leads').fill(TAG);
     await page.getByTestId('leads-table').getByText(leadName).waitFor();
+    const zone = await page.getByTestId('leads-table').locator('tr', { hasText: leadName }).locator('[data-lead-timezone]').textContent();
+    assert(/America\/Chicago$/.test(zone.trim()), `the lead's row shows its zone and local time ("${zone}")`);
   });
 
   await step('leads: a bad phone shows the server message next to the phone field', async () => {

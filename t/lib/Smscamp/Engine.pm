@@ -212,10 +212,12 @@ my @NPA = qw(206 212 213 303 305 310 312 404 408 415 503 510 512 602 617
              646 650 702 718 720 805 858 916 925 949);
 my %prefix_used;
 
-# '+1NPANXX' of a block of 10,000 numbers no lead and no opt-out has
+# '+1NPANXX' of a block of 10,000 numbers no lead and no opt-out has, in area
+# code $npa when given (its time zone matters for quiet hours), else any of @NPA
 sub free_phone_prefix {
+    my ($npa) = @_;
     for (1 .. 500) {
-        my $prefix = '+1' . $NPA[int rand @NPA] . (200 + int rand 800);
+        my $prefix = '+1' . ($npa // $NPA[int rand @NPA]) . (200 + int rand 800);
         next if $prefix =~ /11\z/ || $prefix_used{$prefix}++;
         my $n = psql(q{SELECT (SELECT count(*) FROM leads WHERE phone LIKE :'p' || '%')
                             + (SELECT count(*) FROM opt_outs WHERE phone LIKE :'p' || '%')},
@@ -231,12 +233,13 @@ my $lead_run = 0;
 # { id, name, first, phone, company } in insertion order.
 #   company => sub { my $i = shift; ... } or a string (default none)
 #   phones  => [ ... ] (exact phones instead of a fresh block)
+#   npa     => '212' (the fresh block's area code: its time zone)
 #   notes   => string
 sub make_leads {
     my ($n, %o) = @_;
     $lead_run++;
     my $tag = sprintf 'r%x%d', $$ % 65536, $lead_run;
-    my $prefix = $o{phones} ? undef : free_phone_prefix();
+    my $prefix = $o{phones} ? undef : free_phone_prefix($o{npa});
     my @leads;
     for my $i (0 .. $n - 1) {
         my $first = 'Ann' . _letters($i) . $tag;     # unique, alphabetic + tag
