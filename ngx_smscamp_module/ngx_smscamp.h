@@ -68,6 +68,7 @@ typedef struct {
     ngx_uint_t                 index;
     ngx_smscamp_stmt_t         stmt;
     ngx_smscamp_role_e         role;
+    ngx_str_t                  answer_type; /* answer:TYPE of a 2xx body */
     unsigned                   role_set:1;
     unsigned                   reads_body:1;
 } ngx_smscamp_route_t;

@@ -635,6 +635,14 @@ ngx_smscamp_parse_arg(ngx_conf_t *cf, ngx_smscamp_route_t *rt,
         return NGX_CONF_OK;
     }
 
+    if (word->len > sizeof("answer:") - 1
+        && ngx_strncmp(word->data, "answer:", sizeof("answer:") - 1) == 0)
+    {
+        rt->answer_type.data = word->data + sizeof("answer:") - 1;
+        rt->answer_type.len = word->len - (sizeof("answer:") - 1);
+        return NGX_CONF_OK;
+    }
+
     arg = ngx_array_push(&rt->args);
     if (arg == NULL) {
         return NGX_CONF_ERROR;

@@ -11,7 +11,7 @@
 
 
 static ngx_int_t ngx_smscamp_send_result(ngx_http_request_t *r,
-    PGresult *res);
+    ngx_smscamp_route_t *rt, PGresult *res);
 static void ngx_smscamp_result_cleanup(void *data);
 static ngx_int_t ngx_smscamp_send_pg_error(ngx_http_request_t *r,
     PGresult *res);
@@ -166,7 +166,7 @@ ngx_int_t
 ngx_smscamp_send_answer(ngx_smscamp_ctx_t *ctx, PGresult *res)
 {
     if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-        return ngx_smscamp_send_result(ctx->request, res);
+        return ngx_smscamp_send_result(ctx->request, ctx->route, res);
     }
 
     return ngx_smscamp_send_pg_error(ctx->request, res);
@@ -176,7 +176,8 @@ ngx_smscamp_send_answer(ngx_smscamp_ctx_t *ctx, PGresult *res)
 /* takes ownership of res: it lives until the request's pool is destroyed */
 
 static ngx_int_t
-ngx_smscamp_send_result(ngx_http_request_t *r, PGresult *res)
+ngx_smscamp_send_result(ngx_http_request_t *r, ngx_smscamp_route_t *rt,
+    PGresult *res)
 {
     char                *status_text;
     ngx_int_t            status;
@@ -213,6 +214,14 @@ ngx_smscamp_send_result(ngx_http_request_t *r, PGresult *res)
 
     if (PQgetisnull(res, 0, 1)) {
         return ngx_smscamp_send_json(r, status, NULL, 0);
+    }
+
+    /* a route declared answer:TYPE (an export) answers its 2xx body as TYPE;
+     * its errors stay JSON */
+    if (rt != NULL && rt->answer_type.len && status < 300) {
+        return ngx_smscamp_send_body(r, status, &rt->answer_type,
+                                     (u_char *) PQgetvalue(res, 0, 1),
+                                     PQgetlength(res, 0, 1));
     }
 
     return ngx_smscamp_send_json(r, status, (u_char *) PQgetvalue(res, 0, 1),

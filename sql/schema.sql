@@ -337,6 +337,21 @@ CREATE TABLE IF NOT EXISTS opt_outs (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- What the API did to the suppression list, and who (the API key's name):
+-- phones added (POST /api/opt-outs) and removed (DELETE /api/opt-outs/{phone},
+-- an admin's).  The keywords' and the classifier's opt-outs are in opt_outs
+-- itself (source, keyword, created_at).
+CREATE TABLE IF NOT EXISTS opt_out_events (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    phone       text NOT NULL,
+    action      text NOT NULL CONSTRAINT opt_out_events_action_check
+                CHECK (action IN ('added', 'removed')),
+    source      text,
+    by_key      text,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS opt_out_events_phone_idx ON opt_out_events (phone, id);
+
 -- the "log" SMS provider: messages recorded here instead of sent
 CREATE TABLE IF NOT EXISTS sms_outbox (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -282,7 +282,8 @@ $$;
 -- Routes
 ------------------------------------------------------------------------------
 
--- GET /api/leads?limit=&offset=&after=&q=&sort=
+-- GET /api/leads?limit=&offset=&after=&q=&sort=&opted_out=
+--   opted_out: true (only the leads on the suppression list) or false (the others).
 --   sort: id (the default), name, created_at, company or phone, ascending,
 --   or descending with a leading '-' (-created_at: newest first); names and
 --   companies case-insensitively, leads without a company last either way,
@@ -295,6 +296,8 @@ DECLARE
     v_q text := nullif(btrim(p_args ->> 'q'), '');
     v_after_text text := p_args ->> 'after';
     v_sort text := coalesce(p_args ->> 'sort', 'id');
+    v_opted boolean := CASE lower(p_args ->> 'opted_out') WHEN 'true' THEN true
+                                                          WHEN 'false' THEN false END;
     v_after bigint;
     v_errors jsonb;
     v_total bigint;
@@ -307,6 +310,10 @@ BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'));
     v_errors := p.errors;
     v_errors := v_errors || api_search_errors(v_q);
+    IF p_args ? 'opted_out' AND v_opted IS NULL THEN
+        v_errors := v_errors || jsonb_build_array(api_error_item('["query","opted_out"]',
+            'Input should be a valid boolean (true or false)', 'bool_parsing'));
+    END IF;
     IF v_sort <> ALL (c_sorts) THEN
         v_errors := v_errors || jsonb_build_array(api_error_item('["query","sort"]',
             'Input should be ''id'', ''-id'', ''name'', ''-name'', ''created_at'', '
@@ -331,7 +338,13 @@ BEGIN
     PERFORM api_check(v_errors);
     v_after := coalesce(api_count_param_value(v_after_text, 9223372036854775807), 0);
 
-    IF v_q IS NULL THEN
+    IF v_opted IS NOT NULL THEN
+        SELECT count(*) INTO v_total
+          FROM (SELECT * FROM leads WHERE v_q IS NULL
+                UNION ALL
+                SELECT * FROM api_leads_search(v_q) WHERE v_q IS NOT NULL) AS s
+         WHERE EXISTS (SELECT FROM opt_outs o WHERE o.phone = s.phone) = v_opted;
+    ELSIF v_q IS NULL THEN
         -- the total from the counters campaign_stats.sql keeps, never a count of
         -- the table
         SELECT coalesce(sum(n), 0) INTO v_total FROM smscamp_counters WHERE name = 'leads';
@@ -340,27 +353,27 @@ BEGIN
     END IF;
 
     -- (with after, offset is 0: both at once were refused above)
-    IF v_sort = 'id' AND v_q IS NULL THEN
+    IF v_sort = 'id' AND v_q IS NULL AND v_opted IS NULL THEN
         SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]'), count(*), max(l.id)
           INTO v_items, v_count, v_last
           FROM (SELECT * FROM leads WHERE id > v_after
                  ORDER BY id LIMIT p.lim OFFSET p.off) AS l;
-    ELSIF v_sort = 'id' THEN
+    ELSIF v_sort = 'id' AND v_opted IS NULL THEN
         SELECT coalesce(json_agg(api_lead_json(l) ORDER BY l.id), '[]'), count(*), max(l.id)
           INTO v_items, v_count, v_last
           FROM (SELECT * FROM api_leads_search(v_q) AS s
                  WHERE s.id > v_after
                  ORDER BY s.id LIMIT p.lim OFFSET p.off) AS l;
     ELSE
-        -- one static query for every other order (no dynamic SQL): each key is
-        -- NULL but the one sorted by.  The page's ids first, then their leads;
-        -- every lead for a blank q, else the search's.
+        -- one static query for every other order and the opted_out filter (no
+        -- dynamic SQL): each key is NULL but the one sorted by.  The page's ids
+        -- first, then their leads; every lead for a blank q, else the search's.
         SELECT coalesce(json_agg(api_lead_json(l)
                                  ORDER BY k.t_asc NULLS LAST, k.t_desc DESC NULLS LAST,
                                           k.ts_asc, k.ts_desc DESC NULLS LAST, k.id_key),
                         '[]'),
-               count(*)
-          INTO v_items, v_count
+               count(*), max(l.id)
+          INTO v_items, v_count, v_last
           FROM (SELECT s.id,
                        CASE v_sort WHEN 'name' THEN lower(s.name)
                                    WHEN 'company' THEN lower(s.company)
@@ -374,6 +387,9 @@ BEGIN
                   FROM (SELECT * FROM leads WHERE v_q IS NULL
                         UNION ALL
                         SELECT * FROM api_leads_search(v_q) WHERE v_q IS NOT NULL) AS s
+                 WHERE s.id > v_after
+                   AND (v_opted IS NULL
+                        OR EXISTS (SELECT FROM opt_outs o WHERE o.phone = s.phone) = v_opted)
                  ORDER BY t_asc NULLS LAST, t_desc DESC NULLS LAST,
                           ts_asc, ts_desc DESC NULLS LAST, id_key
                  LIMIT p.lim OFFSET p.off) AS k

@@ -591,6 +591,25 @@ await check('GET', '/api/leads', { query: { sort: 'name', after: 1 }, expect: 42
     await check('POST', '/api/leads/bulk', { json: '{"action": "delete", "lead_ids": [1', expect: 400, predict: false, label: 'malformed JSON' });
 }
 
+// the suppression list
+{
+    const p1 = randomPhone();
+    const a = await check('POST', '/api/opt-outs', { json: { phones: [p1, 'nope'], source: 'manual' }, expect: 200, label: 'one good, one bad' });
+    ok(a.json?.added === 1 && a.json?.rejected?.length === 1 && a.json.rejected[0].index === 1, 'opt-outs: 1 added, index 1 rejected', a.text);
+    await check('POST', '/api/opt-outs', { body: `phone\n${p1}\n`, type: 'text/csv', expect: 200, label: 'CSV' });
+    await check('POST', '/api/opt-outs', { json: { phones: [p1], source: 'carrier' }, expect: 422, label: 'bad source' });
+    await check('POST', '/api/opt-outs', { body: 'name\nx\n', type: 'text/csv', expect: 422, predict: false, label: 'CSV without a phone column' });
+    const l = await check('GET', '/api/opt-outs', { query: { q: p1.slice(1), limit: 5 }, expect: 200, label: 'search' });
+    ok(l.json?.items?.[0]?.phone === p1, 'opt-outs: the search finds the phone', l.text);
+    await check('GET', '/api/opt-outs', { query: { limit: 'x' }, expect: 422, label: 'bad limit' });
+    const e = await check('GET', '/api/opt-outs/export', { expect: 200, label: 'export' });
+    ok(e.text.startsWith('phone,source,keyword,created_at\n') && e.text.includes(`${p1},`), 'the export is CSV with the phone', short(e.text));
+    await check('GET', '/api/leads', { query: { opted_out: 'true', limit: 1 }, expect: 200, label: 'opted_out=true' });
+    await check('GET', '/api/leads', { query: { opted_out: 'maybe' }, expect: 422, label: 'opted_out=maybe' });
+    await check('DELETE', '/api/opt-outs/{phone}', { params: { phone: p1 }, expect: 204, label: 'remove' });
+    await check('DELETE', '/api/opt-outs/{phone}', { params: { phone: p1 }, expect: 404, label: 'not listed' });
+}
+
 {
     const p1 = randomPhone();
     const p2 = randomPhone();
