@@ -15,14 +15,7 @@ use Smscamp::Test;
 my $TIMEOUT = 30;    # seconds for the campaign to complete
 my $tok = unique_token();
 
-sub form_phone { (my $p = $_[0]) =~ s/\+/%2B/; return $p }
-sub inbound {
-    my ($phone, $body, $sid) = @_;
-    (my $b = $body) =~ s/ /+/g;
-    return webhook('/api/webhooks/sms/inbound',
-                   'From=' . form_phone($phone) . "&To=%2B15005550006&Body=$b"
-                   . (defined $sid ? "&MessageSid=$sid" : ''));
-}
+sub inbound { sms_inbound(@_) }
 sub thread {
     my ($lead, $query) = @_;
     return api(GET => "/api/leads/$lead->{id}/messages" . ($query // ''));

@@ -23,15 +23,8 @@ use Smscamp::Engine;
 
 my $tok = unique_token();
 
-sub form_phone { (my $p = $_[0]) =~ s/\+/%2B/; return $p }
 my $sid_n = 0;
-sub inbound {
-    my ($phone, $body) = @_;
-    (my $b = $body) =~ s/([^A-Za-z0-9])/sprintf('%%%02X', ord $1)/ge;
-    $sid_n++;
-    return webhook('/api/webhooks/sms/inbound',
-                   'From=' . form_phone($phone) . "&To=%2B15005550006&Body=$b&MessageSid=SM$tok$sid_n");
-}
+sub inbound { my ($phone, $body) = @_; $sid_n++; return sms_inbound($phone, $body, "SM$tok$sid_n") }
 sub thread { api(GET => "/api/leads/$_[0]{id}/messages?limit=200")->{json}{items} || [] }
 sub inbound_of { my @m = grep { $_->{direction} eq 'inbound' } @{ thread($_[0]) }; return $m[-1] }
 sub autos_of { [ grep { $_->{kind} eq 'auto' } @{ thread($_[0]) } ] }

@@ -13,15 +13,8 @@ use Smscamp::Test;
 use Smscamp::Engine;
 
 my $tok = unique_token();
-sub form_phone { (my $p = $_[0]) =~ s/\+/%2B/; return $p }
 my $sid_n = 0;
-sub inbound {
-    my ($phone, $body) = @_;
-    (my $b = $body) =~ s/([^A-Za-z0-9])/sprintf('%%%02X', ord $1)/ge;
-    $sid_n++;
-    return webhook('/api/webhooks/sms/inbound',
-                   'From=' . form_phone($phone) . "&To=%2B15005550006&Body=$b&MessageSid=SMkw$tok$sid_n");
-}
+sub inbound { my ($phone, $body) = @_; $sid_n++; return sms_inbound($phone, $body, "SMkw$tok$sid_n") }
 sub at_fake { [ map { $_->{body} } @{ fake_messages(to => $_[0]) } ] }
 sub settle { sleep 1.5 }   # the workers claim replies every 250 ms
 

@@ -31,7 +31,7 @@ our @EXPORT = qw(
     create_lead unique_phone unique_phone_parts unique_token
     is_fastapi_422 is_json_error is_json_response
     json_encode json_decode res_summary base_url error_log_tail error_log_size
-    webhook twilio_signature campaign_finished
+    webhook sms_inbound twilio_signature campaign_finished
 );
 
 $SIG{PIPE} = 'IGNORE';
@@ -147,6 +147,16 @@ sub webhook {
         $h{$k} = $hdr{$k};
     }
     return api(POST => $path, $body, %h);
+}
+
+# sms_inbound(phone, body, sid): the signed inbound SMS webhook Twilio sends when
+# phone texts body (form-encoded; MessageSid sid when given).
+sub sms_inbound {
+    my ($phone, $body, $sid) = @_;
+    my $enc = sub { (my $v = shift) =~ s/([^A-Za-z0-9])/sprintf('%%%02X', ord $1)/ge; $v };
+    return webhook('/api/webhooks/sms/inbound',
+                   'From=' . $enc->($phone) . '&To=%2B15005550006&Body=' . $enc->($body)
+                   . (defined $sid ? '&MessageSid=' . $enc->($sid) : ''));
 }
 
 # campaign_finished(id, timeout seconds): GET /api/campaigns/{id} every 0.25 s until its status
