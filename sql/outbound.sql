@@ -48,6 +48,26 @@ BEGIN
 END
 $$;
 
+-- Raise the API's 409 when p_phone opted out (p_opted_out: the detail) and its
+-- 422 when p_body cannot be sent (smscamp_reply_body_problem): a reply queued,
+-- a draft approved.
+CREATE OR REPLACE FUNCTION smscamp_refuse_unsendable(p_phone text, p_body text,
+                                                     p_opted_out text)
+RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_problem jsonb;
+BEGIN
+    IF EXISTS (SELECT FROM opt_outs o WHERE o.phone = p_phone) THEN
+        PERFORM api_error(409, to_jsonb(p_opted_out));
+    END IF;
+    v_problem := smscamp_reply_body_problem(p_body);
+    IF v_problem IS NOT NULL THEN
+        PERFORM api_validation_error(jsonb_build_array(v_problem));
+    END IF;
+END
+$$;
+
 -- The campaign a new message to a lead belongs to: the one of its last
 -- campaign message (NULL when none).
 CREATE OR REPLACE FUNCTION smscamp_lead_last_campaign_message(p_phone text)
@@ -71,21 +91,14 @@ LANGUAGE plpgsql AS $$
 DECLARE
     l leads;
     last record;
-    v_problem jsonb;
     m messages;
 BEGIN
     SELECT * INTO l FROM leads WHERE id = p_lead_id;
     IF NOT FOUND THEN
         PERFORM api_not_found('Lead', p_lead_id);
     END IF;
-    IF EXISTS (SELECT FROM opt_outs o WHERE o.phone = l.phone) THEN
-        PERFORM api_error(409, to_jsonb(format(
-            'Lead %s opted out: nothing more is sent to %s', l.id, l.phone)));
-    END IF;
-    v_problem := smscamp_reply_body_problem(p_body);
-    IF v_problem IS NOT NULL THEN
-        PERFORM api_validation_error(jsonb_build_array(v_problem));
-    END IF;
+    PERFORM smscamp_refuse_unsendable(l.phone, p_body, format(
+        'Lead %s opted out: nothing more is sent to %s', l.id, l.phone));
     SELECT * INTO last FROM smscamp_lead_last_campaign_message(l.phone);
     INSERT INTO messages (lead_id, campaign_id, campaign_lead_id, phone, direction, body, kind,
                           status, reply_to_id, segments, cost, sent_by)

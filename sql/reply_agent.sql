@@ -266,6 +266,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     c campaigns := smscamp_message_campaign(m);
     g jsonb := smscamp_reply_guard(p_text);
+    v_body_problem jsonb := CASE WHEN (g ->> 'ok')::boolean
+                                 THEN smscamp_reply_body_problem(g ->> 'text') END;
     v_problem text;
     a messages;
 BEGIN
@@ -274,8 +276,8 @@ BEGIN
         v_problem := 'the answer was refused: ' || (g ->> 'problem');
     ELSIF EXISTS (SELECT FROM opt_outs o WHERE o.phone = m.phone) THEN
         v_problem := 'the phone opted out';
-    ELSIF smscamp_reply_body_problem(g ->> 'text') IS NOT NULL THEN
-        v_problem := smscamp_reply_body_problem(g ->> 'text') ->> 'msg';
+    ELSIF v_body_problem IS NOT NULL THEN
+        v_problem := v_body_problem ->> 'msg';
     ELSE
         INSERT INTO messages (lead_id, campaign_id, campaign_lead_id, phone, direction, body,
                               kind, status, reply_to_id, segments, cost, sent_by)

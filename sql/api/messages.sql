@@ -79,16 +79,10 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     m messages := api_draft_for_update(p_id);
     v_text text := coalesce(api_reply_body(p_body, false), m.body);
-    v_problem jsonb := smscamp_reply_body_problem(v_text);
     v_edited boolean := v_text IS DISTINCT FROM m.body;
 BEGIN
-    IF EXISTS (SELECT FROM opt_outs o WHERE o.phone = m.phone) THEN
-        PERFORM api_error(409, to_jsonb(format(
-            'The phone %s opted out: the draft cannot be sent', m.phone)));
-    END IF;
-    IF v_problem IS NOT NULL THEN
-        PERFORM api_validation_error(jsonb_build_array(v_problem));
-    END IF;
+    PERFORM smscamp_refuse_unsendable(m.phone, v_text, format(
+        'The phone %s opted out: the draft cannot be sent', m.phone));
     UPDATE messages SET status = 'queued', body = v_text, created_at = now(),
            segments = smscamp_sms_segments(v_text), cost = smscamp_sms_cost(v_text),
            sent_by = coalesce(api_caller_name(p_authorization), sent_by)
