@@ -92,7 +92,6 @@ static char *
 request_body(const SmsLead *lead, const char *retry_hint)
 {
 	json_t	   *root;
-	char	   *dump;
 	char	   *result;
 
 	root = json_pack("{s:s, s:f, s:i, s:[{s:s, s:s}, {s:s, s:s}]}",
@@ -106,14 +105,11 @@ request_body(const SmsLead *lead, const char *retry_hint)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
 				 errmsg("smscamp: could not encode the chat request as JSON")));
-	dump = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	if (dump == NULL)
+	result = smscamp_json_text(root);	/* consumes root */
+	if (result == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("smscamp: out of memory encoding the chat request")));
-	result = pstrdup(dump);
-	free(dump);
 	return result;
 }
 
@@ -155,7 +151,6 @@ smscamp_llm_chat_request(const char *request)
 	json_t	   *out;
 	json_t	   *m;
 	size_t		i;
-	char	   *dump;
 	char	   *body;
 
 	if (!json_is_array(msgs) || json_array_size(msgs) == 0)
@@ -192,14 +187,11 @@ smscamp_llm_chat_request(const char *request)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("smscamp: could not encode the chat request")));
-	dump = json_dumps(out, JSON_COMPACT);
-	json_decref(out);
-	if (dump == NULL)
+	body = smscamp_json_text(out);	/* consumes out */
+	if (body == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("smscamp: out of memory encoding the chat request")));
-	body = pstrdup(dump);
-	free(dump);
 	return chat_call(body);
 }
 
