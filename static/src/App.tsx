@@ -11,6 +11,8 @@ import CampaignCreatePage from './pages/CampaignCreatePage';
 import CampaignDetailPage from './pages/CampaignDetailPage';
 import KeysPage from './pages/KeysPage';
 import InboxPage from './pages/InboxPage';
+import OptOutsPage from './pages/OptOutsPage';
+import { useIsAdmin } from './lib/useMe';
 
 interface NavItem {
   to: string;
@@ -26,14 +28,9 @@ const NAV: NavItem[] = [
   { to: '/campaigns', label: 'Campaigns', end: false, icon: 'M4 4h16v12H5.17L4 17.17V4zm0-2a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2H4z' },
   { to: '/inbox', label: 'Inbox', end: false, icon: 'M19 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm0 12h-4a3 3 0 0 1-6 0H5V5h14v10z' },
   { to: '/leads', label: 'Leads', end: false, icon: 'M16 11a4 4 0 1 0-4-4 4 4 0 0 0 4 4zm-8 0a3 3 0 1 0-3-3 3 3 0 0 0 3 3zm0 2c-2.33 0-7 1.17-7 3.5V19h7v-2.5c0-.85.33-2.34 2.37-3.47A12 12 0 0 0 8 13zm8 0c-.29 0-.62.02-.97.05A4.2 4.2 0 0 1 17 16.5V19h6v-2.5c0-2.33-4.67-3.5-7-3.5z' },
+  { to: '/opt-outs', label: 'Opt-outs', end: false, icon: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zM4 12a8 8 0 0 1 12.9-6.31L5.69 16.9A7.95 7.95 0 0 1 4 12zm8 8a7.95 7.95 0 0 1-4.9-1.69L18.31 7.1A8 8 0 0 1 12 20z' },
   { to: '/keys', label: 'API keys', end: false, admin: true, icon: 'M12.65 10A6 6 0 0 0 7 6a6 6 0 1 0 5.65 8H17v4h4v-4h2v-4H12.65zM7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4z' },
 ];
-
-/** Whether the key this browser sends is an admin key (or the server checks no keys). */
-function useIsAdmin(): boolean {
-  const me = useQuery({ queryKey: ['keys', 'me'], queryFn: ({ signal }) => api.keysMe(signal), staleTime: 30_000, retry: false });
-  return me.data?.role === 'admin';
-}
 
 function HealthIndicator() {
   const q = useQuery({ queryKey: ['health'], queryFn: ({ signal }) => api.health(signal), refetchInterval: 30_000, retry: false });
@@ -265,6 +262,8 @@ function useDocumentTitle() {
             ? 'Leads'
             : pathname.startsWith('/inbox')
               ? 'Inbox'
+            : pathname.startsWith('/opt-outs')
+              ? 'Opt-outs'
             : pathname.startsWith('/keys')
               ? 'API keys'
               : 'Not found';
@@ -280,6 +279,7 @@ export function AppRoutes() {
         <Route path="/" element={<DashboardPage />} />
         <Route path="/leads" element={<LeadsPage />} />
         <Route path="/inbox" element={<InboxPage />} />
+        <Route path="/opt-outs" element={<OptOutsPage />} />
         <Route path="/campaigns" element={<CampaignsPage />} />
         <Route path="/campaigns/new" element={<CampaignCreatePage />} />
         <Route path="/campaigns/:id" element={<CampaignDetailPage />} />

@@ -374,6 +374,48 @@ export interface BulkResult {
   unknown_ids: number[];
 }
 
+/** How a phone came onto the suppression list (the server may add others: show those as they are). */
+export const OPT_OUT_SOURCES = ['sms', 'reply', 'manual', 'import', 'carrier'] as const;
+export type OptOutSource = (typeof OPT_OUT_SOURCES)[number];
+
+/** A phone on the suppression list (GET /api/opt-outs): nothing is sent to it, in any campaign. */
+export interface OptOut {
+  /** E.164, "+14155550123". */
+  phone: string;
+  /** sms: replied a STOP keyword; reply: asked to stop in other words; manual, import, carrier. */
+  source: OptOutSource | (string & {});
+  /** The keyword that opted it out ("STOP"), or null. */
+  keyword: string | null;
+  created_at: string;
+  /** The lead with that phone, if there is one. */
+  lead_id: number | null;
+  lead_name: string | null;
+}
+
+/** A keyset page of the suppression list, ordered by phone: pass next_after as after for the next one. */
+export interface OptOutPage {
+  items: OptOut[];
+  total: number;
+  limit: number;
+  /** The last phone of this page, or null on the last page. */
+  next_after: string | null;
+}
+
+/** A phone POST /api/opt-outs did not take: `index` into the JSON phones, or the CSV `row` (from 1). */
+export interface OptOutRejected {
+  index?: number;
+  row?: number;
+  phone?: string | null;
+  detail: string | ValidationItem[];
+}
+
+/** The answer of POST /api/opt-outs: phones newly on the list, those already on it, those refused. */
+export interface OptOutAddResult {
+  added: number;
+  already: number;
+  rejected: OptOutRejected[];
+}
+
 export type ApiKeyRole = 'viewer' | 'operator' | 'admin';
 
 /** An API key as GET /api/keys lists it (never the key itself). */
@@ -620,8 +662,43 @@ export function buildUrl(path: string, query?: Query): string {
   return qs ? `${path}?${qs}` : path;
 }
 
+/** The headers every request sends: what it accepts, and the API key of this tab if there is one. */
+function baseHeaders(accept: string): Record<string, string> {
+  const headers: Record<string, string> = { Accept: accept };
+  const key = getApiKey();
+  if (key) headers.Authorization = `Bearer ${key}`;
+  return headers;
+}
+
+async function send(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, null, 'Cannot reach the server');
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ApiError of a failed answer (its Retry-After read; a 401 tells the key prompt). */
+function failure(res: Response, parsed: unknown): ApiError {
+  const err = new ApiError(res.status, parsed);
+  const wait = Number(res.headers.get('Retry-After'));
+  if (Number.isFinite(wait) && wait > 0) err.retryAfter = wait;
+  if (res.status === 401) unauthorizedListeners.forEach((fn) => fn(err));
+  return err;
+}
+
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers = baseHeaders('application/json');
   let body: string | undefined;
   if (opts.json !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -630,37 +707,23 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     headers['Content-Type'] = opts.contentType ?? 'text/plain';
     body = opts.body;
   }
-  const key = getApiKey();
-  if (key) headers.Authorization = `Bearer ${key}`;
 
-  let res: Response;
-  try {
-    res = await fetch(buildUrl(path, opts.query), { method, headers, body, signal: opts.signal });
-  } catch (e) {
-    if (e instanceof DOMException && e.name === 'AbortError') throw e;
-    throw new ApiError(0, null, 'Cannot reach the server');
-  }
-
+  const res = await send(buildUrl(path, opts.query), { method, headers, body, signal: opts.signal });
   const text = res.status === 204 ? '' : await res.text();
-  let parsed: unknown = undefined;
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-  }
-  if (!res.ok) {
-    const err = new ApiError(res.status, parsed);
-    const wait = Number(res.headers.get('Retry-After'));
-    if (Number.isFinite(wait) && wait > 0) err.retryAfter = wait;
-    if (res.status === 401) unauthorizedListeners.forEach((fn) => fn(err));
-    throw err;
-  }
+  const parsed = parseJson(text);
+  if (!res.ok) throw failure(res, parsed);
   if (text && parsed === undefined) {
     throw new ApiError(res.status, null, 'The server answered something that is not JSON');
   }
   return parsed as T;
+}
+
+/** GET a file (CSV): its body as a Blob; failures are ApiErrors as for `request`. */
+export async function download(path: string, { accept = 'text/csv', query, signal }: { accept?: string; query?: Query; signal?: AbortSignal } = {}): Promise<Blob> {
+  const res = await send(buildUrl(path, query), { method: 'GET', headers: baseHeaders(`${accept}, application/json`), signal });
+  const text = await res.text();
+  if (!res.ok) throw failure(res, parseJson(text));
+  return new Blob([text], { type: res.headers.get('Content-Type') ?? accept });
 }
 
 // ---------------------------------------------------------------- endpoints
@@ -676,7 +739,8 @@ export const api = {
   settings: (signal?: AbortSignal) => request<Settings>('GET', '/api/settings', { signal }),
 
   // leads
-  listLeads: (p: ListParams & { sort?: LeadSort } = {}, signal?: AbortSignal) =>
+  /** `opted_out`: only the leads on the suppression list (true) or only the others (false). */
+  listLeads: (p: ListParams & { sort?: LeadSort; opted_out?: boolean } = {}, signal?: AbortSignal) =>
     request<Page<Lead>>('GET', '/api/leads', { query: { ...p }, signal }),
   bulkLeads: (action: BulkAction, leadIds: number[]) =>
     request<BulkResult>('POST', '/api/leads/bulk', { json: { action, lead_ids: leadIds } }),
@@ -699,6 +763,18 @@ export const api = {
     request<ImportResult>('POST', '/api/leads/import', { body: csv, contentType: 'text/csv', query: importQuery(o), signal: o.signal }),
   importLeadsJson: (rows: LeadInput[], o: ImportOptions = {}) =>
     request<ImportResult>('POST', '/api/leads/import', { json: rows, query: importQuery(o), signal: o.signal }),
+
+  // the suppression list (opt-outs): keyset pages ordered by phone; removing a phone is for admin keys
+  listOptOuts: (p: { q?: string; after?: string; limit?: number } = {}, signal?: AbortSignal) =>
+    request<OptOutPage>('GET', '/api/opt-outs', { query: { ...p }, signal }),
+  addOptOuts: (phones: string[], source: 'manual' | 'import' = 'manual') =>
+    request<OptOutAddResult>('POST', '/api/opt-outs', { json: { phones, source } }),
+  /** A CSV with a header row that has a `phone` column; rejected phones come back by `row`. */
+  importOptOutsCsv: (csv: string, signal?: AbortSignal) =>
+    request<OptOutAddResult>('POST', '/api/opt-outs', { body: csv, contentType: 'text/csv', query: { source: 'import' }, signal }),
+  removeOptOut: (phone: string) => request<void>('DELETE', `/api/opt-outs/${encodeURIComponent(phone)}`),
+  /** The whole list as CSV: phone,source,keyword,created_at. */
+  exportOptOuts: (signal?: AbortSignal) => download('/api/opt-outs/export', { signal }),
 
   // campaigns
   listCampaigns: (p: ListParams & { status?: string } = {}, signal?: AbortSignal) =>

@@ -1,8 +1,11 @@
 // The pieces the list pages share: the filter bar above a list (a search box, "All …" selects),
-// the table shell, and a paged list's states (loading, error, empty, the rows and Pagination).
+// the table shell, a paged list's states (loading, error, empty, the rows and Pagination), and
+// the Previous / Next page bar of a keyset list.
 import { useId, type ReactNode, type ThHTMLAttributes } from 'react';
 import type { Page } from '../api';
-import { ErrorState, LoadingState, Pagination, Select, TextInput, cx } from './ui';
+import { fmtInt } from '../lib/format';
+import type { Keyset } from '../lib/useListParams';
+import { Button, ErrorState, LoadingState, Pagination, Select, TextInput, cx } from './ui';
 
 /** The bar above a list that holds its search box and filters; `className` lays them out. */
 export function FilterBar({ className, children }: { className?: string; children: ReactNode }) {
@@ -194,5 +197,44 @@ export function PagedList<T>({
       {children(data)}
       <Pagination total={data.total} limit={limit} offset={offset} onChange={onOffset} label={label} />
     </>
+  );
+}
+
+/**
+ * The paging of a keyset list (?after=, the answer's next_after): where this page is ("51–100 of
+ * 123 opt-outs", or "50 of 123" when the page number is not known), Previous and Next page.
+ */
+export function KeysetPagination({
+  keyset,
+  total,
+  count,
+  limit,
+  nextAfter,
+  label = 'items',
+}: {
+  keyset: Keyset;
+  total: number;
+  /** the items on this page */
+  count: number;
+  limit: number;
+  nextAfter: string | null;
+  label?: string;
+}) {
+  if (total === 0) return null;
+  const from = keyset.page === null ? null : (keyset.page - 1) * limit + 1;
+  return (
+    <nav className="flex flex-wrap items-center justify-between gap-3 border-t border-slate-100 px-4 py-3 text-sm sm:px-5" aria-label="Pagination">
+      <p className="text-slate-500" aria-live="polite">
+        {from === null ? `${fmtInt(count)} of ${fmtInt(total)} ${label}` : `${fmtInt(from)}–${fmtInt(from + count - 1)} of ${fmtInt(total)} ${label}`}
+      </p>
+      <div className="flex items-center gap-2">
+        <Button size="sm" onClick={() => keyset.previous()} disabled={!keyset.hasPrevious}>
+          <span aria-hidden="true">←</span> Previous
+        </Button>
+        <Button size="sm" onClick={() => nextAfter && keyset.next(nextAfter)} disabled={!nextAfter}>
+          Next page <span aria-hidden="true">→</span>
+        </Button>
+      </div>
+    </nav>
   );
 }

@@ -8,6 +8,7 @@ import {
   type CampaignStatus,
   type CampaignWaiting,
   type Intent,
+  type OptOutSource,
 } from '../api';
 import { fmtDateTime, fmtInt } from './format';
 
@@ -55,6 +56,19 @@ export const INTENT_META: Record<Intent, { label: string; tone: Tone }> = {
   wrong_number: { label: 'Wrong number', tone: 'orange' },
   other: { label: 'Other', tone: 'slate' },
 };
+
+/** How a phone came onto the suppression list; a source the UI does not know shows as it is. */
+export const OPT_OUT_SOURCE_META: Record<OptOutSource, { label: string; tone: Tone; help: string }> = {
+  sms: { label: 'Replied STOP', tone: 'red', help: 'Replied a stop keyword (STOP, UNSUBSCRIBE, …).' },
+  reply: { label: 'Asked to stop', tone: 'orange', help: 'Asked in other words not to be texted again.' },
+  manual: { label: 'By hand', tone: 'slate', help: 'Added to the list by someone using smscamp.' },
+  import: { label: 'Imported', tone: 'blue', help: 'Added from a CSV file.' },
+  carrier: { label: 'Carrier', tone: 'violet', help: 'The carrier reported the number as opted out or not reachable.' },
+};
+
+export function optOutSourceMeta(s: string) {
+  return OPT_OUT_SOURCE_META[s as OptOutSource] ?? { label: s, tone: 'zinc' as Tone, help: '' };
+}
 
 export function campaignStatusMeta(s: string) {
   return CAMPAIGN_STATUS_META[s as CampaignStatus] ?? { label: s, tone: 'slate' as Tone, help: '' };

@@ -16,7 +16,7 @@ import {
   PageHeader,
   cx,
 } from '../components/ui';
-import { DataTable, FilterBar, PagedList, SearchField, Th } from '../components/list';
+import { DataTable, FilterBar, FilterChips, PagedList, SearchField, Th } from '../components/list';
 import LeadForm from '../components/LeadForm';
 import { Thread } from '../components/thread';
 import ImportLeads from '../components/ImportLeads';
@@ -32,6 +32,18 @@ function localTime(zone: string): string {
   } catch {
     return '';
   }
+}
+
+/** The opted-out filter (?opted_out=, the API's opted_out): every lead, only the others, only those on the suppression list. */
+export const OPTED_OUT_FILTERS = [
+  { value: '', label: 'All leads' },
+  { value: 'false', label: 'Subscribed' },
+  { value: 'true', label: 'Opted out' },
+] as const;
+
+/** The ?opted_out= of the URL: 'true', 'false', or '' (no filter) for anything else. */
+export function parseOptedOut(v: string | null): '' | 'true' | 'false' {
+  return v === 'true' || v === 'false' ? v : '';
 }
 
 const SORT_LABELS: Record<LeadSortKey, string> = { id: 'id', name: 'name', created_at: 'date added', company: 'company', phone: 'phone' };
@@ -242,6 +254,7 @@ function AddToCampaignDialog({
 export default function LeadsPage() {
   const { params, q, offset, search, setSearch, update } = useListParams();
   const sort = parseSort(params.get('sort'));
+  const optedOut = parseOptedOut(params.get('opted_out'));
   const qc = useQueryClient();
   const toast = useToast();
 
@@ -249,10 +262,10 @@ export default function LeadsPage() {
   const [messaging, setMessaging] = useState<Lead | null>(null);
   const [deleting, setDeleting] = useState<Lead | null>(null);
   const [importing, setImporting] = useState(false);
-  // the selected leads (kept across pages); a new search or order starts over
+  // the selected leads (kept across pages); a new search, order or filter starts over
   const [selected, setSelected] = useState<Map<number, Lead>>(() => new Map());
   const [bulkDialog, setBulkDialog] = useState<BulkAction | 'campaign' | null>(null);
-  useEffect(() => setSelected(new Map()), [q, sort]);
+  useEffect(() => setSelected(new Map()), [q, sort, optedOut]);
 
   // the server's settings (its default country, for the lead form's phone example)
   useQuery({ queryKey: ['settings'], queryFn: ({ signal }) => api.settings(signal), staleTime: 60_000, retry: false });
@@ -260,10 +273,15 @@ export default function LeadsPage() {
   // pages and orders are history entries (Back returns to them)
   const setOffset = (o: number) => update({ offset: o > 0 ? String(o) : null }, { push: true });
   const setSort = (s: LeadSort) => update({ sort: s === 'id' ? null : s, offset: null }, { push: true });
+  const setOptedOut = (v: string) => update({ opted_out: v || null, offset: null }, { push: true });
 
   const leads = useQuery({
-    queryKey: ['leads', 'list', { q, offset, sort }],
-    queryFn: ({ signal }) => api.listLeads({ q: q || undefined, limit: PAGE_SIZE, offset, sort: sort === 'id' ? undefined : sort }, signal),
+    queryKey: ['leads', 'list', { q, offset, sort, optedOut }],
+    queryFn: ({ signal }) =>
+      api.listLeads(
+        { q: q || undefined, limit: PAGE_SIZE, offset, sort: sort === 'id' ? undefined : sort, opted_out: optedOut === '' ? undefined : optedOut === 'true' },
+        signal,
+      ),
     placeholderData: keepPreviousData,
   });
 
@@ -333,7 +351,7 @@ export default function LeadsPage() {
     <>
       <PageHeader
         title="Leads"
-        description={data ? `${fmtInt(data.total)} ${q ? 'matching' : 'in total'}` : 'The people your campaigns write to'}
+        description={data ? `${fmtInt(data.total)} ${q || optedOut ? 'matching' : 'in total'}` : 'The people your campaigns write to'}
         actions={
           <>
             <Button onClick={() => setImporting(true)}>Import CSV</Button>
@@ -347,6 +365,7 @@ export default function LeadsPage() {
       <Card>
         <FilterBar className="flex flex-wrap items-center gap-3">
           <SearchField label="Search leads" placeholder="Search name, phone, email, company" value={search} onChange={setSearch} icon className="sm:max-w-sm" />
+          <FilterChips label="Opted out" value={optedOut} options={OPTED_OUT_FILTERS} onChange={setOptedOut} />
           {leads.isFetching && !leads.isLoading && <span className="text-xs text-slate-500" role="status">Updating…</span>}
         </FilterBar>
         <p className="sr-only" aria-live="polite">
@@ -360,7 +379,12 @@ export default function LeadsPage() {
           paging={{ limit: PAGE_SIZE, offset, onOffset: setOffset }}
           label="leads"
           empty={
-            q ? (
+            optedOut && !q ? (
+              <EmptyState
+                title={optedOut === 'true' ? 'No lead has opted out' : 'Every lead has opted out'}
+                action={<Button size="sm" onClick={() => setOptedOut('')}>Show all leads</Button>}
+              />
+            ) : q ? (
               <EmptyState title={`No leads match “${q}”`} action={<Button size="sm" onClick={() => setSearch('')}>Clear search</Button>} />
             ) : (
               <EmptyState

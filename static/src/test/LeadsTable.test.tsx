@@ -85,6 +85,45 @@ describe('Leads table: sorting', () => {
   });
 });
 
+describe('Leads table: the opted-out filter', () => {
+  it('asks for the opted-out leads only (opted_out=true), keeps the filter in the URL, and clears it', async () => {
+    const { calls } = leadsServer();
+    renderWithProviders(
+      <>
+        <LeadsPage />
+        <Location />
+      </>,
+      { route: '/leads?q=ada&offset=25' },
+    );
+    await screen.findByTestId('leads-table');
+    expect(params(listCalls(calls).at(-1)!).get('opted_out')).toBeNull();
+    const filter = screen.getByRole('group', { name: 'Opted out' });
+    expect(within(filter).getByRole('button', { name: 'All leads' })).toHaveAttribute('aria-pressed', 'true');
+
+    await userEvent.click(within(filter).getByRole('button', { name: 'Opted out' }));
+    await waitFor(() => expect(params(listCalls(calls).at(-1)!).get('opted_out')).toBe('true'));
+    expect(params(listCalls(calls).at(-1)!).get('q')).toBe('ada');
+    expect(params(listCalls(calls).at(-1)!).get('offset')).toBe('0'); // back to the first page
+    expect(within(filter).getByRole('button', { name: 'Opted out' })).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.getByTestId('location')).toHaveTextContent(/^\/leads\?q=ada&opted_out=true$/);
+
+    await userEvent.click(within(filter).getByRole('button', { name: 'Subscribed' }));
+    await waitFor(() => expect(params(listCalls(calls).at(-1)!).get('opted_out')).toBe('false'));
+
+    await userEvent.click(within(filter).getByRole('button', { name: 'All leads' }));
+    await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent(/^\/leads\?q=ada$/));
+    expect(params(listCalls(calls).at(-1)!).get('opted_out')).toBeNull();
+  });
+
+  it('opens with the filter of the URL', async () => {
+    const { calls } = leadsServer();
+    renderWithProviders(<LeadsPage />, { route: '/leads?opted_out=true' });
+    await screen.findByTestId('leads-table');
+    expect(params(listCalls(calls)[0]).get('opted_out')).toBe('true');
+    expect(within(screen.getByRole('group', { name: 'Opted out' })).getByRole('button', { name: 'Opted out' })).toHaveAttribute('aria-pressed', 'true');
+  });
+});
+
 describe('Leads table: what a row shows', () => {
   it('shows opted-out leads with a badge dated in its title', async () => {
     leadsServer();

@@ -1,0 +1,12 @@
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../api';
+
+/** The key this browser sends (GET /api/keys/me), shared by every caller. */
+export function useMe() {
+  return useQuery({ queryKey: ['keys', 'me'], queryFn: ({ signal }) => api.keysMe(signal), staleTime: 30_000, retry: false });
+}
+
+/** Whether the key this browser sends is an admin key (or the server checks no keys). */
+export function useIsAdmin(): boolean {
+  return useMe().data?.role === 'admin';
+}
