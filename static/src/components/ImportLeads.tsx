@@ -1,7 +1,7 @@
 import { useId, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { api, fieldOf, type ImportChange, type ImportRejected, type ImportResult, type ImportValue, type OnExisting } from '../api';
-import { Alert, Button, ConfirmDialog, cx, wrapTab } from './ui';
+import { AgainOrDone, Alert, Button, ConfirmDialog, cx, wrapTab } from './ui';
 import { errorMessage } from '../api';
 import { fmtInt, plural } from '../lib/format';
 
@@ -316,19 +316,14 @@ export default function ImportLeads({ onImported, onClose }: { onImported: (r: I
           Imported <span className="font-medium text-slate-900">{picked?.name}</span> ({DONE[mode]}).
         </p>
         <ImportResultView result={imp.data} lines={lines} />
-        <div className="flex flex-wrap justify-end gap-2">
-          <Button
-            onClick={() => {
-              setPicked(null);
-              imp.reset();
-            }}
-          >
-            Import another file
-          </Button>
-          <Button variant="primary" onClick={onClose}>
-            Done
-          </Button>
-        </div>
+        <AgainOrDone
+          again="Import another file"
+          onAgain={() => {
+            setPicked(null);
+            imp.reset();
+          }}
+          onDone={onClose}
+        />
       </div>
     );
   }

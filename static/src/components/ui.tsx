@@ -608,3 +608,15 @@ export function EmailAddress({ email, className }: { email: string; className?: 
     </span>
   );
 }
+
+/** The buttons under a finished action's result (an import, phones added): do it again, or close. */
+export function AgainOrDone({ again, onAgain, onDone }: { again: string; onAgain: () => void; onDone: () => void }) {
+  return (
+    <div className="flex flex-wrap justify-end gap-2">
+      <Button onClick={onAgain}>{again}</Button>
+      <Button variant="primary" onClick={onDone}>
+        Done
+      </Button>
+    </div>
+  );
+}

@@ -6,7 +6,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, ApiError, errorMessage, fieldOf, type OptOut, type OptOutAddResult, type OptOutRejected } from '../api';
-import { Alert, Badge, Button, Card, ConfirmDialog, EmptyState, ErrorState, Field, FormActions, LoadingState, Modal, PageHeader, TextArea, cx } from '../components/ui';
+import { AgainOrDone, Alert, Badge, Button, Card, ConfirmDialog, EmptyState, ErrorState, Field, FormActions, LoadingState, Modal, PageHeader, TextArea, cx } from '../components/ui';
 import { DataTable, FilterBar, KeysetPagination, SearchField, Th } from '../components/list';
 import { useToast } from '../components/toast';
 import { fmtDateTime, fmtInt, plural } from '../lib/format';
@@ -173,19 +173,14 @@ function AddPhonesDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (
       {add.data ? (
         <div className="space-y-4">
           <AddResult result={add.data} phones={sent} />
-          <div className="flex flex-wrap justify-end gap-2">
-            <Button
-              onClick={() => {
-                add.reset();
-                setText('');
-              }}
-            >
-              Add more
-            </Button>
-            <Button variant="primary" onClick={onClose}>
-              Done
-            </Button>
-          </div>
+          <AgainOrDone
+            again="Add more"
+            onAgain={() => {
+              add.reset();
+              setText('');
+            }}
+            onDone={onClose}
+          />
         </div>
       ) : (
         <form onSubmit={submit} noValidate className="space-y-4">
@@ -267,19 +262,14 @@ function ImportCsvDialog({ onClose, onImported }: { onClose: () => void; onImpor
             Imported <span className="font-medium text-slate-900">{picked?.name}</span>.
           </p>
           <AddResult result={imp.data} byRow />
-          <div className="flex flex-wrap justify-end gap-2">
-            <Button
-              onClick={() => {
-                imp.reset();
-                setPicked(null);
-              }}
-            >
-              Import another file
-            </Button>
-            <Button variant="primary" onClick={onClose}>
-              Done
-            </Button>
-          </div>
+          <AgainOrDone
+            again="Import another file"
+            onAgain={() => {
+              imp.reset();
+              setPicked(null);
+            }}
+            onDone={onClose}
+          />
         </div>
       ) : (
         <form onSubmit={submit} noValidate className="space-y-4">
