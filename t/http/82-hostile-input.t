@@ -46,6 +46,8 @@ sub unchanged {
 }
 
 my @ROUTES = routes();
+# the paths of the routes that answer CSV (answer:text/csv), for expect
+my %EXPORTS = map { $_->{pattern} => 1 } grep { $_->{params}{'answer:text/csv'} } @ROUTES;
 cmp_ok(scalar @ROUTES, '>=', 28, 'routes.conf lists the routes (' . scalar(@ROUTES) . ')');
 
 # The id for a route's captures: the reference row for GET, a missing one for the others
@@ -79,13 +81,18 @@ sub request_parts {
 }
 
 # expect($res, [statuses], $name): 4xx and 5xx must be JSON errors ({"detail":…}), 2xx JSON
-# (204 empty); and the status one of those allowed.
+# (204 empty; CSV with its header row from an export, a route declared answer:text/csv);
+# and the status one of those allowed.
 sub expect {
     my ($res, $ok, $name) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     if ($res->{status} >= 400 || !$res->{status}) { return is_json_error($res, $ok, $name) }
     if ($res->{status} == 204) {
         return ok((grep { $_ == 204 } @$ok) && !length $res->{body}, $name) || diag res_summary($res);
+    }
+    if (($res->{headers}{'content-type'} // '') =~ m{^text/csv\b}) {
+        return ok((grep { $_ == $res->{status} } @$ok) && $EXPORTS{ ($name =~ m{^\S+ (/[^\s?:]+)})[0] // '' }
+                  && $res->{body} =~ /\A[a-z_]+(,[a-z_]+)*\n/, "$name (CSV)") || diag res_summary($res);
     }
     return is_json_response($res, $ok, $name);
 }
