@@ -114,6 +114,7 @@ typedef struct SmsLead
 	char	   *campaign_status;
 	bool		opted_out;
 	bool		already_sent;	/* this campaign already messaged the phone */
+	char	   *skip_reason;	/* why the campaign's rules skip it (SQL), or NULL */
 	char	   *message;		/* set by generation */
 	bool		manual;			/* run by a SQL call, not by a worker */
 } SmsLead;

@@ -112,6 +112,7 @@ smscamp_lead_from_json(const char *text)
 	lead->campaign_status = jstr(o, "campaign_status");
 	lead->opted_out = json_is_true(json_object_get(o, "opted_out"));
 	lead->already_sent = json_is_true(json_object_get(o, "already_sent"));
+	lead->skip_reason = jstr(o, "skip_reason");
 	lead->message = jstr(o, "sms_message");
 	json_decref(o);
 	return lead;
@@ -172,6 +173,8 @@ smscamp_validation_errors(const SmsLead *lead)
 		errors = lappend(errors, "recipient has opted out");
 	if (lead->already_sent)
 		errors = lappend(errors, "lead was already messaged by this campaign");
+	if (lead->skip_reason)
+		errors = lappend(errors, lead->skip_reason);
 	return errors;
 }
 

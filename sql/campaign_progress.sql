@@ -214,6 +214,7 @@ SELECT json_build_object(
     'sms_template', c.sms_template,
     'sender_name', c.sender_name,
     'reply_mode', c.reply_mode, 'reply_prompt', c.reply_prompt,
+    'require_consent', c.require_consent,
     'sms_temperature', c.sms_temperature,
     'messages_per_second', trim_scale(c.messages_per_second),
     'send_window', c.send_window,

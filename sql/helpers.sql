@@ -192,6 +192,21 @@ RETURN CASE WHEN jsonb_typeof(value) = 'string'
             THEN btrim(value #>> '{}', E' \t\r\n\f\x0B')
        END;
 
+-- An ISO 8601 date-time ('2030-01-31T09:00:00Z', '2030-01-31 09:00+01:00', or a
+-- date alone: its midnight in UTC), NULL for anything else.
+CREATE OR REPLACE FUNCTION api_datetime(v text) RETURNS timestamptz
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    IF v !~ '^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|z|[+-]\d\d(:?\d\d)?)?)?$' THEN
+        RETURN NULL;
+    END IF;
+    RETURN CASE WHEN v ~ '^\d{4}-\d\d-\d\d$' THEN (v || 'T00:00:00Z')::timestamptz
+                ELSE v::timestamptz END;
+EXCEPTION WHEN data_exception THEN
+    RETURN NULL;
+END
+$$;
+
 -- The errors of a list's search box ?q= (at most 255 characters; '[]' when fine).
 CREATE OR REPLACE FUNCTION api_search_errors(q text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

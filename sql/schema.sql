@@ -131,6 +131,22 @@ BEGIN
 END
 $$;
 
+-- consent to be texted, as the sender recorded it: when, how (web_form, paper,
+-- import, ...) and the words agreed to; a campaign with require_consent skips
+-- the leads without consent_at
+ALTER TABLE leads ADD COLUMN IF NOT EXISTS consent_at timestamptz;
+ALTER TABLE leads ADD COLUMN IF NOT EXISTS consent_source text;
+ALTER TABLE leads ADD COLUMN IF NOT EXISTS consent_text text;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'leads'::regclass
+                                              AND conname = 'leads_consent_check') THEN
+        ALTER TABLE leads ADD CONSTRAINT leads_consent_check
+            CHECK (char_length(consent_source) <= 50 AND char_length(consent_text) <= 2000);
+    END IF;
+END
+$$;
+
 -- The zone names a lead's timezone may take: PostgreSQL's own (pg_timezone_names),
 -- by region, refreshed on every load (a tzdata update adds zones).  Looked up by
 -- lower(name): "america/chicago" is stored as America/Chicago.
@@ -205,6 +221,9 @@ ALTER TABLE campaigns
         CONSTRAINT campaigns_reply_mode_check CHECK (reply_mode IN ('off', 'draft', 'auto')),
     ADD COLUMN IF NOT EXISTS reply_prompt text
         CONSTRAINT campaigns_reply_prompt_check CHECK (char_length(reply_prompt) <= 4000);
+
+-- skip the leads without consent on record (leads.consent_at), with the reason logged
+ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS require_consent boolean NOT NULL DEFAULT false;
 
 CREATE TABLE IF NOT EXISTS campaign_leads (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -62,6 +62,9 @@ SELECT jsonb_build_object(
     'sms_temperature', c.sms_temperature, 'agent_type', c.agent_type,
     'campaign_status', c.status,
     'opted_out', EXISTS (SELECT FROM opt_outs o WHERE o.phone = l.phone),
+    -- why the campaign's rules skip this lead (validate_lead reports it), NULL: they do not
+    'skip_reason', CASE WHEN c.require_consent AND l.consent_at IS NULL
+                        THEN 'no consent on record (the campaign requires consent)' END,
     'already_sent', coalesce(cl.sms_sent OR cl.sms_sid IS NOT NULL
                              OR EXISTS (SELECT FROM sms_outbox b WHERE b.campaign_lead_id = cl.id),
                              false),

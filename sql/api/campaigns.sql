@@ -57,7 +57,7 @@ CREATE OR REPLACE FUNCTION api_campaign_validate(j jsonb, partial boolean,
     OUT sms_temperature integer,
     OUT messages_per_second numeric, OUT send_window text,
     OUT max_send_errors integer, OUT reply_mode text, OUT reply_prompt text,
-    OUT errors jsonb)
+    OUT require_consent boolean, OUT errors jsonb)
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     v jsonb;
@@ -123,6 +123,19 @@ BEGIN
     -- reply_prompt: the reply agent's instructions, '' = none
     SELECT s.value, errors || s.problems INTO reply_prompt, errors
       FROM api_optional_string(j, 'reply_prompt', 4000) AS s;
+
+    -- require_consent: true | false (null: false)
+    v := j -> 'require_consent';
+    IF v IS NULL THEN
+        NULL;
+    ELSIF jsonb_typeof(v) = 'null' THEN
+        require_consent := false;
+    ELSIF jsonb_typeof(v) <> 'boolean' THEN
+        errors := errors || api_error_item('["body","require_consent"]',
+            'Input should be a valid boolean', 'bool_type');
+    ELSE
+        require_consent := (v #>> '{}')::boolean;
+    END IF;
 
     -- sms_temperature: integer 0..200 (hundredths: 70 = 0.70)
     v := j -> 'sms_temperature';
@@ -334,7 +347,8 @@ BEGIN
         send_window = CASE WHEN j ? 'send_window' THEN v.send_window ELSE c.send_window END,
         max_send_errors = coalesce(v.max_send_errors, c.max_send_errors),
         reply_mode = coalesce(v.reply_mode, c.reply_mode),
-        reply_prompt = CASE WHEN j ? 'reply_prompt' THEN v.reply_prompt ELSE c.reply_prompt END
+        reply_prompt = CASE WHEN j ? 'reply_prompt' THEN v.reply_prompt ELSE c.reply_prompt END,
+        require_consent = coalesce(v.require_consent, c.require_consent)
      WHERE c.id = p_id;
 END
 $$;
@@ -653,19 +667,14 @@ BEGIN
                                                'missing');
     ELSIF jsonb_typeof(v) = 'null' THEN
         NULL;
-    ELSIF jsonb_typeof(v) <> 'string'
-          OR api_json_string(v) !~ '^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|z|[+-]\d\d(:?\d\d)?)?$' THEN
-        v_errors := v_errors || api_error_item('["body","scheduled_at"]',
-            'Input should be a valid datetime (ISO 8601, e.g. 2030-01-31T09:00:00Z)',
-            'datetime_parsing');
     ELSE
-        BEGIN
-            v_at := api_json_string(v)::timestamptz;
-        EXCEPTION WHEN data_exception THEN
+        -- (a date and a time: a date alone is no moment to start at)
+        v_at := CASE WHEN api_json_string(v) ~ '[T ]\d\d:' THEN api_datetime(api_json_string(v)) END;
+        IF v_at IS NULL THEN
             v_errors := v_errors || api_error_item('["body","scheduled_at"]',
                 'Input should be a valid datetime (ISO 8601, e.g. 2030-01-31T09:00:00Z)',
                 'datetime_parsing');
-        END;
+        END IF;
     END IF;
     PERFORM api_check(v_errors);
 

@@ -39,6 +39,9 @@ RETURN (
         'attributes', l.attributes,
         'timezone', smscamp_lead_timezone(l.timezone, l.phone),
         'timezone_source', CASE WHEN l.timezone IS NULL THEN 'phone' ELSE 'lead' END,
+        'consent_at', l.consent_at,
+        'consent_source', l.consent_source,
+        'consent_text', l.consent_text,
         'opted_out', o.phone IS NOT NULL,
         'opted_out_at', o.created_at,
         'opt_out_source', o.source,
@@ -97,7 +100,8 @@ END;
 DROP FUNCTION IF EXISTS api_lead_validate(jsonb, boolean, jsonb);
 CREATE FUNCTION api_lead_validate(j jsonb, partial boolean, loc jsonb)
 RETURNS TABLE (name text, phone text, email text, company text, notes text,
-               attributes jsonb, timezone text, errors jsonb)
+               attributes jsonb, timezone text, consent_at timestamptz, consent_source text,
+               consent_text text, errors jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
 SELECT
     CASE WHEN c.e_name = '[]' THEN c.s_name END,
@@ -107,6 +111,9 @@ SELECT
     CASE WHEN c.e_notes = '[]' THEN nullif(c.s_notes, '') END,
     CASE WHEN c.e_attributes = '[]' THEN c.s_attributes END,
     c.z_timezone,
+    CASE WHEN c.e_consent_at = '[]' THEN c.d_consent_at END,
+    CASE WHEN c.e_consent_source = '[]' THEN nullif(c.s_consent_source, '') END,
+    CASE WHEN c.e_consent_text = '[]' THEN nullif(c.s_consent_text, '') END,
     CASE
         WHEN j IS NULL THEN
             jsonb_build_array(api_error_item(loc, 'Field required', 'missing'))
@@ -115,7 +122,8 @@ SELECT
                 'Input should be a valid dictionary or object to extract fields from',
                 'dict_type'))
         ELSE c.e_name || c.e_phone || c.e_email || c.e_company || c.e_notes
-             || c.e_attributes || c.e_timezone
+             || c.e_attributes || c.e_timezone || c.e_consent_at || c.e_consent_source
+             || c.e_consent_text
     END
 FROM (
     SELECT b.*,
@@ -148,7 +156,17 @@ FROM (
              ELSE jsonb_build_array(api_error_item(loc || '"timezone"',
                       'timezone must be an IANA time zone name, such as America/Chicago '
                       '(or null: the phone''s)', 'value_error'))
-        END AS e_timezone
+        END AS e_timezone,
+        CASE WHEN b.v_consent_at IS NULL OR jsonb_typeof(b.v_consent_at) = 'null'
+                  OR b.d_consent_at IS NOT NULL THEN '[]'
+             ELSE jsonb_build_array(api_error_item(loc || '"consent_at"',
+                      'Input should be a valid datetime (ISO 8601, e.g. 2026-05-01T09:30:00Z, '
+                      'or a date)', 'datetime_parsing'))
+        END AS e_consent_at,
+        api_string_field_errors(b.v_consent_source, b.s_consent_source, b.p_consent_source, false,
+                                partial, 50, loc || '"consent_source"') AS e_consent_source,
+        api_string_field_errors(b.v_consent_text, b.s_consent_text, b.p_consent_text, false,
+                                partial, 2000, loc || '"consent_text"') AS e_consent_text
     FROM (
         SELECT a.*,
             api_json_string(a.v_name) AS s_name,
@@ -157,6 +175,10 @@ FROM (
             api_json_string(a.v_company) AS s_company,
             api_json_string(a.v_notes) AS s_notes,
             api_json_string(a.v_timezone) AS s_timezone,
+            api_json_string(a.v_consent_source) AS s_consent_source,
+            api_json_string(a.v_consent_text) AS s_consent_text,
+            CASE WHEN jsonb_typeof(a.v_consent_at) = 'string'
+                 THEN api_datetime(api_json_string(a.v_consent_at)) END AS d_consent_at,
             api_string_field_errors(a.v_timezone, api_json_string(a.v_timezone), a.p_timezone,
                                     false, partial, 64, loc || '"timezone"') AS t_timezone,
             -- the zone's canonical name (time_zones, by lower(name))
@@ -209,7 +231,10 @@ FROM (
                    j -> 'company' AS v_company, j ? 'company' AS p_company,
                    j -> 'notes' AS v_notes, j ? 'notes' AS p_notes,
                    j -> 'attributes' AS v_attributes,
-                   j -> 'timezone' AS v_timezone, j ? 'timezone' AS p_timezone
+                   j -> 'timezone' AS v_timezone, j ? 'timezone' AS p_timezone,
+                   j -> 'consent_at' AS v_consent_at,
+                   j -> 'consent_source' AS v_consent_source, j ? 'consent_source' AS p_consent_source,
+                   j -> 'consent_text' AS v_consent_text, j ? 'consent_text' AS p_consent_text
             OFFSET 0
         ) AS a
         OFFSET 0
@@ -428,9 +453,10 @@ BEGIN
 
     -- ON CONFLICT instead of catching unique_violation: no subtransaction,
     -- and a concurrent insert of the same phone is a clean 409 too.
-    INSERT INTO leads AS l (name, phone, email, company, notes, attributes, timezone)
+    INSERT INTO leads AS l (name, phone, email, company, notes, attributes, timezone,
+                            consent_at, consent_source, consent_text)
     VALUES (v.name, v.phone, v.email, v.company, v.notes, coalesce(v.attributes, '{}'),
-            v.timezone)
+            v.timezone, v.consent_at, v.consent_source, v.consent_text)
     ON CONFLICT (phone) DO NOTHING
     RETURNING api_lead_json(l)::text INTO body;
     IF body IS NULL THEN
@@ -464,7 +490,12 @@ BEGIN
             company = CASE WHEN p_body ? 'company' THEN v.company ELSE l.company END,
             notes   = CASE WHEN p_body ? 'notes'   THEN v.notes   ELSE l.notes   END,
             attributes = coalesce(v.attributes, l.attributes),
-            timezone = CASE WHEN p_body ? 'timezone' THEN v.timezone ELSE l.timezone END
+            timezone = CASE WHEN p_body ? 'timezone' THEN v.timezone ELSE l.timezone END,
+            consent_at = CASE WHEN p_body ? 'consent_at' THEN v.consent_at ELSE l.consent_at END,
+            consent_source = CASE WHEN p_body ? 'consent_source' THEN v.consent_source
+                                  ELSE l.consent_source END,
+            consent_text = CASE WHEN p_body ? 'consent_text' THEN v.consent_text
+                                ELSE l.consent_text END
          WHERE l.id = v_id
         RETURNING api_lead_json(l)::text INTO body;
     EXCEPTION WHEN unique_violation THEN

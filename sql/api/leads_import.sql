@@ -15,12 +15,14 @@ CREATE OR REPLACE FUNCTION api_csv_header_columns(p_header text[])
 RETURNS TABLE (key text, col text, i integer, known boolean)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT btrim(u.c, E' \t'), lower(btrim(u.c, E' \t')), u.i::integer,
-       lower(btrim(u.c, E' \t')) IN ('name', 'phone', 'email', 'company', 'notes', 'timezone')
+       lower(btrim(u.c, E' \t')) IN ('name', 'phone', 'email', 'company', 'notes', 'timezone',
+                                       'consent_at', 'consent_source', 'consent_text')
   FROM unnest(p_header) WITH ORDINALITY AS u(c, i)
 $$;
 
 -- The rows of an import body: a JSON array of lead objects, or CSV with a
--- header row: name, phone, email, company, notes, timezone (case-insensitive); every
+-- header row: name, phone, email, company, notes, timezone, consent_at,
+-- consent_source, consent_text (case-insensitive); every
 -- other column is an attribute named by its header (trimmed), its non-empty
 -- cells the values (under a column without a header a value rejects its
 -- row: there is no name to keep it under).  Rows are
@@ -91,6 +93,9 @@ BEGIN
                min(h.i) FILTER (WHERE h.col = 'company') AS company,
                min(h.i) FILTER (WHERE h.col = 'notes') AS notes,
                min(h.i) FILTER (WHERE h.col = 'timezone') AS timezone,
+               min(h.i) FILTER (WHERE h.col = 'consent_at') AS consent_at,
+               min(h.i) FILTER (WHERE h.col = 'consent_source') AS consent_source,
+               min(h.i) FILTER (WHERE h.col = 'consent_text') AS consent_text,
                array_agg(h.key ORDER BY h.i) FILTER (WHERE NOT h.known) AS attr_keys,
                array_agg(h.i ORDER BY h.i) FILTER (WHERE NOT h.known) AS attr_cols,
                count(*) FILTER (WHERE NOT h.known AND h.key <> '') AS attr_count
@@ -142,6 +147,9 @@ BEGIN
                        'company', r.fields[v_col.company],
                        'notes', r.fields[v_col.notes],
                        'timezone', nullif(r.fields[v_col.timezone], ''),
+                       'consent_at', nullif(r.fields[v_col.consent_at], ''),
+                       'consent_source', nullif(r.fields[v_col.consent_source], ''),
+                       'consent_text', nullif(r.fields[v_col.consent_text], ''),
                        'attributes', CASE WHEN v_attr_cols IS NOT NULL THEN
                            (SELECT jsonb_object_agg(a.key, r.fields[a.i])
                               FROM unnest(v_attr_keys, v_attr_cols) AS a(key, i)
@@ -250,10 +258,10 @@ BEGIN
                          AND (SELECT count(*) FROM jsonb_object_keys(q.n_attributes)) > 50
                          THEN 'reject'
                     WHEN (q.o_name, q.o_email, q.o_company, q.o_notes, q.o_attributes,
-                          q.o_timezone)
+                          q.o_timezone, q.o_consent_at, q.o_consent_source, q.o_consent_text)
                          IS NOT DISTINCT FROM
                          (q.n_name, q.n_email, q.n_company, q.n_notes, q.n_attributes,
-                          q.n_timezone)
+                          q.n_timezone, q.n_consent_at, q.n_consent_source, q.n_consent_text)
                          THEN 'unchanged'
                     ELSE 'update'
                END AS action
@@ -261,7 +269,8 @@ BEGIN
                        l.id, l.xmin AS o_xmin,
                        l.name AS o_name, l.email AS o_email, l.company AS o_company,
                        l.notes AS o_notes, l.attributes AS o_attributes,
-                       l.timezone AS o_timezone,
+                       l.timezone AS o_timezone, l.consent_at AS o_consent_at,
+                       l.consent_source AS o_consent_source, l.consent_text AS o_consent_text,
                        s.name AS n_name,
                        CASE WHEN l.id IS NULL OR v_mode = 'replace' THEN s.email
                             ELSE coalesce(s.email, l.email) END AS n_email,
@@ -271,6 +280,12 @@ BEGIN
                             ELSE coalesce(s.notes, l.notes) END AS n_notes,
                        CASE WHEN l.id IS NULL OR v_mode = 'replace' THEN s.timezone
                             ELSE coalesce(s.timezone, l.timezone) END AS n_timezone,
+                       CASE WHEN l.id IS NULL OR v_mode = 'replace' THEN s.consent_at
+                            ELSE coalesce(s.consent_at, l.consent_at) END AS n_consent_at,
+                       CASE WHEN l.id IS NULL OR v_mode = 'replace' THEN s.consent_source
+                            ELSE coalesce(s.consent_source, l.consent_source) END AS n_consent_source,
+                       CASE WHEN l.id IS NULL OR v_mode = 'replace' THEN s.consent_text
+                            ELSE coalesce(s.consent_text, l.consent_text) END AS n_consent_text,
                        CASE WHEN l.id IS NULL OR v_mode = 'replace'
                             THEN coalesce(s.attributes, '{}')
                             ELSE l.attributes || coalesce(s.attributes, '{}')
@@ -287,7 +302,9 @@ BEGIN
     upd AS (
         UPDATE leads AS l SET
             name = p.n_name, email = p.n_email, company = p.n_company,
-            notes = p.n_notes, attributes = p.n_attributes, timezone = p.n_timezone
+            notes = p.n_notes, attributes = p.n_attributes, timezone = p.n_timezone,
+            consent_at = p.n_consent_at, consent_source = p.n_consent_source,
+            consent_text = p.n_consent_text
           FROM plan AS p
          WHERE NOT v_dry AND p.action = 'update'
            AND l.id = p.id AND l.xmin = p.o_xmin
@@ -296,9 +313,10 @@ BEGIN
     -- new leads get their ids in file order; a phone inserted by someone
     -- else since this statement's snapshot is not (and makes it a 409)
     ins AS (
-        INSERT INTO leads AS l (name, phone, email, company, notes, attributes, timezone)
+        INSERT INTO leads AS l (name, phone, email, company, notes, attributes, timezone,
+                                consent_at, consent_source, consent_text)
         SELECT p.n_name, p.phone, p.n_email, p.n_company, p.n_notes, p.n_attributes,
-               p.n_timezone
+               p.n_timezone, p.n_consent_at, p.n_consent_source, p.n_consent_text
           FROM plan AS p
          WHERE NOT v_dry AND p.action = 'insert'
          ORDER BY p.row_no
@@ -338,7 +356,10 @@ BEGIN
                                                          ('email', to_jsonb(u.o_email), to_jsonb(u.n_email)),
                                                          ('company', to_jsonb(u.o_company), to_jsonb(u.n_company)),
                                                          ('notes', to_jsonb(u.o_notes), to_jsonb(u.n_notes)),
-                                                         ('timezone', to_jsonb(u.o_timezone), to_jsonb(u.n_timezone)))
+                                                         ('timezone', to_jsonb(u.o_timezone), to_jsonb(u.n_timezone)),
+                                                         ('consent_at', to_jsonb(u.o_consent_at), to_jsonb(u.n_consent_at)),
+                                                         ('consent_source', to_jsonb(u.o_consent_source), to_jsonb(u.n_consent_source)),
+                                                         ('consent_text', to_jsonb(u.o_consent_text), to_jsonb(u.n_consent_text)))
                                                  AS v(k, o, n)
                                           UNION ALL
                                           SELECT 'attributes.' || a.k, u.o_attributes -> a.k,

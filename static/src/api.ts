@@ -38,6 +38,10 @@ export interface Lead {
   /** IANA zone quiet hours are read in: the lead's own (timezone_source lead) or its phone's. */
   timezone: string;
   timezone_source: 'lead' | 'phone';
+  /** Consent to be texted, as the sender recorded it. */
+  consent_at: string | null;
+  consent_source: string | null;
+  consent_text: string | null;
 }
 
 /** What the classifier found an inbound message to say. */
@@ -119,6 +123,10 @@ export interface LeadInput {
   notes?: string | null;
   /** null: the phone's zone. */
   timezone?: string | null;
+  /** ISO date-time or date. */
+  consent_at?: string | null;
+  consent_source?: string | null;
+  consent_text?: string | null;
   attributes?: Record<string, string | number | boolean>;
 }
 
@@ -255,6 +263,8 @@ export interface Campaign {
   /** The reply agent: off (classify only), draft (for approval), auto (answers). */
   reply_mode?: ReplyMode;
   reply_prompt?: string | null;
+  /** Skip the leads without consent on record. */
+  require_consent?: boolean;
   sms_temperature: number;
   stats: CampaignStats | null;
   created_at: string;
@@ -278,6 +288,7 @@ export interface CampaignInput {
   sender_name?: string | null;
   reply_mode?: ReplyMode;
   reply_prompt?: string | null;
+  require_consent?: boolean;
   sms_temperature?: number;
   messages_per_second?: number;
   send_window?: string | null;

@@ -3,7 +3,7 @@
 -- is the body.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(83);
+SELECT plan(88);
 
 \ir lib/call.sql
 \ir lib/errs.sql
@@ -29,7 +29,8 @@ SELECT is((SELECT (r -> 'body') - '{id,created_at,updated_at}'::text[] FROM a),
           '{"name":"Ann Lee","phone":"+14155550123","email":"ann@example.com",
             "company":"Zqx Widgets","notes":"likes tea","attributes":{},
             "timezone":"America/Los_Angeles","timezone_source":"phone","opted_out":false,
-            "opted_out_at":null,"opt_out_source":null}',
+            "opted_out_at":null,"opt_out_source":null,"consent_at":null,"consent_source":null,
+            "consent_text":null}',
           'create: name trimmed, phone in E.164, unknown field ignored');
 SELECT ok((SELECT (r -> 'body' ->> 'id')::bigint > 0 FROM a), 'create: id is a number');
 SELECT is((SELECT (r -> 'body' ->> 'created_at')::timestamptz FROM a), now(),
@@ -42,7 +43,8 @@ SELECT is(pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Min","phone":"
             #- '{body,id}' #- '{body,created_at}' #- '{body,updated_at}' -> 'body',
           '{"name":"Min","phone":"+442079460958","email":null,"company":null,"notes":null,
             "attributes":{},"timezone":"Europe/London","timezone_source":"phone",
-            "opted_out":false,"opted_out_at":null,"opt_out_source":null}',
+            "opted_out":false,"opted_out_at":null,"opt_out_source":null,"consent_at":null,
+            "consent_source":null,"consent_text":null}',
           'create: empty optional strings are null');
 
 SELECT is(pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Dup","phone":"+14155550123"}')$$),
@@ -133,7 +135,8 @@ SELECT is(pg_temp.call(format($$SELECT * FROM api.leads_update(%L, '{"notes":"ne
                              'email', NULL, 'company', 'Zqx Widgets', 'notes', 'new notes',
                              'attributes', '{}'::jsonb, 'timezone', 'America/Los_Angeles',
                              'timezone_source', 'phone', 'opted_out', false, 'opted_out_at', NULL,
-                             'opt_out_source', NULL),
+                             'opt_out_source', NULL, 'consent_at', NULL, 'consent_source', NULL,
+                             'consent_text', NULL),
           'update: only the given fields change, null clears an optional field');
 SELECT is(pg_temp.call(format($$SELECT * FROM api.leads_update(%L, '{}')$$, :'ann')) -> 'status',
           '200', 'update {}: 200, nothing changes');
@@ -177,7 +180,8 @@ SELECT is((SELECT array_agg(i ->> 'name') FROM l1, jsonb_array_elements(r -> 'bo
           ARRAY['Zqxlist 2', 'Zqxlist 3', 'Zqxlist 4'], 'list: q case-insensitive, ordered by id, paged');
 SELECT is((SELECT jsonb_object_keys_agg FROM (SELECT array_agg(k ORDER BY k) AS jsonb_object_keys_agg
              FROM l1, jsonb_object_keys(r #> '{body,items,0}') AS k) s),
-          ARRAY['attributes', 'company', 'created_at', 'email', 'id', 'name', 'notes',
+          ARRAY['attributes', 'company', 'consent_at', 'consent_source', 'consent_text',
+                'created_at', 'email', 'id', 'name', 'notes',
                 'opt_out_source', 'opted_out', 'opted_out_at', 'phone', 'timezone',
                 'timezone_source', 'updated_at'],
           'list: items are lead objects');
@@ -249,6 +253,27 @@ SELECT is(pg_temp.errs(pg_temp.call($$SELECT * FROM api.leads_create('{"name":"T
           ARRAY['["body", "timezone"] string_type'], 'create: a timezone that is no string');
 SELECT is((SELECT timezone FROM leads WHERE phone = '+13035550142'), 'Pacific/Honolulu',
           'failed updates left the zone as it was');
+
+------------------------------------------------------------------------------
+-- consent: an ISO date-time or a date, how, the words
+------------------------------------------------------------------------------
+SELECT is((pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Cy","phone":"+13035550161","consent_at":"2026-05-01T09:30:00Z","consent_source":" web_form ","consent_text":"Yes, text me"}')$$)
+            -> 'body') - '{id,created_at,updated_at,name,phone,email,company,notes,attributes,timezone,timezone_source,opted_out,opted_out_at,opt_out_source}'::text[],
+          '{"consent_at":"2026-05-01T09:30:00+00:00","consent_source":"web_form","consent_text":"Yes, text me"}',
+          'create: consent recorded');
+SELECT is(pg_temp.call($$SELECT * FROM api.leads_update((SELECT id FROM leads WHERE phone = '+13035550161')::text,
+                                                        '{"consent_at":"2026-06-02"}')$$) #>> '{body,consent_at}',
+          '2026-06-02T00:00:00+00:00', 'update: a date alone is its midnight UTC');
+SELECT is(pg_temp.errs(pg_temp.call($$SELECT * FROM api.leads_update((SELECT id FROM leads WHERE phone = '+13035550161')::text,
+                                                        '{"consent_at":"yesterday","consent_source":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}')$$)),
+          ARRAY['["body", "consent_at"] datetime_parsing', '["body", "consent_source"] string_too_long'],
+          'update: a consent_at that is no date-time and a consent_source over 50 characters are 422');
+SELECT is(pg_temp.errs(pg_temp.call($$SELECT * FROM api.leads_update((SELECT id FROM leads WHERE phone = '+13035550161')::text,
+                                                        '{"consent_at":"2026-02-30"}')$$)),
+          ARRAY['["body", "consent_at"] datetime_parsing'], 'update: a date that does not exist is 422');
+SELECT is(pg_temp.call($$SELECT * FROM api.leads_update((SELECT id FROM leads WHERE phone = '+13035550161')::text,
+                                                        '{"consent_at":null}')$$) #>> '{body,consent_at}',
+          NULL, 'update: null clears it');
 
 SELECT * FROM finish();
 ROLLBACK;

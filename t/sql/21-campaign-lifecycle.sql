@@ -53,7 +53,8 @@ SELECT is(pg_temp.lead_statuses((SELECT id FROM c)), ARRAY['pending', 'pending',
           'start: the leads stay pending for the workers');
 SELECT set_eq($$SELECT jsonb_object_keys(j) FROM started$$,
     ARRAY['id', 'name', 'description', 'agent_type', 'status', 'sms_system_prompt',
-          'sms_template', 'sender_name', 'reply_mode', 'reply_prompt', 'sms_temperature',
+          'sms_template', 'sender_name', 'reply_mode', 'reply_prompt', 'require_consent',
+          'sms_temperature',
           'messages_per_second', 'send_window', 'max_send_errors',
           'scheduled_at', 'stats', 'created_at', 'updated_at', 'started_at', 'completed_at'],
     'the campaign JSON has the documented keys');

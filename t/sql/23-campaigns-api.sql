@@ -38,7 +38,7 @@ SELECT is((SELECT j - '_status' - 'id' - 'created_at' - 'updated_at' FROM c1),
         'status', 'draft', 'sms_system_prompt', 'Be brief', 'sms_template', NULL,
         'sender_name', NULL, 'sms_temperature', 120,
         'messages_per_second', 2.5, 'send_window', NULL, 'max_send_errors', 3,
-        'reply_mode', 'off', 'reply_prompt', NULL,
+        'reply_mode', 'off', 'reply_prompt', NULL, 'require_consent', false,
         'scheduled_at', NULL, 'started_at', NULL, 'completed_at', NULL,
         'stats', (SELECT j -> 'stats' FROM c1)),
     'create: the fields as given (name trimmed, send_window null = no quiet hours)');

@@ -8,7 +8,7 @@
 -- so that one broken node fails its tests, not the whole file.
 BEGIN;
 
-SELECT plan(78);
+SELECT plan(83);
 
 -- the defaults these tests rely on (another test file may have left an
 -- ALTER SYSTEM behind: that would be its bug, visible here)
@@ -93,6 +93,29 @@ SELECT is(status, 'pending', 'validate_lead leaves a passing lead to the next no
   FROM campaign_leads WHERE id = (SELECT id FROM ids WHERE name = 'cl_ada');
 SELECT is(pg_temp.logs((SELECT id FROM ids WHERE name = 'cl_ada'), 'validate_lead'), 1::bigint,
           'validate_lead writes one processing_logs row');
+
+-- require_consent: a lead without consent on record is skipped, with the reason; one with it passes
+INSERT INTO ids VALUES ('c_consent', pg_temp.new_campaign('Spring sale Monday!'));
+UPDATE campaigns SET require_consent = true WHERE id = (SELECT id FROM ids WHERE name = 'c_consent');
+INSERT INTO ids VALUES ('no_consent', pg_temp.new_lead('Nell No', 'Nowhere'));
+INSERT INTO ids VALUES ('consent', pg_temp.new_lead('Cora Yes', 'Somewhere'));
+UPDATE leads SET consent_at = now() - interval '30 days', consent_source = 'web_form'
+ WHERE id = (SELECT id FROM ids WHERE name = 'consent');
+INSERT INTO ids SELECT 'cl_no_consent', pg_temp.add((SELECT id FROM ids WHERE name = 'c_consent'), (SELECT id FROM ids WHERE name = 'no_consent'));
+INSERT INTO ids SELECT 'cl_consent', pg_temp.add((SELECT id FROM ids WHERE name = 'c_consent'), (SELECT id FROM ids WHERE name = 'consent'));
+INSERT INTO r SELECT 'validate_no_consent', pg_temp.try(format('SELECT smscamp_validate_lead(%s)',
+    (SELECT id FROM ids WHERE name = 'cl_no_consent')));
+INSERT INTO r SELECT 'validate_consent', pg_temp.try(format('SELECT smscamp_validate_lead(%s)',
+    (SELECT id FROM ids WHERE name = 'cl_consent')));
+SELECT is(j->'validation_errors', '["no consent on record (the campaign requires consent)"]'::jsonb,
+          'require_consent: a lead without consent_at is skipped, saying why') FROM r WHERE name = 'validate_no_consent';
+SELECT is(status, 'skipped', '... its campaign lead is skipped')
+  FROM campaign_leads WHERE id = (SELECT id FROM ids WHERE name = 'cl_no_consent');
+SELECT ok(EXISTS (SELECT FROM processing_logs WHERE campaign_lead_id = (SELECT id FROM ids WHERE name = 'cl_no_consent')
+                                               AND message ~ 'no consent on record'),
+          '... and the log says why');
+SELECT is(j->'passed', 'true'::jsonb, 'require_consent: a lead with consent_at passes') FROM r WHERE name = 'validate_consent';
+SELECT is(j->'passed', 'true'::jsonb, 'without require_consent, a lead without consent passes') FROM r WHERE name = 'validate_ada';
 
 INSERT INTO r SELECT 'validate_grace', pg_temp.try(format('SELECT smscamp_validate_lead(%s)',
     (SELECT id FROM ids WHERE name = 'cl_grace')));

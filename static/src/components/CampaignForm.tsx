@@ -40,6 +40,8 @@ export interface SettingsValues {
   /** the reply agent: off (classify only), draft (for approval), auto */
   reply_mode: ReplyMode;
   reply_prompt: string;
+  /** skip the leads without consent on record */
+  require_consent: boolean;
 }
 
 export const defaultSettings: SettingsValues = {
@@ -57,6 +59,7 @@ export const defaultSettings: SettingsValues = {
   max_send_errors: '10',
   reply_mode: 'off',
   reply_prompt: '',
+  require_consent: false,
 };
 
 /** The form's values for an existing campaign. */
@@ -78,6 +81,7 @@ export function settingsFromCampaign(c: Campaign): SettingsValues {
     max_send_errors: c.max_send_errors != null ? String(c.max_send_errors) : '10',
     reply_mode: c.reply_mode ?? 'off',
     reply_prompt: c.reply_prompt ?? '',
+    require_consent: c.require_consent === true,
   };
 }
 
@@ -94,6 +98,7 @@ export function settingsToInput(v: SettingsValues): CampaignInput {
     send_window: v.quiet_hours ? `${v.window_start}-${v.window_end}` : null,
     reply_mode: v.reply_mode,
     reply_prompt: v.reply_prompt.trim() === '' ? null : v.reply_prompt,
+    require_consent: v.require_consent,
   };
   if (v.max_send_errors.trim() !== '') out.max_send_errors = Number(v.max_send_errors);
   return out;
@@ -287,6 +292,24 @@ export function CampaignSettingsFields({
           </Field>
         )}
       </fieldset>
+
+      <div className="rounded-lg border border-slate-200 p-3">
+        <label className="flex cursor-pointer items-start gap-2 text-sm">
+          <input
+            type="checkbox"
+            name="require_consent"
+            checked={values.require_consent}
+            onChange={(e) => set('require_consent', e.target.checked)}
+            aria-describedby="require-consent-hint"
+            className="mt-0.5 h-4 w-4 accent-indigo-600"
+          />
+          <span className="font-medium text-slate-800">Only leads with consent on record</span>
+        </label>
+        <p id="require-consent-hint" className="mt-1 pl-6 text-xs text-slate-600">
+          Leads without a consent date are skipped, each with the reason in the log. Off: every lead is messaged; keeping the consent you need (for
+          example under the TCPA for marketing texts in the US) is then up to you.
+        </p>
+      </div>
 
       <details className="group rounded-lg border border-slate-200" open={!!(errors.messages_per_second || errors.send_window || errors.max_send_errors)}>
         <summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50">

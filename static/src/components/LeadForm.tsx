@@ -4,7 +4,7 @@ import { api, ApiError, errorMessage, type Lead, type LeadInput } from '../api';
 import { Alert, Button, Field, FormActions, TextArea, TextInput, cx, inputClass } from './ui';
 import { phoneExample } from '../lib/phoneExample';
 
-const FIELDS = ['name', 'phone', 'email', 'company', 'timezone', 'notes'] as const;
+const FIELDS = ['name', 'phone', 'email', 'company', 'timezone', 'notes', 'consent_at', 'consent_source', 'consent_text'] as const;
 type FieldName = (typeof FIELDS)[number];
 type Values = Record<FieldName, string>;
 type AttrValue = string | number | boolean;
@@ -32,8 +32,15 @@ function initial(lead?: Lead | null): Values {
     notes: lead?.notes ?? '',
     // empty: the phone's zone (shown as the hint), not a zone of the lead's own
     timezone: lead?.timezone_source === 'lead' ? lead.timezone : '',
+    // the date of the consent (a date input); its time stays as it is unless the date changes
+    consent_at: lead?.consent_at ? lead.consent_at.slice(0, 10) : '',
+    consent_source: lead?.consent_source ?? '',
+    consent_text: lead?.consent_text ?? '',
   };
 }
+
+/** Suggestions for how consent was given. */
+const CONSENT_SOURCES = ['web_form', 'paper', 'keyword', 'verbal', 'import'];
 
 /** The IANA zones the browser knows, for the time zone field's suggestions. */
 function zoneNames(): string[] {
@@ -99,10 +106,15 @@ function toInput(v: Values, attributes: Record<string, AttrValue>, lead?: Lead |
     company: opt(v.company),
     notes: v.notes.trim() === '' ? null : v.notes,
     timezone: opt(v.timezone),
+    consent_at: opt(v.consent_at),
+    consent_source: opt(v.consent_source),
+    consent_text: v.consent_text.trim() === '' ? null : v.consent_text,
   };
+  // an unchanged consent date is not sent: the date input would drop its time of day
+  if (lead && v.consent_at === initial(lead).consent_at) delete out.consent_at;
   if (!lead) {
     // a new lead: leave out empty optional fields rather than sending nulls
-    for (const k of ['email', 'company', 'notes', 'timezone'] as const) if (out[k] === null) delete out[k];
+    for (const k of ['email', 'company', 'notes', 'timezone', 'consent_at', 'consent_source', 'consent_text'] as const) if (out[k] === null) delete out[k];
     if (Object.keys(attributes).length > 0) out.attributes = attributes;
   } else if (!sameAttrs(attributes, lead.attributes ?? {})) {
     // PUT replaces the attributes: send them only when they were edited
@@ -137,6 +149,7 @@ export default function LeadForm({
   const formRef = useRef<HTMLFormElement>(null);
   const attrsId = useId();
   const zonesId = useId();
+  const sourcesId = useId();
   const [zones] = useState(zoneNames);
   // the phone example: the server's default country when the page has loaded /api/settings
   // (the leads page does; this form sends no request of its own), else the browser's locale
@@ -292,6 +305,35 @@ export default function LeadForm({
           <TextArea id={id} name="notes" rows={3} value={values.notes} onChange={set('notes')} aria-describedby={describedBy} invalid={invalid} />
         )}
       </Field>
+
+      <fieldset className="space-y-2" data-testid="lead-consent">
+        <legend className="text-sm font-medium text-slate-700">Consent</legend>
+        <p className="text-xs text-slate-500">
+          When and how this person agreed to get your texts, as you recorded it. A campaign that requires consent skips leads without a date.
+        </p>
+        <div className="grid gap-4 sm:grid-cols-2">
+          <Field label="Consent date" error={fieldErrors.consent_at}>
+            {({ id, describedBy, invalid }) => (
+              <TextInput id={id} name="consent_at" type="date" value={values.consent_at} onChange={set('consent_at')} aria-describedby={describedBy} invalid={invalid} />
+            )}
+          </Field>
+          <Field label="Consent source" error={fieldErrors.consent_source}>
+            {({ id, describedBy, invalid }) => (
+              <TextInput id={id} name="consent_source" list={sourcesId} autoComplete="off" placeholder="e.g. web_form" value={values.consent_source} onChange={set('consent_source')} aria-describedby={describedBy} invalid={invalid} />
+            )}
+          </Field>
+          <datalist id={sourcesId}>
+            {CONSENT_SOURCES.map((c) => (
+              <option key={c} value={c} />
+            ))}
+          </datalist>
+        </div>
+        <Field label="Consent wording" error={fieldErrors.consent_text}>
+          {({ id, describedBy, invalid }) => (
+            <TextArea id={id} name="consent_text" rows={2} value={values.consent_text} onChange={set('consent_text')} aria-describedby={describedBy} invalid={invalid} />
+          )}
+        </Field>
+      </fieldset>
 
       <fieldset className="space-y-2" aria-describedby={`${attrsId}-hint${attrsError ? ` ${attrsId}-error` : ''}`} data-testid="lead-attributes">
         <legend className="text-sm font-medium text-slate-700">Attributes</legend>

@@ -80,6 +80,34 @@ describe('LeadForm time zone', () => {
   });
 });
 
+describe('LeadForm consent', () => {
+  it('sends the consent date, source and wording; an unchanged date is not sent again', async () => {
+    const { calls } = mockApi((c) => (c.method === 'POST' ? { status: 201, json: lead(9) } : { status: 200, json: lead(5) }));
+    const onSaved = vi.fn();
+    const user = await typeNewLead(<LeadForm onSaved={onSaved} onCancel={() => {}} />, 'Ada', '+442079460958');
+    await user.type(screen.getByLabelText('Consent date'), '2026-05-01');
+    await user.type(screen.getByLabelText('Consent source'), 'web_form');
+    await user.type(screen.getByLabelText('Consent wording'), 'Yes, text me offers');
+    await user.click(screen.getByRole('button', { name: 'Create lead' }));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(JSON.parse(calls[0].body!)).toMatchObject({ consent_at: '2026-05-01', consent_source: 'web_form', consent_text: 'Yes, text me offers' });
+  });
+
+  it('keeps a recorded consent time when the date is not edited', async () => {
+    const { calls } = mockApi(() => ({ status: 200, json: lead(5) }));
+    const onSaved = vi.fn();
+    const { user } = renderAsUser(
+      <LeadForm lead={lead(5, { consent_at: '2026-05-01T09:30:00+00:00', consent_source: 'paper' })} onSaved={onSaved} onCancel={() => {}} />,
+    );
+    expect(screen.getByLabelText('Consent date')).toHaveValue('2026-05-01');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const body = JSON.parse(calls[0].body!);
+    expect(body).not.toHaveProperty('consent_at');
+    expect(body.consent_source).toBe('paper');
+  });
+});
+
 describe('LeadForm attributes', () => {
   it('adds attributes as name/value rows on create', async () => {
     const { calls } = mockApi(() => ({ status: 201, json: lead(9) }));
