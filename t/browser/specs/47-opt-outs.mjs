@@ -74,9 +74,11 @@ export default async function () {
     const status = await webhook('/api/webhooks/sms/inbound', { From: p3, To: '+15005550006', Body: 'STOP', MessageSid: `SM${TAG}47` });
     assert(status === 200, `the webhook answered ${status}`);
     await goto('/opt-outs');
-    await page.getByLabel('Search opt-outs').fill(p3.replace(/\D/g, ''));
-    const table = page.getByTestId('optouts-table');
-    await table.getByText('Replied STOP').waitFor();
+    const e164 = `+${p3.replace(/\D/g, '')}`;
+    await page.getByLabel('Search opt-outs').fill(e164.slice(1));
+    await page.waitForURL(/[?&]q=/);
+    const row = page.getByTestId('optouts-table').locator('tbody tr', { hasText: e164 });
+    await row.getByText('Replied STOP').waitFor();
     assert(lead, 'the lead was made');
   });
 }
