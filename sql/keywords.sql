@@ -47,8 +47,8 @@ SELECT coalesce(
 $$;
 
 -- Queue the automatic answer of purpose p_purpose to the inbound message m
--- (at most one answer per inbound message: messages_auto_reply_key) and wake
--- the workers.  Returns its id, NULL when m already has an answer.
+-- (at most one answer per inbound message: smscamp_insert_outbound).  Returns
+-- its id, NULL when m already has an answer or the setting was emptied.
 CREATE OR REPLACE FUNCTION smscamp_queue_keyword_answer(m messages, p_purpose text)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -58,25 +58,13 @@ DECLARE
         WHEN 'opt_out_confirmation' THEN current_setting('smscamp.optout_confirmation')
         WHEN 'opt_in_confirmation' THEN current_setting('smscamp.optin_confirmation')
     END;
-    last record;
-    v_id bigint;
 BEGIN
     IF coalesce(btrim(v_body), '') = '' THEN
         -- the setting was emptied: the sender chose to send nothing
         RETURN NULL;
     END IF;
-    SELECT * INTO last FROM smscamp_lead_last_campaign_message(m.phone);
-    INSERT INTO messages (lead_id, campaign_id, campaign_lead_id, phone, direction, body, kind,
-                          status, reply_to_id, segments, cost, sent_by, purpose)
-    VALUES (m.lead_id, last.campaign_id, last.campaign_lead_id, m.phone, 'outbound', v_body,
-            'auto', 'queued', m.id, smscamp_sms_segments(v_body), smscamp_sms_cost(v_body),
-            'keyword', p_purpose)
-    ON CONFLICT (reply_to_id) WHERE kind = 'auto' AND reply_to_id IS NOT NULL DO NOTHING
-    RETURNING id INTO v_id;
-    IF v_id IS NOT NULL THEN
-        PERFORM smscamp_wake();
-    END IF;
-    RETURN v_id;
+    RETURN (smscamp_insert_outbound(m.lead_id, m.phone, v_body, 'auto', 'queued', m.id,
+                                    'keyword', p_purpose)).id;
 END
 $$;
 
@@ -107,7 +95,9 @@ CREATE OR REPLACE FUNCTION smscamp_act_on_keyword(m messages) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     v_keyword text := smscamp_keyword(m.body);
-    v_opted_out boolean := EXISTS (SELECT FROM opt_outs o WHERE o.phone = m.phone);
+    -- (looked up only for a keyword that depends on it: most messages are none)
+    v_opted_out boolean := v_keyword IN ('opt_in', 'help')
+                           AND EXISTS (SELECT FROM opt_outs o WHERE o.phone = m.phone);
 BEGIN
     IF v_keyword = 'opt_out' THEN
         PERFORM smscamp_confirm_opt_out(m, upper(left(btrim(m.body), 40)), 'sms');

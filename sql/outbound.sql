@@ -78,6 +78,35 @@ LANGUAGE sql STABLE AS $$
      ORDER BY m.id DESC LIMIT 1
 $$;
 
+-- Insert an outbound message to p_phone (of lead p_lead_id, NULL for a number
+-- that is no lead) in the thread of its last campaign message, and wake the
+-- workers when it is queued.  An automatic answer (kind auto) answers its
+-- p_reply_to once (messages_auto_reply_key): returns NULL when it has one.
+CREATE OR REPLACE FUNCTION smscamp_insert_outbound(p_lead_id bigint, p_phone text, p_body text,
+                                                   p_kind text, p_status text,
+                                                   p_reply_to bigint, p_sent_by text,
+                                                   p_purpose text DEFAULT NULL)
+RETURNS messages
+LANGUAGE plpgsql AS $$
+DECLARE
+    last record;
+    m messages;
+BEGIN
+    SELECT * INTO last FROM smscamp_lead_last_campaign_message(p_phone);
+    INSERT INTO messages (lead_id, campaign_id, campaign_lead_id, phone, direction, body, kind,
+                          status, reply_to_id, segments, cost, sent_by, purpose)
+    VALUES (p_lead_id, last.campaign_id, last.campaign_lead_id, p_phone, 'outbound', p_body,
+            p_kind, p_status, p_reply_to, smscamp_sms_segments(p_body), smscamp_sms_cost(p_body),
+            p_sent_by, p_purpose)
+    ON CONFLICT (reply_to_id) WHERE kind = 'auto' AND reply_to_id IS NOT NULL DO NOTHING
+    RETURNING * INTO m;
+    IF m.id IS NOT NULL AND p_status = 'queued' THEN
+        PERFORM smscamp_wake();
+    END IF;
+    RETURN m;
+END
+$$;
+
 -- Queue a message of a lead's thread (p_status queued, or draft for the reply
 -- agent's suggestions) and wake the workers.  Raises the API's 404 (no such
 -- lead), 409 (opted out) and 422 (the body).
@@ -90,8 +119,6 @@ RETURNS messages
 LANGUAGE plpgsql AS $$
 DECLARE
     l leads;
-    last record;
-    m messages;
 BEGIN
     SELECT * INTO l FROM leads WHERE id = p_lead_id;
     IF NOT FOUND THEN
@@ -99,17 +126,8 @@ BEGIN
     END IF;
     PERFORM smscamp_refuse_unsendable(l.phone, p_body, format(
         'Lead %s opted out: nothing more is sent to %s', l.id, l.phone));
-    SELECT * INTO last FROM smscamp_lead_last_campaign_message(l.phone);
-    INSERT INTO messages (lead_id, campaign_id, campaign_lead_id, phone, direction, body, kind,
-                          status, reply_to_id, segments, cost, sent_by)
-    VALUES (l.id, last.campaign_id, last.campaign_lead_id, l.phone, 'outbound', p_body, p_kind,
-            p_status, p_reply_to, smscamp_sms_segments(p_body), smscamp_sms_cost(p_body),
-            p_sent_by)
-    RETURNING * INTO m;
-    IF p_status = 'queued' THEN
-        PERFORM smscamp_wake();
-    END IF;
-    RETURN m;
+    RETURN smscamp_insert_outbound(l.id, l.phone, p_body, p_kind, p_status, p_reply_to,
+                                   p_sent_by);
 END
 $$;
 
