@@ -47,6 +47,7 @@ typedef struct ConvTask
 	char	   *task;			/* chat: classify | answer */
 	char	   *to;				/* send */
 	char	   *body;
+	SmsSender	sender;			/* send: its sender (sql/senders.sql) */
 	char	   *request;		/* chat: the request SQL wrote */
 	HttpCall   *call;
 	bool		attached;
@@ -153,6 +154,7 @@ add_task(TaskKind kind, json_t *o)
 	t->task = jstring(o, "task");
 	t->to = jstring(o, "to");
 	t->body = jstring(o, "body");
+	smscamp_sender_from_json(json_object_get(o, "sender"), &t->sender);
 	if (request)
 		t->request = smscamp_json_text(json_incref(request));	/* consumes a reference */
 	MemoryContextSwitchTo(old);
@@ -245,6 +247,8 @@ send_result(ConvTask *t, SendResult *r)
 		json_object_set_new(o, "price", json_string(r->price));
 	if (r->error)
 		json_object_set_new(o, "error", json_string(r->error));
+	if (r->error_code > 0)
+		json_object_set_new(o, "error_code", json_integer(r->error_code));
 	if (r->retry_after_s >= 0)
 		json_object_set_new(o, "retry_after", json_integer(r->retry_after_s));
 	text = smscamp_json_text(o);	/* consumes o */
@@ -304,8 +308,20 @@ smscamp_conv_start(bool stopping)
 			continue;
 		}
 		old = MemoryContextSwitchTo(t->cxt);
+		if (t->kind == TASK_SEND && t->sender.segments_per_second > 0)
+		{
+			SmsCount	count;
+
+			/*
+			 * A person waits for this answer: it goes now, and takes its
+			 * sender's next slots, so that the campaigns' sends from that
+			 * number wait for it instead
+			 */
+			smscamp_count_sms(t->body, strlen(t->body), &count);
+			(void) smscamp_reserve_send_slot(0, 0, &t->sender, count.segments);
+		}
 		t->call = (t->kind == TASK_SEND)
-			? smscamp_sms_request_to(t->to, t->body)
+			? smscamp_sms_request_to(t->to, t->body, &t->sender)
 			: smscamp_llm_chat_request(t->request);
 		if (!smscamp_http_prepare(t->call)
 			|| curl_multi_add_handle(cmulti, t->call->easy) != CURLM_OK)

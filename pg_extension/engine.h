@@ -34,7 +34,8 @@
  *	  jobs.c	  a worker's jobs: claimed, validated, written, sent, recorded
  *				  (jobs.h)
  *	  worker.c	  the background workers' loop
- *	  shmem.c	  shared state: worker latches, send-rate slots
+ *	  shmem.c	  shared state: worker latches, send-rate slots (per
+ *				  campaign, per sender in segments, for all)
  *	  metrics.c	  Prometheus counters in shared memory (metrics.h)
  *
  *-------------------------------------------------------------------------
@@ -90,6 +91,15 @@ extern void smscamp_count_sms(const char *text, int len, SmsCount *count);
 extern Numeric smscamp_cost_of_segments(int segments);
 extern char *smscamp_gsm_fold(const char *text);
 
+/* who a message goes from (sql/senders.sql picks it; provider.c reads it) */
+typedef struct SmsSender
+{
+	int64		id;				/* senders.id; 0: smscamp.sms_from */
+	char	   *from;			/* From: a number or an alphanumeric ID */
+	char	   *messaging_service_sid;	/* or a Twilio Messaging Service */
+	double		segments_per_second;	/* its rate; 0: not paced */
+} SmsSender;
+
 /* one campaign lead with what the nodes need to know */
 typedef struct SmsLead
 {
@@ -115,6 +125,7 @@ typedef struct SmsLead
 	bool		opted_out;
 	bool		already_sent;	/* this campaign already messaged the phone */
 	char	   *skip_reason;	/* why the campaign's rules skip it (SQL), or NULL */
+	SmsSender	sender;			/* the sender the claim chose */
 	char	   *message;		/* set by generation */
 	bool		manual;			/* run by a SQL call, not by a worker */
 } SmsLead;
@@ -190,6 +201,8 @@ extern void smscamp_llm_parse(HttpCall *call, LlmAnswer *answer);
 extern HttpCall *smscamp_llm_chat_request(const char *request);
 extern char *smscamp_llm_answer_json(const LlmAnswer *answer);
 
+struct json_t;
+
 /* provider.c */
 typedef enum SendOutcome
 {
@@ -217,12 +230,16 @@ typedef struct SendResult
 	int			num_segments;
 	char	   *price;
 	char	   *error;
+	int			error_code;		/* the provider's error code, 0: none */
 	long		retry_after_s;
 } SendResult;
 
 extern bool smscamp_provider_is_log(void);
 extern HttpCall *smscamp_sms_request(const SmsLead *lead);
-extern HttpCall *smscamp_sms_request_to(const char *to, const char *body);
+extern HttpCall *smscamp_sms_request_to(const char *to, const char *body,
+										const SmsSender *sender);
+extern void smscamp_sender_from_json(struct json_t *obj, SmsSender *sender);
+extern const char *smscamp_sender_from(const SmsSender *sender);
 extern void smscamp_sms_parse(HttpCall *call, SendResult *result);
 
 /* nodes.c: the graph's steps, shared by the SQL functions and the workers */
@@ -274,8 +291,6 @@ typedef struct RecordResult
 	double		cost;
 } RecordResult;
 
-struct json_t;
-
 extern void smscamp_batch_init(RecordBatch *batch);
 extern void smscamp_batch_validation(RecordBatch *batch, const SmsLead *lead,
 									 List *errors);
@@ -324,7 +339,19 @@ extern void smscamp_shmem_request(void);
 extern void smscamp_shmem_register_worker(int slot);
 extern void smscamp_shmem_unregister_worker(int slot);
 extern void smscamp_wake_workers(void);
-extern TimestampTz smscamp_reserve_send_slot(int64 campaign_id, double mps);
+/* the next free moments of one rate (shmem.c keeps them per campaign, per
+ * sender and for all: smscamp_pace_reserve is the arithmetic) */
+typedef struct PaceSlot
+{
+	int64		key;
+	TimestampTz next;			/* earliest time of the next send */
+} PaceSlot;
+
+extern TimestampTz smscamp_pace_reserve(PaceSlot *slot, TimestampTz at,
+										double units, double per_second);
+extern TimestampTz smscamp_reserve_send_slot(int64 campaign_id, double mps,
+											 const SmsSender *sender,
+											 int segments);
 
 /* conversation.c: a worker's conversation tasks (replies to send, the
  * reply agent's model calls), driven by worker.c like jobs.c's */

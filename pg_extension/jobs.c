@@ -213,9 +213,18 @@ smscamp_jobs_claim_limit(void)
 static void
 reserve_send_slot(Job *job)
 {
+	SmsCount	count;
+
 	if (job->slot_reserved)
 		return;
-	job->send_at = smscamp_reserve_send_slot(job->lead->campaign_id, job->mps);
+	if (job->gen.message)
+		count = job->gen.count;
+	else
+		smscamp_count_sms(job->lead->message ? job->lead->message : "",
+						  job->lead->message ? strlen(job->lead->message) : 0,
+						  &count);
+	job->send_at = smscamp_reserve_send_slot(job->lead->campaign_id, job->mps,
+											 &job->lead->sender, count.segments);
 	job->slot_reserved = true;
 }
 

@@ -113,6 +113,7 @@ smscamp_lead_from_json(const char *text)
 	lead->opted_out = json_is_true(json_object_get(o, "opted_out"));
 	lead->already_sent = json_is_true(json_object_get(o, "already_sent"));
 	lead->skip_reason = jstr(o, "skip_reason");
+	smscamp_sender_from_json(json_object_get(o, "sender"), &lead->sender);
 	lead->message = jstr(o, "sms_message");
 	json_decref(o);
 	return lead;

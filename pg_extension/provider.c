@@ -4,7 +4,10 @@
  *	  SMS providers. "log" records messages in the sms_outbox table (no
  *	  network, the default); "twilio" POSTs to a Twilio-compatible Messages
  *	  API: {base}/2010-04-01/Accounts/{sid}/Messages.json, form-encoded To,
- *	  From, Body, basic auth.
+ *	  From (or MessagingServiceSid), Body, basic auth. A message goes from
+ *	  its sender (sql/senders.sql chose it), else from smscamp.sms_from.
+ *	  A refusal's Twilio error code is read (SendResult.error_code): SQL
+ *	  acts on it (smscamp_provider_error).
  *
  *	  At most once: an answer is SEND_RETRY only when the provider provably
  *	  did not take the message (nothing was sent, 429, a 4xx that says so);
@@ -46,15 +49,47 @@ append_form(StringInfo s, CURL *h, const char *name, const char *value)
 	curl_free(escaped);
 }
 
+/* a sender as the lead context and the outbound tasks give it; none: sms_from */
+void
+smscamp_sender_from_json(json_t *obj, SmsSender *sender)
+{
+	json_t	   *v;
+
+	memset(sender, 0, sizeof(*sender));
+	if (!json_is_object(obj))
+		return;
+	v = json_object_get(obj, "id");
+	sender->id = json_is_integer(v) ? (int64) json_integer_value(v) : 0;
+	v = json_object_get(obj, "from");
+	sender->from = json_is_string(v) ? pstrdup(json_string_value(v)) : NULL;
+	v = json_object_get(obj, "messaging_service_sid");
+	sender->messaging_service_sid = json_is_string(v) ? pstrdup(json_string_value(v)) : NULL;
+	v = json_object_get(obj, "segments_per_second");
+	sender->segments_per_second = json_is_number(v) ? json_number_value(v) : 0;
+	if (sender->segments_per_second < 0)
+		sender->segments_per_second = 0;
+}
+
+/* the From a message of this sender shows (the outbox's from_phone) */
+const char *
+smscamp_sender_from(const SmsSender *sender)
+{
+	if (sender && sender->messaging_service_sid)
+		return sender->messaging_service_sid;
+	if (sender && sender->from)
+		return sender->from;
+	return smscamp_sms_from[0] ? smscamp_sms_from : NULL;
+}
+
 HttpCall *
 smscamp_sms_request(const SmsLead *lead)
 {
-	return smscamp_sms_request_to(lead->phone, lead->message);
+	return smscamp_sms_request_to(lead->phone, lead->message, &lead->sender);
 }
 
-/* one message, body, to phone to (E.164), from smscamp.sms_from */
+/* one message, body, to phone to (E.164), from its sender */
 HttpCall *
-smscamp_sms_request_to(const char *to, const char *body)
+smscamp_sms_request_to(const char *to, const char *body, const SmsSender *sender)
 {
 	StringInfoData form;
 	HttpCall   *call;
@@ -71,7 +106,11 @@ smscamp_sms_request_to(const char *to, const char *body)
 
 	initStringInfo(&form);
 	append_form(&form, h, "To", to);
-	append_form(&form, h, "From", smscamp_sms_from);
+	if (sender && sender->messaging_service_sid)
+		append_form(&form, h, "MessagingServiceSid", sender->messaging_service_sid);
+	else
+		append_form(&form, h, "From", sender && sender->from ? sender->from
+					: smscamp_sms_from);
 	append_form(&form, h, "Body", body);
 	if (smscamp_status_callback_url && smscamp_status_callback_url[0])
 		append_form(&form, h, "StatusCallback", smscamp_status_callback_url);
@@ -111,6 +150,8 @@ classify_failure(HttpCall *call, json_t *root, SendResult *result)
 	char	   *code = json_str(root, "code");
 
 	result->retry_after_s = call->retry_after_s;
+	if (code && strspn(code, "0123456789") == strlen(code) && strlen(code) <= 6)
+		result->error_code = atoi(code);
 
 	if (call->result != CURLE_OK && !call->request_sent)
 	{

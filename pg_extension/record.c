@@ -95,13 +95,18 @@ send_log_message(SendResult *r)
 static json_t *
 send_metadata(SendResult *r, double seconds)
 {
-	return json_pack("{s:s, s:s?, s:s?, s:i, s:s?, s:f}",
-					 "provider", "twilio",
-					 "sid", r->sid,
-					 "provider_status", r->provider_status,
-					 "num_segments", r->num_segments,
-					 "outcome", smscamp_send_outcomes[r->outcome].recorded,
-					 "seconds", seconds);
+	json_t	   *meta = json_pack("{s:s, s:s?, s:s?, s:i, s:s?, s:f}",
+									 "provider", "twilio",
+									 "sid", r->sid,
+									 "provider_status", r->provider_status,
+									 "num_segments", r->num_segments,
+									 "outcome", smscamp_send_outcomes[r->outcome].recorded,
+									 "seconds", seconds);
+
+	/* the provider's error code: SQL acts on it (smscamp_provider_error) */
+	if (meta && r->error_code > 0)
+		json_object_set_new(meta, "error_code", json_integer(r->error_code));
+	return meta;
 }
 
 /* ---------- items ---------- */
@@ -234,7 +239,7 @@ smscamp_batch_send_start(RecordBatch *batch, const SmsLead *lead,
 		item_set_generation(item, gen);
 	if (via_log)
 	{
-		item_set_str(item, "sfrom", smscamp_sms_from[0] ? smscamp_sms_from : NULL);
+		item_set_str(item, "sfrom", smscamp_sender_from(&lead->sender));
 		item_set_str(item, "body", gen ? gen->message : lead->message);
 	}
 	batch_add(batch, item);

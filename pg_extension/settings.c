@@ -36,6 +36,7 @@ static char *help_contact = NULL;
 static char *help_message = NULL;
 static char *optout_confirmation = NULL;
 static char *optin_confirmation = NULL;
+static int	max_messages_per_lead_per_day = 0;	/* read by SQL: smscamp_daily_cap */
 double		smscamp_price_per_segment = 0.0079;
 int			smscamp_workers = 2;
 int			smscamp_max_inflight = 256;
@@ -159,6 +160,10 @@ smscamp_define_engine_gucs(void)
 			   &smscamp_batch_size, 100, 1, 10000, PGC_SIGHUP, 0);
 	define_int("smscamp.global_mps", "Messages per second over all campaigns (0 = no cap).",
 			   &smscamp_global_mps, 0, 0, 100000, PGC_SIGHUP, 0);
+	define_int("smscamp.max_messages_per_lead_per_day",
+			   "Campaign messages a phone may get in 24 hours; more are skipped "
+			   "(0 = no cap; replies are never counted).",
+			   &max_messages_per_lead_per_day, 0, 0, 1000, PGC_SUSET, 0);
 }
 
 static bool

@@ -130,14 +130,38 @@ BEGIN
         PERFORM smscamp_refuse_transition(c.id, c.status, p_action);
     END IF;
     UPDATE campaigns
-       SET status = p_to,
+       SET status = p_to, paused_reason = NULL,
            consecutive_send_errors = CASE WHEN p_to = 'pending' THEN 0
-                                          ELSE consecutive_send_errors END
+                                          ELSE consecutive_send_errors END,
+           filtered_count = CASE WHEN p_to = 'pending' THEN 0 ELSE filtered_count END
      WHERE id = c.id;
     IF p_to = 'pending' THEN
         PERFORM smscamp_wake();
     END IF;
     RETURN smscamp_campaign_json(c.id);
+END
+$$;
+
+-- A campaign that pauses itself (provider errors, carrier filtering, no
+-- active sender): pending/processing -> paused, with the reason shown on the
+-- campaign (paused_reason, until it is resumed) and logged on the campaign
+-- lead p_campaign_lead_id (NULL: none).  False when it was not running.
+CREATE OR REPLACE FUNCTION smscamp_pause_itself(p_campaign_id bigint, p_reason text,
+                                                p_campaign_lead_id bigint DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE campaigns SET status = 'paused', paused_reason = p_reason
+     WHERE id = p_campaign_id AND status IN ('pending', 'processing');
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF p_campaign_lead_id IS NOT NULL THEN
+        PERFORM smscamp_log(p_campaign_lead_id, 'error', 'sms_agent', p_reason,
+                            jsonb_build_object('campaign_id', p_campaign_id,
+                                               'paused_reason', p_reason));
+    END IF;
+    RETURN true;
 END
 $$;
 
@@ -265,3 +289,19 @@ CREATE OR REPLACE TRIGGER leads_delete_campaign_leads
 
 -- (the api files' CALL smscamp_secure_api() revokes these from PUBLIC)
 
+
+-- A lead's new phone starts clean: what the provider said of the old one
+-- (phone_status, sql/senders.sql) goes.
+CREATE OR REPLACE FUNCTION smscamp_lead_phone_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.phone_status := NULL;
+    NEW.phone_status_at := NULL;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER leads_phone_status_reset
+    BEFORE UPDATE OF phone ON leads
+    FOR EACH ROW WHEN (NEW.phone IS DISTINCT FROM OLD.phone AND OLD.phone_status IS NOT NULL)
+    EXECUTE FUNCTION smscamp_lead_phone_changed();

@@ -157,6 +157,74 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN coalesce(p_sent, 0) = 0 THEN NULL
             ELSE round(100.0 * p_replies / p_sent, 1) END;
 
+-- A campaign's provider error codes: {"30007": 3, ...} (the failed and
+-- undelivered leads' codes, an index range), and what they mean.
+CREATE OR REPLACE FUNCTION smscamp_campaign_error_codes(p_id bigint,
+                                                        OUT counts json, OUT descriptions json)
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(json_object_agg(e.error_code, e.n ORDER BY e.error_code), '{}'),
+           coalesce(json_object_agg(e.error_code, smscamp_provider_error_text(e.error_code)
+                                    ORDER BY e.error_code)
+                        FILTER (WHERE smscamp_provider_error_text(e.error_code) IS NOT NULL),
+                    '{}')
+      FROM (SELECT cl.error_code, count(*) AS n FROM campaign_leads cl
+             WHERE cl.campaign_id = p_id AND cl.error_code IS NOT NULL
+             GROUP BY cl.error_code) AS e
+$$;
+
+-- How fast a campaign can send and when it should be done, from its senders:
+--   senders          its pool now (smscamp_sender_pool): [] = smscamp.sms_from
+--   send_rate        segments_per_second: the pool's (NULL: not paced);
+--                    messages_per_second: the campaign's own cap (NULL: none);
+--                    effective_messages_per_second: the slowest of the pool (at
+--                    the campaign's segments per message so far, else 1), the
+--                    cap and smscamp.global_mps; limited_by: which it is
+--   eta_seconds      the leads left at that rate (NULL: none left, or no rate
+--                    is known; quiet hours not counted)
+CREATE OR REPLACE FUNCTION smscamp_campaign_sending(c campaigns, s campaign_stats) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_pool bigint[] := smscamp_sender_pool(c.sender_ids);
+    v_sps numeric;
+    v_sent bigint := s.sent + s.delivered + s.undelivered;
+    v_per_message numeric := CASE WHEN v_sent > 0 AND s.sms_segments > 0
+                                  THEN s.sms_segments::numeric / v_sent ELSE 1 END;
+    v_global numeric := nullif(coalesce(nullif(current_setting('smscamp.global_mps', true), ''),
+                                        '0')::numeric, 0);
+    v_rate numeric;
+    v_by text;
+BEGIN
+    SELECT sum(x.segments_per_second) INTO v_sps FROM senders x WHERE x.id = ANY (v_pool);
+    IF v_sps IS NOT NULL THEN
+        v_rate := v_sps / v_per_message;
+        v_by := 'senders';
+    END IF;
+    IF c.messages_per_second > 0 AND (v_rate IS NULL OR c.messages_per_second < v_rate) THEN
+        v_rate := c.messages_per_second;
+        v_by := 'campaign';
+    END IF;
+    IF v_global IS NOT NULL AND (v_rate IS NULL OR v_global < v_rate) THEN
+        v_rate := v_global;
+        v_by := 'global';
+    END IF;
+    RETURN jsonb_build_object(
+        'senders', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                 'id', x.id, 'label', coalesce(x.name, smscamp_sender_address(x)),
+                                 'phone', x.phone, 'messaging_service_sid', x.messaging_service_sid,
+                                 'kind', x.kind, 'segments_per_second', trim_scale(x.segments_per_second),
+                                 'active', x.active) ORDER BY x.id)
+                               FROM senders x WHERE x.id = ANY (v_pool)), '[]'),
+        'send_rate', jsonb_build_object(
+            'segments_per_second', trim_scale(v_sps),
+            'messages_per_second', trim_scale(nullif(c.messages_per_second, 0)),
+            'effective_messages_per_second', round(v_rate, 3),
+            'limited_by', v_by),
+        'eta_seconds', CASE WHEN s.unfinished > 0 AND v_rate > 0
+                                 AND c.status NOT IN ('completed', 'failed', 'cancelled')
+                            THEN ceil(s.unfinished / v_rate)::bigint END);
+END
+$$;
+
 -- A campaign's "stats" object.  Names as the dashboard's where they apply.
 --   processed     leads finished after an attempt: sent, delivered,
 --                 undelivered, failed, skipped or unknown (not pending, not
@@ -193,10 +261,14 @@ SELECT json_build_object(
     'replies', r.replies,
     'reply_rate', smscamp_reply_rate(r.replies, s.sent + s.delivered + s.undelivered),
     'opt_outs', r.opt_outs,
+    'error_codes', e.counts,
+    'error_code_descriptions', e.descriptions,
+    'filtered', c.filtered_count,
     'started_at', c.started_at,
     'completed_at', c.completed_at)
   FROM smscamp_campaign_in_flight(c.id) AS f,
        smscamp_campaign_replies(c.id) AS r,
+       smscamp_campaign_error_codes(c.id) AS e,
        LATERAL (SELECT s.sent + s.delivered + s.undelivered + s.failed + s.skipped
                        + s.unknown AS processed) AS p
 $$;
@@ -219,12 +291,21 @@ SELECT json_build_object(
     'messages_per_second', trim_scale(c.messages_per_second),
     'send_window', c.send_window,
     'max_send_errors', c.max_send_errors,
+    'max_filtered', c.max_filtered,
+    'paused_reason', c.paused_reason,
+    'exclude_messaged_within_hours', c.exclude_messaged_within_hours,
     'scheduled_at', c.scheduled_at,
-    'stats', smscamp_campaign_stats_json(smscamp_campaign_counts(c.id), c),
+    'sender_ids', c.sender_ids,
+    'senders', g.sending -> 'senders',
+    'send_rate', g.sending -> 'send_rate',
+    'eta_seconds', g.sending -> 'eta_seconds',
+    'stats', smscamp_campaign_stats_json(k, c),
     'created_at', c.created_at,
     'updated_at', c.updated_at,
     'started_at', c.started_at,
     'completed_at', c.completed_at)
+  FROM smscamp_campaign_counts(c.id) AS k,
+       LATERAL (SELECT smscamp_campaign_sending(c, k) AS sending) AS g
 $$;
 
 CREATE OR REPLACE FUNCTION smscamp_campaign_json(p_id bigint) RETURNS json

@@ -150,8 +150,11 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Claim up to p_limit queued messages that are due, for worker p_worker (its
--- pid).  p_log: the log provider (sent here, into sms_outbox).  Returns the
--- messages to hand to the provider: [{"id", "to", "body"}], id order.
+-- pid).  p_log: the log provider (sent here, into sms_outbox).  Each goes from
+-- the sender of its thread (sql/senders.sql: the number the lead last heard
+-- from or wrote to, of its campaign's pool, else of every active sender; none:
+-- smscamp.sms_from).  Returns the messages to hand to the provider: [{"id",
+-- "to", "body", "sender"}], id order.
 CREATE OR REPLACE FUNCTION smscamp_claim_outbound(p_worker integer, p_limit integer,
                                                   p_log boolean)
 RETURNS jsonb
@@ -159,10 +162,12 @@ LANGUAGE plpgsql AS $$
 DECLARE
     r record;
     v_tasks jsonb := '[]';
-    v_from text := nullif(current_setting('smscamp.sms_from', true), '');
+    v_default_from text := nullif(current_setting('smscamp.sms_from', true), '');
+    v_sender bigint;
+    v_from text;
 BEGIN
     FOR r IN
-        SELECT m.id, m.phone, m.body, m.campaign_lead_id, m.purpose,
+        SELECT m.id, m.phone, m.body, m.campaign_lead_id, m.purpose, m.campaign_id,
                o.phone IS NOT NULL AS opted_out,
                -- a keyword's answer is never held (sql/keywords.sql)
                CASE WHEN m.purpose IS NULL
@@ -177,19 +182,32 @@ BEGIN
         IF r.opted_out AND r.purpose IS DISTINCT FROM 'opt_out_confirmation' THEN
             UPDATE messages SET status = 'failed', error = 'The phone opted out: not sent'
              WHERE id = r.id;
+            CONTINUE;
         ELSIF r.opens_at > now() THEN
             UPDATE messages SET send_after = r.opens_at WHERE id = r.id;
-        ELSIF p_log THEN
+            CONTINUE;
+        END IF;
+        v_sender := smscamp_pick_sender(
+            smscamp_sender_pool((SELECT c.sender_ids FROM campaigns c WHERE c.id = r.campaign_id)),
+            r.phone);
+        IF v_sender IS NULL AND r.campaign_id IS NOT NULL THEN
+            v_sender := smscamp_pick_sender(smscamp_sender_pool(NULL), r.phone);
+        END IF;
+        v_from := coalesce((SELECT smscamp_sender_address(s) FROM senders s WHERE s.id = v_sender),
+                           v_default_from);
+        IF p_log THEN
             INSERT INTO sms_outbox (campaign_lead_id, to_phone, from_phone, body, segments)
             VALUES (r.campaign_lead_id, r.phone, v_from, r.body, smscamp_sms_segments(r.body));
             UPDATE messages SET status = 'sent', sent_at = now(), attempts = attempts + 1,
-                                send_after = NULL
+                                send_after = NULL, sender_id = v_sender, from_phone = v_from
              WHERE id = r.id;
         ELSE
             UPDATE messages SET status = 'sending', claimed_by = p_worker,
-                                attempts = attempts + 1, send_after = NULL
+                                attempts = attempts + 1, send_after = NULL,
+                                sender_id = v_sender, from_phone = v_from
              WHERE id = r.id;
-            v_tasks := v_tasks || jsonb_build_object('id', r.id, 'to', r.phone, 'body', r.body);
+            v_tasks := v_tasks || jsonb_build_object('id', r.id, 'to', r.phone, 'body', r.body,
+                                                     'sender', smscamp_sender_context(v_sender));
         END IF;
     END LOOP;
     RETURN v_tasks;
@@ -228,8 +246,13 @@ BEGIN
                           THEN now() + make_interval(secs => coalesce(
                                    greatest(v_retry_after, 1), power(2, m.attempts)::integer))
                      END,
-        error = CASE WHEN v_outcome = 'sent' THEN NULL ELSE p_item ->> 'error' END
+        error = CASE WHEN v_outcome = 'sent' THEN NULL ELSE p_item ->> 'error' END,
+        error_code = CASE WHEN v_outcome = 'failed'
+                          THEN smscamp_error_code(p_item ->> 'error_code') END
      WHERE id = v_id;
+    IF v_outcome = 'failed' THEN
+        PERFORM smscamp_provider_error(m.phone, smscamp_error_code(p_item ->> 'error_code'));
+    END IF;
 END
 $$;
 
@@ -283,9 +306,13 @@ BEGIN
     IF v_new IS NOT NULL THEN
         UPDATE messages SET status = v_new,
                error = CASE WHEN v_new IN ('undelivered', 'failed')
-                            THEN format('SMS %s (provider status callback%s)', v_new,
-                                        ', error code ' || p_code) END
+                            THEN smscamp_delivery_error(v_new, smscamp_error_code(p_code)) END,
+               error_code = CASE WHEN v_new IN ('undelivered', 'failed')
+                                 THEN smscamp_error_code(p_code) END
          WHERE id = m.id;
+        IF v_new IN ('undelivered', 'failed') THEN
+            PERFORM smscamp_provider_error(m.phone, smscamp_error_code(p_code));
+        END IF;
     END IF;
     RETURN m.id;
 END

@@ -147,6 +147,22 @@ BEGIN
 END
 $$;
 
+-- what the SMS provider said of the phone: invalid (Twilio error 21211) or
+-- not_mobile (21614); NULL: nothing against it.  Later campaigns skip such a
+-- lead with the reason; a new phone clears it (leads_phone_status_reset in
+-- campaign_lifecycle.sql).
+ALTER TABLE leads ADD COLUMN IF NOT EXISTS phone_status text;
+ALTER TABLE leads ADD COLUMN IF NOT EXISTS phone_status_at timestamptz;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'leads'::regclass
+                                              AND conname = 'leads_phone_status_check') THEN
+        ALTER TABLE leads ADD CONSTRAINT leads_phone_status_check
+            CHECK (phone_status IN ('invalid', 'not_mobile'));
+    END IF;
+END
+$$;
+
 -- The zone names a lead's timezone may take: PostgreSQL's own (pg_timezone_names),
 -- by region, refreshed on every load (a tzdata update adds zones).  Looked up by
 -- lower(name): "america/chicago" is stored as America/Chicago.
@@ -224,6 +240,20 @@ ALTER TABLE campaigns
 
 -- skip the leads without consent on record (leads.consent_at), with the reason logged
 ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS require_consent boolean NOT NULL DEFAULT false;
+
+-- the senders a campaign sends from (senders.id; NULL: every active sender),
+-- the carrier-filtered messages (error 30007) after which it pauses itself,
+-- why it paused itself (NULL once resumed), and the frequency cap: skip the
+-- leads any campaign messaged in the last N hours
+ALTER TABLE campaigns
+    ADD COLUMN IF NOT EXISTS sender_ids bigint[],
+    ADD COLUMN IF NOT EXISTS max_filtered integer NOT NULL DEFAULT 20
+        CONSTRAINT campaigns_max_filtered_check CHECK (max_filtered >= 1),
+    ADD COLUMN IF NOT EXISTS filtered_count integer NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS paused_reason text,
+    ADD COLUMN IF NOT EXISTS exclude_messaged_within_hours integer
+        CONSTRAINT campaigns_exclude_messaged_check
+        CHECK (exclude_messaged_within_hours BETWEEN 1 AND 8760);
 
 CREATE TABLE IF NOT EXISTS campaign_leads (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -307,6 +337,12 @@ ALTER TABLE campaign_leads
     ADD COLUMN IF NOT EXISTS wait_reason         text
         CONSTRAINT campaign_leads_wait_reason_check
         CHECK (wait_reason IN ('quiet_hours', 'retry'));
+
+-- the sender the claim chose (senders.id, kept when the sender is deleted: no
+-- foreign key) and the provider's error code of a failed send or delivery
+ALTER TABLE campaign_leads
+    ADD COLUMN IF NOT EXISTS sender_id  bigint,
+    ADD COLUMN IF NOT EXISTS error_code integer;
 
 -- a campaign lead always says whom it is for: its lead, or the phone it was messaged at
 DO $$
@@ -454,6 +490,51 @@ BEGIN
     END IF;
 END
 $$;
+
+-- the sender of an outbound message, the one an inbound message was sent to
+-- (senders.id, no foreign key: a deleted sender's messages keep it) and the
+-- number or messaging service it went from; an outbound message's provider
+-- error code (Twilio's code of a failed send or delivery)
+ALTER TABLE messages
+    ADD COLUMN IF NOT EXISTS sender_id  bigint,
+    ADD COLUMN IF NOT EXISTS from_phone text,
+    ADD COLUMN IF NOT EXISTS error_code integer;
+
+-- The numbers (and Twilio Messaging Services) the messages go from
+-- (sql/senders.sql, sql/api/senders.sql).  phone: E.164 for a long code or a
+-- toll-free number, 3-8 digits for a short code, the ID for an alphanumeric
+-- sender (1-11 letters, digits or spaces, one letter at least); a messaging
+-- service has its MG... SID instead.  segments_per_second: the carrier's rate
+-- for it, which the workers keep across all of them (pg_extension/shmem.c).
+CREATE TABLE IF NOT EXISTS senders (
+    id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name                  text CONSTRAINT senders_name_check
+                          CHECK (char_length(name) BETWEEN 1 AND 100),
+    phone                 text UNIQUE,
+    messaging_service_sid text UNIQUE
+                          CONSTRAINT senders_messaging_service_sid_check
+                          CHECK (messaging_service_sid ~ '^MG[0-9a-f]{32}$'),
+    kind                  text NOT NULL
+                          CONSTRAINT senders_kind_check
+                          CHECK (kind IN ('long_code', 'toll_free', 'short_code',
+                                          'alphanumeric', 'messaging_service')),
+    segments_per_second   numeric(9,3) NOT NULL
+                          CONSTRAINT senders_segments_per_second_check
+                          CHECK (segments_per_second > 0 AND segments_per_second <= 10000),
+    active                boolean NOT NULL DEFAULT true,
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    updated_at            timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT senders_address_check CHECK (
+        CASE kind
+            WHEN 'messaging_service' THEN phone IS NULL AND messaging_service_sid IS NOT NULL
+            WHEN 'alphanumeric' THEN messaging_service_sid IS NULL
+                 AND phone ~ '^[A-Za-z0-9 ]{1,11}$' AND phone ~ '[A-Za-z]'
+            WHEN 'short_code' THEN messaging_service_sid IS NULL AND phone ~ '^[0-9]{3,8}$'
+            ELSE messaging_service_sid IS NULL AND phone ~ '^\+[1-9][0-9]{6,14}$'
+        END)
+);
+-- new leads are spread over a campaign's senders in turn (smscamp_pick_sender)
+CREATE SEQUENCE IF NOT EXISTS senders_rotation;
 
 -- the allowed changes of a campaign's status (rows: campaign_rules.sql)
 CREATE TABLE IF NOT EXISTS campaign_status_transitions (
@@ -656,6 +737,9 @@ CREATE INDEX IF NOT EXISTS messages_campaign_inbound_idx
     ON messages (campaign_id, campaign_lead_id) WHERE direction = 'inbound';
 CREATE INDEX IF NOT EXISTS messages_inbound_created_idx
     ON messages (created_at) WHERE direction = 'inbound';
+-- a campaign's provider error codes (its stats)
+CREATE INDEX IF NOT EXISTS campaign_leads_error_code_idx
+    ON campaign_leads (campaign_id, error_code) WHERE error_code IS NOT NULL;
 -- the workers' queues: outbound messages to send, inbound ones for the reply agent
 CREATE INDEX IF NOT EXISTS messages_queued_idx
     ON messages (send_after NULLS FIRST, id) WHERE status = 'queued';
@@ -698,6 +782,9 @@ CREATE OR REPLACE TRIGGER leads_touch_updated_at
     FOR EACH ROW EXECUTE FUNCTION smscamp_touch_updated_at();
 CREATE OR REPLACE TRIGGER campaigns_touch_updated_at
     BEFORE UPDATE ON campaigns
+    FOR EACH ROW EXECUTE FUNCTION smscamp_touch_updated_at();
+CREATE OR REPLACE TRIGGER senders_touch_updated_at
+    BEFORE UPDATE ON senders
     FOR EACH ROW EXECUTE FUNCTION smscamp_touch_updated_at();
 CREATE OR REPLACE TRIGGER campaign_leads_touch_updated_at
     BEFORE UPDATE ON campaign_leads

@@ -42,6 +42,24 @@ RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN coalesce(p_timezone, smscamp_phone_timezone(p_phone));
 
+-- The frequency caps: smscamp.max_messages_per_lead_per_day (0: none), and
+-- the campaign messages sent to a phone since a moment, counted up to p_upto
+-- (an index range of the phone's messages: the cap is all that matters).
+CREATE OR REPLACE FUNCTION smscamp_daily_cap() RETURNS integer
+LANGUAGE sql STABLE
+RETURN coalesce(nullif(current_setting('smscamp.max_messages_per_lead_per_day', true), '')::integer,
+                0);
+
+CREATE OR REPLACE FUNCTION smscamp_campaign_messages_since(p_phone text, p_since timestamptz,
+                                                           p_upto integer)
+RETURNS integer
+LANGUAGE sql STABLE
+RETURN (SELECT count(*)::integer
+          FROM (SELECT FROM messages m
+                 WHERE m.phone = p_phone AND m.direction = 'outbound' AND m.kind = 'campaign'
+                   AND m.created_at > p_since
+                 LIMIT p_upto) AS x);
+
 ------------------------------------------------------------------------------
 
 -- The one builder of a lead context: everything the nodes need about a lead of
@@ -63,8 +81,25 @@ SELECT jsonb_build_object(
     'campaign_status', c.status,
     'opted_out', EXISTS (SELECT FROM opt_outs o WHERE o.phone = l.phone),
     -- why the campaign's rules skip this lead (validate_lead reports it), NULL: they do not
-    'skip_reason', CASE WHEN c.require_consent AND l.consent_at IS NULL
-                        THEN 'no consent on record (the campaign requires consent)' END,
+    'skip_reason', coalesce(
+        smscamp_phone_status_reason(l.phone_status),
+        CASE WHEN c.require_consent AND l.consent_at IS NULL
+             THEN 'no consent on record (the campaign requires consent)' END,
+        CASE WHEN c.exclude_messaged_within_hours IS NOT NULL
+                  AND smscamp_campaign_messages_since(
+                          l.phone, now() - make_interval(hours => c.exclude_messaged_within_hours),
+                          1) > 0
+             THEN format('messaged by a campaign in the last %s hours '
+                         || '(the campaign''s exclude_messaged_within_hours)',
+                         c.exclude_messaged_within_hours) END,
+        CASE WHEN smscamp_daily_cap() > 0
+                  AND smscamp_campaign_messages_since(l.phone, now() - interval '24 hours',
+                                                      smscamp_daily_cap()) >= smscamp_daily_cap()
+             THEN format('already sent %s campaign messages in the last 24 hours '
+                         || '(smscamp.max_messages_per_lead_per_day)', smscamp_daily_cap()) END,
+        CASE WHEN cl.sender_id IS NULL THEN smscamp_no_sender_reason(c.sender_ids, l.phone) END),
+    -- who it goes from (sql/senders.sql), NULL: smscamp.sms_from
+    'sender', smscamp_sender_context(cl.sender_id),
     'already_sent', coalesce(cl.sms_sent OR cl.sms_sid IS NOT NULL
                              OR EXISTS (SELECT FROM sms_outbox b WHERE b.campaign_lead_id = cl.id),
                              false),
@@ -198,6 +233,16 @@ BEGIN
         UPDATE campaigns c SET status = 'processing', started_at = coalesce(c.started_at, now())
          WHERE c.status = 'pending';
     END IF;
+    -- a campaign that names its senders, none of them active now: paused, not
+    -- sent from another number
+    IF EXISTS (SELECT FROM campaigns c
+                WHERE c.status = 'processing' AND c.sender_ids IS NOT NULL
+                  AND cardinality(smscamp_sender_pool(c.sender_ids)) = 0) THEN
+        PERFORM smscamp_pause_itself(c.id, 'None of the campaign''s senders is active')
+           FROM campaigns c
+          WHERE c.status = 'processing' AND c.sender_ids IS NOT NULL
+            AND cardinality(smscamp_sender_pool(c.sender_ids)) = 0;
+    END IF;
 
     -- per processing campaign, its leads that are due from the claim index
     -- (campaign_id, next_attempt_at) WHERE pending: the cost of a claim does
@@ -205,8 +250,9 @@ BEGIN
     -- walk every lead of the campaign instead)
     RETURN QUERY
     WITH cand AS (
-        SELECT d.id, c.messages_per_second, c.send_window, l.phone, l.timezone
+        SELECT d.id, c.messages_per_second, c.send_window, l.phone, l.timezone, p.pool
           FROM campaigns c
+         CROSS JOIN LATERAL (SELECT smscamp_sender_pool(c.sender_ids) AS pool) p
          CROSS JOIN LATERAL (
                 SELECT cl.id, cl.lead_id
                   FROM campaign_leads cl
@@ -231,7 +277,8 @@ BEGIN
     ), claimed AS (
         UPDATE campaign_leads cl
            SET status = 'processing', attempts = cl.attempts + 1,
-               claimed_by = p_worker, claimed_at = now()
+               claimed_by = p_worker, claimed_at = now(),
+               sender_id = smscamp_pick_sender(d.pool, d.phone)
           FROM decided d
          WHERE cl.id = d.id AND d.opens_at <= now()
         RETURNING cl.id, d.messages_per_second
@@ -254,9 +301,13 @@ $$;
 CREATE OR REPLACE FUNCTION smscamp_claim_one(p_id bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE campaign_leads SET status = 'processing', attempts = attempts + 1,
-           claimed_by = NULL, claimed_at = now()
-     WHERE id = p_id AND status = 'pending';
+    UPDATE campaign_leads cl SET status = 'processing', attempts = cl.attempts + 1,
+           claimed_by = NULL, claimed_at = now(),
+           sender_id = smscamp_pick_sender(
+               smscamp_sender_pool((SELECT c.sender_ids FROM campaigns c
+                                     WHERE c.id = cl.campaign_id)),
+               (SELECT l.phone FROM leads l WHERE l.id = cl.lead_id))
+     WHERE cl.id = p_id AND cl.status = 'pending';
 END
 $$;
 
@@ -520,9 +571,23 @@ BEGIN
     IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'send' AND x.outcome IN ('failed', 'unknown')) THEN
         UPDATE campaign_leads cl
            SET status = x.outcome, error_message = x.error,
+               error_code = (x.meta ->> 'error_code')::integer,
                processed_at = now(), claimed_by = NULL
           FROM unnest(it) x
          WHERE x.k = 'send' AND x.outcome IN ('failed', 'unknown') AND cl.id = x.id AND cl.id = ANY (ids);
+        -- what the provider's error codes do to the phones (sql/senders.sql)
+        INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
+        SELECT e.id, 'warning', 'sms_agent', e.effect,
+               jsonb_build_object('error_code', e.code, 'phone', e.phone)
+          FROM (SELECT x.i, x.id, l.phone, (x.meta ->> 'error_code')::integer AS code,
+                       smscamp_provider_error(l.phone, (x.meta ->> 'error_code')::integer) AS effect
+                  FROM unnest(it) x
+                  JOIN campaign_leads cl ON cl.id = x.id AND cl.id = ANY (ids)
+                  JOIN leads l ON l.id = cl.lead_id
+                 WHERE x.k = 'send' AND x.outcome = 'failed'
+                   AND x.meta ->> 'error_code' IS NOT NULL) AS e
+         WHERE e.effect IS NOT NULL
+         ORDER BY e.i;
     END IF;
     -- nothing to count: every answer a success, no campaign with errors
     IF NOT EXISTS (SELECT FROM unnest(it) x WHERE x.outcome IS DISTINCT FROM 'sent')
@@ -556,12 +621,9 @@ BEGIN
         RETURNING c.id, c.consecutive_send_errors AS errors, c.max_send_errors, e.n, e.last_bad
     LOOP
         IF r.n > 0 AND r.errors >= r.max_send_errors THEN
-            UPDATE campaigns SET status = 'paused' WHERE id = r.id AND status = 'processing';
-            IF FOUND THEN
-                PERFORM smscamp_log(r.last_bad, 'error', 'sms_agent',
-                    format('Campaign paused after %s consecutive SMS provider errors', r.errors),
-                    jsonb_build_object('campaign_id', r.id, 'consecutive_send_errors', r.errors));
-            END IF;
+            PERFORM smscamp_pause_itself(r.id,
+                format('Campaign paused after %s consecutive SMS provider errors', r.errors),
+                r.last_bad);
         END IF;
     END LOOP;
 END

@@ -51,14 +51,27 @@ RETURN w ~ '^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)
 -- column defaults (send_window null = no quiet hours, only when given).
 -- (its OUT columns grew: dropped first, as CREATE OR REPLACE cannot change them)
 DROP FUNCTION IF EXISTS api_campaign_validate(jsonb, boolean);
+-- (before sender_ids, max_filtered and exclude_messaged_within_hours)
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_proc p
+                WHERE p.oid = to_regprocedure('api_campaign_validate(jsonb, boolean)')
+                  AND NOT 'sender_ids' = ANY (p.proargnames)) THEN
+        DROP FUNCTION api_campaign_validate(jsonb, boolean);
+    END IF;
+END
+$$;
+
+-- STABLE: sender_ids must name senders that exist.
 CREATE OR REPLACE FUNCTION api_campaign_validate(j jsonb, partial boolean,
     OUT name text, OUT description text, OUT agent_type text,
     OUT sms_system_prompt text, OUT sms_template text, OUT sender_name text,
     OUT sms_temperature integer,
     OUT messages_per_second numeric, OUT send_window text,
     OUT max_send_errors integer, OUT reply_mode text, OUT reply_prompt text,
-    OUT require_consent boolean, OUT errors jsonb)
-LANGUAGE plpgsql IMMUTABLE AS $$
+    OUT require_consent boolean, OUT sender_ids bigint[], OUT max_filtered integer,
+    OUT exclude_messaged_within_hours integer, OUT errors jsonb)
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v jsonb;
     r record;
@@ -182,6 +195,54 @@ BEGIN
         r := api_int_field(v, '["body","max_send_errors"]', 1, 1000000);
         errors := errors || r.errors;
         max_send_errors := r.value;
+    END IF;
+
+    -- max_filtered: carrier-filtered messages (error 30007) past which it pauses
+    v := j -> 'max_filtered';
+    IF v IS NULL OR (jsonb_typeof(v) = 'null' AND NOT partial) THEN
+        NULL;
+    ELSE
+        r := api_int_field(v, '["body","max_filtered"]', 1, 1000000);
+        errors := errors || r.errors;
+        max_filtered := r.value;
+    END IF;
+
+    -- exclude_messaged_within_hours: 1..8760, null = off
+    v := j -> 'exclude_messaged_within_hours';
+    IF v IS NOT NULL AND jsonb_typeof(v) <> 'null' THEN
+        r := api_int_field(v, '["body","exclude_messaged_within_hours"]', 1, 8760);
+        errors := errors || r.errors;
+        exclude_messaged_within_hours := r.value;
+    END IF;
+
+    -- sender_ids: ids of senders (sql/api/senders.sql), null = every active one
+    v := j -> 'sender_ids';
+    IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+        NULL;
+    ELSIF jsonb_typeof(v) <> 'array' THEN
+        errors := errors || api_error_item('["body","sender_ids"]',
+            'Input should be a valid list of sender ids, or null for every active sender',
+            'list_type');
+    ELSIF jsonb_array_length(v) = 0 OR jsonb_array_length(v) > 1000 THEN
+        errors := errors || api_error_item('["body","sender_ids"]',
+            'sender_ids should have 1 to 1000 sender ids (null: every active sender)',
+            'value_error');
+    ELSIF EXISTS (SELECT FROM jsonb_array_elements(v) e
+                   WHERE jsonb_typeof(e) <> 'number' OR e::text !~ '^[1-9][0-9]{0,17}$') THEN
+        errors := errors || api_error_item('["body","sender_ids"]',
+            'sender_ids should be sender ids (positive whole numbers)', 'int_type');
+    ELSE
+        sender_ids := ARRAY(SELECT DISTINCT e::text::bigint FROM jsonb_array_elements(v) e
+                             ORDER BY 1);
+        IF EXISTS (SELECT FROM unnest(sender_ids) x
+                    WHERE NOT EXISTS (SELECT FROM senders s WHERE s.id = x)) THEN
+            errors := errors || api_error_item('["body","sender_ids"]',
+                format('No sender with id %s (GET /api/senders lists them)',
+                       (SELECT string_agg(x::text, ', ' ORDER BY x) FROM unnest(sender_ids) x
+                         WHERE NOT EXISTS (SELECT FROM senders s WHERE s.id = x))),
+                'value_error');
+            sender_ids := NULL;
+        END IF;
     END IF;
 END
 $$;
@@ -348,7 +409,12 @@ BEGIN
         max_send_errors = coalesce(v.max_send_errors, c.max_send_errors),
         reply_mode = coalesce(v.reply_mode, c.reply_mode),
         reply_prompt = CASE WHEN j ? 'reply_prompt' THEN v.reply_prompt ELSE c.reply_prompt END,
-        require_consent = coalesce(v.require_consent, c.require_consent)
+        require_consent = coalesce(v.require_consent, c.require_consent),
+        sender_ids = CASE WHEN j ? 'sender_ids' THEN v.sender_ids ELSE c.sender_ids END,
+        max_filtered = coalesce(v.max_filtered, c.max_filtered),
+        exclude_messaged_within_hours = CASE WHEN j ? 'exclude_messaged_within_hours'
+                                             THEN v.exclude_messaged_within_hours
+                                             ELSE c.exclude_messaged_within_hours END
      WHERE c.id = p_id;
 END
 $$;

@@ -45,6 +45,8 @@ RETURN (
         'opted_out', o.phone IS NOT NULL,
         'opted_out_at', o.created_at,
         'opt_out_source', o.source,
+        'phone_status', l.phone_status,
+        'phone_status_at', l.phone_status_at,
         'created_at', l.created_at,
         'updated_at', l.updated_at)
       FROM (SELECT) AS one

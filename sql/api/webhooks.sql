@@ -187,7 +187,8 @@ BEGIN
 
     -- every message is kept, once: a retried webhook (its MessageSid again)
     -- is answered, and acted on no more
-    m := smscamp_store_inbound(v_phone, f ->> 'Body', api_form_required(f, 'MessageSid', 'SmsSid'));
+    m := smscamp_store_inbound(v_phone, f ->> 'Body', api_form_required(f, 'MessageSid', 'SmsSid'),
+                               api_form_required(f, 'To'));
     IF m.duplicate THEN
         status := 200;
         body := json_build_object('received', true, 'action', 'none', 'phone', v_phone,
@@ -210,7 +211,10 @@ $$;
 
 -- POST /api/webhooks/sms/status
 --   delivered              -> delivered, delivered_at
---   undelivered / failed   -> undelivered / failed, error_message with ErrorCode
+--   undelivered / failed   -> undelivered / failed, error_message and error_code
+--                             from ErrorCode, which is acted on
+--                             (smscamp_delivery_error_effects: 21610 an opt-out,
+--                             30007 counted towards max_filtered)
 --   queued/accepted/sending/sent on an 'unknown' lead -> sent (the provider
 --                             has it: the send went through)
 -- Only a lead that is sent or unknown changes status (a late or repeated
@@ -252,8 +256,7 @@ BEGIN
 
     v_new := smscamp_status_after_callback(cl.status, v_state);
     IF v_state IN ('undelivered', 'failed') THEN
-        v_error := format('SMS %s (provider status callback%s)', v_state,
-                          ', error code ' || v_code);
+        v_error := smscamp_delivery_error(v_state, smscamp_error_code(v_code));
     END IF;
 
     IF v_new IS NOT NULL THEN
@@ -265,9 +268,16 @@ BEGIN
             error_message = CASE WHEN v_new IN ('undelivered', 'failed') THEN v_error
                                  WHEN cl.status = 'unknown' THEN NULL
                                  ELSE error_message END,
+            error_code = CASE WHEN v_new IN ('undelivered', 'failed')
+                              THEN smscamp_error_code(v_code) ELSE error_code END,
             processed_at = coalesce(processed_at, now())
          WHERE id = cl.id
         RETURNING * INTO cl;
+        IF v_new IN ('undelivered', 'failed') AND smscamp_error_code(v_code) IS NOT NULL THEN
+            PERFORM smscamp_delivery_error_effects(
+                cl, coalesce((SELECT l.phone FROM leads l WHERE l.id = cl.lead_id), cl.lead_phone),
+                smscamp_error_code(v_code));
+        END IF;
     ELSIF cl.status IN ('sent', 'unknown') THEN
         UPDATE campaign_leads SET sms_provider_status = v_state WHERE id = cl.id
         RETURNING * INTO cl;

@@ -7,7 +7,8 @@ SELECT has_table(t) FROM unnest(ARRAY['leads', 'campaigns', 'campaign_leads',
                                       'processing_logs', 'time_zones']) AS t;
 SELECT columns_are('leads', ARRAY['id', 'name', 'phone', 'email', 'company', 'notes',
                                   'created_at', 'updated_at', 'attributes', 'timezone',
-                                  'consent_at', 'consent_source', 'consent_text']);
+                                  'consent_at', 'consent_source', 'consent_text',
+                                  'phone_status', 'phone_status_at']);
 SELECT ok((SELECT count(*) FROM time_zones) > 300
           AND EXISTS (SELECT FROM time_zones WHERE name = 'America/Los_Angeles')
           AND NOT EXISTS (SELECT FROM time_zones WHERE name ~ '^(posix|right)/' OR name = 'EST'),

@@ -30,7 +30,7 @@ SELECT is((SELECT (r -> 'body') - '{id,created_at,updated_at}'::text[] FROM a),
             "company":"Zqx Widgets","notes":"likes tea","attributes":{},
             "timezone":"America/Los_Angeles","timezone_source":"phone","opted_out":false,
             "opted_out_at":null,"opt_out_source":null,"consent_at":null,"consent_source":null,
-            "consent_text":null}',
+            "consent_text":null,"phone_status":null,"phone_status_at":null}',
           'create: name trimmed, phone in E.164, unknown field ignored');
 SELECT ok((SELECT (r -> 'body' ->> 'id')::bigint > 0 FROM a), 'create: id is a number');
 SELECT is((SELECT (r -> 'body' ->> 'created_at')::timestamptz FROM a), now(),
@@ -44,7 +44,7 @@ SELECT is(pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Min","phone":"
           '{"name":"Min","phone":"+442079460958","email":null,"company":null,"notes":null,
             "attributes":{},"timezone":"Europe/London","timezone_source":"phone",
             "opted_out":false,"opted_out_at":null,"opt_out_source":null,"consent_at":null,
-            "consent_source":null,"consent_text":null}',
+            "consent_source":null,"consent_text":null,"phone_status":null,"phone_status_at":null}',
           'create: empty optional strings are null');
 
 SELECT is(pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Dup","phone":"+14155550123"}')$$),
@@ -136,7 +136,7 @@ SELECT is(pg_temp.call(format($$SELECT * FROM api.leads_update(%L, '{"notes":"ne
                              'attributes', '{}'::jsonb, 'timezone', 'America/Los_Angeles',
                              'timezone_source', 'phone', 'opted_out', false, 'opted_out_at', NULL,
                              'opt_out_source', NULL, 'consent_at', NULL, 'consent_source', NULL,
-                             'consent_text', NULL),
+                             'consent_text', NULL, 'phone_status', NULL, 'phone_status_at', NULL),
           'update: only the given fields change, null clears an optional field');
 SELECT is(pg_temp.call(format($$SELECT * FROM api.leads_update(%L, '{}')$$, :'ann')) -> 'status',
           '200', 'update {}: 200, nothing changes');
@@ -182,8 +182,8 @@ SELECT is((SELECT jsonb_object_keys_agg FROM (SELECT array_agg(k ORDER BY k) AS 
              FROM l1, jsonb_object_keys(r #> '{body,items,0}') AS k) s),
           ARRAY['attributes', 'company', 'consent_at', 'consent_source', 'consent_text',
                 'created_at', 'email', 'id', 'name', 'notes',
-                'opt_out_source', 'opted_out', 'opted_out_at', 'phone', 'timezone',
-                'timezone_source', 'updated_at'],
+                'opt_out_source', 'opted_out', 'opted_out_at', 'phone', 'phone_status',
+                'phone_status_at', 'timezone', 'timezone_source', 'updated_at'],
           'list: items are lead objects');
 SELECT is(pg_temp.call($$SELECT * FROM api.leads_list('{"q":"491 570 135"}')$$) #>> '{body,items,0,name}',
           'Zqxlist 5', 'list: q with the digits of a phone, written with blanks');
@@ -258,7 +258,7 @@ SELECT is((SELECT timezone FROM leads WHERE phone = '+13035550142'), 'Pacific/Ho
 -- consent: an ISO date-time or a date, how, the words
 ------------------------------------------------------------------------------
 SELECT is((pg_temp.call($$SELECT * FROM api.leads_create('{"name":"Cy","phone":"+13035550161","consent_at":"2026-05-01T09:30:00Z","consent_source":" web_form ","consent_text":"Yes, text me"}')$$)
-            -> 'body') - '{id,created_at,updated_at,name,phone,email,company,notes,attributes,timezone,timezone_source,opted_out,opted_out_at,opt_out_source}'::text[],
+            -> 'body') - '{id,created_at,updated_at,name,phone,email,company,notes,attributes,timezone,timezone_source,opted_out,opted_out_at,opt_out_source,phone_status,phone_status_at}'::text[],
           '{"consent_at":"2026-05-01T09:30:00+00:00","consent_source":"web_form","consent_text":"Yes, text me"}',
           'create: consent recorded');
 SELECT is(pg_temp.call($$SELECT * FROM api.leads_update((SELECT id FROM leads WHERE phone = '+13035550161')::text,

@@ -40,6 +40,12 @@ SELECT is((SELECT j - '_status' - 'id' - 'created_at' - 'updated_at' FROM c1),
         'messages_per_second', 2.5, 'send_window', NULL, 'max_send_errors', 3,
         'reply_mode', 'off', 'reply_prompt', NULL, 'require_consent', false,
         'scheduled_at', NULL, 'started_at', NULL, 'completed_at', NULL,
+        'max_filtered', 20, 'paused_reason', NULL, 'exclude_messaged_within_hours', NULL,
+        'sender_ids', NULL, 'senders', '[]'::jsonb,
+        -- no senders: paced by the campaign's own 2.5/s, 3 leads in 2 s
+        'send_rate', '{"segments_per_second": null, "messages_per_second": 2.5,
+                       "effective_messages_per_second": 2.500, "limited_by": "campaign"}'::jsonb,
+        'eta_seconds', 2,
         'stats', (SELECT j -> 'stats' FROM c1)),
     'create: the fields as given (name trimmed, send_window null = no quiet hours)');
 SELECT is((SELECT (j #>> '{stats,total_leads}')::int FROM c1), 3,

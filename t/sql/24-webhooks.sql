@@ -151,7 +151,7 @@ SELECT is((pg_temp.status_cb('MessageSid=SMcb51&MessageStatus=sent')) ->> 'statu
 SELECT is((pg_temp.status_cb('MessageSid=SMcb52&MessageStatus=undelivered&ErrorCode=30003')) ->> 'status',
           'undelivered', 'undelivered: the lead is undelivered');
 SELECT is((pg_temp.lead('SMcb52')).error_message,
-          'SMS undelivered (provider status callback, error code 30003)', '... with the error code');
+          'SMS undelivered (provider status callback, error code 30003: Unreachable destination handset)', '... with the error code');
 SELECT is((pg_temp.status_cb('MessageSid=SMcb53&MessageStatus=failed&ErrorCode=30007')) ->> 'status',
           'failed', 'failed: the lead is failed');
 SELECT is((pg_temp.status_cb('MessageSid=SMcb54&MessageStatus=sent')) ->> 'status', 'sent',

@@ -36,7 +36,7 @@ LANGUAGE sql AS $$ SELECT * FROM messages WHERE lead_id = pg_temp.id(p_lead) ORD
 SELECT columns_are('messages', ARRAY['id', 'lead_id', 'campaign_id', 'campaign_lead_id', 'phone',
     'direction', 'body', 'kind', 'status', 'provider_sid', 'intent', 'created_at', 'sent_at',
     'read_at', 'reply_to_id', 'send_after', 'claimed_by', 'attempts', 'segments', 'cost', 'error',
-    'agent_state', 'sent_by', 'purpose'],
+    'agent_state', 'sent_by', 'purpose', 'sender_id', 'from_phone', 'error_code'],
     'messages has the thread''s columns');
 SELECT throws_ok($$INSERT INTO messages (phone, direction, body, kind, status)
                    VALUES ('+14155550100', 'inbound', 'x', 'reply', 'sent')$$,

@@ -1,0 +1,12 @@
+-- smscamp 0.5 -> 0.6: messages go from senders, each paced in segments per
+-- second across the workers (pg_extension/shmem.c); the arithmetic of that
+-- pacing, callable from SQL for tests and for planning.
+\echo Use "ALTER EXTENSION smscamp UPDATE" to load this file. \quit
+
+CREATE FUNCTION smscamp_pacing_schedule(segments integer[], segments_per_second float8,
+                                        messages_per_second float8 DEFAULT 0)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'smscamp_pacing_schedule' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION smscamp_pacing_schedule(integer[], float8, float8) IS
+'When each message of a queue from one sender goes, in seconds from the first: a message of n segments takes its sender''s next n / segments_per_second seconds, and at most messages_per_second go (0: no such limit); the workers'' own arithmetic';
