@@ -27,14 +27,16 @@ suite_sql() {
     pg_prove -h "$INST_RUN" -p "$PG_PORT" -U "$DB_SUPERUSER" -d "$DB_NAME" "${files[@]}"
 }
 
-# Perl HTTP tests (*.t), through prove; t/lib is on @INC.
+# Perl HTTP tests (*.t), through prove; t/lib is on @INC.  PROVE_FLAGS=-v shows every test.
 suite_http_found() { [[ -d "$ROOT/t/http" ]] && [[ -n "$(find "$ROOT/t/http" -name '*.t' -print -quit)" ]]; }
 suite_http() {
     local inc=()
     [[ -d "$ROOT/t/lib" ]] && inc=(-I t/lib)
     local files=()
     read -r -a files <<<"${HTTP_TESTS:-t/http}"
-    prove "${inc[@]}" -r "${files[@]}"
+    local flags=()
+    read -r -a flags <<<"${PROVE_FLAGS:-}"
+    prove "${inc[@]}" "${flags[@]}" -r "${files[@]}"
 }
 
 # The OpenAPI document (openapi/openapi.yaml) against the running server: Redocly lint, and every

@@ -462,6 +462,8 @@ RETURN json_build_object(
     'sms_sid', cl.sms_sid,
     'sms_provider_status', cl.sms_provider_status,
     'error_message', cl.error_message,
+    'error_code', cl.error_code,
+    'sender_id', cl.sender_id,
     'validation_errors', cl.validation_errors,
     'trace_id', cl.trace_id,
     'attempts', cl.attempts,

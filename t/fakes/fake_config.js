@@ -56,8 +56,10 @@ const LLM_FAULTS = ['ok', '400', '401', '429', '500', 'garbage', 'timeout'];
 // openapi_mock: what a schema-driven mock of OpenAI's published API document answers
 // (Prism-style: every string is "string", the first enum value, so a refusal "string")
 const LLM_STYLES = ['plain', 'quoted', 'long', 'emoji', 'openapi_mock'];
+// 21211 / 21614 / 21610: a 400 with that Twilio error code (invalid number, not a mobile,
+// unsubscribed); 400 is 21610 too
 const SMS_BEHAVIOURS = ['ok', '400', '401', '429', '500', 'garbage', 'timeout',
-    'accept_then_500', 'accept_then_timeout', 'accept_then_garbage'];
+    'accept_then_500', 'accept_then_timeout', 'accept_then_garbage', '21211', '21614', '21610'];
 
 class ConfigError extends Error {}
 

@@ -470,8 +470,12 @@ function handleSendSms(req, res, sid) {
                         later(cfg.sms_auto_status_delay_ms, () => deliver(m, s, null, null, () => {}));
                     }
                 }
-                if (fault === '400') {
+                if (fault === '400' || fault === '21610') {
                     [status, payload] = twilioError(400, 21610, 'Attempt to send to unsubscribed recipient');
+                } else if (fault === '21211') {
+                    [status, payload] = twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+                } else if (fault === '21614') {
+                    [status, payload] = twilioError(400, 21614, `'To' number ${to} is not a valid mobile number`);
                 } else if (fault === '401') {
                     [status, payload] = TW_401();
                 } else if (fault === '429') {
@@ -613,7 +617,8 @@ function page(list, q) {
 
 function publicMessage(m) {
     return {
-        sid: m.sid, to: m.to, from: m.from, body: m.body, status: m.status, num_segments: m.num_segments,
+        sid: m.sid, to: m.to, from: m.from, messaging_service_sid: m.messaging_service_sid,
+        body: m.body, status: m.status, num_segments: m.num_segments,
         encoding: m.encoding, status_callback: m.status_callback, outcome: m.outcome,
         status_history: m.status_history, time: m.time, ts: m.ts,
     };
@@ -650,6 +655,7 @@ function handleFake(req, res, path, q) {
     if (path === '/_fake/messages' && M === 'GET') {
         let list = records.messages;
         if (q.to !== undefined) list = list.filter((m) => m.to === q.to);
+        if (q.from !== undefined) list = list.filter((m) => m.from === q.from);
         if (q.sid !== undefined) list = list.filter((m) => m.sid === q.sid);
         if (q.outcome !== undefined) list = list.filter((m) => m.outcome === q.outcome);
         return send(res, 200, { count: list.length, dropped: records.dropped.messages, messages: page(list, q).map(publicMessage) });
