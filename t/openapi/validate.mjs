@@ -591,6 +591,31 @@ await check('GET', '/api/leads', { query: { sort: 'name', after: 1 }, expect: 42
     await check('POST', '/api/leads/bulk', { json: '{"action": "delete", "lead_ids": [1', expect: 400, predict: false, label: 'malformed JSON' });
 }
 
+// the senders (deleted at the end: a sender paces every campaign after it)
+{
+    const digits = String(Date.now() % 10000).padStart(4, '0');
+    const a = await check('POST', '/api/senders', { json: { phone: `+1212555${digits}`, kind: 'long_code', name: `OA ${tok}` }, expect: 201, label: 'long code' });
+    ok(a.json?.segments_per_second === 1 && a.json?.kind === 'long_code', 'a long code: 1 segment/s by default', a.text);
+    const m = await check('POST', '/api/senders', { json: { messaging_service_sid: 'MG' + digits.repeat(8), segments_per_second: 20 }, expect: 201, label: 'messaging service' });
+    ok(m.json?.kind === 'messaging_service' && m.json?.phone === null, 'a messaging service: kind messaging_service, no phone', m.text);
+    await check('POST', '/api/senders', { json: { phone: `+1212555${digits}`, kind: 'long_code' }, expect: 409, label: 'the same number' });
+    await check('POST', '/api/senders', { json: { phone: 'nope', kind: 'toll_free' }, expect: 422, predict: false, label: 'bad phone' });
+    await check('POST', '/api/senders', { json: '{"phone":', expect: 400, predict: false, label: 'malformed JSON' });
+    await check('GET', '/api/senders', { expect: 200, label: 'list' });
+    await check('GET', '/api/senders/{id}', { params: { id: a.json.id }, expect: 200, label: 'one' });
+    await check('GET', '/api/senders/{id}', { params: { id: MISSING_ID }, expect: 404, label: 'missing' });
+    const u = await check('PUT', '/api/senders/{id}', { params: { id: a.json.id }, json: { kind: 'toll_free' }, expect: 200, label: 'new kind' });
+    ok(u.json?.segments_per_second === 3, 'a new kind without a rate: the kind\'s rate', u.text);
+    await check('PUT', '/api/senders/{id}', { params: { id: a.json.id }, json: { segments_per_second: 0 }, expect: 422, label: 'rate 0' });
+    const c = await check('POST', '/api/campaigns', { json: { name: `OA senders ${tok}`, sender_ids: [a.json.id, m.json.id] }, expect: 201, label: 'with sender_ids' });
+    ok(c.json?.senders?.length === 2 && c.json?.send_rate?.segments_per_second === 23, 'a campaign shows its senders and their 23 segments/s', c.text);
+    await check('POST', '/api/campaigns', { json: { name: 'x', sender_ids: [Number(MISSING_ID)] }, expect: 422, predict: false, label: 'unknown sender id' });
+    await check('DELETE', '/api/campaigns/{id}', { params: { id: c.json.id }, expect: 204, label: 'with senders' });
+    await check('DELETE', '/api/senders/{id}', { params: { id: a.json.id }, expect: 204, label: 'long code' });
+    await check('DELETE', '/api/senders/{id}', { params: { id: m.json.id }, expect: 204, label: 'messaging service' });
+    await check('DELETE', '/api/senders/{id}', { params: { id: m.json.id }, expect: 404, label: 'gone' });
+}
+
 // the suppression list
 {
     const p1 = randomPhone();
