@@ -104,7 +104,7 @@ fuzz: $(NGINX_OBJS)/Makefile | $(DEPS_STAMP)
 	@t/fuzz/run.sh -t $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Benchmarks (bench/README.md): not part of make test.
-.PHONY: bench bench-campaign bench-replies
+.PHONY: bench bench-campaign bench-replies bench-pacing
 bench: all
 	@bench/run.sh
 
@@ -113,6 +113,9 @@ bench-campaign: all
 
 bench-replies: all
 	@bench/replies.sh
+
+bench-pacing: all
+	@bench/pacing.sh
 
 # ---------------------------------------------------------------- clean
 
