@@ -12,6 +12,7 @@ import CampaignDetailPage from './pages/CampaignDetailPage';
 import KeysPage from './pages/KeysPage';
 import InboxPage from './pages/InboxPage';
 import OptOutsPage from './pages/OptOutsPage';
+import SendersPage from './pages/SendersPage';
 import { useIsAdmin } from './lib/useMe';
 
 interface NavItem {
@@ -29,6 +30,7 @@ const NAV: NavItem[] = [
   { to: '/inbox', label: 'Inbox', end: false, icon: 'M19 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm0 12h-4a3 3 0 0 1-6 0H5V5h14v10z' },
   { to: '/leads', label: 'Leads', end: false, icon: 'M16 11a4 4 0 1 0-4-4 4 4 0 0 0 4 4zm-8 0a3 3 0 1 0-3-3 3 3 0 0 0 3 3zm0 2c-2.33 0-7 1.17-7 3.5V19h7v-2.5c0-.85.33-2.34 2.37-3.47A12 12 0 0 0 8 13zm8 0c-.29 0-.62.02-.97.05A4.2 4.2 0 0 1 17 16.5V19h6v-2.5c0-2.33-4.67-3.5-7-3.5z' },
   { to: '/opt-outs', label: 'Opt-outs', end: false, icon: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zM4 12a8 8 0 0 1 12.9-6.31L5.69 16.9A7.95 7.95 0 0 1 4 12zm8 8a7.95 7.95 0 0 1-4.9-1.69L18.31 7.1A8 8 0 0 1 12 20z' },
+  { to: '/senders', label: 'Senders', end: false, icon: 'M6.62 10.79a15.05 15.05 0 0 0 6.59 6.59l2.2-2.2a1 1 0 0 1 1.02-.24c1.12.37 2.33.57 3.57.57a1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1.02l-2.2 2.2z' },
   { to: '/keys', label: 'API keys', end: false, admin: true, icon: 'M12.65 10A6 6 0 0 0 7 6a6 6 0 1 0 5.65 8H17v4h4v-4h2v-4H12.65zM7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4z' },
 ];
 
@@ -264,6 +266,8 @@ function useDocumentTitle() {
               ? 'Inbox'
             : pathname.startsWith('/opt-outs')
               ? 'Opt-outs'
+            : pathname.startsWith('/senders')
+              ? 'Senders'
             : pathname.startsWith('/keys')
               ? 'API keys'
               : 'Not found';
@@ -280,6 +284,7 @@ export function AppRoutes() {
         <Route path="/leads" element={<LeadsPage />} />
         <Route path="/inbox" element={<InboxPage />} />
         <Route path="/opt-outs" element={<OptOutsPage />} />
+        <Route path="/senders" element={<SendersPage />} />
         <Route path="/campaigns" element={<CampaignsPage />} />
         <Route path="/campaigns/new" element={<CampaignCreatePage />} />
         <Route path="/campaigns/:id" element={<CampaignDetailPage />} />

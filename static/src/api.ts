@@ -42,7 +42,15 @@ export interface Lead {
   consent_at: string | null;
   consent_source: string | null;
   consent_text: string | null;
+  /** The SMS provider found the phone not textable: invalid (error 21211) or not a mobile (21614); later campaigns skip the lead. */
+  phone_status?: PhoneStatus | null;
+  /** When the provider said so. */
+  phone_status_at?: string | null;
 }
+
+/** Lead.phone_status: what the SMS provider reported of the phone (null: nothing wrong known). */
+export const PHONE_STATUSES = ['invalid', 'not_mobile'] as const;
+export type PhoneStatus = (typeof PHONE_STATUSES)[number];
 
 /** What the classifier found an inbound message to say. */
 export const INTENTS = ['interested', 'question', 'not_interested', 'opt_out', 'wrong_number', 'other'] as const;
@@ -244,6 +252,12 @@ export interface CampaignStats {
   opt_outs?: number;
   rate?: CampaignRate | null;
   waiting?: CampaignWaiting | null;
+  /** The SMS provider's error codes of the campaign's failed messages, code → count ({"30007": 3}). */
+  error_codes?: Record<string, number>;
+  /** What each of those codes means, code → text ("30007": "Message filtered by the carrier"). */
+  error_code_descriptions?: Record<string, string>;
+  /** Messages the carriers filtered (error 30007) since it was started or resumed; past max_filtered it pauses itself. */
+  filtered?: number;
   [key: string]: unknown;
 }
 
@@ -276,7 +290,32 @@ export interface Campaign {
   messages_per_second?: Numeric | null;
   send_window?: string | null;
   max_send_errors?: number | null;
+  /** The senders it may send from; null: every active sender. */
+  sender_ids?: number[] | null;
+  /** The pool it sends from now (empty: the server's default number, smscamp.sms_from). */
+  senders?: CampaignSender[];
+  send_rate?: CampaignSendRate | null;
+  /** Estimated seconds to send the leads left; null when nothing is left or no rate is known. */
+  eta_seconds?: Numeric | null;
+  /** Carrier-filtered (error 30007) messages after which the campaign pauses itself (default 20). */
+  max_filtered?: number;
+  /** Why the campaign paused itself, or null. */
+  paused_reason?: string | null;
+  /** Skip the leads any campaign messaged within this many hours; null: off. */
+  exclude_messaged_within_hours?: number | null;
   [key: string]: unknown;
+}
+
+/** One sender of a campaign's pool (Campaign.senders). */
+export type CampaignSender = Pick<Sender, 'id' | 'label' | 'phone' | 'messaging_service_sid' | 'kind' | 'segments_per_second' | 'active'>;
+
+/** How fast a campaign sends: its pool's total, its own cap, and which of the limits holds it back. */
+export interface CampaignSendRate {
+  /** The pool's rates added up; null when unpaced. */
+  segments_per_second: Numeric | null;
+  /** The campaign's own messages_per_second cap, or null. */
+  messages_per_second: Numeric | null;
+  limited_by: 'senders' | 'campaign' | 'global' | null;
 }
 
 export interface CampaignInput {
@@ -293,6 +332,10 @@ export interface CampaignInput {
   messages_per_second?: number;
   send_window?: string | null;
   max_send_errors?: number;
+  /** null: every active sender. */
+  sender_ids?: number[] | null;
+  max_filtered?: number;
+  exclude_messaged_within_hours?: number | null;
   lead_ids?: number[];
   lead_filter?: string;
   lead_count?: number;
@@ -425,6 +468,54 @@ export interface OptOutAddResult {
   added: number;
   already: number;
   rejected: OptOutRejected[];
+}
+
+/** What a sender is: a US long code, a toll-free number, a short code, an alphanumeric sender ID, or a Twilio Messaging Service. */
+export const SENDER_KINDS = ['long_code', 'toll_free', 'short_code', 'alphanumeric', 'messaging_service'] as const;
+export type SenderKind = (typeof SENDER_KINDS)[number];
+
+/** The segments per second a sender of each kind gets when none is given (the server's defaults). */
+export const SENDER_DEFAULT_RATES: Record<SenderKind, number> = {
+  long_code: 1,
+  toll_free: 3,
+  short_code: 100,
+  alphanumeric: 10,
+  messaging_service: 1,
+};
+
+/** A number (or Messaging Service) campaigns send from, at its own pace (GET /api/senders). */
+export interface Sender {
+  id: number;
+  name: string | null;
+  /** The name, else the phone, else the Messaging Service SID. */
+  label: string;
+  /** E.164; the digits of a short code; the text of an alphanumeric sender ID. Null for a Messaging Service. */
+  phone: string | null;
+  /** "MG" and 32 hex digits, or null. */
+  messaging_service_sid: string | null;
+  kind: SenderKind;
+  segments_per_second: Numeric;
+  active: boolean;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** POST /api/senders (a phone, or a messaging_service_sid) and PUT /api/senders/{id} (any of the fields). */
+export interface SenderInput {
+  phone?: string;
+  /** Not for a Messaging Service (its kind is messaging_service). */
+  kind?: Exclude<SenderKind, 'messaging_service'>;
+  messaging_service_sid?: string;
+  /** Default: the kind's (SENDER_DEFAULT_RATES). */
+  segments_per_second?: number;
+  name?: string | null;
+  active?: boolean;
+}
+
+/** GET /api/senders: every sender, in id order. */
+export interface SenderList {
+  items: Sender[];
+  total: number;
 }
 
 export type ApiKeyRole = 'viewer' | 'operator' | 'admin';
@@ -812,6 +903,14 @@ export const api = {
     p: { level?: string; node?: string; campaign_lead_id?: number; limit?: number; offset?: number } = {},
     signal?: AbortSignal,
   ) => request<Page<ProcessingLog>>('GET', `/api/campaigns/${id}/logs`, { query: { ...p }, signal }),
+
+  // senders: the numbers campaigns send from (any key reads; operator and admin keys change them)
+  listSenders: (signal?: AbortSignal) => request<SenderList>('GET', '/api/senders', { signal }),
+  getSender: (id: number, signal?: AbortSignal) => request<Sender>('GET', `/api/senders/${id}`, { signal }),
+  createSender: (input: SenderInput) => request<Sender>('POST', '/api/senders', { json: input }),
+  /** A partial update: only the fields given change. */
+  updateSender: (id: number, input: SenderInput) => request<Sender>('PUT', `/api/senders/${id}`, { json: input }),
+  deleteSender: (id: number) => request<void>('DELETE', `/api/senders/${id}`),
 
   // API keys (admin; keysMe: any key)
   keys: (p: { limit?: number; offset?: number } = {}, signal?: AbortSignal) =>

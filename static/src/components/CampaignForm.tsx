@@ -1,9 +1,11 @@
 import { useId, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api, num, type AgentType, type Campaign, type CampaignInput, type ReplyMode } from '../api';
+import { Link } from 'react-router';
+import { api, ApiError, errorMessage, num, type AgentType, type Campaign, type CampaignInput, type ReplyMode } from '../api';
 import { Alert, Badge, Field, TextArea, TextInput, cx } from './ui';
 import { useDebounced } from '../lib/useDebounced';
-import { fmtInt, fmtTemperature } from '../lib/format';
+import { fmtInt, fmtSegmentsPerSecond, fmtTemperature, plural } from '../lib/format';
+import { senderKindMeta } from '../lib/status';
 
 export const PROMPT_MAX = 4000;
 export const TEMPLATE_MAX = 1600;
@@ -42,7 +44,16 @@ export interface SettingsValues {
   reply_prompt: string;
   /** skip the leads without consent on record */
   require_consent: boolean;
+  /** the senders it sends from; none: every active sender */
+  sender_ids: number[];
+  /** hours, as typed; '' = off */
+  exclude_messaged_within_hours: string;
+  /** carrier-filtered messages before it pauses itself, as typed */
+  max_filtered: string;
 }
+
+/** A campaign's max_filtered when none is given. */
+export const DEFAULT_MAX_FILTERED = 20;
 
 export const defaultSettings: SettingsValues = {
   name: '',
@@ -60,6 +71,9 @@ export const defaultSettings: SettingsValues = {
   reply_mode: 'off',
   reply_prompt: '',
   require_consent: false,
+  sender_ids: [],
+  exclude_messaged_within_hours: '',
+  max_filtered: String(DEFAULT_MAX_FILTERED),
 };
 
 /** The form's values for an existing campaign. */
@@ -82,10 +96,27 @@ export function settingsFromCampaign(c: Campaign): SettingsValues {
     reply_mode: c.reply_mode ?? 'off',
     reply_prompt: c.reply_prompt ?? '',
     require_consent: c.require_consent === true,
+    sender_ids: Array.isArray(c.sender_ids) ? [...c.sender_ids] : [],
+    exclude_messaged_within_hours: c.exclude_messaged_within_hours != null ? String(c.exclude_messaged_within_hours) : '',
+    max_filtered: c.max_filtered != null ? String(c.max_filtered) : String(DEFAULT_MAX_FILTERED),
   };
 }
 
-export function settingsToInput(v: SettingsValues): CampaignInput {
+const sortedIds = (ids: number[]) => [...new Set(ids)].sort((a, b) => a - b);
+const sameIds = (a: number[], b: number[]) => {
+  const x = sortedIds(a);
+  const y = sortedIds(b);
+  return x.length === y.length && x.every((id, i) => id === y[i]);
+};
+/** Two typed numbers say the same ('' is none). */
+const sameNumber = (a: string, b: string) => (a.trim() === '' || b.trim() === '' ? a.trim() === b.trim() : Number(a) === Number(b));
+
+/**
+ * The API body of the form's values. The senders, the frequency cap and max_filtered are sent
+ * only when they differ from `from` (the campaign's values when it is edited, the defaults for a
+ * new one): a server without them, or a campaign that relies on their defaults, is left alone.
+ */
+export function settingsToInput(v: SettingsValues, from: SettingsValues = defaultSettings): CampaignInput {
   const out: CampaignInput = {
     name: v.name.trim(),
     description: v.description.trim() === '' ? null : v.description.trim(),
@@ -101,7 +132,98 @@ export function settingsToInput(v: SettingsValues): CampaignInput {
     require_consent: v.require_consent,
   };
   if (v.max_send_errors.trim() !== '') out.max_send_errors = Number(v.max_send_errors);
+  // none checked: every active sender (null)
+  if (!sameIds(v.sender_ids, from.sender_ids)) out.sender_ids = v.sender_ids.length > 0 ? sortedIds(v.sender_ids) : null;
+  if (!sameNumber(v.exclude_messaged_within_hours, from.exclude_messaged_within_hours)) {
+    out.exclude_messaged_within_hours = v.exclude_messaged_within_hours.trim() === '' ? null : Number(v.exclude_messaged_within_hours);
+  }
+  if (v.max_filtered.trim() !== '' && !sameNumber(v.max_filtered, from.max_filtered)) out.max_filtered = Number(v.max_filtered);
   return out;
+}
+
+/** The senders a campaign sends from: checkboxes of the active ones (GET /api/senders); none checked is every active sender. */
+export function SendersFieldset({ value, onChange, error }: { value: number[]; onChange: (ids: number[]) => void; error?: string }) {
+  const id = useId();
+  const q = useQuery({ queryKey: ['senders', 'list'], queryFn: ({ signal }) => api.listSenders(signal), staleTime: 30_000 });
+  const all = q.data?.items ?? [];
+  // the active senders, and those this campaign names that are inactive now (to uncheck them)
+  const shown = all.filter((s) => s.active || value.includes(s.id));
+  const active = all.filter((s) => s.active);
+  const known = new Set(all.map((s) => s.id));
+  const chosen = shown.filter((s) => value.includes(s.id));
+  const toggle = (sid: number) => {
+    const ids = value.filter((x) => known.has(x));
+    onChange(ids.includes(sid) ? ids.filter((x) => x !== sid) : [...ids, sid]);
+  };
+  const sum = (list: typeof all) => list.reduce((a, s) => a + num(s.segments_per_second), 0);
+  const missing = q.error instanceof ApiError && q.error.notAvailable;
+
+  let summary: string | null = null;
+  if (q.data && active.length + chosen.length > 0) {
+    summary =
+      chosen.length > 0
+        ? `${plural(chosen.length, 'sender')} checked, together ${fmtSegmentsPerSecond(sum(chosen))}.`
+        : `None checked: all ${plural(active.length, 'active sender')}, together ${fmtSegmentsPerSecond(sum(active))}.`;
+  }
+
+  return (
+    <fieldset className="rounded-lg border border-slate-200 p-3" aria-describedby={[error ? `${id}-err` : null, `${id}-hint`].filter(Boolean).join(' ')} data-testid="campaign-form-senders">
+      <legend className="px-1 text-sm font-medium text-slate-700">Senders</legend>
+      <p id={`${id}-hint`} className="text-xs text-slate-600">
+        The numbers this campaign sends from, each at its own pace: more numbers send faster. None checked: every active sender, the ones added later too.
+      </p>
+      <div className="mt-2 text-sm">
+        {q.isLoading ? (
+          <p className="text-slate-500">Loading senders…</p>
+        ) : missing ? (
+          <p className="text-slate-600">This server has no senders yet: messages go out from its default number.</p>
+        ) : q.error ? (
+          <p className="text-red-600">Could not load the senders: {errorMessage(q.error)}</p>
+        ) : shown.length === 0 ? (
+          <p className="text-slate-600" data-testid="no-senders">
+            No active senders: messages go out from the server's default number (<code className="font-mono text-xs">smscamp.sms_from</code>).{' '}
+            <Link to="/senders" className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+              Add senders
+            </Link>
+          </p>
+        ) : (
+          <ul className="space-y-1.5">
+            {shown.map((s) => {
+              const detail = `${id}-${s.id}`;
+              return (
+                <li key={s.id} className="flex flex-wrap items-center gap-x-3 gap-y-0.5">
+                  <label className="flex cursor-pointer items-center gap-2 font-medium text-slate-800">
+                    <input type="checkbox" checked={value.includes(s.id)} onChange={() => toggle(s.id)} aria-describedby={detail} className="h-4 w-4 accent-indigo-600" />
+                    <span className="[overflow-wrap:anywhere]">{s.label}</span>
+                  </label>
+                  <span id={detail} className="text-xs text-slate-600">
+                    {s.phone && s.phone !== s.label ? (
+                      <>
+                        <span className="font-mono">{s.phone}</span>
+                        {' · '}
+                      </>
+                    ) : null}
+                    {senderKindMeta(s.kind).label} · {fmtSegmentsPerSecond(s.segments_per_second)}
+                    {!s.active && ' · inactive'}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </div>
+      {summary && (
+        <p className="mt-2 text-xs text-slate-600" aria-live="polite" data-testid="sender-choice">
+          {summary}
+        </p>
+      )}
+      {error && (
+        <p id={`${id}-err`} className="mt-1 text-xs font-medium text-red-600">
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
 }
 
 const REPLY_MODES: { value: ReplyMode; label: string; help: string }[] = [
@@ -311,9 +433,14 @@ export function CampaignSettingsFields({
         </p>
       </div>
 
-      <details className="group rounded-lg border border-slate-200" open={!!(errors.messages_per_second || errors.send_window || errors.max_send_errors)}>
+      <SendersFieldset value={values.sender_ids} onChange={(ids) => set('sender_ids', ids)} error={errors.sender_ids} />
+
+      <details
+        className="group rounded-lg border border-slate-200"
+        open={!!(errors.messages_per_second || errors.send_window || errors.max_send_errors || errors.max_filtered || errors.exclude_messaged_within_hours)}
+      >
         <summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50">
-          Delivery: speed and quiet hours
+          Delivery: speed, quiet hours and limits
         </summary>
         <div className="space-y-4 border-t border-slate-100 p-3">
           <div className="grid gap-4 sm:grid-cols-2">
@@ -325,6 +452,36 @@ export function CampaignSettingsFields({
             <Field label="Pause after errors" error={errors.max_send_errors} hint="Consecutive provider errors before the campaign pauses itself.">
               {({ id, describedBy, invalid }) => (
                 <TextInput id={id} name="max_send_errors" type="number" min={1} inputMode="numeric" value={values.max_send_errors} onChange={(e) => set('max_send_errors', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
+              )}
+            </Field>
+            <Field
+              label="Pause after N carrier-filtered messages"
+              error={errors.max_filtered}
+              hint="Carriers filter texts they take for spam (error 30007). After more than this many, the campaign pauses itself so you can change the wording or register the number."
+            >
+              {({ id, describedBy, invalid }) => (
+                <TextInput id={id} name="max_filtered" type="number" min={1} max={1000000} inputMode="numeric" value={values.max_filtered} onChange={(e) => set('max_filtered', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
+              )}
+            </Field>
+            <Field
+              label="Skip leads messaged in the last N hours"
+              error={errors.exclude_messaged_within_hours}
+              hint="A frequency cap: leads any campaign texted within that many hours (1 to 8760) are skipped. Empty: off."
+            >
+              {({ id, describedBy, invalid }) => (
+                <TextInput
+                  id={id}
+                  name="exclude_messaged_within_hours"
+                  type="number"
+                  min={1}
+                  max={8760}
+                  inputMode="numeric"
+                  placeholder="off"
+                  value={values.exclude_messaged_within_hours}
+                  onChange={(e) => set('exclude_messaged_within_hours', e.target.value)}
+                  aria-describedby={describedBy}
+                  invalid={invalid}
+                />
               )}
             </Field>
           </div>

@@ -1,8 +1,10 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { api, ApiError, errorMessage, type Lead, type LeadInput } from '../api';
-import { Alert, Button, Field, FormActions, TextArea, TextInput, cx, inputClass } from './ui';
+import { Alert, Button, Field, FormActions, PhoneStatusBadge, TextArea, TextInput, cx, inputClass } from './ui';
 import { phoneExample } from '../lib/phoneExample';
+import { phoneStatusMeta } from '../lib/status';
+import { fmtDateTime } from '../lib/format';
 
 const FIELDS = ['name', 'phone', 'email', 'company', 'timezone', 'notes', 'consent_at', 'consent_source', 'consent_text'] as const;
 type FieldName = (typeof FIELDS)[number];
@@ -260,6 +262,15 @@ export default function LeadForm({
   return (
     <form ref={formRef} onSubmit={submit} noValidate className="space-y-4" aria-label={lead ? 'Edit lead' : 'New lead'}>
       {formError && <Alert>{formError}</Alert>}
+      {lead?.phone_status && (
+        <div className="flex flex-wrap items-start gap-2 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="lead-phone-status">
+          <PhoneStatusBadge status={lead.phone_status} at={lead.phone_status_at} />
+          <p className="min-w-0 flex-1">
+            {phoneStatusMeta(lead.phone_status).help}
+            {lead.phone_status_at && ` Reported ${fmtDateTime(lead.phone_status_at)}.`} A new phone clears it.
+          </p>
+        </div>
+      )}
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Name" required error={fieldErrors.name}>
           {({ id, describedBy, invalid }) => (

@@ -10,8 +10,8 @@ import {
   type TextareaHTMLAttributes,
 } from 'react';
 import { ApiError, errorMessage } from '../api';
-import { campaignStatusMeta, leadStatusMeta, type Tone } from '../lib/status';
-import { fmtInt } from '../lib/format';
+import { campaignStatusMeta, leadStatusMeta, phoneStatusMeta, type Tone } from '../lib/status';
+import { fmtDateTime, fmtInt } from '../lib/format';
 
 export function cx(...parts: (string | false | null | undefined)[]): string {
   return parts.filter(Boolean).join(' ');
@@ -123,6 +123,19 @@ export function LeadStatusBadge({ status }: { status: string }) {
   );
 }
 
+/** A lead's phone the SMS provider found not textable ("Invalid number", "Not a mobile"); nothing when it is fine. */
+export function PhoneStatusBadge({ status, at }: { status: string | null | undefined; at?: string | null }) {
+  if (!status) return null;
+  const m = phoneStatusMeta(status);
+  return (
+    <span data-testid="phone-status" data-phone-status={status} className="inline-flex">
+      <Badge tone={m.tone} title={at ? `${m.help} Reported ${fmtDateTime(at)}.` : m.help || undefined}>
+        {m.label}
+      </Badge>
+    </span>
+  );
+}
+
 export function ProgressBar({
   value,
   max,
@@ -155,7 +168,18 @@ export function ProgressBar({
 
 // ---------------------------------------------------------------- layout bits
 
-export function Card({ children, className, as: As = 'section', ...rest }: { children: ReactNode; className?: string; as?: 'section' | 'div' | 'article'; 'aria-labelledby'?: string }) {
+export function Card({
+  children,
+  className,
+  as: As = 'section',
+  ...rest
+}: {
+  children: ReactNode;
+  className?: string;
+  as?: 'section' | 'div' | 'article';
+  'aria-labelledby'?: string;
+  'data-testid'?: string;
+}) {
   return (
     <As className={cx('rounded-xl border border-slate-200 bg-white shadow-sm', className)} {...rest}>
       {children}

@@ -71,3 +71,30 @@ export function fmtDuration(ms: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${fmtInt(n)} ${n === 1 ? one : many}`;
 }
+
+const rateFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
+/** A sender's (or a pool's) pace: "1 segment/s", "3 segments/s", "0.5 segments/s"; null is "—". */
+export function fmtSegmentsPerSecond(v: Numeric | null | undefined): string {
+  if (v === null || v === undefined || v === '') return '—';
+  const n = num(v);
+  return `${rateFmt.format(n)} ${n === 1 ? 'segment' : 'segments'}/s`;
+}
+
+/** An estimated time left, rounded as estimates are: "about 20 s", "about 3 min", "about 2 h 5 min", "about 1 d 3 h" (never under "about 1 s"). */
+export function fmtEta(seconds: Numeric | null | undefined): string {
+  if (seconds === null || seconds === undefined || seconds === '') return '—';
+  const s = num(seconds);
+  if (s < 59.5) return `about ${Math.max(1, Math.round(s))} s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `about ${minutes} min`;
+  if (minutes < 24 * 60) {
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    return m ? `about ${h} h ${m} min` : `about ${h} h`;
+  }
+  const hours = Math.round(s / 3600);
+  const d = Math.floor(hours / 24);
+  const h = hours % 24;
+  return h ? `about ${d} d ${h} h` : `about ${d} d`;
+}

@@ -9,6 +9,8 @@ import {
   type CampaignWaiting,
   type Intent,
   type OptOutSource,
+  type PhoneStatus,
+  type SenderKind,
 } from '../api';
 import { fmtDateTime, fmtInt } from './format';
 
@@ -65,6 +67,29 @@ export const OPT_OUT_SOURCE_META: Record<OptOutSource, { label: string; tone: To
   import: { label: 'Imported', tone: 'blue', help: 'Added from a CSV file.' },
   carrier: { label: 'Carrier', tone: 'violet', help: 'The carrier reported the number as opted out or not reachable.' },
 };
+
+/** A sender's kind in words, with the pace carriers allow it (the default rate). */
+export const SENDER_KIND_META: Record<SenderKind, { label: string; help: string }> = {
+  long_code: { label: 'Long code', help: 'An ordinary 10-digit number: about 1 segment per second in the US.' },
+  toll_free: { label: 'Toll-free', help: 'An 8XX number: about 3 segments per second once verified.' },
+  short_code: { label: 'Short code', help: 'A 5- or 6-digit number: 100 segments per second or more.' },
+  alphanumeric: { label: 'Alphanumeric sender ID', help: 'A name instead of a number (not in the US or Canada); recipients cannot reply.' },
+  messaging_service: { label: 'Messaging Service', help: 'A Twilio Messaging Service: Twilio picks a number of its pool for each message.' },
+};
+
+export function senderKindMeta(k: string) {
+  return SENDER_KIND_META[k as SenderKind] ?? { label: k, help: '' };
+}
+
+/** Lead.phone_status in words: the provider found the phone not textable. */
+export const PHONE_STATUS_META: Record<PhoneStatus, { label: string; tone: Tone; help: string }> = {
+  invalid: { label: 'Invalid number', tone: 'red', help: 'The SMS provider reported the number as not valid (error 21211): later campaigns skip this lead.' },
+  not_mobile: { label: 'Not a mobile', tone: 'orange', help: 'The SMS provider reported the number as a landline or otherwise unable to get texts (error 21614): later campaigns skip this lead.' },
+};
+
+export function phoneStatusMeta(s: string) {
+  return PHONE_STATUS_META[s as PhoneStatus] ?? { label: s, tone: 'zinc' as Tone, help: '' };
+}
 
 export function optOutSourceMeta(s: string) {
   return OPT_OUT_SOURCE_META[s as OptOutSource] ?? { label: s, tone: 'zinc' as Tone, help: '' };

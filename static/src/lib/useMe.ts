@@ -10,3 +10,13 @@ export function useMe() {
 export function useIsAdmin(): boolean {
   return useMe().data?.role === 'admin';
 }
+
+/**
+ * Whether the key this browser sends may change things (operator and admin keys; a viewer key
+ * reads only). Unknown while GET /api/keys/me is on its way; when that fails, the server decides.
+ */
+export function useCanEdit(): boolean {
+  const me = useMe();
+  if (me.data) return me.data.role !== 'viewer';
+  return me.isError;
+}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useLocation, useNavigate, useParams } from 'react-router';
-import { api, ApiError, errorMessage, LEAD_STATUSES, num, type Campaign, type CampaignLead } from '../api';
+import { Link, useLocation, useNavigate, useParams } from 'react-router';
+import { api, ApiError, errorMessage, LEAD_STATUSES, num, type Campaign, type CampaignLead, type CampaignSendRate } from '../api';
 import {
   Alert,
   Button,
@@ -44,10 +44,11 @@ import {
   countTiles,
   leadStatusMeta,
   progressText,
+  senderKindMeta,
   waitingText,
   type CampaignAction,
 } from '../lib/status';
-import { fmtCost, fmtDateTime, fmtDuration, fmtInt, fmtPercent, fmtRate, fmtTemperature } from '../lib/format';
+import { fmtCost, fmtDateTime, fmtDuration, fmtEta, fmtInt, fmtPercent, fmtRate, fmtSegmentsPerSecond, fmtTemperature, plural } from '../lib/format';
 
 const REPLY_MODE_LABELS = { off: 'Off (replies labelled only)', draft: 'Drafts answers for approval', auto: 'Answers automatically' } as const;
 
@@ -117,7 +118,7 @@ function ProgressCard({ campaign }: { campaign: Campaign }) {
   const tiles = countTiles(campaign);
   const t = campaignTotals(campaign.stats);
   return (
-    <Card className="lg:col-span-2" aria-labelledby="progress-title">
+    <Card aria-labelledby="progress-title">
       <CardHeader
         id="progress-title"
         title="Progress"
@@ -177,6 +178,130 @@ function ProgressCard({ campaign }: { campaign: Campaign }) {
   );
 }
 
+/** What holds a campaign's send rate back (send_rate.limited_by), in words. */
+export function limitedByText(r: CampaignSendRate | null | undefined): string | null {
+  switch (r?.limited_by) {
+    case 'senders':
+      return "Limited by the senders' own pace.";
+    case 'campaign':
+      return `Limited by this campaign's cap of ${rateLimitText(r.messages_per_second)}.`;
+    case 'global':
+      return "Limited by the server's overall send rate.";
+    default:
+      return null;
+  }
+}
+
+/** The pool the campaign sends from (Campaign.senders), their total rate and the time it will take to send the rest. */
+function SendersCard({ campaign }: { campaign: Campaign }) {
+  // a server without senders says nothing of them: nothing to show
+  if (!Array.isArray(campaign.senders)) return null;
+  const pool = campaign.senders;
+  const rate = campaign.send_rate ?? null;
+  const all = campaign.sender_ids == null;
+  const p = campaignProgress(campaign);
+  const left = p.inFlight;
+  const limit = limitedByText(rate);
+  const ended = campaign.status === 'completed' || campaign.status === 'cancelled' || campaign.status === 'failed';
+  return (
+    <Card aria-labelledby="senders-title" data-testid="campaign-senders">
+      <CardHeader id="senders-title" title="Senders" subtitle={all ? 'Every active sender' : 'The senders chosen for this campaign'}>
+        <Link to="/senders" className="text-xs font-medium text-indigo-700 underline-offset-2 hover:underline">
+          Manage senders
+        </Link>
+      </CardHeader>
+      <div className="space-y-4 p-4 sm:p-5">
+        {pool.length === 0 ? (
+          <p className="text-sm text-slate-600" data-testid="campaign-default-sender">
+            {all ? 'There is no active sender' : 'None of the senders chosen for it is active'}, so messages go out from the server's default number (
+            <code className="font-mono text-xs text-slate-700">smscamp.sms_from</code>).
+          </p>
+        ) : (
+          <ul className="divide-y divide-slate-100 rounded-lg border border-slate-100" aria-label="Senders of this campaign">
+            {pool.map((s) => {
+              const address = s.phone ?? s.messaging_service_sid;
+              return (
+                <li key={s.id} className="flex flex-wrap items-center justify-between gap-x-4 gap-y-1 px-3 py-2 text-sm" data-testid="campaign-sender">
+                  <span className="min-w-0">
+                    <span className="font-medium text-slate-900 [overflow-wrap:anywhere]">{s.label}</span>
+                    {address && address !== s.label && <span className="ml-2 font-mono text-xs text-slate-600 [overflow-wrap:anywhere]">{address}</span>}
+                    <span className="block text-xs text-slate-500">
+                      {senderKindMeta(s.kind).label}
+                      {!s.active && ' · inactive'}
+                    </span>
+                  </span>
+                  <span className="whitespace-nowrap tabular-nums text-slate-700" data-testid="campaign-sender-rate">
+                    {fmtSegmentsPerSecond(s.segments_per_second)}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+        <dl className="grid gap-x-4 gap-y-3 text-sm sm:grid-cols-2">
+          <div>
+            <dt className="text-xs text-slate-500">Send rate</dt>
+            <dd className="font-semibold tabular-nums text-slate-900" data-testid="campaign-send-rate">
+              {rate?.segments_per_second != null ? fmtSegmentsPerSecond(rate.segments_per_second) : 'Unpaced'}
+            </dd>
+            {(limit || rate?.segments_per_second == null) && (
+              <dd className="text-xs text-slate-500" data-testid="campaign-limited-by">
+                {limit ?? 'No pace is set: messages go out as fast as the provider takes them.'}
+              </dd>
+            )}
+          </div>
+          <div>
+            <dt className="text-xs text-slate-500">Time to finish</dt>
+            <dd className="font-semibold tabular-nums text-slate-900" data-testid="campaign-eta">
+              {campaign.eta_seconds != null ? fmtEta(campaign.eta_seconds) : left === 0 || ended ? 'Nothing left to send' : 'Not known'}
+            </dd>
+            {campaign.eta_seconds != null && left > 0 && (
+              <dd className="text-xs text-slate-500">
+                {plural(left, 'lead')} left{campaign.status === 'draft' || campaign.status === 'scheduled' ? ', once it starts' : campaign.status === 'paused' ? ', once it resumes' : ''}; an estimate from the send rate
+              </dd>
+            )}
+          </div>
+        </dl>
+      </div>
+    </Card>
+  );
+}
+
+/** The SMS provider's error codes of the campaign's failed messages: code, what it means, how many. */
+function ErrorCodesCard({ campaign }: { campaign: Campaign }) {
+  const codes = campaign.stats?.error_codes ?? {};
+  const descriptions = campaign.stats?.error_code_descriptions ?? {};
+  const rows = Object.entries(codes)
+    .map(([code, n]) => [code, num(n)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (rows.length === 0) return null;
+  return (
+    <Card aria-labelledby="error-codes-title" data-testid="error-codes">
+      <CardHeader id="error-codes-title" title="Provider errors" subtitle="The SMS provider's error codes of this campaign's messages, most frequent first." />
+      <DataTable
+        testId="error-codes-table"
+        caption="Provider errors by code"
+        head={
+          <>
+            <Th className="px-4 sm:px-5">Code</Th>
+            <Th className="px-4">What it means</Th>
+            <Th className="px-4 text-right sm:px-5">Messages</Th>
+          </>
+        }
+      >
+        {rows.map(([code, n]) => (
+          <tr key={code} className="text-slate-700" data-testid="error-code-row" data-code={code}>
+            <td className="whitespace-nowrap px-4 py-2.5 font-mono text-xs text-slate-900 sm:px-5">{code}</td>
+            <td className="px-4 py-2.5 [overflow-wrap:anywhere]">{descriptions[code] || <span className="text-slate-500">No description</span>}</td>
+            <td className="whitespace-nowrap px-4 py-2.5 text-right tabular-nums sm:px-5">{fmtInt(n)}</td>
+          </tr>
+        ))}
+      </DataTable>
+    </Card>
+  );
+}
+
 /** The campaign's messages_per_second: 0 is no limit. */
 function rateLimitText(mps: Campaign['messages_per_second']): string {
   const n = num(mps ?? 0);
@@ -221,6 +346,25 @@ function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => 
           <dt className="text-slate-500">Rate limit</dt>
           <dd data-testid="rate-limit">{rateLimitText(campaign.messages_per_second)}</dd>
         </div>
+        {campaign.exclude_messaged_within_hours !== undefined && (
+          <div className="flex justify-between gap-3">
+            <dt className="text-slate-500">Frequency cap</dt>
+            <dd className="text-right" data-testid="frequency-cap">
+              {campaign.exclude_messaged_within_hours ? `Skips leads messaged in the last ${plural(campaign.exclude_messaged_within_hours, 'hour')}` : 'Off'}
+            </dd>
+          </div>
+        )}
+        {campaign.max_filtered != null && (
+          <div className="flex justify-between gap-3">
+            <dt className="text-slate-500">Carrier filtering</dt>
+            <dd className="text-right" data-testid="max-filtered">
+              Pauses after {plural(campaign.max_filtered, 'filtered message')}
+              {num(campaign.stats?.filtered) > 0 && (
+                <span className="block text-xs text-slate-500">{fmtInt(num(campaign.stats?.filtered))} since it was started or resumed</span>
+              )}
+            </dd>
+          </div>
+        )}
         <div className="flex justify-between gap-3">
           <dt className="text-slate-500">Created</dt>
           <dd>{fmtDateTime(campaign.created_at)}</dd>
@@ -416,10 +560,12 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
 function EditDialog({ campaign, onClose }: { campaign: Campaign; onClose: () => void }) {
   const qc = useQueryClient();
   const toast = useToast();
-  const [values, setValues] = useState<SettingsValues>(() => settingsFromCampaign(campaign));
+  // what the campaign had when the dialog opened: the fields sent only when changed are compared with it
+  const [initial] = useState<SettingsValues>(() => settingsFromCampaign(campaign));
+  const [values, setValues] = useState<SettingsValues>(initial);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const save = useMutation({
-    mutationFn: () => api.updateCampaign(campaign.id, settingsToInput(values)),
+    mutationFn: () => api.updateCampaign(campaign.id, settingsToInput(values, initial)),
     onSuccess: () => {
       toast('Campaign saved');
       void qc.invalidateQueries({ queryKey: ['campaigns'] });
@@ -653,7 +799,16 @@ export default function CampaignDetailPage() {
           <Alert tone="amber">Voice calls are coming soon: this campaign can't be started yet. Edit it to use SMS.</Alert>
         )}
         {c.status === 'scheduled' && c.scheduled_at && <Alert tone="blue">Starts automatically on {fmtDateTime(c.scheduled_at)}.</Alert>}
-        {c.status === 'paused' && <Alert tone="amber">Paused: unsent leads stay pending until you resume.</Alert>}
+        {c.paused_reason ? (
+          <div data-testid="paused-reason">
+            <Alert tone="amber" title={c.status === 'paused' ? 'The campaign paused itself' : 'The campaign paused itself earlier'}>
+              {c.paused_reason}
+              {c.status === 'paused' && <span className="block">Unsent leads stay pending until you resume.</span>}
+            </Alert>
+          </div>
+        ) : (
+          c.status === 'paused' && <Alert tone="amber">Paused: unsent leads stay pending until you resume.</Alert>
+        )}
         {c.status === 'processing' && c.stats?.waiting && (
           <div data-testid="waiting-banner">
             <Alert tone="blue">{waitingText(c.stats.waiting)}</Alert>
@@ -662,7 +817,11 @@ export default function CampaignDetailPage() {
         {c.status === 'failed' && typeof c.error_message === 'string' && c.error_message && <Alert title="The campaign failed">{c.error_message}</Alert>}
 
         <div className="grid gap-6 lg:grid-cols-3 lg:items-start">
-          <ProgressCard campaign={c} />
+          <div className="space-y-6 lg:col-span-2">
+            <ProgressCard campaign={c} />
+            <SendersCard campaign={c} />
+            <ErrorCodesCard campaign={c} />
+          </div>
           <DetailsCard campaign={c} />
         </div>
 

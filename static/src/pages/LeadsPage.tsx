@@ -14,6 +14,7 @@ import {
   LoadingState,
   Modal,
   PageHeader,
+  PhoneStatusBadge,
   cx,
 } from '../components/ui';
 import { DataTable, FilterBar, FilterChips, PagedList, SearchField, Th } from '../components/list';
@@ -445,11 +446,23 @@ export default function LeadsPage() {
                       </td>
                       <td className="px-2 py-3 sm:px-4">
                         <div className="max-w-[14rem] font-medium text-slate-900 [overflow-wrap:anywhere] sm:max-w-xs">{l.name}</div>
-                        <div className="text-xs tabular-nums text-slate-500 sm:hidden">{l.phone}</div>
+                        <div className="text-xs tabular-nums text-slate-500 sm:hidden">
+                          {l.phone}
+                          {l.phone_status && (
+                            <span className="ml-1.5 align-middle">
+                              <PhoneStatusBadge status={l.phone_status} at={l.phone_status_at} />
+                            </span>
+                          )}
+                        </div>
                         {l.notes && <div className="max-w-[10rem] truncate text-xs text-slate-500 sm:max-w-xs" title={l.notes}>{l.notes}</div>}
                       </td>
                       <td className="hidden whitespace-nowrap px-4 py-3 font-mono text-xs tabular-nums text-slate-700 sm:table-cell">
                         {l.phone}
+                        {l.phone_status && (
+                          <span className="ml-2 align-middle font-sans">
+                            <PhoneStatusBadge status={l.phone_status} at={l.phone_status_at} />
+                          </span>
+                        )}
                         {l.timezone && (
                           <div className="font-sans text-xs text-slate-500" data-lead-timezone title={l.timezone_source === 'lead' ? 'Time zone set on the lead' : "The phone's time zone"}>
                             {localTime(l.timezone)} · {l.timezone.replace(/_/g, ' ')}

@@ -141,3 +141,17 @@ export const campaign = (id: number, over: Record<string, unknown> = {}) => ({
   scheduled_at: null,
   ...over,
 });
+
+export const sender = (id: number, over: Record<string, unknown> = {}) => ({
+  id,
+  name: null,
+  label: `+1212555010${id}`,
+  phone: `+1212555010${id}`,
+  messaging_service_sid: null,
+  kind: 'long_code',
+  segments_per_second: 1,
+  active: true,
+  created_at: '2026-03-01T10:00:00+00:00',
+  updated_at: null,
+  ...over,
+});
