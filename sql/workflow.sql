@@ -216,6 +216,34 @@ $$;
 -- The queue
 ------------------------------------------------------------------------------
 
+-- How many more leads of a paced campaign may be claimed: about 10 seconds of
+-- its rate (its senders' segments per second, its messages_per_second, the
+-- slower) less those already claimed.  A campaign paced by one long code
+-- would otherwise fill every worker's in-flight room with leads waiting
+-- minutes for their slot, and starve the other campaigns.  p_limit when the
+-- campaign is not paced.
+CREATE OR REPLACE FUNCTION smscamp_claim_room(c campaigns, p_pool bigint[], p_limit integer)
+RETURNS integer
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_rate numeric;
+BEGIN
+    IF cardinality(p_pool) > 0 THEN
+        SELECT sum(s.segments_per_second) INTO v_rate FROM senders s WHERE s.id = ANY (p_pool);
+    END IF;
+    IF c.messages_per_second > 0 THEN
+        v_rate := least(coalesce(v_rate, c.messages_per_second), c.messages_per_second);
+    END IF;
+    IF v_rate IS NULL THEN
+        RETURN p_limit;
+    END IF;
+    RETURN least(p_limit, greatest(0, ceil(v_rate * 10)::integer
+                                      - (SELECT count(*)::integer FROM campaign_leads cl
+                                          WHERE cl.campaign_id = c.id
+                                            AND cl.status IN ('processing', 'sending'))));
+END
+$$;
+
 -- Claim up to p_limit pending leads of processing campaigns for worker
 -- p_worker (its pid). Leads outside their send window are deferred to when
 -- it opens (wait_reason quiet_hours), without counting an attempt. Returns
@@ -253,6 +281,7 @@ BEGIN
         SELECT d.id, c.messages_per_second, c.send_window, l.phone, l.timezone, p.pool
           FROM campaigns c
          CROSS JOIN LATERAL (SELECT smscamp_sender_pool(c.sender_ids) AS pool) p
+         CROSS JOIN LATERAL (SELECT smscamp_claim_room(c, p.pool, p_limit) AS room) r
          CROSS JOIN LATERAL (
                 SELECT cl.id, cl.lead_id
                   FROM campaign_leads cl
@@ -260,7 +289,7 @@ BEGIN
                    AND cl.status = 'pending'
                    AND cl.next_attempt_at <= now()
                  ORDER BY cl.next_attempt_at
-                 LIMIT p_limit
+                 LIMIT r.room
                    FOR UPDATE OF cl SKIP LOCKED) d
           JOIN leads l ON l.id = d.lead_id
          WHERE c.status = 'processing'

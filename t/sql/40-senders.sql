@@ -6,7 +6,7 @@
 -- see these rows.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(60);
+SELECT plan(62);
 
 SET LOCAL smscamp.twilio_auth_token = 'tok-sql-test';
 \ir lib/err.sql
@@ -148,6 +148,13 @@ SELECT ok((SELECT sender_id = ANY (ARRAY[(SELECT long FROM sid), (SELECT toll FR
 SELECT is((SELECT smscamp_lead_context(min(id)) -> 'sender' -> 'segments_per_second' FROM campaign_leads
             WHERE campaign_id = (SELECT (j ->> 'id')::bigint FROM c))::text IN ('1', '3'), true,
           '... and its context says who sends it and at what rate');
+
+SELECT is(smscamp_claim_room(x, smscamp_sender_pool(x.sender_ids), 100), 19,
+          'claim room: 10 s of the slower of 4 segments/s and the cap of 2/s, less the lead claimed')
+  FROM campaigns x WHERE x.id = (SELECT (j ->> 'id')::bigint FROM c);
+UPDATE campaigns SET messages_per_second = 0 WHERE id = (SELECT (j ->> 'id')::bigint FROM c);
+SELECT is(smscamp_claim_room(x, '{}', 100), 100, '... an unpaced campaign: the claim''s limit')
+  FROM campaigns x WHERE x.id = (SELECT (j ->> 'id')::bigint FROM c);
 
 -- none of the named senders active: the campaign pauses itself at the claim
 UPDATE campaigns SET status = 'processing' WHERE id = (SELECT (j ->> 'id')::bigint FROM c);
