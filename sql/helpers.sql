@@ -309,6 +309,18 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT f.value, f.errors FROM api_numeric_field(v, loc, lo, hi, false) AS f
 $$;
 
+-- A whole-number field of a request body that may be left out: value NULL and no
+-- error when absent (or null, except in an update, where null is an error).
+CREATE OR REPLACE FUNCTION api_optional_int(body jsonb, field text, lo numeric, hi numeric,
+                                            partial boolean,
+                                            OUT value bigint, OUT errors jsonb)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT f.value, coalesce(f.errors, '[]')
+  FROM (SELECT body -> field AS v) AS x
+  LEFT JOIN LATERAL api_int_field(x.v, jsonb_build_array('body', field), lo, hi) AS f
+    ON NOT (x.v IS NULL OR (jsonb_typeof(x.v) = 'null' AND NOT partial))
+$$;
+
 -- The errors of a request body that must be a JSON object: '[]' when it is
 -- one (or, when not required, when there is none: NULL or JSON null).
 CREATE OR REPLACE FUNCTION api_body_errors(body jsonb, required boolean DEFAULT true)

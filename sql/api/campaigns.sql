@@ -151,14 +151,8 @@ BEGIN
     END IF;
 
     -- sms_temperature: integer 0..200 (hundredths: 70 = 0.70)
-    v := j -> 'sms_temperature';
-    IF v IS NULL OR (jsonb_typeof(v) = 'null' AND NOT partial) THEN
-        NULL;
-    ELSE
-        r := api_int_field(v, '["body","sms_temperature"]', 0, 200);
-        errors := errors || r.errors;
-        sms_temperature := r.value;
-    END IF;
+    SELECT f.value, errors || f.errors INTO sms_temperature, errors
+      FROM api_optional_int(j, 'sms_temperature', 0, 200, partial) AS f;
 
     -- messages_per_second: 0 (or null) = unlimited, else at most 10000
     v := j -> 'messages_per_second';
@@ -188,32 +182,16 @@ BEGIN
     END IF;
 
     -- max_send_errors: consecutive provider errors that pause the campaign
-    v := j -> 'max_send_errors';
-    IF v IS NULL OR (jsonb_typeof(v) = 'null' AND NOT partial) THEN
-        NULL;
-    ELSE
-        r := api_int_field(v, '["body","max_send_errors"]', 1, 1000000);
-        errors := errors || r.errors;
-        max_send_errors := r.value;
-    END IF;
+    SELECT f.value, errors || f.errors INTO max_send_errors, errors
+      FROM api_optional_int(j, 'max_send_errors', 1, 1000000, partial) AS f;
 
     -- max_filtered: carrier-filtered messages (error 30007) past which it pauses
-    v := j -> 'max_filtered';
-    IF v IS NULL OR (jsonb_typeof(v) = 'null' AND NOT partial) THEN
-        NULL;
-    ELSE
-        r := api_int_field(v, '["body","max_filtered"]', 1, 1000000);
-        errors := errors || r.errors;
-        max_filtered := r.value;
-    END IF;
+    SELECT f.value, errors || f.errors INTO max_filtered, errors
+      FROM api_optional_int(j, 'max_filtered', 1, 1000000, partial) AS f;
 
     -- exclude_messaged_within_hours: 1..8760, null = off
-    v := j -> 'exclude_messaged_within_hours';
-    IF v IS NOT NULL AND jsonb_typeof(v) <> 'null' THEN
-        r := api_int_field(v, '["body","exclude_messaged_within_hours"]', 1, 8760);
-        errors := errors || r.errors;
-        exclude_messaged_within_hours := r.value;
-    END IF;
+    SELECT f.value, errors || f.errors INTO exclude_messaged_within_hours, errors
+      FROM api_optional_int(j, 'exclude_messaged_within_hours', 1, 8760, false) AS f;
 
     -- sender_ids: ids of senders (sql/api/senders.sql), null = every active one
     v := j -> 'sender_ids';
