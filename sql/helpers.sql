@@ -310,10 +310,10 @@ SELECT f.value, f.errors FROM api_numeric_field(v, loc, lo, hi, false) AS f
 $$;
 
 -- A whole-number field of a request body that may be left out: value NULL and no
--- error when absent (or null, except in an update, where null is an error).
+-- problems ('[]') when absent (or null, except in an update, where null is one).
 CREATE OR REPLACE FUNCTION api_optional_int(body jsonb, field text, lo numeric, hi numeric,
                                             partial boolean,
-                                            OUT value bigint, OUT errors jsonb)
+                                            OUT value bigint, OUT problems jsonb)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT f.value, coalesce(f.errors, '[]')
   FROM (SELECT body -> field AS v) AS x

@@ -151,7 +151,7 @@ BEGIN
     END IF;
 
     -- sms_temperature: integer 0..200 (hundredths: 70 = 0.70)
-    SELECT f.value, errors || f.errors INTO sms_temperature, errors
+    SELECT f.value, errors || f.problems INTO sms_temperature, errors
       FROM api_optional_int(j, 'sms_temperature', 0, 200, partial) AS f;
 
     -- messages_per_second: 0 (or null) = unlimited, else at most 10000
@@ -182,15 +182,15 @@ BEGIN
     END IF;
 
     -- max_send_errors: consecutive provider errors that pause the campaign
-    SELECT f.value, errors || f.errors INTO max_send_errors, errors
+    SELECT f.value, errors || f.problems INTO max_send_errors, errors
       FROM api_optional_int(j, 'max_send_errors', 1, 1000000, partial) AS f;
 
     -- max_filtered: carrier-filtered messages (error 30007) past which it pauses
-    SELECT f.value, errors || f.errors INTO max_filtered, errors
+    SELECT f.value, errors || f.problems INTO max_filtered, errors
       FROM api_optional_int(j, 'max_filtered', 1, 1000000, partial) AS f;
 
     -- exclude_messaged_within_hours: 1..8760, null = off
-    SELECT f.value, errors || f.errors INTO exclude_messaged_within_hours, errors
+    SELECT f.value, errors || f.problems INTO exclude_messaged_within_hours, errors
       FROM api_optional_int(j, 'exclude_messaged_within_hours', 1, 8760, false) AS f;
 
     -- sender_ids: ids of senders (sql/api/senders.sql), null = every active one
