@@ -21,9 +21,12 @@
  *	  template.c  message templates: {first_name}, {company|your team}
  *	  guardrails.c  what every message goes through: cleaning, model
  *				  answers checked, the opt-out footer, the segment limit
+ *	  script.c	  what a call script goes through: addresses said, the
+ *				  word limit, the call's opt-out line; XML escaping
  *	  http.c	  libcurl calls (blocking for SQL functions, multi for workers)
  *	  llm.c		  OpenAI-compatible chat completions: request and answer
- *	  provider.c  SMS providers: log outbox and Twilio-compatible API
+ *	  provider.c  SMS and call providers: log outboxes and the Twilio-
+ *				  compatible Messages and Calls APIs
  *	  conversation.c  a worker's conversation tasks: replies sent at most
  *				  once, the reply agent's model calls (sql/reply_agent.sql)
  *	  nodes.c	  the nodes: validation and writing, and the SQL-callable
@@ -74,6 +77,11 @@ extern int	smscamp_llm_timeout_ms;
 extern int	smscamp_sms_timeout_ms;
 extern int	smscamp_batch_size;
 extern int	smscamp_global_mps;
+extern int	smscamp_max_call_words;
+extern char *smscamp_voice;
+extern char *smscamp_voicemail;
+extern char *smscamp_voice_status_callback_url;
+extern char *smscamp_call_optout;
 
 /* settings.c */
 extern void smscamp_define_engine_gucs(void);
@@ -121,6 +129,9 @@ typedef struct SmsLead
 	List	   *attribute_values;
 	int			temperature;
 	char	   *agent_type;
+	bool		voice;			/* agent_type voice: the send is a call, the
+								 * message its script */
+	char	   *call_language;	/* the call's <Say language>, e.g. en-US */
 	char	   *campaign_status;
 	bool		opted_out;
 	bool		already_sent;	/* this campaign already messaged the phone */
@@ -151,6 +162,11 @@ extern char *smscamp_model_text_problem(const char *text);
 extern char *smscamp_fit_message(const char *text, int max_segments,
 								 const char *footer, bool *fits);
 extern char *smscamp_reply_problem(const char *text);
+
+/* script.c: the call scripts */
+extern char *smscamp_fit_script(const char *text, int max_words, const char *optout);
+extern int	smscamp_script_words(const char *text);
+extern char *smscamp_xml_escape(const char *text);
 
 /* http.c */
 typedef struct HttpCall
@@ -236,6 +252,8 @@ typedef struct SendResult
 
 extern bool smscamp_provider_is_log(void);
 extern HttpCall *smscamp_sms_request(const SmsLead *lead);
+extern HttpCall *smscamp_call_request(const SmsLead *lead);
+extern HttpCall *smscamp_send_request(const SmsLead *lead);
 extern HttpCall *smscamp_sms_request_to(const char *to, const char *body,
 										const SmsSender *sender);
 extern void smscamp_sender_from_json(struct json_t *obj, SmsSender *sender);

@@ -223,8 +223,10 @@ reserve_send_slot(Job *job)
 		smscamp_count_sms(job->lead->message ? job->lead->message : "",
 						  job->lead->message ? strlen(job->lead->message) : 0,
 						  &count);
+	/* a call is paced by its campaign's calls_per_second (the claim's mps) only */
 	job->send_at = smscamp_reserve_send_slot(job->lead->campaign_id, job->mps,
-											 &job->lead->sender, count.segments);
+											 job->lead->voice ? NULL : &job->lead->sender,
+											 count.segments);
 	job->slot_reserved = true;
 }
 
@@ -598,7 +600,7 @@ smscamp_jobs_start(bool stopping)
 		else if (job->stage == JOB_SMS_READY && job->send_at <= now)
 		{
 			old = MemoryContextSwitchTo(job->cxt);
-			start_call(job, smscamp_sms_request(job->lead), JOB_SMS_HTTP);
+			start_call(job, smscamp_send_request(job->lead), JOB_SMS_HTTP);
 			MemoryContextSwitchTo(old);
 		}
 	}

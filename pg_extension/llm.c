@@ -61,10 +61,20 @@ system_message(const SmsLead *lead, const char *retry_hint)
 	}
 	if (lead->sender_name && lead->sender_name[0])
 		appendStringInfo(&s, "\n\nThe message is from %s.", lead->sender_name);
-	appendStringInfo(&s, "\n\nWrite one SMS message to the lead described by the user. "
-					 "Answer with the message text only: no quotes, no markdown, "
-					 "no placeholders. At most %d characters.",
-					 limit - (int) strlen(smscamp_optout_footer) - 1);
+	if (lead->voice)
+		appendStringInfo(&s, "\n\nWrite the words of one short phone call to the lead "
+						 "described by the user, to be read aloud by a text-to-speech voice: "
+						 "greet the lead by first name, say who is calling and the message, "
+						 "in plain spoken sentences. Answer with the words only: no quotes, "
+						 "no markdown, no stage directions, no web addresses spelled out, no "
+						 "placeholders. At most %d words; an opt-out sentence is added after "
+						 "them.",
+						 smscamp_max_call_words - smscamp_script_words(smscamp_call_optout));
+	else
+		appendStringInfo(&s, "\n\nWrite one SMS message to the lead described by the user. "
+						 "Answer with the message text only: no quotes, no markdown, "
+						 "no placeholders. At most %d characters.",
+						 limit - (int) strlen(smscamp_optout_footer) - 1);
 	if (retry_hint)
 		appendStringInfo(&s, " %s", retry_hint);
 	return s.data;

@@ -109,6 +109,8 @@ smscamp_lead_from_json(const char *text)
 	}
 	lead->temperature = (int) jint(o, "sms_temperature");
 	lead->agent_type = jstr(o, "agent_type");
+	lead->voice = lead->agent_type && strcmp(lead->agent_type, "voice") == 0;
+	lead->call_language = jstr(o, "call_language");
 	lead->campaign_status = jstr(o, "campaign_status");
 	lead->opted_out = json_is_true(json_object_get(o, "opted_out"));
 	lead->already_sent = json_is_true(json_object_get(o, "already_sent"));
@@ -195,13 +197,23 @@ smscamp_writer_kind(const SmsLead *lead)
 	return WRITER_BUILTIN;
 }
 
-/* a finished text: counted, and the lead's message */
+/* a finished text: counted, and the lead's message (a call's: its script) */
 static void
 take_message(SmsLead *lead, char *message, GeneratedSms *gen)
 {
 	gen->message = message;
-	smscamp_count_sms(message, strlen(message), &gen->count);
+	if (lead->voice)
+		memset(&gen->count, 0, sizeof(gen->count));
+	else
+		smscamp_count_sms(message, strlen(message), &gen->count);
 	lead->message = message;
+}
+
+/* a cleaned text as the call's script: spoken addresses, the word limit */
+static char *
+call_script(const char *text)
+{
+	return smscamp_fit_script(text, smscamp_max_call_words, smscamp_call_optout);
 }
 
 static char *
@@ -237,6 +249,11 @@ smscamp_write_offline(SmsLead *lead, GeneratedSms *gen, char **error)
 			return false;
 		}
 		text = smscamp_template_fill(lead->template, lead, lead->sender_name, &gen->missing);
+		if (lead->voice)
+		{
+			take_message(lead, call_script(smscamp_sanitize_message(text)), gen);
+			return true;
+		}
 		message = smscamp_fit_message(smscamp_sanitize_message(text), smscamp_max_segments,
 									  smscamp_optout_footer, &fits);
 		if (!fits)
@@ -251,8 +268,11 @@ smscamp_write_offline(SmsLead *lead, GeneratedSms *gen, char **error)
 	text = smscamp_builtin_message(lead, error);
 	if (text == NULL)
 		return false;
-	take_message(lead, smscamp_fit_message(text, smscamp_max_segments, smscamp_optout_footer,
-										   &fits), gen);
+	if (lead->voice)
+		take_message(lead, call_script(text), gen);
+	else
+		take_message(lead, smscamp_fit_message(text, smscamp_max_segments,
+											   smscamp_optout_footer, &fits), gen);
 	return true;
 }
 
@@ -277,6 +297,12 @@ smscamp_take_model_answer(SmsLead *lead, LlmAnswer *answer, GeneratedSms *gen,
 	clean = smscamp_sanitize_message(answer->content);
 	if ((*problem = smscamp_model_text_problem(clean)) != NULL)
 		return false;
+	if (lead->voice)
+	{
+		/* the model was asked for fewer words; a longer script is cut */
+		take_message(lead, call_script(clean), gen);
+		return true;
+	}
 	message = smscamp_fit_message(clean, smscamp_max_segments, smscamp_optout_footer, &fits);
 	if (!fits)
 	{
@@ -413,7 +439,7 @@ send_blocking(SmsLead *lead, GeneratedSms *gen, bool alone)
 		return false;
 	if (smscamp_provider_is_log())
 		return true;
-	call = smscamp_sms_request(lead);
+	call = smscamp_send_request(lead);
 	smscamp_http_perform(call);
 	smscamp_sms_parse(call, &result);
 	smscamp_http_free(call);

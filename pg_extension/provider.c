@@ -1,9 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * provider.c
- *	  SMS providers. "log" records messages in the sms_outbox table (no
- *	  network, the default); "twilio" POSTs to a Twilio-compatible Messages
- *	  API: {base}/2010-04-01/Accounts/{sid}/Messages.json, form-encoded To,
+ *	  SMS and call providers. "log" records messages in the sms_outbox
+ *	  table and calls in call_outbox (no network, the default); "twilio"
+ *	  POSTs to a Twilio-compatible API: Calls.json for a voice campaign's
+ *	  call (To, From, Twiml with its script in a <Say>, StatusCallback,
+ *	  MachineDetection), and Messages.json for an SMS:
+ *	  {base}/2010-04-01/Accounts/{sid}/Messages.json, form-encoded To,
  *	  From (or MessagingServiceSid), Body, basic auth. A message goes from
  *	  its sender (sql/senders.sql chose it), else from smscamp.sms_from.
  *	  A refusal's Twilio error code is read (SendResult.error_code): SQL
@@ -47,6 +50,26 @@ append_form(StringInfo s, CURL *h, const char *name, const char *value)
 				 errmsg("smscamp: out of memory encoding an SMS request")));
 	appendStringInfo(s, "%s%s=%s", s->len ? "&" : "", name, escaped);
 	curl_free(escaped);
+}
+
+/* the form's POST to {base}/2010-04-01/Accounts/{sid}/{resource}.json */
+static HttpCall *
+twilio_post(const char *resource, const char *form)
+{
+	HttpCall   *call;
+	const char *base = smscamp_twilio_base_url;
+	int			len = strlen(base);
+
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	call = smscamp_http_new(psprintf("%.*s/2010-04-01/Accounts/%s/%s.json", len, base,
+									 smscamp_twilio_account_sid, resource),
+							form, smscamp_sms_timeout_ms);
+	call->userpwd = psprintf("%s:%s", smscamp_twilio_account_sid,
+							 smscamp_twilio_auth_token);
+	smscamp_http_header(call, "Content-Type: application/x-www-form-urlencoded");
+	smscamp_http_header(call, "Accept: application/json");
+	return call;
 }
 
 /* a sender as the lead context and the outbound tasks give it; none: sms_from */
@@ -94,8 +117,6 @@ smscamp_sms_request_to(const char *to, const char *body, const SmsSender *sender
 	StringInfoData form;
 	HttpCall   *call;
 	CURL	   *h;
-	const char *base = smscamp_twilio_base_url;
-	int			len = strlen(base);
 
 	smscamp_http_global_init();
 	h = curl_easy_init();
@@ -115,18 +136,58 @@ smscamp_sms_request_to(const char *to, const char *body, const SmsSender *sender
 	if (smscamp_status_callback_url && smscamp_status_callback_url[0])
 		append_form(&form, h, "StatusCallback", smscamp_status_callback_url);
 	curl_easy_cleanup(h);
-
-	while (len > 0 && base[len - 1] == '/')
-		len--;
-	call = smscamp_http_new(psprintf("%.*s/2010-04-01/Accounts/%s/Messages.json",
-									 len, base, smscamp_twilio_account_sid),
-							form.data, smscamp_sms_timeout_ms);
-	call->userpwd = psprintf("%s:%s", smscamp_twilio_account_sid,
-							 smscamp_twilio_auth_token);
-	smscamp_http_header(call, "Content-Type: application/x-www-form-urlencoded");
-	smscamp_http_header(call, "Accept: application/json");
+	call = twilio_post("Messages", form.data);
 	pfree(form.data);
 	return call;
+}
+
+/*
+ * One call to the lead, saying its script (lead->message) with TwiML's
+ * <Say> in smscamp.voice and the lead's language; answering machines as
+ * smscamp.voicemail says: leave (the script after the beep), hang_up, off.
+ */
+HttpCall *
+smscamp_call_request(const SmsLead *lead)
+{
+	StringInfoData form;
+	HttpCall   *call;
+	CURL	   *h;
+	char	   *twiml;
+
+	smscamp_http_global_init();
+	h = curl_easy_init();
+	if (h == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("smscamp: could not create a curl handle")));
+	twiml = psprintf("<Response><Say voice=\"%s\" language=\"%s\">%s</Say></Response>",
+					 smscamp_xml_escape(smscamp_voice),
+					 smscamp_xml_escape(lead->call_language ? lead->call_language : "en-US"),
+					 smscamp_xml_escape(lead->message ? lead->message : ""));
+	initStringInfo(&form);
+	append_form(&form, h, "To", lead->phone);
+	append_form(&form, h, "From", lead->sender.from ? lead->sender.from : smscamp_sms_from);
+	append_form(&form, h, "Twiml", twiml);
+	if (smscamp_voice_status_callback_url && smscamp_voice_status_callback_url[0])
+	{
+		append_form(&form, h, "StatusCallback", smscamp_voice_status_callback_url);
+		append_form(&form, h, "StatusCallbackEvent", "initiated ringing answered completed");
+	}
+	if (strcmp(smscamp_voicemail, "leave") == 0)
+		append_form(&form, h, "MachineDetection", "DetectMessageEnd");
+	else if (strcmp(smscamp_voicemail, "hang_up") == 0)
+		append_form(&form, h, "MachineDetection", "Enable");
+	curl_easy_cleanup(h);
+	call = twilio_post("Calls", form.data);
+	pfree(form.data);
+	return call;
+}
+
+/* the lead's send: its SMS, or its call in a voice campaign */
+HttpCall *
+smscamp_send_request(const SmsLead *lead)
+{
+	return lead->voice ? smscamp_call_request(lead) : smscamp_sms_request(lead);
 }
 
 static char *

@@ -128,7 +128,21 @@ batch_item(const char *kind, const SmsLead *lead)
 
 	if (item && lead->manual)
 		json_object_set_new(item, "manual", json_true());
+	/* a voice campaign's item: its send is a call (meta.channel, sql/workflow.sql) */
+	if (item && lead->voice)
+		json_object_set_new(item, "meta", json_pack("{s:s}", "channel", "voice"));
 	return item;
+}
+
+/* the item's meta: meta, with the channel batch_item set */
+static void
+item_set_meta(json_t *item, json_t *meta)
+{
+	json_t	   *had = json_object_get(item, "meta");
+
+	if (meta && had)
+		json_object_update_missing(meta, had);
+	json_object_set_new(item, "meta", meta);
 }
 
 /* a string field, null when s is NULL */
@@ -194,7 +208,7 @@ item_set_generation(json_t *item, GeneratedSms *gen)
 	item_set_str(item, "encoding", gen->count.ucs2 ? "UCS-2" : "GSM-7");
 	item_set_str(item, "level", "info");
 	item_set_str(item, "msg", generation_log_message(gen));
-	json_object_set_new(item, "meta", generation_metadata(gen));
+	item_set_meta(item, generation_metadata(gen));
 }
 
 /* sms_agent: the message written */
@@ -261,7 +275,7 @@ smscamp_batch_send_result(RecordBatch *batch, const SmsLead *lead,
 	json_object_set_new(item, "retry_after", json_integer(r->retry_after_s));
 	item_set_str(item, "level", r->outcome == SEND_ACCEPTED ? "info" : "error");
 	item_set_str(item, "msg", send_log_message(r));
-	json_object_set_new(item, "meta", send_metadata(r, seconds));
+	item_set_meta(item, send_metadata(r, seconds));
 	batch_add(batch, item);
 }
 

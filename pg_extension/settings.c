@@ -47,6 +47,11 @@ int			smscamp_llm_timeout_ms = 30000;
 int			smscamp_sms_timeout_ms = 15000;
 int			smscamp_batch_size = 100;
 int			smscamp_global_mps = 0;
+int			smscamp_max_call_words = 80;
+char	   *smscamp_voice = NULL;
+char	   *smscamp_voicemail = NULL;
+char	   *smscamp_voice_status_callback_url = NULL;
+char	   *smscamp_call_optout = NULL;
 
 static bool
 check_provider(char **newval, void **extra, GucSource source)
@@ -54,6 +59,16 @@ check_provider(char **newval, void **extra, GucSource source)
 	if (*newval && (strcmp(*newval, "log") == 0 || strcmp(*newval, "twilio") == 0))
 		return true;
 	GUC_check_errdetail("smscamp.sms_provider must be \"log\" or \"twilio\".");
+	return false;
+}
+
+static bool
+check_voicemail(char **newval, void **extra, GucSource source)
+{
+	if (*newval && (strcmp(*newval, "leave") == 0 || strcmp(*newval, "hang_up") == 0
+					|| strcmp(*newval, "off") == 0))
+		return true;
+	GUC_check_errdetail("smscamp.voicemail must be \"leave\", \"hang_up\" or \"off\".");
 	return false;
 }
 
@@ -112,6 +127,19 @@ smscamp_define_engine_gucs(void)
 	define_string("smscamp.status_callback_url",
 				  "Public URL of POST /api/webhooks/sms/status, sent as StatusCallback.",
 				  &smscamp_status_callback_url, "", PGC_SUSET, 0, NULL);
+	define_string("smscamp.voice", "The text-to-speech voice of the calls (TwiML <Say voice>).",
+				  &smscamp_voice, "Polly.Joanna", PGC_SUSET, 0, NULL);
+	define_string("smscamp.voicemail",
+				  "An answering machine: leave (say the script after the beep), hang_up, "
+				  "or off (no answering-machine detection).",
+				  &smscamp_voicemail, "leave", PGC_SUSET, 0, check_voicemail);
+	define_string("smscamp.voice_status_callback_url",
+				  "Public URL of POST /api/webhooks/voice/status, sent as StatusCallback.",
+				  &smscamp_voice_status_callback_url, "", PGC_SUSET, 0, NULL);
+	define_string("smscamp.call_optout", "How to opt out, said at the end of every call.",
+				  &smscamp_call_optout,
+				  "To stop these calls, reply STOP to our text or say stop.",
+				  PGC_SUSET, 0, NULL);
 	define_string("smscamp.optout_footer", "Footer appended when a message has no opt-out.",
 				  &smscamp_optout_footer, "Reply STOP to opt out", PGC_SUSET, 0, NULL);
 	define_string("smscamp.business_name",
@@ -160,6 +188,8 @@ smscamp_define_engine_gucs(void)
 			   &smscamp_batch_size, 100, 1, 10000, PGC_SIGHUP, 0);
 	define_int("smscamp.global_mps", "Messages per second over all campaigns (0 = no cap).",
 			   &smscamp_global_mps, 0, 0, 100000, PGC_SIGHUP, 0);
+	define_int("smscamp.max_call_words", "Longest call script, in words (its opt-out line included).",
+			   &smscamp_max_call_words, 80, 20, 400, PGC_SUSET, 0);
 	define_int("smscamp.max_messages_per_lead_per_day",
 			   "Campaign messages a phone may get in 24 hours; more are skipped "
 			   "(0 = no cap; replies are never counted).",

@@ -56,10 +56,16 @@ DECLARE
     v_plan jsonb;
     v_model boolean := (smscamp_writer_info() ->> 'kind') = 'llm';
 BEGIN
+    -- a voice campaign's script: from its voice prompt, else as an SMS's
+    IF c.agent_type = 'voice' AND c.voice_system_prompt IS NOT NULL THEN
+        c.sms_system_prompt := c.voice_system_prompt;
+        c.sms_template := NULL;
+    END IF;
     IF c.sms_template IS NULL AND c.sms_system_prompt IS NULL THEN
         PERFORM api_error(422, to_jsonb(format(
             'Campaign %s has nothing to send: give it a message template (sms_template) or '
-            'instructions for the writer (sms_system_prompt)', c.id)));
+            'instructions for the writer (sms_system_prompt%s)', c.id,
+            CASE WHEN c.agent_type = 'voice' THEN ', or voice_system_prompt for its calls' ELSE '' END)));
     END IF;
     IF c.sms_template IS NOT NULL AND smscamp_template_problem(c.sms_template) IS NOT NULL THEN
         PERFORM api_error(422, to_jsonb('The message template cannot be used: '
@@ -76,16 +82,11 @@ BEGIN
 END
 $$;
 
--- What a campaign needs before it may be queued: a supported agent, leads,
--- messages that can be written.
+-- What a campaign needs before it may be queued: leads, and messages (a
+-- voice campaign's call scripts) that can be written.
 CREATE OR REPLACE FUNCTION smscamp_check_startable(c campaigns, p_verb text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF c.agent_type = 'voice' THEN
-        PERFORM api_error(409, to_jsonb(format(
-            'Voice campaigns are coming soon: campaign %s is a voice campaign and cannot be '
-            'started yet (make it an SMS campaign while it is a draft)', c.id)));
-    END IF;
     IF NOT EXISTS (SELECT FROM campaign_leads cl WHERE cl.campaign_id = c.id) THEN
         PERFORM api_error(409, to_jsonb(format(
             'Cannot %s campaign %s: it has no leads (add leads with POST /api/campaigns/%s/leads)',

@@ -174,7 +174,8 @@ $$;
 
 -- How fast a campaign can send and when it should be done, from its senders:
 --   senders          its pool now (smscamp_sender_pool): [] = smscamp.sms_from
---   send_rate        segments_per_second: the pool's (NULL: not paced);
+--   send_rate        segments_per_second: the pool's (NULL: not paced; a voice
+--                    campaign is paced by its calls_per_second);
 --                    messages_per_second: the campaign's own cap (NULL: none);
 --                    effective_messages_per_second: the slowest of the pool (at
 --                    the campaign's segments per message so far, else 1), the
@@ -194,7 +195,13 @@ DECLARE
     v_rate numeric;
     v_by text;
 BEGIN
-    SELECT sum(x.segments_per_second) INTO v_sps FROM senders x WHERE x.id = ANY (v_pool);
+    IF c.agent_type <> 'voice' THEN
+        SELECT sum(x.segments_per_second) INTO v_sps FROM senders x WHERE x.id = ANY (v_pool);
+    ELSE
+        -- calls: paced by calls_per_second only
+        v_rate := c.calls_per_second;
+        v_by := 'campaign';
+    END IF;
     IF v_sps IS NOT NULL THEN
         v_rate := v_sps / v_per_message;
         v_by := 'senders';
@@ -264,6 +271,7 @@ SELECT json_build_object(
     'error_codes', e.counts,
     'error_code_descriptions', e.descriptions,
     'filtered', c.filtered_count,
+    'calls', smscamp_campaign_calls(c),
     'started_at', c.started_at,
     'completed_at', c.completed_at)
   FROM smscamp_campaign_in_flight(c.id) AS f,
@@ -286,6 +294,8 @@ SELECT json_build_object(
     'sms_template', c.sms_template,
     'sender_name', c.sender_name,
     'reply_mode', c.reply_mode, 'reply_prompt', c.reply_prompt,
+    'voice_system_prompt', c.voice_system_prompt, 'voice_temperature', c.voice_temperature,
+    'calls_per_second', trim_scale(c.calls_per_second),
     'require_consent', c.require_consent,
     'sms_temperature', c.sms_temperature,
     'messages_per_second', trim_scale(c.messages_per_second),

@@ -255,6 +255,18 @@ ALTER TABLE campaigns
         CONSTRAINT campaigns_exclude_messaged_check
         CHECK (exclude_messaged_within_hours BETWEEN 1 AND 8760);
 
+-- voice (agent_type voice): what the call script is written from, the
+-- writer's temperature (hundredths), and the calls a second the campaign
+-- places (held across the workers, like messages_per_second)
+ALTER TABLE campaigns
+    ADD COLUMN IF NOT EXISTS voice_system_prompt text
+        CONSTRAINT campaigns_voice_system_prompt_check CHECK (char_length(voice_system_prompt) <= 4000),
+    ADD COLUMN IF NOT EXISTS voice_temperature integer NOT NULL DEFAULT 70
+        CONSTRAINT campaigns_voice_temperature_check CHECK (voice_temperature BETWEEN 0 AND 200),
+    ADD COLUMN IF NOT EXISTS calls_per_second numeric(8,3) NOT NULL DEFAULT 1
+        CONSTRAINT campaigns_calls_per_second_check
+        CHECK (calls_per_second > 0 AND calls_per_second <= 10000);
+
 CREATE TABLE IF NOT EXISTS campaign_leads (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     campaign_id      bigint NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
@@ -344,6 +356,31 @@ ALTER TABLE campaign_leads
     ADD COLUMN IF NOT EXISTS sender_id  bigint,
     ADD COLUMN IF NOT EXISTS error_code integer;
 
+-- a voice campaign's call (sql/calls.sql): the script, its words, the call's
+-- SID and status (calling: committed before the Calls request, as sending is
+-- for an SMS), its duration in seconds, who answered (Twilio's AnsweredBy:
+-- human, machine_start, machine_end_beep, ...) and its price
+ALTER TABLE campaign_leads
+    ADD COLUMN IF NOT EXISTS call_script      text,
+    ADD COLUMN IF NOT EXISTS call_words       integer,
+    ADD COLUMN IF NOT EXISTS call_sid         text,
+    ADD COLUMN IF NOT EXISTS call_status      text,
+    ADD COLUMN IF NOT EXISTS call_duration    integer,
+    ADD COLUMN IF NOT EXISTS call_answered_by text,
+    ADD COLUMN IF NOT EXISTS call_cost        numeric(12,4);
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'campaign_leads'::regclass
+                                              AND conname = 'campaign_leads_call_status_check') THEN
+        ALTER TABLE campaign_leads ADD CONSTRAINT campaign_leads_call_status_check
+            CHECK (call_status IN ('calling', 'logged', 'queued', 'initiated', 'ringing',
+                                   'in-progress', 'completed', 'busy', 'no-answer', 'failed',
+                                   'canceled', 'unknown')
+                   AND char_length(call_answered_by) <= 50 AND call_duration >= 0);
+    END IF;
+END
+$$;
+
 -- a campaign lead always says whom it is for: its lead, or the phone it was messaged at
 DO $$
 BEGIN
@@ -415,6 +452,16 @@ CREATE TABLE IF NOT EXISTS sms_outbox (
     from_phone        text,
     body              text NOT NULL,
     segments          integer NOT NULL,
+    created_at        timestamptz NOT NULL DEFAULT now()
+);
+
+-- the "log" provider's calls: recorded here instead of placed
+CREATE TABLE IF NOT EXISTS call_outbox (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    campaign_lead_id  bigint REFERENCES campaign_leads (id) ON DELETE SET NULL,
+    to_phone          text NOT NULL,
+    from_phone        text,
+    script            text NOT NULL,
     created_at        timestamptz NOT NULL DEFAULT now()
 );
 
@@ -737,6 +784,13 @@ CREATE INDEX IF NOT EXISTS messages_campaign_inbound_idx
     ON messages (campaign_id, campaign_lead_id) WHERE direction = 'inbound';
 CREATE INDEX IF NOT EXISTS messages_inbound_created_idx
     ON messages (created_at) WHERE direction = 'inbound';
+-- a voice status callback finds its campaign lead; a campaign's calls (its stats)
+CREATE INDEX IF NOT EXISTS campaign_leads_call_sid_idx
+    ON campaign_leads (call_sid) WHERE call_sid IS NOT NULL;
+CREATE INDEX IF NOT EXISTS campaign_leads_calls_idx
+    ON campaign_leads (campaign_id) WHERE voice_call_made;
+CREATE INDEX IF NOT EXISTS call_outbox_campaign_lead_idx
+    ON call_outbox (campaign_lead_id);
 -- a campaign's provider error codes (its stats)
 CREATE INDEX IF NOT EXISTS campaign_leads_error_code_idx
     ON campaign_leads (campaign_id, error_code) WHERE error_code IS NOT NULL;

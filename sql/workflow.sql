@@ -75,9 +75,18 @@ SELECT jsonb_build_object(
     'trace_id', cl.trace_id, 'status', cl.status, 'attempts', cl.attempts,
     'name', l.name, 'phone', l.phone, 'email', l.email,
     'company', l.company, 'notes', l.notes,
-    'sms_system_prompt', c.sms_system_prompt, 'sms_template', c.sms_template,
+    -- a voice campaign's script is written from its voice prompt (else the SMS
+    -- prompt, or the template when it has neither) at its voice temperature
+    'sms_system_prompt', CASE WHEN c.agent_type = 'voice'
+                              THEN coalesce(c.voice_system_prompt, c.sms_system_prompt)
+                              ELSE c.sms_system_prompt END,
+    'sms_template', CASE WHEN c.agent_type = 'voice' AND c.voice_system_prompt IS NOT NULL
+                         THEN NULL ELSE c.sms_template END,
     'sender_name', c.sender_name, 'attributes', l.attributes,
-    'sms_temperature', c.sms_temperature, 'agent_type', c.agent_type,
+    'sms_temperature', CASE WHEN c.agent_type = 'voice' THEN c.voice_temperature
+                            ELSE c.sms_temperature END,
+    'agent_type', c.agent_type,
+    'call_language', CASE WHEN c.agent_type = 'voice' THEN smscamp_call_language(l.phone) END,
     'campaign_status', c.status,
     'opted_out', EXISTS (SELECT FROM opt_outs o WHERE o.phone = l.phone),
     -- why the campaign's rules skip this lead (validate_lead reports it), NULL: they do not
@@ -101,9 +110,13 @@ SELECT jsonb_build_object(
     -- who it goes from (sql/senders.sql), NULL: smscamp.sms_from
     'sender', smscamp_sender_context(cl.sender_id),
     'already_sent', coalesce(cl.sms_sent OR cl.sms_sid IS NOT NULL
-                             OR EXISTS (SELECT FROM sms_outbox b WHERE b.campaign_lead_id = cl.id),
+                             OR cl.voice_call_made OR cl.call_sid IS NOT NULL
+                             OR EXISTS (SELECT FROM sms_outbox b WHERE b.campaign_lead_id = cl.id)
+                             OR (c.agent_type = 'voice'
+                                 AND EXISTS (SELECT FROM call_outbox b
+                                              WHERE b.campaign_lead_id = cl.id)),
                              false),
-    'sms_message', cl.sms_message)
+    'sms_message', CASE WHEN c.agent_type = 'voice' THEN cl.call_script ELSE cl.sms_message END)
 $$;
 
 -- A campaign lead's context (the SQL-callable nodes'), NULL when there is none.
@@ -218,7 +231,7 @@ $$;
 
 -- How many more leads of a paced campaign may be claimed: about 10 seconds of
 -- its rate (its senders' segments per second, its messages_per_second, the
--- slower) less those already claimed.  A campaign paced by one long code
+-- slower; a voice campaign's calls_per_second) less those already claimed.  A campaign paced by one long code
 -- would otherwise fill every worker's in-flight room with leads waiting
 -- minutes for their slot, and starve the other campaigns.  p_limit when the
 -- campaign is not paced.
@@ -228,7 +241,9 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v_rate numeric;
 BEGIN
-    IF cardinality(p_pool) > 0 THEN
+    IF c.agent_type = 'voice' THEN
+        v_rate := c.calls_per_second;
+    ELSIF cardinality(p_pool) > 0 THEN
         SELECT sum(s.segments_per_second) INTO v_rate FROM senders s WHERE s.id = ANY (p_pool);
     END IF;
     IF c.messages_per_second > 0 THEN
@@ -278,7 +293,10 @@ BEGIN
     -- walk every lead of the campaign instead)
     RETURN QUERY
     WITH cand AS (
-        SELECT d.id, c.messages_per_second, c.send_window, l.phone, l.timezone, p.pool
+        SELECT d.id,
+               CASE WHEN c.agent_type = 'voice' THEN c.calls_per_second
+                    ELSE c.messages_per_second END AS messages_per_second,
+               c.send_window, l.phone, l.timezone, p.pool
           FROM campaigns c
          CROSS JOIN LATERAL (SELECT smscamp_sender_pool(c.sender_ids) AS pool) p
          CROSS JOIN LATERAL (SELECT smscamp_claim_room(c, p.pool, p_limit) AS room) r
@@ -472,7 +490,14 @@ BEGIN
            SET sms_message = x.message, sms_segments = x.segments,
                sms_cost = x.cost, sms_encoding = x.encoding
           FROM unnest(it) x
-         WHERE x.k = 'gen' AND cl.id = x.id AND cl.id = ANY (ids);
+         WHERE x.k = 'gen' AND cl.id = x.id AND cl.id = ANY (ids)
+           AND x.meta ->> 'channel' IS DISTINCT FROM 'voice';
+        -- a voice campaign's script
+        UPDATE campaign_leads cl
+           SET call_script = x.message, call_words = smscamp_words(x.message)
+          FROM unnest(it) x
+         WHERE x.k = 'gen' AND cl.id = x.id AND cl.id = ANY (ids)
+           AND x.meta ->> 'channel' = 'voice';
     END IF;
     INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
     SELECT x.id, 'error', 'sms_agent', x.error, NULL
@@ -533,11 +558,21 @@ BEGIN
     WITH mk AS (
         UPDATE campaign_leads cl
            SET status = 'sending', sending_at = now(),
-               sms_message = coalesce(x.message, cl.sms_message),
-               sms_segments = CASE WHEN x.message IS NULL THEN cl.sms_segments ELSE x.segments END,
-               sms_cost = CASE WHEN x.message IS NULL THEN cl.sms_cost ELSE x.cost END,
-               sms_encoding = CASE WHEN x.message IS NULL THEN cl.sms_encoding ELSE x.encoding END
+               sms_message = CASE WHEN v.voice THEN cl.sms_message
+                                  ELSE coalesce(x.message, cl.sms_message) END,
+               sms_segments = CASE WHEN x.message IS NULL OR v.voice THEN cl.sms_segments
+                                   ELSE x.segments END,
+               sms_cost = CASE WHEN x.message IS NULL OR v.voice THEN cl.sms_cost ELSE x.cost END,
+               sms_encoding = CASE WHEN x.message IS NULL OR v.voice THEN cl.sms_encoding
+                                   ELSE x.encoding END,
+               -- a call: "calling", committed before the Calls request
+               call_script = CASE WHEN v.voice THEN coalesce(x.message, cl.call_script)
+                                  ELSE cl.call_script END,
+               call_words = CASE WHEN v.voice AND x.message IS NOT NULL
+                                 THEN smscamp_words(x.message) ELSE cl.call_words END,
+               call_status = CASE WHEN v.voice THEN 'calling' ELSE cl.call_status END
           FROM unnest(it) x
+          CROSS JOIN LATERAL (SELECT x.meta ->> 'channel' = 'voice' IS TRUE AS voice) v
          WHERE cl.id = x.id AND cl.id = ANY (ids) AND cl.status = 'processing'
            AND (coalesce(x.manual, false)
                 OR (SELECT c.status FROM campaigns c WHERE c.id = cl.campaign_id) = 'processing')
@@ -548,7 +583,27 @@ BEGIN
     SELECT x.id, x.level, 'sms_agent', x.msg, x.meta
       FROM unnest(it) x WHERE x.message IS NOT NULL AND x.msg IS NOT NULL ORDER BY x.i;
 
-    IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'log' AND x.id = ANY (marked)) THEN
+    IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'log' AND x.id = ANY (marked)
+                                           AND x.meta ->> 'channel' = 'voice') THEN
+        -- the log provider's calls: call_outbox, placed at once
+        WITH box AS (
+            INSERT INTO call_outbox (campaign_lead_id, to_phone, from_phone, script)
+            SELECT x.id, l.phone, x.sfrom, x.body
+              FROM unnest(it) x
+              JOIN campaign_leads cl ON cl.id = x.id AND cl.id = ANY (marked)
+              JOIN leads l ON l.id = cl.lead_id
+             WHERE x.k = 'log' AND x.id = ANY (marked) AND x.meta ->> 'channel' = 'voice'
+             ORDER BY x.id
+            RETURNING id AS box_id, campaign_lead_id
+        )
+        UPDATE campaign_leads cl
+           SET status = 'sent', voice_call_made = true, call_sid = 'LOG' || box.box_id,
+               call_status = 'logged', error_message = NULL,
+               processed_at = now(), claimed_by = NULL
+          FROM box WHERE cl.id = box.campaign_lead_id;
+    END IF;
+    IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'log' AND x.id = ANY (marked)
+                                           AND x.meta ->> 'channel' IS DISTINCT FROM 'voice') THEN
         WITH box AS (
             INSERT INTO sms_outbox (campaign_lead_id, to_phone, from_phone, body, segments)
             SELECT x.id, l.phone, x.sfrom, x.body, smscamp_sms_segments(x.body)
@@ -556,6 +611,7 @@ BEGIN
               JOIN campaign_leads cl ON cl.id = x.id AND cl.id = ANY (marked)
               JOIN leads l ON l.id = cl.lead_id
              WHERE x.k = 'log' AND x.id = ANY (marked)
+               AND x.meta ->> 'channel' IS DISTINCT FROM 'voice'
              ORDER BY x.id
             RETURNING id AS box_id, campaign_lead_id
         )
@@ -567,8 +623,9 @@ BEGIN
     END IF;
     INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
     SELECT x.id, 'info', 'sms_agent',
-           CASE WHEN x.id = ANY (marked) THEN 'SMS recorded in the outbox (log provider)'
-                ELSE 'Not sent: the campaign is no longer running' END,
+           CASE WHEN x.id <> ALL (marked) THEN 'Not sent: the campaign is no longer running'
+                WHEN x.meta ->> 'channel' = 'voice' THEN 'Call recorded in the outbox (log provider)'
+                ELSE 'SMS recorded in the outbox (log provider)' END,
            CASE WHEN x.id = ANY (marked) THEN '{"provider": "log"}'::jsonb END
       FROM unnest(it) x WHERE x.k = 'log' OR x.id <> ALL (marked) ORDER BY x.i;
     RETURN marked;
@@ -596,14 +653,33 @@ BEGIN
                                              'num_segments', x.nseg, 'price', x.price)::text,
            error_message = NULL, processed_at = now(), claimed_by = NULL
       FROM unnest(it) x
-     WHERE x.k = 'send' AND x.outcome = 'sent' AND cl.id = x.id AND cl.id = ANY (ids);
+     WHERE x.k = 'send' AND x.outcome = 'sent' AND cl.id = x.id AND cl.id = ANY (ids)
+       AND x.meta ->> 'channel' IS DISTINCT FROM 'voice';
+    -- a call the provider took (sql/calls.sql: its status callbacks)
+    IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'send' AND x.meta ->> 'channel' = 'voice') THEN
+        UPDATE campaign_leads cl
+           SET status = x.outcome, voice_call_made = (x.outcome = 'sent'),
+               call_sid = x.sid,
+               call_status = CASE x.outcome WHEN 'sent' THEN coalesce(smscamp_call_status(x.pstatus),
+                                                                       'queued')
+                                            WHEN 'unknown' THEN 'unknown' ELSE 'failed' END,
+               call_cost = CASE WHEN x.price ~ '^-?[0-9]+(\.[0-9]+)?$'
+                                THEN abs(x.price::numeric) END,
+               error_message = CASE WHEN x.outcome = 'sent' THEN NULL ELSE x.error END,
+               error_code = (x.meta ->> 'error_code')::integer,
+               processed_at = now(), claimed_by = NULL
+          FROM unnest(it) x
+         WHERE x.k = 'send' AND x.outcome IN ('sent', 'failed', 'unknown')
+           AND x.meta ->> 'channel' = 'voice' AND cl.id = x.id AND cl.id = ANY (ids);
+    END IF;
     IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'send' AND x.outcome IN ('failed', 'unknown')) THEN
         UPDATE campaign_leads cl
            SET status = x.outcome, error_message = x.error,
                error_code = (x.meta ->> 'error_code')::integer,
                processed_at = now(), claimed_by = NULL
           FROM unnest(it) x
-         WHERE x.k = 'send' AND x.outcome IN ('failed', 'unknown') AND cl.id = x.id AND cl.id = ANY (ids);
+         WHERE x.k = 'send' AND x.outcome IN ('failed', 'unknown') AND cl.id = x.id AND cl.id = ANY (ids)
+           AND x.meta ->> 'channel' IS DISTINCT FROM 'voice';
         -- what the provider's error codes do to the phones (sql/senders.sql)
         INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
         SELECT e.id, 'warning', 'sms_agent', e.effect,
@@ -851,8 +927,13 @@ BEGIN
         WITH gone AS (
             UPDATE campaign_leads
                SET status = 'unknown', processed_at = now(), claimed_by = NULL,
-                   error_message = 'The worker stopped while sending: the SMS may '
-                                   || 'have been sent, so it is not resent automatically'
+                   error_message = CASE WHEN call_status = 'calling'
+                       THEN 'The worker stopped while calling: the call may have been '
+                            || 'placed, so it is not placed again automatically'
+                       ELSE 'The worker stopped while sending: the SMS may '
+                            || 'have been sent, so it is not resent automatically' END,
+                   call_status = CASE WHEN call_status = 'calling' THEN 'unknown'
+                                      ELSE call_status END
              WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> ALL (live))
             RETURNING id
         )

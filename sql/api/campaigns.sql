@@ -51,12 +51,12 @@ RETURN w ~ '^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)
 -- column defaults (send_window null = no quiet hours, only when given).
 -- (its OUT columns grew: dropped first, as CREATE OR REPLACE cannot change them)
 DROP FUNCTION IF EXISTS api_campaign_validate(jsonb, boolean);
--- (before sender_ids, max_filtered and exclude_messaged_within_hours)
+-- (before sender_ids, max_filtered, exclude_messaged_within_hours and the voice fields)
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_proc p
                 WHERE p.oid = to_regprocedure('api_campaign_validate(jsonb, boolean)')
-                  AND NOT 'sender_ids' = ANY (p.proargnames)) THEN
+                  AND NOT 'calls_per_second' = ANY (p.proargnames)) THEN
         DROP FUNCTION api_campaign_validate(jsonb, boolean);
     END IF;
 END
@@ -70,7 +70,8 @@ CREATE OR REPLACE FUNCTION api_campaign_validate(j jsonb, partial boolean,
     OUT messages_per_second numeric, OUT send_window text,
     OUT max_send_errors integer, OUT reply_mode text, OUT reply_prompt text,
     OUT require_consent boolean, OUT sender_ids bigint[], OUT max_filtered integer,
-    OUT exclude_messaged_within_hours integer, OUT errors jsonb)
+    OUT exclude_messaged_within_hours integer, OUT voice_system_prompt text,
+    OUT voice_temperature integer, OUT calls_per_second numeric, OUT errors jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v jsonb;
@@ -123,6 +124,22 @@ BEGIN
        AND smscamp_template_problem(sms_template) IS NOT NULL THEN
         errors := errors || api_error_item('["body","sms_template"]',
             'Template: ' || smscamp_template_problem(sms_template), 'value_error');
+    END IF;
+
+    -- voice_system_prompt: what a voice campaign's call script says, '' = none
+    SELECT s.value, errors || s.problems INTO voice_system_prompt, errors
+      FROM api_optional_string(j, 'voice_system_prompt', 4000) AS s;
+
+    -- voice_temperature: integer 0..200, as sms_temperature
+    SELECT f.value, errors || f.problems INTO voice_temperature, errors
+      FROM api_optional_int(j, 'voice_temperature', 0, 200, partial) AS f;
+
+    -- calls_per_second: above 0, at most 10000 (Twilio's default is 1)
+    v := j -> 'calls_per_second';
+    IF v IS NOT NULL AND NOT (jsonb_typeof(v) = 'null' AND NOT partial) THEN
+        r := api_number_field(v, '["body","calls_per_second"]', 0.001, 10000);
+        errors := errors || r.errors;
+        calls_per_second := round(r.value, 3);
     END IF;
 
     -- sender_name: who the messages are from, '' = none
@@ -392,7 +409,11 @@ BEGIN
         max_filtered = coalesce(v.max_filtered, c.max_filtered),
         exclude_messaged_within_hours = CASE WHEN j ? 'exclude_messaged_within_hours'
                                              THEN v.exclude_messaged_within_hours
-                                             ELSE c.exclude_messaged_within_hours END
+                                             ELSE c.exclude_messaged_within_hours END,
+        voice_system_prompt = CASE WHEN j ? 'voice_system_prompt' THEN v.voice_system_prompt
+                                   ELSE c.voice_system_prompt END,
+        voice_temperature = coalesce(v.voice_temperature, c.voice_temperature),
+        calls_per_second = coalesce(v.calls_per_second, c.calls_per_second)
      WHERE c.id = p_id;
 END
 $$;
@@ -442,6 +463,14 @@ RETURN json_build_object(
     'error_message', cl.error_message,
     'error_code', cl.error_code,
     'sender_id', cl.sender_id,
+    'voice_call_made', cl.voice_call_made,
+    'call_status', cl.call_status,
+    'call_sid', cl.call_sid,
+    'call_script', cl.call_script,
+    'call_words', cl.call_words,
+    'call_duration', cl.call_duration,
+    'call_answered_by', cl.call_answered_by,
+    'call_cost', cl.call_cost,
     'validation_errors', cl.validation_errors,
     'trace_id', cl.trace_id,
     'attempts', cl.attempts,
@@ -554,7 +583,11 @@ BEGIN
                 (4, 'sender_name', p_body ? 'sender_name'
                                   AND v.sender_name IS DISTINCT FROM c.sender_name),
                 (5, 'sms_temperature', v.sms_temperature IS NOT NULL
-                                  AND v.sms_temperature IS DISTINCT FROM c.sms_temperature))
+                                  AND v.sms_temperature IS DISTINCT FROM c.sms_temperature),
+                (6, 'voice_system_prompt', p_body ? 'voice_system_prompt'
+                                  AND v.voice_system_prompt IS DISTINCT FROM c.voice_system_prompt),
+                (7, 'voice_temperature', v.voice_temperature IS NOT NULL
+                                  AND v.voice_temperature IS DISTINCT FROM c.voice_temperature))
                 AS x(o, f, changed)
              WHERE x.changed ORDER BY x.o);
         IF cardinality(v_locked) > 0 THEN
@@ -796,7 +829,13 @@ BEGIN
         'empty_placeholders', coalesce(v_preview -> 'empty_placeholders', '[]'),
         'plan', v_preview -> 'plan',
         'validation_errors', coalesce(v_preview -> 'validation_errors', '[]'),
-        'valid', coalesce(v_preview -> 'validation_errors', '[]') = '[]')::text;
+        'valid', coalesce(v_preview -> 'validation_errors', '[]') = '[]',
+        -- a voice campaign: the message is the call's script, spoken at about
+        -- 150 words a minute
+        'kind', CASE WHEN (SELECT c.agent_type FROM campaigns c WHERE c.id = v_id) = 'voice'
+                     THEN 'call_script' ELSE 'sms' END,
+        'words', smscamp_words(v_preview ->> 'message'),
+        'spoken_seconds', round(smscamp_words(v_preview ->> 'message') * 60 / 150.0))::text;
 END
 $$;
 

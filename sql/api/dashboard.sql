@@ -85,6 +85,7 @@ BEGIN
         'reply_rate', smscamp_reply_rate(v_replies, s.sent + s.undelivered),
         'opt_outs', (SELECT count(*) FROM opt_outs),
         'replies_per_hour', v_reply_hours,
+        'calls', smscamp_calls_totals(),
         'total_leads', coalesce((v_counters ->> 'leads')::bigint, 0),
         'total_campaigns', (SELECT coalesce(sum(value::bigint), 0)
                               FROM json_each_text(v_by_status)),

@@ -298,4 +298,32 @@ BEGIN
 END
 $$;
 
+-- POST /api/webhooks/voice/status: a call's progress (sql/calls.sql), signed
+-- like the SMS webhooks.  CallSid and CallStatus required (422); a SID no
+-- campaign lead has is answered 200, matched false (Twilio retries otherwise).
+CREATE OR REPLACE FUNCTION api.webhooks_voice_status(p_content_type text, p_body text,
+                                                     p_url text, p_signature text,
+                                                     OUT status integer, OUT body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    f jsonb := api_webhook_form(p_content_type, p_body, p_url, p_signature);
+    v_errors jsonb := '[]';
+BEGIN
+    IF api_form_required(f, 'CallSid') IS NULL THEN
+        v_errors := v_errors || api_error_item('["body","CallSid"]', 'Field required', 'missing');
+    END IF;
+    IF api_form_required(f, 'CallStatus') IS NULL THEN
+        v_errors := v_errors || api_error_item('["body","CallStatus"]', 'Field required',
+                                               'missing');
+    ELSIF smscamp_call_status(f ->> 'CallStatus') IS NULL THEN
+        v_errors := v_errors || api_error_item('["body","CallStatus"]',
+            'CallStatus should be one of queued, initiated, ringing, in-progress, completed, '
+            || 'busy, no-answer, failed, canceled', 'enum');
+    END IF;
+    PERFORM api_check(v_errors);
+    status := 200;
+    body := (jsonb_build_object('received', true) || smscamp_record_call_status(f))::text;
+END
+$$;
+
 CALL smscamp_secure_api();

@@ -137,8 +137,9 @@ refused($d->{id}, 'pause', qr/Cannot pause a campaign that is completed/, 'pause
 # ---------------------------------------------------------------- what cannot start
 my $empty = api(POST => '/api/campaigns', { name => "Empty $tok" })->{json};
 refused($empty->{id}, 'start', qr/no leads/, 'start a campaign without leads');
-my $voice = campaign(agent_type => 'voice');
-refused($voice->{id}, 'start', qr/Voice campaigns are coming soon/, 'start a voice campaign');
+my $voice = api(POST => '/api/campaigns', { name => "Voice, no leads $tok", agent_type => 'voice',
+                                             voice_system_prompt => 'Invite them to our open day.' })->{json};
+refused($voice->{id}, 'start', qr/no leads/, 'start a voice campaign without leads');
 is(state_of($voice->{id}), 'draft', 'the voice campaign is still a draft');
 
 # ---------------------------------------------------------------- schedule

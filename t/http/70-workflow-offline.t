@@ -222,27 +222,25 @@ is(psql(q{SELECT count(DISTINCT p.campaign_lead_id) FROM processing_logs p
           WHERE cl.campaign_id = (:'c')::bigint AND p.message ~* 'voice.*not available'}, c => $bid),
    3, 'agent_type both: each lead logs that the voice step is not available');
 
-# agent_type voice: starting it is refused (409) with a clear message
+# agent_type voice: each lead is called instead (the log provider: call_outbox), with a
+# script written offline from the voice prompt
+my $voice_leads = make_leads(3);
 my $vid = create_campaign(agent_type => 'voice');
-add_leads($vid, make_leads(1));
-my $why = psql(q{
-    CREATE FUNCTION pg_temp.try_start(bigint) RETURNS text LANGUAGE plpgsql AS $f$
-    BEGIN
-        PERFORM smscamp_start($1);
-        RETURN 'started';
-    EXCEPTION WHEN others THEN
-        RETURN SQLSTATE || ' ' || SQLERRM;
-    END $f$;
-    SELECT pg_temp.try_start((:'c')::bigint);}, c => $vid);
-like($why, qr/^SC409 .*voice/i, "agent_type voice: smscamp_start refuses it with 409: $why");
-is(psql(q{SELECT status FROM campaigns WHERE id = (:'c')::bigint}, c => $vid), 'draft', 'agent_type voice: it stays a draft');
-$res = api(POST => "/api/campaigns/$vid/start");
-if ($res->{status} == 404) {
-    note("POST /api/campaigns/$vid/start answers 404: no start route yet");
-} else {
-    is_json_error($res, 409, 'POST /api/campaigns/{id}/start of a voice campaign: 409');
-    like($res->{json}{detail} // '', qr/voice/i, '... and it says voice is not available');
-}
+psql(q{UPDATE campaigns SET voice_system_prompt = 'Invite them to our open day on Saturday at Acme Dental.'
+        WHERE id = (:'c')::bigint}, c => $vid);
+add_leads($vid, $voice_leads);
+start_campaign($vid);
+is(wait_campaign($vid, 15, qw(completed failed paused cancelled)), 'completed', 'agent_type voice: completed');
+is_deeply(lead_counts($vid), { sent => 3 }, 'agent_type voice: every lead called (sent)');
+is(psql(q{SELECT count(*) FROM call_outbox b JOIN campaign_leads cl ON cl.id = b.campaign_lead_id
+           WHERE cl.campaign_id = (:'c')::bigint}, c => $vid), 3, '... three calls in call_outbox');
+is(psql(q{SELECT count(*) FROM sms_outbox b JOIN campaign_leads cl ON cl.id = b.campaign_lead_id
+           WHERE cl.campaign_id = (:'c')::bigint}, c => $vid), 0, '... and no SMS');
+is(psql(q{SELECT count(*) FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id
+           WHERE cl.campaign_id = (:'c')::bigint AND cl.voice_call_made AND cl.call_status = 'logged'
+             AND cl.call_script ~ ('^\w+ ' || split_part(l.name, ' ', 1) || '\M')
+             AND cl.call_script LIKE '%To stop these calls, reply STOP to our text or say stop.'}, c => $vid),
+   3, '... each with its script: the lead greeted by name, the opt-out at the end');
 
 # scheduled_at: started on time by the housekeeping
 my $sid = create_campaign();

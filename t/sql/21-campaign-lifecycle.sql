@@ -2,7 +2,7 @@
 -- smscamp_start / pause / resume / cancel / schedule (sql/campaign_lifecycle.sql).
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(67);
+SELECT plan(68);
 
 DELETE FROM leads WHERE phone LIKE '+4477009001%';
 INSERT INTO leads (name, phone)
@@ -54,6 +54,7 @@ SELECT is(pg_temp.lead_statuses((SELECT id FROM c)), ARRAY['pending', 'pending',
 SELECT set_eq($$SELECT jsonb_object_keys(j) FROM started$$,
     ARRAY['id', 'name', 'description', 'agent_type', 'status', 'sms_system_prompt',
           'sms_template', 'sender_name', 'reply_mode', 'reply_prompt', 'require_consent',
+          'voice_system_prompt', 'voice_temperature', 'calls_per_second',
           'sms_temperature',
           'messages_per_second', 'send_window', 'max_send_errors', 'max_filtered',
           'paused_reason', 'exclude_messaged_within_hours', 'sender_ids', 'senders',
@@ -64,7 +65,7 @@ SELECT set_eq($$SELECT jsonb_object_keys(j -> 'stats') FROM started$$,
     ARRAY['total_leads', 'leads_by_status', 'total_messages_sent', 'total_messages_failed',
           'total_messages_pending', 'total_segments', 'total_cost', 'success_rate', 'progress',
           'processed', 'rate', 'waiting', 'replies', 'reply_rate', 'opt_outs',
-          'error_codes', 'error_code_descriptions', 'filtered',
+          'error_codes', 'error_code_descriptions', 'filtered', 'calls',
           'started_at', 'completed_at'],
     'its stats have the documented keys');
 SELECT set_eq($$SELECT jsonb_object_keys(j -> 'stats' -> 'leads_by_status') FROM started$$,
@@ -87,7 +88,7 @@ SELECT t FROM (VALUES
     ('smscamp_start', pg_temp.campaign('completed'), 'Cannot start a campaign that is completed', 'start of a completed campaign'),
     ('smscamp_start', pg_temp.campaign('scheduled'), 'Cannot start a campaign that is scheduled', 'start of a scheduled campaign'),
     ('smscamp_start', pg_temp.campaign('draft', 0), 'Cannot start campaign \d+: it has no leads', 'start of a campaign without leads'),
-    ('smscamp_start', pg_temp.campaign('draft', 2, 'voice'), 'Voice campaigns are coming soon', 'start of a voice campaign'),
+    ('smscamp_start', pg_temp.campaign('draft', 0, 'voice'), 'Cannot start campaign \d+: it has no leads', 'start of a voice campaign without leads'),
     ('smscamp_pause', pg_temp.campaign('draft'), 'Cannot pause a campaign that is draft', 'pause of a draft'),
     ('smscamp_pause', pg_temp.campaign('paused'), 'Cannot pause a campaign that is paused', 'pause of a paused campaign'),
     ('smscamp_resume', pg_temp.campaign('draft'), 'Cannot resume a campaign that is draft', 'resume of a draft (draft -> pending is start)'),
@@ -96,6 +97,8 @@ SELECT t FROM (VALUES
 
 SELECT lives_ok(format('SELECT smscamp_start(%s)', pg_temp.campaign('draft', 2, 'both')),
     'a "both" campaign starts (its SMS part runs)');
+SELECT lives_ok(format('SELECT smscamp_start(%s)', pg_temp.campaign('draft', 2, 'voice')),
+    'a voice campaign starts');
 SELECT throws_ok('SELECT smscamp_start(-5)', 'SC404', '{"detail": "Campaign -5 not found"}',
     'start of a missing campaign: SC404 "Campaign -5 not found"');
 
