@@ -6,6 +6,9 @@
 //   POST /2010-04-01/Accounts/{AccountSid}/Messages.json        Twilio-compatible Messages API
 //   GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json  fetch one message (reconciliation)
 //   GET  /2010-04-01/Accounts/{AccountSid}/Messages.json?To=…   list messages
+//   POST /2010-04-01/Accounts/{AccountSid}/Calls.json           Twilio-compatible Calls API (voice)
+//   GET  /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json     fetch one call
+//   GET  /2010-04-01/Accounts/{AccountSid}/Calls.json?To=…      list calls
 //
 // plus a control plane under /_fake/ (config, reset, records, stats, status callbacks).
 // Node.js ≥ 18, core modules only. See t/fakes/README.md for knobs and examples.
@@ -18,7 +21,7 @@ const fs = require('fs');
 const { URL } = require('url');
 
 // the configuration (defaults, checks, command line) and the texts it writes and measures
-const { LLM_STYLES, checkConfig, parseArgs } = require('./fake_config.js');
+const { LLM_STYLES, CALL_OUTCOMES, CALL_STATUSES, CALL_FINAL_STATUSES, ANSWERED_BY, checkConfig, parseArgs } = require('./fake_config.js');
 const { contentText, segmentInfo, generate, approxTokens } = require('./fake_text.js');
 
 // ------------------------------------------------------------------ state
@@ -28,7 +31,7 @@ const STARTUP_CONFIG = Object.freeze(OPTS.config);   // what /_fake/reset restor
 let cfg = Object.assign({}, STARTUP_CONFIG);
 
 // mulberry32: small, fast, repeatable. One stream per purpose, so LLM traffic never shifts
-// the SMS fault sequence and latency jitter never shifts either.
+// the SMS fault sequence (nor calls either), and latency jitter never shifts any of them.
 function mulberry32(seed) {
     let a = seed >>> 0;
     return function () {
@@ -48,26 +51,33 @@ function reseed() {
         llmJitter: mulberry32(s ^ 0x27d4eb2f),
         smsJitter: mulberry32(s ^ 0x165667b1),
         replies: mulberry32(s ^ 0x2545f491),
+        calls: mulberry32(s ^ 0x61c88647),
+        callsJitter: mulberry32(s ^ 0x7feb352d),
     };
 }
 reseed();
 
 function newStats() {
     const svc = () => ({ requests: 0, inflight: 0, max_inflight: 0, outcomes: {} });
-    return { llm: svc(), sms: svc(), callbacks: { sent: 0, failed: 0, outcomes: {} },
+    return { llm: svc(), sms: svc(), calls: svc(), callbacks: { sent: 0, failed: 0, outcomes: {} },
+             call_callbacks: { sent: 0, failed: 0, outcomes: {} },
              replies: { sent: 0, failed: 0, outcomes: {} }, fake: 0, not_found: 0 };
 }
 
 let records, stats, ruleHits;
+let generation = 0;              // bumped on reset: a call's progress chain started before stops
 const startedAt = Date.now();
 const held = new Set();          // responses deliberately never answered (timeouts)
 const timers = new Set();        // pending latency / callback timers
 const internCache = new Map();   // identical system prompts share one string in the records
 
 function resetState() {
-    records = { messages: [], messagesBySid: new Map(), smsRequests: [], llmRequests: [], dropped: { messages: 0, sms_requests: 0, llm_requests: 0 } };
+    records = { messages: [], messagesBySid: new Map(), smsRequests: [], llmRequests: [],
+                calls: [], callsBySid: new Map(), callRequests: [],
+                dropped: { messages: 0, sms_requests: 0, llm_requests: 0, calls: 0, call_requests: 0 } };
     stats = newStats();
-    ruleHits = { llm: new Map(), sms: new Map() };
+    ruleHits = { llm: new Map(), sms: new Map(), calls: new Map() };
+    generation++;
     internCache.clear();
     for (const res of held) res.destroy();
     held.clear();
@@ -154,7 +164,8 @@ function rfc2822(d) {
 // and count it against `times`. Returns null when the rule is spent.
 function applyRule(kind, key, rule) {
     const r = typeof rule === 'string'
-        ? (kind === 'llm' && LLM_STYLES.includes(rule) ? { style: rule } : { behaviour: rule })
+        ? (kind === 'llm' && LLM_STYLES.includes(rule) ? { style: rule }
+            : kind === 'calls' && CALL_OUTCOMES.includes(rule) ? { outcome: rule } : { behaviour: rule })
         : rule;
     const hits = ruleHits[kind].get(key) || 0;
     if (r.times !== undefined && hits >= r.times) return null;
@@ -162,15 +173,18 @@ function applyRule(kind, key, rule) {
     return r;
 }
 
-function matchSmsRule(to) {
+// kind 'sms' (cfg.sms_rules) or 'calls' (cfg.call_rules)
+function matchSuffixRule(kind, rules, to) {
     // longest matching suffix wins (a spent `times` rule falls through to the next one)
-    const keys = Object.keys(cfg.sms_rules).filter((k) => to.endsWith(k)).sort((a, b) => b.length - a.length);
+    const keys = Object.keys(rules).filter((k) => to.endsWith(k)).sort((a, b) => b.length - a.length);
     for (const key of keys) {
-        const r = applyRule('sms', key, cfg.sms_rules[key]);
+        const r = applyRule(kind, key, rules[key]);
         if (r) return r;
     }
     return null;
 }
+const matchSmsRule = (to) => matchSuffixRule('sms', cfg.sms_rules, to);
+const matchCallRule = (to) => matchSuffixRule('calls', cfg.call_rules, to);
 
 function matchLlmRule(userText) {
     // first matching key in insertion order
@@ -183,13 +197,17 @@ function matchLlmRule(userText) {
     return null;
 }
 
+// the config prefix of a provider kind's knobs (call_error_rate, call_latency_ms, …)
+const KNOB_PREFIX = { llm: 'llm', sms: 'sms', calls: 'call' };
+
 // One PRNG draw per request, mapped onto the cumulative fault rates in a fixed order.
 function drawFault(kind) {
     const u = rng[kind]();
+    const p = KNOB_PREFIX[kind];
     const table = kind === 'llm'
         ? [['timeout', cfg.llm_timeout_rate], ['429', cfg.llm_429_rate], ['500', cfg.llm_error_rate], ['garbage', cfg.llm_garbage_rate]]
-        : [['timeout', cfg.sms_timeout_rate], ['429', cfg.sms_429_rate], ['500', cfg.sms_error_rate], ['garbage', cfg.sms_garbage_rate],
-           ['accept_then_500', cfg.sms_accept_then_500_rate], ['accept_then_timeout', cfg.sms_accept_then_timeout_rate]];
+        : [['timeout', cfg[`${p}_timeout_rate`]], ['429', cfg[`${p}_429_rate`]], ['500', cfg[`${p}_error_rate`]], ['garbage', cfg[`${p}_garbage_rate`]],
+           ['accept_then_500', cfg[`${p}_accept_then_500_rate`]], ['accept_then_timeout', cfg[`${p}_accept_then_timeout_rate`]]];
     let acc = 0;
     for (const [name, rate] of table) {
         acc += rate;
@@ -200,9 +218,10 @@ function drawFault(kind) {
 
 function latencyFor(kind, rule) {
     if (rule && rule.latency_ms !== undefined) return rule.latency_ms;
-    const base = kind === 'llm' ? cfg.llm_latency_ms : cfg.sms_latency_ms;
-    const jitter = kind === 'llm' ? cfg.llm_latency_jitter_ms : cfg.sms_latency_jitter_ms;
-    return base + (jitter > 0 ? rng[kind === 'llm' ? 'llmJitter' : 'smsJitter']() * jitter : 0);
+    const p = KNOB_PREFIX[kind];
+    const base = cfg[`${p}_latency_ms`];
+    const jitter = cfg[`${p}_latency_jitter_ms`];
+    return base + (jitter > 0 ? rng[`${kind}Jitter`]() * jitter : 0);
 }
 
 function hold(res) {
@@ -253,7 +272,7 @@ function validateChat(body) {
 }
 
 
-// A request to a fake provider ('llm' or 'sms'): counted in stats[kind] (requests, inflight
+// A request to a fake provider ('llm', 'sms' or 'calls'): counted in stats[kind] (requests, inflight
 // while its response is open, max_inflight). Once its body is read, its record (n, time, ts,
 // outcome and the kind's fields) is made, answer(body, tooBig, rec, now) fills it in and returns
 // { outcome, status, payload, headers, rule }; the record is kept, the outcome counted, and the
@@ -261,6 +280,7 @@ function validateChat(body) {
 const REQUEST_KINDS = {
     llm: { list: () => records.llmRequests, dropped: 'llm_requests', log: (rec) => rec.model },
     sms: { list: () => records.smsRequests, dropped: 'sms_requests', log: (rec) => rec.to },
+    calls: { list: () => records.callRequests, dropped: 'call_requests', log: (rec) => rec.to },
 };
 function providerRequest(kind, req, res, fields, answer) {
     const st = stats[kind];
@@ -517,6 +537,295 @@ function handleListSms(req, res, sid, q) {
     });
 }
 
+// ------------------------------------------------------------------ Twilio Calls fake
+
+const XML_ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const isXmlWs = (c) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+
+// The character data of XML with its entity references decoded; null when one is malformed (a
+// bare '&', an unknown entity, a character reference to a character XML does not allow).
+function xmlDecode(s) {
+    if (s.indexOf('&') < 0) return s;
+    let out = '', i = 0;
+    for (;;) {
+        const a = s.indexOf('&', i);
+        if (a < 0) return out + s.slice(i);
+        out += s.slice(i, a);
+        const b = s.indexOf(';', a);
+        if (b < 0) return null;
+        const name = s.slice(a + 1, b);
+        i = b + 1;
+        if (Object.prototype.hasOwnProperty.call(XML_ENTITIES, name)) { out += XML_ENTITIES[name]; continue; }
+        let ch;
+        if (/^#[0-9]{1,7}$/.test(name)) ch = Number(name.slice(1));
+        else if (/^#x[0-9a-fA-F]{1,6}$/.test(name)) ch = parseInt(name.slice(2), 16);
+        else return null;
+        if (!(ch === 0x9 || ch === 0xA || ch === 0xD || (ch >= 0x20 && ch <= 0xD7FF) ||
+              (ch >= 0xE000 && ch <= 0x10FFFF && ch !== 0xFFFE && ch !== 0xFFFF))) return null;
+        out += String.fromCodePoint(ch);
+    }
+}
+
+const XML_NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y;
+const XML_BAD_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+// A small well-formedness check of a TwiML document — one <Response> root element, balanced
+// tags, quoted attributes (no duplicates, no '<'), valid entity references, only whitespace,
+// comments and processing instructions outside the root, an <?xml …?> declaration only first;
+// comments and CDATA inside; no control character but tab, CR, LF — that also collects its
+// <Say> verbs: [{text, voice, language}] (text: the character data inside <Say>…</Say>, SSML
+// tags dropped, entities decoded, trimmed). null when it does not parse (Twilio: 12100
+// Document parse failure).
+function parseTwiml(doc) {
+    if (XML_BAD_CHARS.test(doc)) return null;   // control characters XML 1.0 does not allow
+    const n = doc.length;
+    const start = doc.charCodeAt(0) === 0xFEFF ? 1 : 0;
+    let i = start;
+    const stack = [], says = [];
+    let cur = null;          // the <Say> being read: {text, voice, language, depth}
+    let rootSeen = false;
+    const nameAt = (pos) => { XML_NAME.lastIndex = pos; const m = XML_NAME.exec(doc); return m ? m[0] : null; };
+    const skipWs = () => { while (i < n && isXmlWs(doc[i])) i++; };
+    while (i < n) {
+        const lt = doc.indexOf('<', i);
+        const text = doc.slice(i, lt < 0 ? n : lt);
+        if (text) {
+            if (stack.length === 0) {
+                for (const ch of text) if (!isXmlWs(ch)) return null;
+            } else {
+                const t = xmlDecode(text);
+                if (t === null || text.includes(']]>')) return null;
+                if (cur) cur.text += t;
+            }
+        }
+        if (lt < 0) break;
+        i = lt;
+        if (doc.startsWith('<!--', i)) {
+            const e = doc.indexOf('-->', i + 4);
+            if (e < 0) return null;
+            i = e + 3;
+        } else if (doc.startsWith('<![CDATA[', i)) {
+            const e = doc.indexOf(']]>', i + 9);
+            if (stack.length === 0 || e < 0) return null;
+            if (cur) cur.text += doc.slice(i + 9, e);
+            i = e + 3;
+        } else if (doc.startsWith('<?', i)) {
+            const e = doc.indexOf('?>', i + 2);
+            if (e < 0) return null;
+            if (/^<\?xml[ \t\r\n?]/i.test(doc.slice(i, i + 6)) && i !== start) return null;
+            i = e + 2;
+        } else if (doc.startsWith('</', i)) {
+            const name = nameAt(i + 2);
+            if (!name || stack[stack.length - 1] !== name) return null;
+            i += 2 + name.length;
+            skipWs();
+            if (doc[i] !== '>') return null;
+            i++;
+            stack.pop();
+            if (cur && stack.length < cur.depth) { says.push(cur); cur = null; }
+        } else {
+            const name = nameAt(i + 1);
+            if (!name) return null;            // <!DOCTYPE …>, a stray '<'
+            i += 1 + name.length;
+            const attrs = {};
+            for (;;) {
+                const before = i;
+                skipWs();
+                if (doc[i] === '>' || doc.startsWith('/>', i)) break;
+                if (i === before || i >= n) return null;   // attributes need whitespace before them
+                const an = nameAt(i);
+                if (!an || Object.prototype.hasOwnProperty.call(attrs, an)) return null;
+                i += an.length;
+                skipWs();
+                if (doc[i] !== '=') return null;
+                i++;
+                skipWs();
+                const q = doc[i];
+                if (q !== '"' && q !== "'") return null;
+                const e = doc.indexOf(q, i + 1);
+                if (e < 0) return null;
+                const raw = doc.slice(i + 1, e);
+                const v = raw.includes('<') ? null : xmlDecode(raw);
+                if (v === null) return null;
+                attrs[an] = v;
+                i = e + 1;
+            }
+            const selfClosing = doc[i] === '/';
+            i += selfClosing ? 2 : 1;
+            if (stack.length === 0) {
+                if (rootSeen || name !== 'Response') return null;
+                rootSeen = true;
+            }
+            if (name === 'Say' && !cur) {
+                const say = { text: '', voice: attrs.voice === undefined ? null : attrs.voice,
+                              language: attrs.language === undefined ? null : attrs.language, depth: stack.length + 1 };
+                if (selfClosing) says.push(say); else cur = say;
+            }
+            if (!selfClosing) stack.push(name);
+        }
+    }
+    if (!rootSeen || stack.length) return null;
+    return says.map((s) => ({ text: s.text.trim(), voice: s.voice, language: s.language }));
+}
+
+function formatNumber(n) {
+    const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(n || '');
+    return m ? `(${m[1]}) ${m[2]}-${m[3]}` : n;
+}
+
+function callResource(c) {
+    const base = `/2010-04-01/Accounts/${c.account_sid}/Calls/${c.sid}`;
+    const sub = {};
+    for (const [k, p] of [['events', 'Events'], ['notifications', 'Notifications'], ['payments', 'Payments'],
+                          ['recordings', 'Recordings'], ['siprec', 'Siprec'], ['streams', 'Streams'],
+                          ['transcriptions', 'Transcriptions'],
+                          ['user_defined_message_subscriptions', 'UserDefinedMessageSubscriptions'],
+                          ['user_defined_messages', 'UserDefinedMessages']]) sub[k] = `${base}/${p}.json`;
+    return {
+        sid: c.sid,
+        date_created: c.date_created,
+        date_updated: c.date_updated,
+        parent_call_sid: null,
+        account_sid: c.account_sid,
+        to: c.to,
+        to_formatted: formatNumber(c.to),
+        from: c.from,
+        from_formatted: formatNumber(c.from),
+        phone_number_sid: null,
+        status: c.status,
+        start_time: c.start_time,
+        end_time: c.end_time,
+        duration: c.duration,
+        price: c.price,
+        price_unit: c.price_unit,
+        direction: 'outbound-api',
+        answered_by: c.answered_by,
+        annotation: null,
+        api_version: '2010-04-01',
+        forwarded_from: null,
+        group_sid: null,
+        caller_name: null,
+        queue_time: '0',
+        trunk_sid: null,
+        uri: `${base}.json`,
+        subresource_uris: sub,
+    };
+}
+
+const MACHINE_DETECTION = ['Enable', 'DetectMessageEnd'];
+const TWIML_MAX = 4000;
+
+function isHttpUrl(s) {
+    try { const u = new URL(s); return u.protocol === 'http:' || u.protocol === 'https:'; } catch (e) { return false; }
+}
+
+function handleCreateCall(req, res, sid) {
+    const fields = { to: null, from: null, url: null, twiml: null, status_callback: null,
+                     status_callback_events: null, machine_detection: null, sid: null };
+    providerRequest('calls', req, res, fields, (body, tooBig, rec, now) => {
+        let outcome, status, payload, headers = null, rule = null;
+
+        if (!twilioAuthOk(req, sid)) {
+            outcome = '401'; [status, payload] = TW_401();
+        } else if (tooBig) {
+            outcome = '400'; [status, payload] = twilioError(400, 21218, `The Twiml parameter must be at most ${TWIML_MAX} characters long.`);
+        } else {
+            const p = new URLSearchParams(body);
+            const to = p.get('To'), from = p.get('From'), twiml = p.get('Twiml') || null, url = p.get('Url') || null;
+            const cb = p.get('StatusCallback') || null, md = p.get('MachineDetection') || null;
+            // repeated (StatusCallbackEvent=ringing&StatusCallbackEvent=answered) or space-separated
+            const events = p.getAll('StatusCallbackEvent').flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+            Object.assign(rec, { to, from, url, twiml, status_callback: cb, status_callback_events: events, machine_detection: md });
+            let says = [];
+            if (!to) {
+                outcome = '400'; [status, payload] = twilioError(400, 21201, "No 'To' number is specified");
+            } else if (!E164.test(to)) {
+                outcome = '400'; [status, payload] = twilioError(400, 21211, `The phone number you are attempting to call, ${to}, is not valid.`);
+            } else if (!from) {
+                outcome = '400'; [status, payload] = twilioError(400, 21213, "No 'From' number is specified");
+            } else if (!twiml && !url) {
+                outcome = '400'; [status, payload] = twilioError(400, 21205, 'Url parameter is required');
+            } else if (twiml && twiml.length > TWIML_MAX) {
+                outcome = '400'; [status, payload] = twilioError(400, 21218, `The Twiml parameter must be at most ${TWIML_MAX} characters long (got ${twiml.length}).`);
+            } else if (twiml && (says = parseTwiml(twiml)) === null) {
+                outcome = '400'; [status, payload] = twilioError(400, 12100, 'Document parse failure');
+            } else if (!twiml && !isHttpUrl(url)) {
+                outcome = '400'; [status, payload] = twilioError(400, 21205, `Url is not a valid URL: ${url}`);
+            } else if (cb && !isHttpUrl(cb)) {
+                outcome = '400'; [status, payload] = twilioError(400, 21609, `The StatusCallback URL ${cb} is not a valid URL.`);
+            } else if (md && !MACHINE_DETECTION.includes(md)) {
+                outcome = '400'; [status, payload] = twilioError(400, 21219, 'MachineDetection must be Enable or DetectMessageEnd');
+            } else {
+                rule = matchCallRule(to);
+                let fault = rule && rule.behaviour ? rule.behaviour : null;
+                if (fault === null) fault = drawFault('calls');
+                outcome = fault;
+                const accepted = fault === 'ok' || fault.startsWith('accept_then_');
+                if (accepted) {
+                    const d = rfc2822(new Date(now));
+                    const c = {
+                        sid: 'CA' + crypto.randomBytes(16).toString('hex'),
+                        account_sid: sid, to, from, url, twiml,
+                        say_text: says.length ? says.map((s) => s.text).join(' ') : null, says,
+                        voice: says.length ? says[0].voice : null, language: says.length ? says[0].language : null,
+                        status_callback: cb, status_callback_events: events, machine_detection: md,
+                        status: 'queued', answered_by: null, duration: null, price: null, price_unit: 'USD',
+                        date_created: d, date_updated: d, start_time: null, end_time: null,
+                        time: rec.time, ts: now, outcome: fault, auto_status: null, status_history: ['queued'],
+                        callback_seq: 0,
+                    };
+                    if (keep(records.calls, 'calls', c)) records.callsBySid.set(c.sid, c);
+                    rec.sid = c.sid;
+                    if (fault === 'ok') { status = 201; payload = callResource(c); }
+                    const auto = rule && rule.outcome ? rule.outcome : cfg.call_auto_status;
+                    if (auto) progressCall(c, auto, rule);
+                }
+                if (fault === '400' || fault === '21211') {
+                    [status, payload] = twilioError(400, 21211, `The phone number you are attempting to call, ${to}, is not valid.`);
+                } else if (fault === '21215') {
+                    [status, payload] = twilioError(400, 21215, `Account not authorized to call ${to}. Perhaps you need to enable some international permissions: https://www.twilio.com/console/voice/calls/geo-permissions/low-risk`);
+                } else if (fault === '401') {
+                    [status, payload] = TW_401();
+                } else if (fault === '429') {
+                    const ra = rule && rule.retry_after_s !== undefined ? rule.retry_after_s : cfg.retry_after_s;
+                    [status, payload] = twilioError(429, 20429, 'Too Many Requests');
+                    headers = { 'Retry-After': String(ra) };
+                } else if (fault === '500' || fault === 'accept_then_500') {
+                    [status, payload] = twilioError(500, 20500, 'Internal Server Error');
+                } else if (fault === 'garbage' || fault === 'accept_then_garbage') {
+                    status = 200; payload = '<html>oops'; headers = { 'Content-Type': 'application/json' };
+                } else if (fault === 'timeout' || fault === 'accept_then_timeout') {
+                    status = null;
+                }
+            }
+        }
+        return { outcome, status, payload, headers, rule };
+    });
+}
+
+function handleGetCall(req, res, sid, callSid) {
+    if (!twilioAuthOk(req, sid)) return send(res, ...TW_401());
+    const c = records.callsBySid.get(callSid);
+    if (!c || c.account_sid !== sid)
+        return send(res, ...twilioError(404, 20404, `The requested resource /2010-04-01/Accounts/${sid}/Calls/${callSid}.json was not found`));
+    send(res, 200, callResource(c));
+}
+
+function handleListCalls(req, res, sid, q) {
+    if (!twilioAuthOk(req, sid)) return send(res, ...TW_401());
+    let list = records.calls.filter((c) => c.account_sid === sid);
+    if (q.To) list = list.filter((c) => c.to === q.To);
+    if (q.From) list = list.filter((c) => c.from === q.From);
+    if (q.Status) list = list.filter((c) => c.status === q.Status);
+    const pageSize = Math.min(Math.max(parseInt(q.PageSize, 10) || 50, 1), 1000);
+    const page = list.slice().reverse().slice(0, pageSize);   // newest first, like Twilio
+    const uri = `/2010-04-01/Accounts/${sid}/Calls.json?PageSize=${pageSize}&Page=0`;
+    send(res, 200, {
+        calls: page.map(callResource), page: 0, page_size: pageSize, start: 0, end: Math.max(page.length - 1, 0),
+        first_page_uri: uri, next_page_uri: null, previous_page_uri: null, uri,
+    });
+}
+
 // ------------------------------------------------------------------ status callbacks
 
 // Twilio's request signature: base64(HMAC-SHA1(auth_token, url + Σ sorted(name + value))).
@@ -601,6 +910,77 @@ function maybeReply(m) {
     });
 }
 
+// Move call c to `status` and, when `post`, send its signed status callback to urlOverride or its
+// StatusCallback, with Twilio's voice callback params; extra: {duration (s), answered_by, price,
+// price_unit}, each sent (CallDuration, AnsweredBy, Price/PriceUnit) when not null.
+// 'initiated' is a callback status only: the resource stays 'queued' (status_history has it).
+// cb(null, {delivered, url, params, signature, callback_status, callback_body | reason})
+function callStatus(c, status, extra, urlOverride, post, cb) {
+    const now = Date.now();
+    const d = rfc2822(new Date(now));
+    c.date_updated = d;
+    c.status_history.push(status);
+    if (status !== 'initiated') c.status = status;
+    const hasDuration = extra.duration !== undefined && extra.duration !== null;
+    if (status === 'in-progress' && !c.start_time) c.start_time = d;
+    if (status === 'completed' && !c.start_time) c.start_time = rfc2822(new Date(now - (hasDuration ? extra.duration : 0) * 1000));
+    if (CALL_FINAL_STATUSES.includes(status) && !c.end_time) c.end_time = d;
+    if (hasDuration) c.duration = String(extra.duration);
+    if (extra.answered_by) c.answered_by = extra.answered_by;
+    if (extra.price !== undefined && extra.price !== null) { c.price = String(extra.price); c.price_unit = extra.price_unit || 'USD'; }
+    if (!post) return cb(null, { delivered: false, reason: 'not subscribed to this event' });
+    const url = urlOverride || c.status_callback;
+    if (!url) return cb(null, { delivered: false, reason: 'no StatusCallback for this call' });
+    const params = {
+        AccountSid: c.account_sid, ApiVersion: '2010-04-01', CallSid: c.sid, CallStatus: status,
+        Called: c.to, Caller: c.from, Direction: 'outbound-api', From: c.from, To: c.to,
+        Timestamp: d, SequenceNumber: String(c.callback_seq++), CallbackSource: 'call-progress-events',
+    };
+    if (hasDuration) params.CallDuration = String(extra.duration);
+    if (extra.answered_by) params.AnsweredBy = extra.answered_by;
+    if (extra.price !== undefined && extra.price !== null) { params.Price = String(extra.price); params.PriceUnit = extra.price_unit || 'USD'; }
+    postSigned(url, params, stats.call_callbacks, cb);
+}
+
+// An outcome's progress: [StatusCallbackEvent, CallStatus] in order, the last one the final.
+function callSteps(outcome) {
+    if (outcome === 'completed' || outcome === 'machine')
+        return [['initiated', 'initiated'], ['ringing', 'ringing'], ['answered', 'in-progress'], ['completed', 'completed']];
+    if (outcome === 'failed') return [['initiated', 'initiated'], ['completed', 'failed']];
+    return [['initiated', 'initiated'], ['ringing', 'ringing'], ['completed', outcome]];   // busy, no-answer, canceled
+}
+
+// call_auto_status / a call_rules outcome: the call goes through its outcome's statuses, the first
+// call_auto_status_delay_ms after acceptance, each next one call_status_step_ms after the previous
+// callback was answered (so they arrive in order); a callback is sent for the events in its
+// StatusCallbackEvent and always for the final one. An answered call lasts call_duration_s (or the
+// rule's duration_s) and, with MachineDetection, is answered by a human (completed) or a machine
+// (machine: machine_end_beep with DetectMessageEnd, machine_start with Enable), or the rule's
+// answered_by. A reset stops it.
+function progressCall(c, outcome, rule) {
+    const gen = generation;
+    c.auto_status = outcome;
+    const answered = outcome === 'completed' || outcome === 'machine';
+    const duration = answered ? Math.round(rule && rule.duration_s !== undefined ? rule.duration_s : cfg.call_duration_s) : 0;
+    let answeredBy = null;
+    if (answered && c.machine_detection) {
+        answeredBy = rule && rule.answered_by ? rule.answered_by
+            : outcome === 'completed' ? 'human'
+            : c.machine_detection === 'DetectMessageEnd' ? 'machine_end_beep' : 'machine_start';
+    }
+    const steps = callSteps(outcome);
+    const step = (k) => {
+        if (gen !== generation) return;
+        const [event, status] = steps[k];
+        const final = k === steps.length - 1;
+        const post = final || c.status_callback_events.includes(event);
+        callStatus(c, status, final ? { duration, answered_by: answeredBy } : {}, null, post, () => {
+            if (!final && gen === generation) later(cfg.call_status_step_ms, () => step(k + 1));
+        });
+    };
+    later(cfg.call_auto_status_delay_ms, () => step(0));
+}
+
 // ------------------------------------------------------------------ control plane
 
 function jsonBody(body, res) {
@@ -624,6 +1004,19 @@ function publicMessage(m) {
     };
 }
 
+function publicCall(c) {
+    return {
+        sid: c.sid, to: c.to, from: c.from, url: c.url, twiml: c.twiml,
+        say_text: c.say_text, says: c.says, voice: c.voice, language: c.language,
+        machine_detection: c.machine_detection, status_callback: c.status_callback,
+        status_callback_events: c.status_callback_events, status: c.status, outcome: c.outcome,
+        auto_status: c.auto_status, answered_by: c.answered_by, duration: c.duration,
+        status_history: c.status_history, time: c.time, ts: c.ts,
+    };
+}
+
+const CALL_STATUS_USAGE = 'need {"sid": "CA…", "status": "completed"} (optional "duration", "answered_by", "price", "price_unit", "url")';
+
 function handleFake(req, res, path, q) {
     stats.fake++;
     const M = req.method;
@@ -641,6 +1034,7 @@ function handleFake(req, res, path, q) {
             if ('seed' in clean) reseed();
             if ('sms_rules' in clean) ruleHits.sms.clear();
             if ('llm_rules' in clean) ruleHits.llm.clear();
+            if ('call_rules' in clean) ruleHits.calls.clear();
             send(res, 200, cfg);
         });
     }
@@ -666,6 +1060,21 @@ function handleFake(req, res, path, q) {
         if (q.outcome !== undefined) list = list.filter((r) => r.outcome === q.outcome);
         return send(res, 200, { count: list.length, dropped: records.dropped.sms_requests, requests: page(list, q) });
     }
+    if (path === '/_fake/calls' && M === 'GET') {
+        let list = records.calls;
+        if (q.to !== undefined) list = list.filter((c) => c.to === q.to);
+        if (q.from !== undefined) list = list.filter((c) => c.from === q.from);
+        if (q.sid !== undefined) list = list.filter((c) => c.sid === q.sid);
+        if (q.outcome !== undefined) list = list.filter((c) => c.outcome === q.outcome);
+        if (q.status !== undefined) list = list.filter((c) => c.status === q.status);
+        return send(res, 200, { count: list.length, dropped: records.dropped.calls, calls: page(list, q).map(publicCall) });
+    }
+    if (path === '/_fake/call-requests' && M === 'GET') {
+        let list = records.callRequests;
+        if (q.to !== undefined) list = list.filter((r) => r.to === q.to);
+        if (q.outcome !== undefined) list = list.filter((r) => r.outcome === q.outcome);
+        return send(res, 200, { count: list.length, dropped: records.dropped.call_requests, requests: page(list, q) });
+    }
     if (path === '/_fake/llm-requests' && M === 'GET') {
         let list = records.llmRequests;
         if (q.outcome !== undefined) list = list.filter((r) => r.outcome === q.outcome);
@@ -676,6 +1085,7 @@ function handleFake(req, res, path, q) {
     if (path === '/_fake/stats' && M === 'GET') {
         return send(res, 200, Object.assign({}, stats, {
             messages: records.messages.length + records.dropped.messages,
+            accepted_calls: records.calls.length + records.dropped.calls,
             held_connections: held.size,
             uptime_s: (Date.now() - startedAt) / 1000,
         }));
@@ -692,6 +1102,39 @@ function handleFake(req, res, path, q) {
             deliver(m, status, ec, typeof j.url === 'string' ? j.url : null, (err, r) => {
                 send(res, r.delivered ? 200 : 502, Object.assign({ sid: m.sid, status }, r));
             });
+        });
+    }
+    if (path === '/_fake/call-status' && M === 'POST') {
+        return readBody(req, (body) => {
+            const j = jsonBody(body, res);
+            if (j === undefined) return;
+            if (!j || typeof j !== 'object' || Array.isArray(j) || typeof j.sid !== 'string') return send(res, 400, { error: CALL_STATUS_USAGE });
+            const status = j.status === undefined || j.status === null ? 'completed' : j.status;
+            if (!CALL_STATUSES.includes(status))
+                return send(res, 400, { error: `status must be one of ${CALL_STATUSES.join(', ')}` });
+            let duration = j.duration === undefined ? null : j.duration;
+            if (typeof duration === 'string' && duration.trim() !== '') duration = Number(duration);
+            if (duration !== null && !(Number.isFinite(duration) && duration >= 0))
+                return send(res, 400, { error: 'duration must be a number of seconds >= 0' });
+            if (duration !== null) duration = Math.round(duration);
+            const answeredBy = j.answered_by === undefined ? null : j.answered_by;
+            if (answeredBy !== null && !ANSWERED_BY.includes(answeredBy))
+                return send(res, 400, { error: `answered_by must be one of ${ANSWERED_BY.join(', ')}` });
+            const price = j.price === undefined ? null : j.price;
+            if (price !== null && typeof price !== 'string' && typeof price !== 'number')
+                return send(res, 400, { error: 'price must be a string (e.g. "-0.0130") or a number' });
+            if (j.price_unit !== undefined && typeof j.price_unit !== 'string') return send(res, 400, { error: 'price_unit must be a string' });
+            if (j.url !== undefined && j.url !== null && typeof j.url !== 'string') return send(res, 400, { error: 'url must be a string' });
+            const c = records.callsBySid.get(j.sid);
+            if (!c) return send(res, 404, { error: `no call ${j.sid}` });
+            // the final callback always carries CallDuration: the call's (or call_duration_s) when
+            // completed, 0 otherwise
+            if (duration === null && CALL_FINAL_STATUSES.includes(status))
+                duration = status === 'completed' ? (c.duration !== null ? Number(c.duration) : Math.round(cfg.call_duration_s)) : 0;
+            callStatus(c, status, { duration, answered_by: answeredBy, price, price_unit: j.price_unit },
+                typeof j.url === 'string' && j.url ? j.url : null, true, (err, r) => {
+                    send(res, r.delivered ? 200 : 502, Object.assign({ sid: c.sid, status }, r));
+                });
         });
     }
     if (path === '/_fake/signature' && M === 'POST') {
@@ -720,6 +1163,8 @@ function handleFake(req, res, path, q) {
 
 const RE_SEND = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 const RE_GET = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/;
+const RE_CALLS = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/;
+const RE_CALL = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+)\.json$/;
 
 function route(req, res) {
     const raw = req.url || '/';
@@ -740,6 +1185,12 @@ function route(req, res) {
         if (req.method === 'GET') return handleListSms(req, res, sid, q);
     }
     if ((m = RE_GET.exec(path)) && req.method === 'GET') return handleGetSms(req, res, decodeURIComponent(m[1]), decodeURIComponent(m[2]));
+    if ((m = RE_CALLS.exec(path))) {
+        const sid = decodeURIComponent(m[1]);
+        if (req.method === 'POST') return handleCreateCall(req, res, sid);
+        if (req.method === 'GET') return handleListCalls(req, res, sid, q);
+    }
+    if ((m = RE_CALL.exec(path)) && req.method === 'GET') return handleGetCall(req, res, decodeURIComponent(m[1]), decodeURIComponent(m[2]));
     if (path.startsWith('/_fake/')) return handleFake(req, res, path, q);
     stats.not_found++;
     if (path.startsWith('/2010-04-01/'))

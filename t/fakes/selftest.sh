@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Self-test of t/fakes/fake_providers.js: starts it on a free loopback port, exercises every
-# endpoint with curl, checks the answers, stops it. Exit status 0 = all checks passed.
+# endpoint with curl (LLM, SMS, calls, status callbacks, control plane), checks the answers, stops
+# it. Exit status 0 = all checks passed.
 #
 #   t/fakes/selftest.sh            (needs node ≥ 18 and curl)
 set -uo pipefail
@@ -238,6 +239,7 @@ const s = http.createServer((req, res) => {
     req.on('data', (c) => b += c);
     req.on('end', () => {
         fs.writeFileSync(out, JSON.stringify({ url: req.url, sig: req.headers['x-twilio-signature'], body: b }));
+        fs.appendFileSync(out + '.all', JSON.stringify({ url: req.url, sig: req.headers['x-twilio-signature'], body: b }) + '\n');
         res.writeHead(204); res.end();
     });
 });
@@ -270,6 +272,138 @@ is "$(j "$TMP/body" 'd.messages[0].status')" delivered "delivered status recorde
 req POST /_fake/deliver -H 'Content-Type: application/json' --data-binary "{\"sid\":\"$CSID\",\"status\":\"undelivered\"}"
 is "$(j "$TMP/body" 'd.params.ErrorCode')" 30003 "undelivered carries an ErrorCode"
 
+# ------------------------------------------------------------------ Twilio calls
+
+TWIML='<Response><Say voice="Polly.Joanna" language="en-US">Hi Jane, Acme &amp; Co calling.</Say></Response>'
+call() {  # call TO [curl args…] (the Twiml, Url, … in the args)
+    local to=$1; shift
+    req POST /2010-04-01/Accounts/ACtest/Calls.json -u "${CALL_AUTH:-ACtest:tok-test}" --data-urlencode "To=$to" \
+        --data-urlencode 'From=+15550000001' "$@"
+}
+call +15554440001 --data-urlencode "Twiml=$TWIML"
+is "$CODE" 201 "call 201"
+like "$(j "$TMP/body" d.sid)" '^CA[0-9a-f]{32}$' "call sid"
+CASID=$(j "$TMP/body" d.sid)
+is "$(j "$TMP/body" '[d.account_sid,d.to,d.from,d.status,d.direction,d.price,d.price_unit,d.duration,d.answered_by,d.api_version].join("|")')" \
+   'ACtest|+15554440001|+15550000001|queued|outbound-api||USD|||2010-04-01' "call resource fields"
+like "$(j "$TMP/body" d.date_created)" '^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} \+0000$' "call date RFC 2822"
+is "$(j "$TMP/body" 'd.uri + " " + d.subresource_uris.recordings')" \
+   "/2010-04-01/Accounts/ACtest/Calls/$CASID.json /2010-04-01/Accounts/ACtest/Calls/$CASID/Recordings.json" "call uri, subresource_uris"
+req GET "/_fake/calls?sid=$CASID"
+is "$(j "$TMP/body" '[d.count, d.calls[0].say_text, d.calls[0].voice, d.calls[0].language, d.calls[0].outcome, d.calls[0].status_history.join(">")].join("|")')" \
+   '1|Hi Jane, Acme & Co calling.|Polly.Joanna|en-US|ok|queued' "call record: say_text decoded, voice, language"
+req GET "/2010-04-01/Accounts/ACtest/Calls/$CASID.json" -u ACtest:tok-test
+is "$CODE/$(j "$TMP/body" d.sid)" "200/$CASID" "fetch call resource"
+req GET "/2010-04-01/Accounts/ACtest/Calls/CA0000.json" -u ACtest:tok-test
+is "$CODE/$(j "$TMP/body" d.code)" 404/20404 "fetch unknown call → 404/20404"
+
+CALL_AUTH=ACtest:wrong call +15554440001 --data-urlencode "Twiml=$TWIML"
+is "$CODE/$(j "$TMP/body" d.code)" 401/20003 "call wrong token → 401/20003"
+call +15554440001 --data-urlencode "Twiml=$TWIML" -u ACother:tok-test
+is "$CODE" 401 "call wrong user → 401"
+req POST /2010-04-01/Accounts/ACtest/Calls.json -u ACtest:tok-test --data-urlencode 'From=+15550000001' --data-urlencode "Twiml=$TWIML"
+is "$CODE/$(j "$TMP/body" d.code)" 400/21201 "call missing To → 21201"
+call 5551234 --data-urlencode "Twiml=$TWIML"
+is "$CODE/$(j "$TMP/body" d.code)/$(j "$TMP/body" d.message)" \
+   "400/21211/The phone number you are attempting to call, 5551234, is not valid." "call To not E.164 → 21211"
+req POST /2010-04-01/Accounts/ACtest/Calls.json -u ACtest:tok-test --data-urlencode 'To=+15554440001' --data-urlencode "Twiml=$TWIML"
+is "$CODE/$(j "$TMP/body" d.code)" 400/21213 "call missing From → 21213"
+call +15554440001
+is "$CODE/$(j "$TMP/body" d.code)/$(j "$TMP/body" d.message)" '400/21205/Url parameter is required' "call without Twiml or Url → 21205"
+call +15554440001 --data-urlencode "Twiml=<Response><Say>$(printf 'a%.0s' {1..3968})</Say></Response>"
+is "$CODE" 201 "Twiml of 4000 characters accepted"
+call +15554440001 --data-urlencode "Twiml=<Response><Say>$(printf 'a%.0s' {1..3969})</Say></Response>"
+is "$CODE/$(j "$TMP/body" d.code)" 400/21218 "Twiml over 4000 characters → 21218"
+call +15554440001 --data-urlencode 'Twiml=Hello there'
+is "$CODE/$(j "$TMP/body" d.code)/$(j "$TMP/body" d.message)" '400/12100/Document parse failure' "Twiml not XML → 12100"
+call +15554440001 --data-urlencode 'Twiml=<Response><Say>R & D</Say></Response>'
+is "$CODE/$(j "$TMP/body" d.code)" 400/12100 "Twiml with a bare & → 12100"
+call +15554440001 --data-urlencode "Twiml=<Response><Say>bell $(printf '\007')</Say></Response>"
+is "$CODE/$(j "$TMP/body" d.code)" 400/12100 "Twiml with a control character → 12100"
+call +15554440001 --data-urlencode 'Twiml=<Say>hi</Say>'
+is "$CODE/$(j "$TMP/body" d.code)" 400/12100 "Twiml without a <Response> root → 12100"
+call +15554440001 --data-urlencode "Twiml=$TWIML" --data-urlencode MachineDetection=Yes
+is "$CODE/$(j "$TMP/body" d.code)" 400/21219 "bad MachineDetection → 400"
+call +15554440002 --data-urlencode 'Url=https://example.com/twiml.xml'
+is "$CODE" 201 "call with a Url"
+
+config '{"call_rules":{"0000":"500","10000":"ok","8888":{"behaviour":"429","times":1,"retry_after_s":5},"9999":"400","7777":"accept_then_500"}}'
+call +15554440000 --data-urlencode "Twiml=$TWIML"; is "$CODE/$(j "$TMP/body" d.code)" 500/20500 "call rule by To suffix"
+call +15550010000 --data-urlencode "Twiml=$TWIML"; is "$CODE" 201 "call rule: longest suffix wins"
+call +15554448888 --data-urlencode "Twiml=$TWIML"; is "$CODE/$(header Retry-After)" 429/5 "call rule times=1: first 429"
+call +15554448888 --data-urlencode "Twiml=$TWIML"; is "$CODE" 201 "call rule times=1: then 201"
+call +15554449999 --data-urlencode "Twiml=$TWIML"; is "$CODE/$(j "$TMP/body" d.code)" 400/21211 "call rule 400 → 21211"
+call +15554447777 --data-urlencode "Twiml=$TWIML"; is "$CODE" 500 "call accept_then_500 answers 500"
+req GET '/_fake/calls?to=+15554447777'
+is "$(j "$TMP/body" 'd.count + "/" + d.calls[0].outcome')" 1/accept_then_500 "call accept_then_500 recorded as accepted"
+req GET '/_fake/call-requests?to=+15554448888'
+is "$(j "$TMP/body" 'd.requests.map(r => r.outcome).join(",")')" '429,ok' "call-requests records every attempt"
+config '{"call_rules":{},"call_timeout_rate":1}'
+curl -s -o /dev/null --max-time 1 -u ACtest:tok-test --data-urlencode To=+15554440003 --data-urlencode From=+1555 \
+    --data-urlencode "Twiml=$TWIML" "$BASE/2010-04-01/Accounts/ACtest/Calls.json"
+is "$?" 28 "call timeout: held until the client gives up"
+config '{"call_timeout_rate":0}'
+
+# call progress callbacks (the listener above appends every callback to cb.json.all)
+wait_cbs() {  # wait_cbs N: until N callbacks arrived (≤ 3 s)
+    for _ in $(seq 60); do [ "$(wc -l <"$TMP/cb.json.all" 2>/dev/null || echo 0)" -ge "$1" ] && break; sleep 0.05; done
+}
+# cbs SID → "CallStatus:SequenceNumber:CallDuration:AnsweredBy,…" of that call's callbacks, "BADSIG" when one is mis-signed
+cbs() {
+    node -e '
+        const c = require("crypto"), fs = require("fs");
+        const lines = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+        const out = [];
+        for (const l of lines) {
+            const p = new URLSearchParams(l.body);
+            if (p.get("CallSid") !== process.argv[3]) continue;
+            const keys = [...p.keys()].sort();
+            const want = c.createHmac("sha1", "tok-test").update(process.argv[2] + keys.map((k) => k + p.get(k)).join("")).digest("base64");
+            if (l.sig !== want) { console.log("BADSIG"); process.exit(0); }
+            out.push([p.get("CallStatus"), p.get("SequenceNumber"), p.get("CallDuration") || "", p.get("AnsweredBy") || ""].join(":"));
+        }
+        console.log(out.join(","));
+    ' "$TMP/cb.json.all" "$CBURL" "$1"
+}
+rm -f "$TMP/cb.json.all"
+config '{"call_auto_status":"completed","call_auto_status_delay_ms":10,"call_status_step_ms":10,"call_rules":{"0002":"busy"}}'
+call +15554440010 --data-urlencode "Twiml=$TWIML" --data-urlencode "StatusCallback=$CBURL" \
+    --data-urlencode 'StatusCallbackEvent=initiated ringing answered completed' --data-urlencode MachineDetection=Enable
+ASID=$(j "$TMP/body" d.sid)
+wait_cbs 4
+is "$(cbs "$ASID")" 'initiated:0::,ringing:1::,in-progress:2::,completed:3:20:human' "call_auto_status completed: 4 signed callbacks in order"
+call +15554440002 --data-urlencode "Twiml=$TWIML" --data-urlencode "StatusCallback=$CBURL" \
+    --data-urlencode StatusCallbackEvent=ringing --data-urlencode StatusCallbackEvent=completed
+BSID=$(j "$TMP/body" d.sid)
+wait_cbs 6
+is "$(cbs "$BSID")" 'ringing:0::,busy:1:0:' "call_rules outcome busy; repeated StatusCallbackEvent; CallDuration 0"
+config '{"call_auto_status":"machine","call_rules":{}}'
+call +15554440011 --data-urlencode "Twiml=$TWIML" --data-urlencode "StatusCallback=$CBURL" --data-urlencode MachineDetection=DetectMessageEnd
+MSID=$(j "$TMP/body" d.sid)
+wait_cbs 7
+is "$(cbs "$MSID")" 'completed:0:20:machine_end_beep' "machine + DetectMessageEnd; no StatusCallbackEvent: the final one only"
+req GET "/_fake/calls?sid=$ASID"
+is "$(j "$TMP/body" '[d.calls[0].status, d.calls[0].answered_by, d.calls[0].duration, d.calls[0].status_history.join(">")].join("|")')" \
+   'completed|human|20|queued>initiated>ringing>in-progress>completed' "call record follows the callbacks"
+req GET "/2010-04-01/Accounts/ACtest/Calls/$BSID.json" -u ACtest:tok-test
+is "$(j "$TMP/body" 'd.status + "/" + d.duration')" busy/0 "call resource follows the callbacks"
+config '{"call_auto_status":null}'
+req POST /_fake/call-status -H 'Content-Type: application/json' \
+    --data-binary "{\"sid\":\"$CASID\",\"status\":\"completed\",\"duration\":12,\"answered_by\":\"human\",\"price\":\"-0.0130\",\"url\":\"$CBURL\"}"
+is "$CODE/$(j "$TMP/body" 'd.delivered + "/" + d.callback_status + "/" + d.params.CallDuration + "/" + d.params.Price + "/" + d.params.PriceUnit')" \
+   200/true/204/12/-0.0130/USD "call-status posts one callback"
+is "$(cbs "$CASID")" 'completed:0:12:human' "call-status callback signed"
+req POST /_fake/call-status -H 'Content-Type: application/json' --data-binary "{\"sid\":\"$CASID\",\"status\":\"busy\"}"
+is "$CODE/$(j "$TMP/body" d.reason)" '502/no StatusCallback for this call' "call-status without a StatusCallback → 502"
+req POST /_fake/call-status -H 'Content-Type: application/json' --data-binary '{"sid":"CA0000","status":"completed"}'
+is "$CODE" 404 "call-status unknown sid → 404"
+req POST /_fake/call-status -H 'Content-Type: application/json' --data-binary "{\"sid\":\"$CASID\",\"status\":\"delivered\"}"
+is "$CODE" 400 "call-status bad status → 400"
+req GET /_fake/stats
+is "$(j "$TMP/body" 'd.calls.requests >= 20 && d.calls.outcomes.ok >= 8 && d.call_callbacks.sent === 8 && d.accepted_calls >= 9 && d.callbacks.sent === 2')" true "stats: calls, call_callbacks"
+req POST /_fake/config -H 'Content-Type: application/json' --data-binary '{"call_auto_status":"delivered"}'
+is "$CODE" 400 "unknown call_auto_status → 400"
+
 # ------------------------------------------------------------------ stats, config errors, reset
 
 req GET /_fake/stats
@@ -282,7 +416,9 @@ is "$CODE" 400 "unknown rule behaviour → 400"
 reset
 req GET /_fake/messages;      is "$(j "$TMP/body" d.count)" 0 "reset clears messages"
 req GET /_fake/llm-requests;  is "$(j "$TMP/body" d.count)" 0 "reset clears llm requests"
-req GET /_fake/stats;         is "$(j "$TMP/body" 'd.sms.requests + d.llm.requests')" 0 "reset clears counters"
+req GET /_fake/calls;         is "$(j "$TMP/body" d.count)" 0 "reset clears calls"
+req GET /_fake/call-requests; is "$(j "$TMP/body" d.count)" 0 "reset clears call requests"
+req GET /_fake/stats;         is "$(j "$TMP/body" 'd.sms.requests + d.llm.requests + d.calls.requests + d.call_callbacks.sent')" 0 "reset clears counters"
 req GET /_fake/config;        is "$(j "$TMP/body" 'd.seed + "/" + d.sms_error_rate + "/" + JSON.stringify(d.sms_rules)')" '1/0/{}' "reset restores the startup config"
 sms +15551110000 hi;          is "$CODE" 201 "rules gone after reset"
 

@@ -762,6 +762,9 @@ await check('POST', '/api/webhooks/sms/status', { key: '', form: { MessageSid: `
 await check('POST', '/api/webhooks/sms/status', { key: '', form: { ErrorCode: '30003' }, expect: 422, label: 'no sid, no status' });
 await check('POST', '/api/webhooks/sms/status', { key: '', json: { MessageSid: 'x' }, expect: 415, predict: false, label: 'JSON' });
 await check('POST', '/api/webhooks/sms/status', { key: '', form: { MessageSid: `SM${tok}none`, MessageStatus: 'failed' }, signed: false, expect: 403, predict: false, label: 'unsigned' });
+await check('POST', '/api/webhooks/voice/status', { key: '', form: { CallSid: `CA${tok}none`, CallStatus: 'completed', CallDuration: '12' }, expect: 200, label: 'unknown call' });
+await check('POST', '/api/webhooks/voice/status', { key: '', form: { CallDuration: '3' }, expect: 422, label: 'no sid, no status' });
+await check('POST', '/api/webhooks/voice/status', { key: '', form: { CallSid: `CA${tok}none`, CallStatus: 'completed' }, signed: false, expect: 403, predict: false, label: 'unsigned' });
 
 await check('GET', '/api/dashboard/stats', { expect: 200 });
 await check('GET', '/api/dashboard/recent-campaigns', { expect: 200 });
