@@ -1,0 +1,158 @@
+#!/usr/bin/env perl
+# Voice campaigns over HTTP, through the workers and the fake Twilio's Calls API
+# (sql/calls.sql, pg_extension/script.c, provider.c):
+#   (a) a voice campaign end to end: every lead called once with its script in the
+#       TwiML <Say>, every CallStatus outcome reported by signed callbacks, the
+#       campaign's call figures; an unsigned callback refused;
+#   (b) calls_per_second held, measured from the fake's arrival times;
+#   (c) quiet hours hold calls;
+#   (d) a worker SIGKILLed mid-campaign: no call placed twice.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use Time::HiRes qw(sleep time);
+use Smscamp::Test;
+use Smscamp::Engine;
+
+my $tok = unique_token();
+my $callback = base_url() . '/api/webhooks/voice/status';
+use_fake_providers(openai_api_key => '', voice_status_callback_url => $callback, voicemail => 'leave');
+fake_reset();
+
+sub voice_campaign {
+    my ($name, $leads, %o) = @_;
+    my $c = api(POST => '/api/campaigns', {
+        name => "$name $tok", agent_type => 'voice', send_window => undef,
+        voice_system_prompt => 'Invite them to our open day on Saturday at Acme Dental.',
+        sender_name => 'Sam from Acme Dental',
+        lead_ids => [ map { $_->{id} } @$leads ], %o });
+    is($c->{status}, 201, "voice campaign '$name' created") or diag explain $c->{json};
+    return $c->{json}{id};
+}
+sub start { is(api(POST => "/api/campaigns/$_[0]/start")->{status}, 202, '... started') }
+sub calls_to { fake_get('/_fake/calls?to=' . $_[0])->{calls} }
+sub rows_of { return { map { $_->{phone} => $_ } @{ leads_of($_[0]) } } }
+
+# ---------------------------------------------------------------- (a) end to end
+my $leads = make_leads(7);
+my %outcome = (0 => undef, 1 => 'machine', 2 => 'busy', 3 => 'no-answer', 4 => 'failed', 5 => 'canceled', 6 => undef);
+fake_config({ call_auto_status => 'completed', call_duration_s => 30,
+              call_rules => { map { ($leads->[$_]{phone} => $outcome{$_}) } grep { defined $outcome{$_} } keys %outcome } });
+my $cid = voice_campaign('Open day calls', $leads);
+my $cur = api(GET => "/api/campaigns/$cid")->{json};
+is($cur->{send_rate}{effective_messages_per_second}, 1, 'a voice campaign is paced at 1 call/s by default');
+my $res = api(POST => "/api/campaigns/$cid/preview", { lead_id => $leads->[0]{id} });
+is($res->{json}{kind}, 'call_script', 'the preview of a voice campaign is its call script');
+like($res->{json}{message} // '', qr/\b$leads->[0]{first}\b.*To stop these calls, reply STOP to our text or say stop\.$/s,
+     '... greeting the lead and ending with how to opt out');
+cmp_ok($res->{json}{words}, '<=', 80, "... $res->{json}{words} words, about $res->{json}{spoken_seconds} s spoken");
+start($cid);
+$cur = campaign_finished($cid, 40);
+is($cur->{status}, 'completed', 'the voice campaign completes');
+ok(wait_for(15, sub { (api(GET => "/api/campaigns/$cid")->{json}{stats}{calls}{in_progress} // 1) == 0 }, 0.2),
+   'every call reaches its final status through the signed callbacks');
+
+my $rows = rows_of($cid);
+for my $i (0 .. 6) {
+    my $l = $leads->[$i];
+    my $calls = calls_to($l->{phone});
+    is(scalar @$calls, 1, "$l->{first}: called once");
+    next unless @$calls;
+    my $c = $calls->[0];
+    my $row = $rows->{ $l->{phone} };
+    is($c->{say_text}, $row->{call_script}, '... the fake heard the script stored on the lead');
+    is($c->{sid}, $row->{call_sid}, '... and the lead has the call\'s sid') if $i == 0;
+    if ($i == 0) {
+        is($c->{from}, '+15005550006', '... from smscamp.sms_from');
+        is($c->{machine_detection}, 'DetectMessageEnd', '... leaving voicemail after the beep (smscamp.voicemail leave)');
+        is($c->{voice}, 'Polly.Joanna', '... in smscamp.voice');
+        is($c->{language}, 'en-US', '... in the language of a +1 number');
+        is($c->{status_callback}, $callback, '... with the voice status callback');
+        is(join(' ', @{ $c->{status_callback_events} // [] }), 'initiated ringing answered completed', '... and its events');
+    }
+}
+my %want = (0 => [qw(delivered completed)], 1 => [qw(delivered completed)], 2 => [qw(undelivered busy)],
+            3 => [qw(undelivered no-answer)], 4 => [qw(undelivered failed)], 5 => [qw(undelivered canceled)],
+            6 => [qw(delivered completed)]);
+for my $i (sort keys %want) {
+    my $row = $rows->{ $leads->[$i]{phone} };
+    is("$row->{status} $row->{call_status}", "@{ $want{$i} }", "outcome " . ($outcome{$i} // 'answered') . ": $row->{status}, call $row->{call_status}");
+}
+is($rows->{ $leads->[0]{phone} }{call_duration}, 30, 'the duration of an answered call is stored');
+is($rows->{ $leads->[0]{phone} }{call_answered_by}, 'human', '... and who answered');
+like($rows->{ $leads->[1]{phone} }{call_answered_by} // '', qr/^machine/, 'voicemail: answered by a machine');
+like($rows->{ $leads->[2]{phone} }{error_message} // '', qr/busy/, 'busy: the lead says why');
+my $calls = api(GET => "/api/campaigns/$cid")->{json}{stats}{calls};
+is_deeply({ map { $_ => $calls->{$_} } qw(placed answered voicemail busy no_answer failed) },
+          { placed => 7, answered => 2, voicemail => 1, busy => 1, no_answer => 1, failed => 2 },
+          'stats.calls: placed 7, answered 2, voicemail 1, busy 1, no answer 1, failed 2');
+is($calls->{minutes}, 1.5, '... 90 s of calls: 1.5 minutes');
+cmp_ok(api(GET => '/api/dashboard/stats')->{json}{calls}{placed}, '>=', 7, 'the dashboard counts the calls');
+
+my $sid = $rows->{ $leads->[6]{phone} }{call_sid};
+$res = webhook('/api/webhooks/voice/status', "CallSid=$sid&CallStatus=busy", 'X-Twilio-Signature' => 'bm9wZQ==');
+is($res->{status}, 403, 'a callback with a bad signature: 403');
+$res = webhook('/api/webhooks/voice/status', "CallSid=$sid&CallStatus=busy", 'X-Twilio-Signature' => undef);
+is($res->{status}, 403, 'an unsigned callback: 403');
+is(rows_of($cid)->{ $leads->[6]{phone} }{call_status}, 'completed', '... and the call is unchanged');
+
+# ---------------------------------------------------------------- (b) calls_per_second
+fake_config({ call_auto_status => undef, call_rules => {} });
+my $cps_leads = make_leads(12);
+my $c2 = voice_campaign('CPS', $cps_leads, calls_per_second => 4);
+my $t0 = time;
+start($c2);
+$cur = campaign_finished($c2, 40);
+my $took = time - $t0;
+is($cur->{status}, 'completed', 'the 4 calls/s campaign completes');
+my %to = map { $_->{phone} => 1 } @$cps_leads;
+my @ts = sort { $a <=> $b } map { $_->{ts} } grep { $to{ $_->{to} } } @{ fake_get('/_fake/calls?limit=100000')->{calls} };
+is(scalar @ts, 12, '12 calls placed, once each');
+my $closest = 1e9;
+for (1 .. $#ts) { my $g = $ts[$_] - $ts[$_ - 1]; $closest = $g if $g < $closest }
+cmp_ok($closest, '>=', 200, "calls at least 250 ms apart, give or take the jitter (closest $closest ms)");
+my $span = ($ts[-1] - $ts[0]) / 1000;
+cmp_ok($span, '>=', 2.6, sprintf('12 calls over %.2f s: not over 4 calls/s (at least 2.75 s)', $span));
+
+# ---------------------------------------------------------------- (c) quiet hours
+my $ny_hour = psql(q{SELECT extract(hour FROM now() AT TIME ZONE 'America/New_York')::int});
+my $window = sprintf('%02d:00-%02d:00', ($ny_hour + 2) % 24, ($ny_hour + 3) % 24);
+my $quiet = make_leads(2, npa => '212');
+my $c3 = voice_campaign('Quiet', $quiet, send_window => $window);
+start($c3);
+ok(wait_for(10, sub { (api(GET => "/api/campaigns/$c3")->{json}{stats}{waiting}{reason} // '') eq 'quiet_hours' }, 0.2),
+   "quiet hours ($window in New York, outside it now): the calls wait");
+sleep 1;
+is(scalar(map { @{ calls_to($_->{phone}) } } @$quiet), 0, '... and nobody is called');
+cancel_campaign($c3);
+
+# ---------------------------------------------------------------- (d) SIGKILL mid-campaign
+use_fake_providers(openai_api_key => '', voice_status_callback_url => $callback, max_inflight => 32);
+fake_config({ call_latency_ms => 200 });
+my $many = make_leads(300);
+my $c4 = voice_campaign('Crash', $many, calls_per_second => 100);
+start($c4);
+ok(wait_for(30, sub { psql(q{SELECT count(*) FROM campaign_leads WHERE campaign_id = (:'c')::bigint AND status = 'sent'},
+                           c => $c4) >= 60 }, 0.05), 'the 300-lead voice campaign is calling');
+my %w = map { $_ => 1 } worker_pids();
+my @holders = grep { $w{$_} } split ' ', psql(q{SELECT string_agg(DISTINCT claimed_by::text, ' ')
+      FROM campaign_leads WHERE campaign_id = (:'c')::bigint AND status IN ('processing', 'sending')}, c => $c4);
+my $killed = $holders[0] // (keys %w)[0];
+ok(kill('KILL', $killed), "SIGKILL to worker $killed while it holds calls");
+is(wait_campaign($c4, 60, qw(completed failed paused cancelled)), 'completed', 'the campaign completes after the crash');
+sleep 1;
+my $counts = lead_counts($c4);
+is(($counts->{sent} // 0) + ($counts->{unknown} // 0), 300,
+   'every lead is called or unknown (' . join(', ', map { "$_ $counts->{$_}" } sort keys %$counts) . ')');
+my %n;
+my %mine = map { $_->{phone} => 1 } @$many;
+$n{ $_->{to} }++ for grep { $mine{ $_->{to} } } @{ fake_get('/_fake/call-requests?limit=100000')->{requests} };
+is(scalar(grep { $n{$_} > 1 } keys %n), 0, 'no number was called twice (counted at the fake)');
+my $unk = psql(q{SELECT count(*) FROM campaign_leads WHERE campaign_id = (:'c')::bigint AND status = 'unknown'
+                   AND call_status = 'unknown' AND error_message LIKE 'The worker stopped while calling%'}, c => $c4);
+is($unk, $counts->{unknown} // 0, 'a call the killed worker may have placed is unknown, saying why');
+ok(wait_health(10), 'nginx answers /api/health after the crash recovery');
+
+done_testing();
