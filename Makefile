@@ -104,7 +104,7 @@ fuzz: $(NGINX_OBJS)/Makefile | $(DEPS_STAMP)
 	@t/fuzz/run.sh -t $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Benchmarks (bench/README.md): not part of make test.
-.PHONY: bench bench-campaign bench-replies bench-pacing
+.PHONY: bench bench-campaign bench-replies bench-pacing bench-voice
 bench: all
 	@bench/run.sh
 
@@ -116,6 +116,9 @@ bench-replies: all
 
 bench-pacing: all
 	@bench/pacing.sh
+
+bench-voice: all
+	@bench/voice.sh
 
 # ---------------------------------------------------------------- clean
 

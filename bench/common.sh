@@ -107,3 +107,16 @@ cpu_seconds() {
 }
 
 fmt_ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+
+# bench_pg_against_fake [SETTING ...]: the engine pointed at the fake Twilio already started
+# (fake_start: FAKE_URL), the offline writer, and the extra settings given ('smscamp.x = 1')
+bench_pg_against_fake() {
+    local s
+    for s in "smscamp.sms_provider = 'twilio'" "smscamp.twilio_base_url = '$FAKE_URL'" \
+             "smscamp.twilio_account_sid = 'ACtest'" "smscamp.twilio_auth_token = 'tok-test'" \
+             "smscamp.sms_from = '+15005550006'" "smscamp.openai_api_key = ''" "$@"; do
+        psql_db -c "ALTER SYSTEM SET $s" >/dev/null
+    done
+    psql_db -tA -c 'SELECT pg_reload_conf()' >/dev/null
+    sleep 1
+}

@@ -51,13 +51,7 @@ db_load
 
 section "fake providers (SMS ${SMS_MS} ms)"
 fake_start --sms-latency-ms "$SMS_MS" --record-llm-messages false
-for s in "smscamp.sms_provider = 'twilio'" "smscamp.twilio_base_url = '$FAKE_URL'" \
-         "smscamp.twilio_account_sid = 'ACtest'" "smscamp.twilio_auth_token = 'tok-test'" \
-         "smscamp.openai_api_key = ''"; do
-    psql_db -c "ALTER SYSTEM SET $s" >/dev/null
-done
-psql_db -tA -c 'SELECT pg_reload_conf()' >/dev/null
-sleep 1
+bench_pg_against_fake
 
 section "$N_SENDERS senders at 1 segment/s; campaigns of $N_SHORT 1-segment and $N_LONG 2-segment messages"
 psql_db >/dev/null <<SQL

@@ -66,10 +66,13 @@ typedef struct Job
 	TimestampTz send_at;
 	bool		slot_reserved;	/* send_at is this job's send-rate slot */
 	bool		mark_with_gen;	/* the slot is due: gen and mark in one item */
+	bool		late_once;		/* it missed its slot once and took another */
 } Job;
 
 /* how long before its send slot a lead may be marked "sending" */
 #define SEND_MARK_LEAD_MS 250
+/* a send this late for its slot takes a new one (once) rather than bunch */
+#define LATE_SEND_MS 200
 
 static dlist_head jobs = DLIST_STATIC_INIT(jobs);
 static int	njobs = 0;
@@ -597,6 +600,21 @@ smscamp_jobs_start(bool stopping)
 		else if (job->stage == JOB_SEND_WAIT && !stopping
 				 && job->send_at <= TimestampTzPlusMilliseconds(now, SEND_MARK_LEAD_MS))
 			job->stage = JOB_SEND_MARK;
+		else if (job->stage == JOB_SMS_READY && job->send_at <= now
+				 && !job->late_once
+				 && now > TimestampTzPlusMilliseconds(job->send_at, LATE_SEND_MS))
+		{
+			/*
+			 * The worker came back to its slot late (a long pass, the
+			 * machine busy): going now would bunch it with the sends due now,
+			 * over the rate. It takes the next free slot instead, once.
+			 */
+			elog(DEBUG1, "smscamp: campaign lead " INT64_FORMAT " missed its send slot by %ld ms: "
+				 "a new one", job->lead->id, (long) ((now - job->send_at) / 1000));
+			job->late_once = true;
+			job->slot_reserved = false;
+			reserve_send_slot(job);
+		}
 		else if (job->stage == JOB_SMS_READY && job->send_at <= now)
 		{
 			old = MemoryContextSwitchTo(job->cxt);
