@@ -258,8 +258,48 @@ export interface CampaignStats {
   error_code_descriptions?: Record<string, string>;
   /** Messages the carriers filtered (error 30007) since it was started or resumed; past max_filtered it pauses itself. */
   filtered?: number;
+  /** The calls of a voice (or both) campaign; null for an SMS campaign. */
+  calls?: CampaignCalls | null;
   [key: string]: unknown;
 }
+
+/** CampaignStats.calls: the campaign's calls by outcome (every call placed, the offline log provider's too). */
+export interface CampaignCalls {
+  placed: number;
+  /** Completed, answered by a person. */
+  answered: number;
+  /** Completed, answered by a machine: the script was left after the beep. */
+  voicemail: number;
+  no_answer: number;
+  busy: number;
+  /** Failed or canceled. */
+  failed: number;
+  /** Queued, ringing or in progress: no outcome yet. */
+  in_progress: number;
+  /** Call minutes, one decimal. */
+  minutes: Numeric;
+  cost: Numeric;
+}
+
+/** A campaign lead's call (CampaignLead.call_status): "logged" is the offline log provider's, the others Twilio's. */
+export const CALL_STATUSES = [
+  'calling',
+  'logged',
+  'queued',
+  'initiated',
+  'ringing',
+  'in-progress',
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+  'unknown',
+] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+/** Who answered a completed call (Twilio's answering machine detection). */
+export type CallAnsweredBy = 'human' | 'machine_start' | 'machine_end_beep' | 'machine_end_silence' | 'machine_end_other' | 'fax' | 'unknown';
 
 /** What the reply agent does with a campaign's replies: classify only, draft answers to approve, or answer. */
 export const REPLY_MODES = ['off', 'draft', 'auto'] as const;
@@ -280,6 +320,12 @@ export interface Campaign {
   /** Skip the leads without consent on record. */
   require_consent?: boolean;
   sms_temperature: number;
+  /** What a voice campaign's call script says (else it is written from the SMS prompt or template). */
+  voice_system_prompt?: string | null;
+  /** The script writer's temperature, in hundredths (default 70). */
+  voice_temperature?: number;
+  /** A voice campaign's pace: calls started per second (default 1, Twilio's default CPS). */
+  calls_per_second?: Numeric;
   stats: CampaignStats | null;
   created_at: string;
   updated_at: string | null;
@@ -315,6 +361,8 @@ export interface CampaignSendRate {
   segments_per_second: Numeric | null;
   /** The campaign's own messages_per_second cap, or null. */
   messages_per_second: Numeric | null;
+  /** The rate it sends at: the slowest of the limits (a voice campaign: its calls_per_second). */
+  effective_messages_per_second?: Numeric | null;
   limited_by: 'senders' | 'campaign' | 'global' | null;
 }
 
@@ -329,6 +377,9 @@ export interface CampaignInput {
   reply_prompt?: string | null;
   require_consent?: boolean;
   sms_temperature?: number;
+  voice_system_prompt?: string | null;
+  voice_temperature?: number;
+  calls_per_second?: number;
   messages_per_second?: number;
   send_window?: string | null;
   max_send_errors?: number;
@@ -358,6 +409,17 @@ export interface CampaignLead {
   sms_message: string | null;
   sms_segments: number | null;
   sms_cost: Numeric | null;
+  /** A voice campaign's lead: the call was placed (or recorded by the log provider). */
+  voice_call_made?: boolean;
+  call_status?: CallStatus | null;
+  call_sid?: string | null;
+  /** The words spoken (a voice campaign's lead has no sms_message). */
+  call_script?: string | null;
+  call_words?: number | null;
+  /** Seconds, once the call ended. */
+  call_duration?: number | null;
+  call_answered_by?: CallAnsweredBy | null;
+  call_cost?: Numeric | null;
   error_message: string | null;
   trace_id: string | null;
   processed_at: string | null;
@@ -400,7 +462,12 @@ export interface WriterPlan {
 }
 
 export interface Preview {
+  /** sms: the message; call_script: the words a voice campaign's call says (segments, encoding and cost mean nothing then). */
+  kind?: 'sms' | 'call_script';
   message: string;
+  /** Words of the message, and how long it takes to say at about 150 words a minute. */
+  words?: number;
+  spoken_seconds?: number;
   encoding: string;
   segments: number;
   cost: Numeric;
@@ -590,6 +657,18 @@ export interface DashboardStats {
   opt_outs?: number;
   /** Inbound messages in each of the hours of messages_per_hour. */
   replies_per_hour?: number[];
+  /** Every campaign's calls. */
+  calls?: DashboardCalls;
+}
+
+/** DashboardStats.calls: busy, no answer, failed and canceled calls are not_connected. */
+export interface DashboardCalls {
+  placed: number;
+  answered: number;
+  voicemail: number;
+  not_connected: number;
+  minutes: Numeric;
+  cost: Numeric;
 }
 
 export interface Health {

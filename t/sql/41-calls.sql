@@ -65,7 +65,7 @@ SELECT is(smscamp_lead_context((SELECT clid FROM v)) ->> 'sms_system_prompt',
           'a voice lead''s script is written from the voice prompt');
 SELECT is((smscamp_generate_call_script((SELECT clid FROM v)) ->> 'id')::bigint, (SELECT clid FROM v),
           'smscamp_generate_call_script writes the script');
-SELECT ok((SELECT call_script ~ '^Hi Vera' AND call_script ~ 'To stop these calls, reply STOP to our text or say stop\.$'
+SELECT ok((SELECT call_script ~ '^\w+ Vera\M' AND call_script ~ 'To stop these calls, reply STOP to our text or say stop\.$'
              FROM campaign_leads WHERE id = (SELECT clid FROM v)),
           '... greeting the lead by name and ending with how to opt out');
 SELECT ok((SELECT call_words BETWEEN 10 AND 80 AND sms_message IS NULL FROM campaign_leads WHERE id = (SELECT clid FROM v)),

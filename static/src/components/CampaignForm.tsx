@@ -12,6 +12,13 @@ export const TEMPLATE_MAX = 1600;
 /** Shown in the empty prompt: what good instructions look like (never sent: it is a placeholder). */
 export const PROMPT_EXAMPLE =
   'e.g. You are Sam from Acme. Invite them to our product demo on Friday at 3pm and ask them to reply YES to save a seat.';
+/** The empty call script's placeholder. */
+export const VOICE_PROMPT_EXAMPLE = 'e.g. Invite them to our open day on Saturday at Acme Dental, and ask them to text YES to book a visit.';
+/** What every call script ends with (smscamp.call_optout), and its length in words at most (smscamp.max_call_words). */
+export const CALL_OPTOUT = 'To stop these calls, reply STOP to our text or say stop.';
+export const CALL_MAX_WORDS = 80;
+/** A voice campaign's calls_per_second when none is given: Twilio's default CPS. */
+export const DEFAULT_CALLS_PER_SECOND = 1;
 export const TEMPLATE_EXAMPLE = 'e.g. Hi {first_name}, it\'s {sender_name}. Our open day is Saturday 10-4 - reply YES to come along.';
 
 /** The placeholders a template may use, with what they stand for. */
@@ -32,6 +39,11 @@ export interface SettingsValues {
   sms_template: string;
   sender_name: string;
   sms_temperature: number;
+  /** a voice campaign's call script prompt ('' = none: the SMS prompt or template is used) */
+  voice_system_prompt: string;
+  voice_temperature: number;
+  /** a voice campaign's calls per second, as typed */
+  calls_per_second: string;
   /** messages per second, as typed; '' or 0 = unlimited */
   messages_per_second: string;
   /** quiet hours on: send only between window_start and window_end in the lead's zone */
@@ -63,6 +75,9 @@ export const defaultSettings: SettingsValues = {
   sms_template: '',
   sender_name: '',
   sms_temperature: 70,
+  voice_system_prompt: '',
+  voice_temperature: 70,
+  calls_per_second: String(DEFAULT_CALLS_PER_SECOND),
   messages_per_second: '',
   quiet_hours: true,
   window_start: '08:00',
@@ -88,6 +103,9 @@ export function settingsFromCampaign(c: Campaign): SettingsValues {
     sms_template: c.sms_template ?? '',
     sender_name: c.sender_name ?? '',
     sms_temperature: c.sms_temperature ?? 70,
+    voice_system_prompt: c.voice_system_prompt ?? '',
+    voice_temperature: c.voice_temperature ?? 70,
+    calls_per_second: c.calls_per_second != null && c.calls_per_second !== '' ? String(num(c.calls_per_second)) : String(DEFAULT_CALLS_PER_SECOND),
     messages_per_second: mps > 0 ? String(mps) : '',
     quiet_hours: c.send_window === undefined ? true : !!w,
     window_start: w?.[1] ?? '08:00',
@@ -115,6 +133,8 @@ const sameNumber = (a: string, b: string) => (a.trim() === '' || b.trim() === ''
  * The API body of the form's values. The senders, the frequency cap and max_filtered are sent
  * only when they differ from `from` (the campaign's values when it is edited, the defaults for a
  * new one): a server without them, or a campaign that relies on their defaults, is left alone.
+ * So are a voice campaign's call script, voice temperature and calls per second (and only for a
+ * voice campaign: the form shows them for no other).
  */
 export function settingsToInput(v: SettingsValues, from: SettingsValues = defaultSettings): CampaignInput {
   const out: CampaignInput = {
@@ -138,11 +158,16 @@ export function settingsToInput(v: SettingsValues, from: SettingsValues = defaul
     out.exclude_messaged_within_hours = v.exclude_messaged_within_hours.trim() === '' ? null : Number(v.exclude_messaged_within_hours);
   }
   if (v.max_filtered.trim() !== '' && !sameNumber(v.max_filtered, from.max_filtered)) out.max_filtered = Number(v.max_filtered);
+  if (v.agent_type === 'voice') {
+    if (v.voice_system_prompt !== from.voice_system_prompt) out.voice_system_prompt = v.voice_system_prompt.trim() === '' ? null : v.voice_system_prompt;
+    if (v.voice_temperature !== from.voice_temperature) out.voice_temperature = v.voice_temperature;
+    if (v.calls_per_second.trim() !== '' && !sameNumber(v.calls_per_second, from.calls_per_second)) out.calls_per_second = Number(v.calls_per_second);
+  }
   return out;
 }
 
 /** The senders a campaign sends from: checkboxes of the active ones (GET /api/senders); none checked is every active sender. */
-export function SendersFieldset({ value, onChange, error }: { value: number[]; onChange: (ids: number[]) => void; error?: string }) {
+export function SendersFieldset({ value, onChange, error, voice = false }: { value: number[]; onChange: (ids: number[]) => void; error?: string; voice?: boolean }) {
   const id = useId();
   const q = useQuery({ queryKey: ['senders', 'list'], queryFn: ({ signal }) => api.listSenders(signal), staleTime: 30_000 });
   const all = q.data?.items ?? [];
@@ -170,18 +195,21 @@ export function SendersFieldset({ value, onChange, error }: { value: number[]; o
     <fieldset className="rounded-lg border border-slate-200 p-3" aria-describedby={[error ? `${id}-err` : null, `${id}-hint`].filter(Boolean).join(' ')} data-testid="campaign-form-senders">
       <legend className="px-1 text-sm font-medium text-slate-700">Senders</legend>
       <p id={`${id}-hint`} className="text-xs text-slate-600">
-        The numbers this campaign sends from, each at its own pace: more numbers send faster. None checked: every active sender, the ones added later too.
+        {voice
+          ? "The numbers the calls go from; calls are paced by Calls per second, not by the senders' rates."
+          : 'The numbers this campaign sends from, each at its own pace: more numbers send faster.'}{' '}
+        None checked: every active sender, the ones added later too.
       </p>
       <div className="mt-2 text-sm">
         {q.isLoading ? (
           <p className="text-slate-500">Loading senders…</p>
         ) : missing ? (
-          <p className="text-slate-600">This server has no senders yet: messages go out from its default number.</p>
+          <p className="text-slate-600">This server has no senders yet: {voice ? 'calls' : 'messages'} go out from its default number.</p>
         ) : q.error ? (
           <p className="text-red-600">Could not load the senders: {errorMessage(q.error)}</p>
         ) : shown.length === 0 ? (
           <p className="text-slate-600" data-testid="no-senders">
-            No active senders: messages go out from the server's default number (<code className="font-mono text-xs">smscamp.sms_from</code>).{' '}
+            No active senders: {voice ? 'calls' : 'messages'} go out from the server's default number (<code className="font-mono text-xs">smscamp.sms_from</code>).{' '}
             <Link to="/senders" className="font-medium text-indigo-700 underline-offset-2 hover:underline">
               Add senders
             </Link>
@@ -232,27 +260,55 @@ const REPLY_MODES: { value: ReplyMode; label: string; help: string }[] = [
   { value: 'auto', label: 'Auto', help: 'The AI answers at once (a few times per lead at most); opt-outs and wrong numbers are never answered.' },
 ];
 
-const AGENTS: { value: AgentType; label: string; help: string; soon?: boolean }[] = [
+const AGENTS: { value: AgentType; label: string; help: string }[] = [
   { value: 'sms', label: 'SMS', help: 'Write and send one personalised SMS per lead.' },
-  { value: 'voice', label: 'Voice', help: 'Phone calls with a written script.', soon: true },
-  { value: 'both', label: 'SMS + voice', help: 'Sends the SMS now; the call is coming soon.' },
+  { value: 'voice', label: 'Voice call', help: 'Call each lead and speak a short personalised script.' },
+  { value: 'both', label: 'Both', help: 'An SMS, then a call. For now it sends the SMS only: the call is not built yet.' },
 ];
 
-/** Who will write the messages, as the server is configured (GET /api/settings). */
-export function WriterBadge({ hasTemplate }: { hasTemplate: boolean }) {
+/** Who will write the messages (or a voice campaign's call scripts), as the server is configured (GET /api/settings). */
+export function WriterBadge({ hasTemplate, what = 'Messages' }: { hasTemplate: boolean; what?: 'Messages' | 'Call scripts' }) {
   const q = useQuery({ queryKey: ['settings'], queryFn: ({ signal }) => api.settings(signal), staleTime: 60_000 });
   if (!q.data) return null;
   const w = q.data.writer;
   const label = w.kind === 'llm' ? w.label : hasTemplate ? 'Template (offline)' : 'Built-in writer (offline)';
   return (
     <p className="flex flex-wrap items-center gap-2 text-sm text-slate-600" data-testid="writer-badge">
-      <span>Messages are written by</span>
+      <span>{what} are written by</span>
       <Badge tone={w.kind === 'llm' ? 'blue' : 'slate'}>{label}</Badge>
     </p>
   );
 }
 
-/** Name, description, agent type, the writer's instructions and its temperature. */
+/** A temperature slider, 0.00 to 2.00 (the value in hundredths). */
+function TemperatureField({ name, label, value, onChange, error, hint, disabled }: { name: 'sms_temperature' | 'voice_temperature'; label: string; value: number; onChange: (v: number) => void; error?: string; hint: string; disabled?: boolean }) {
+  return (
+    <Field label={<>{label} <span className="ml-1 font-mono text-indigo-700">{fmtTemperature(value)}</span></>} error={error} hint={hint}>
+      {({ id, describedBy }) => (
+        <div className="flex items-center gap-3">
+          <span className="text-xs text-slate-500" aria-hidden="true">0.00</span>
+          <input
+            id={id}
+            name={name}
+            type="range"
+            min={0}
+            max={200}
+            step={5}
+            value={value}
+            onChange={(e) => onChange(Number(e.target.value))}
+            aria-describedby={describedBy}
+            aria-valuetext={fmtTemperature(value)}
+            className="h-2 flex-1 cursor-pointer accent-indigo-600"
+            disabled={disabled}
+          />
+          <span className="text-xs text-slate-500" aria-hidden="true">2.00</span>
+        </div>
+      )}
+    </Field>
+  );
+}
+
+/** Name, description, agent type, the writer's instructions (a voice campaign's call script) and its temperature. */
 export function CampaignSettingsFields({
   values,
   onChange,
@@ -266,8 +322,78 @@ export function CampaignSettingsFields({
 }) {
   const set = <K extends keyof SettingsValues>(k: K, v: SettingsValues[K]) => onChange({ ...values, [k]: v });
   const groupId = useId();
+  const voice = values.agent_type === 'voice';
   const promptLen = values.sms_system_prompt.length;
   const templateLen = values.sms_template.length;
+  const voicePromptLen = values.voice_system_prompt.length;
+  const hasVoicePrompt = values.voice_system_prompt.trim() !== '';
+
+  const templateField = (
+    <Field
+      label="Message template"
+      error={errors.sms_template}
+      hint={
+        <span className={cx(templateLen > TEMPLATE_MAX && 'text-red-600')}>
+          {voice
+            ? 'Used for the call script only while the call script above is empty: filled in for each lead and spoken as written.'
+            : 'The message itself, filled in for each lead and sent as written (with an AI model, the model personalises it).'}{' '}
+          {fmtInt(templateLen)} / {fmtInt(TEMPLATE_MAX)}
+        </span>
+      }
+    >
+      {({ id, describedBy, invalid }) => (
+        <>
+          <TextArea id={id} name="sms_template" rows={3} value={values.sms_template} onChange={(e) => set('sms_template', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder={TEMPLATE_EXAMPLE} />
+          <div className="mt-2 flex flex-wrap gap-1.5" aria-label="Insert a placeholder">
+            {PLACEHOLDERS.map((p) => (
+              <button
+                key={p.token}
+                type="button"
+                title={p.help}
+                disabled={lockedWriter}
+                onClick={() => set('sms_template', `${values.sms_template}${values.sms_template && !values.sms_template.endsWith(' ') ? ' ' : ''}${p.token}`)}
+                className="rounded-md border border-slate-200 bg-slate-50 px-2 py-0.5 font-mono text-xs text-slate-700 hover:bg-slate-100 disabled:opacity-50"
+              >
+                {p.token}
+              </button>
+            ))}
+          </div>
+        </>
+      )}
+    </Field>
+  );
+  const promptField = (
+    <Field
+      label="Instructions for the writer"
+      error={errors.sms_system_prompt}
+      hint={
+        <span className={cx(promptLen > PROMPT_MAX && 'text-red-600')}>
+          {voice
+            ? 'Used for the call script only while the call script above is empty.'
+            : values.sms_template.trim() !== ''
+              ? 'Used by an AI model to personalise the template; without a model the template is sent.'
+              : 'Who you are, what to offer, when, and what the lead should do. Without an AI model, the built-in writer turns plain instructions into a message (the preview shows what it understood) and refuses what it cannot understand; it uses the lead\'s first name and company. An AI model also gets the notes and custom fields.'}{' '}
+          {fmtInt(promptLen)} / {fmtInt(PROMPT_MAX)}
+        </span>
+      }
+    >
+      {({ id, describedBy, invalid }) => (
+        <TextArea id={id} name="sms_system_prompt" rows={4} value={values.sms_system_prompt} onChange={(e) => set('sms_system_prompt', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder={PROMPT_EXAMPLE} />
+      )}
+    </Field>
+  );
+  const senderField = (
+    <Field
+      label="Sender"
+      error={errors.sender_name}
+      hint={voice ? 'Who the calls are from; each script says so.' : 'Who the messages are from; each message says so. Also {sender_name} in the template.'}
+    >
+      {({ id, describedBy, invalid }) => (
+        <TextInput id={id} name="sender_name" value={values.sender_name} maxLength={100} onChange={(e) => set('sender_name', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder="e.g. Sam from Acme" />
+      )}
+    </Field>
+  );
+
   return (
     <div className="space-y-5">
       <Field label="Name" required error={errors.name}>
@@ -288,15 +414,13 @@ export function CampaignSettingsFields({
             <label
               key={a.value}
               className={cx(
-                'flex flex-col rounded-lg border p-3 text-sm focus-within:ring-2 focus-within:ring-indigo-500',
-                a.soon && values.agent_type !== a.value ? 'cursor-not-allowed opacity-70' : 'cursor-pointer',
+                'flex cursor-pointer flex-col rounded-lg border p-3 text-sm focus-within:ring-2 focus-within:ring-indigo-500',
                 values.agent_type === a.value ? 'border-indigo-500 bg-indigo-50/60' : 'border-slate-200 hover:border-slate-300',
               )}
             >
               <span className="flex items-center gap-2 font-medium text-slate-900">
-                <input type="radio" name="agent_type" value={a.value} checked={values.agent_type === a.value} onChange={() => set('agent_type', a.value)} className="accent-indigo-600" disabled={a.soon && values.agent_type !== a.value} />
+                <input type="radio" name="agent_type" value={a.value} checked={values.agent_type === a.value} onChange={() => set('agent_type', a.value)} className="accent-indigo-600" />
                 {a.label}
-                {a.soon && <Badge tone="amber">Coming soon</Badge>}
               </span>
               <span className="mt-1 text-xs text-slate-600">{a.help}</span>
             </label>
@@ -307,90 +431,94 @@ export function CampaignSettingsFields({
             {errors.agent_type}
           </p>
         )}
-      </fieldset>
-
-      <div className="space-y-4 rounded-lg border border-slate-200 p-3 sm:p-4" role="group" aria-labelledby={`${groupId}-writer`}>
-        <div className="flex flex-wrap items-center justify-between gap-2">
-          <h3 id={`${groupId}-writer`} className="text-sm font-semibold text-slate-800">
-            What the messages say
-          </h3>
-          <WriterBadge hasTemplate={values.sms_template.trim() !== ''} />
-        </div>
-        {errors.writer && <Alert>{errors.writer}</Alert>}
-        <Field
-          label="Message template"
-          error={errors.sms_template}
-          hint={
-            <span className={cx(templateLen > TEMPLATE_MAX && 'text-red-600')}>
-              The message itself, filled in for each lead and sent as written (with an AI model, the model personalises it). {fmtInt(templateLen)} / {fmtInt(TEMPLATE_MAX)}
-            </span>
-          }
-        >
-          {({ id, describedBy, invalid }) => (
-            <>
-              <TextArea id={id} name="sms_template" rows={3} value={values.sms_template} onChange={(e) => set('sms_template', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder={TEMPLATE_EXAMPLE} />
-              <div className="mt-2 flex flex-wrap gap-1.5" aria-label="Insert a placeholder">
-                {PLACEHOLDERS.map((p) => (
-                  <button
-                    key={p.token}
-                    type="button"
-                    title={p.help}
-                    disabled={lockedWriter}
-                    onClick={() => set('sms_template', `${values.sms_template}${values.sms_template && !values.sms_template.endsWith(' ') ? ' ' : ''}${p.token}`)}
-                    className="rounded-md border border-slate-200 bg-slate-50 px-2 py-0.5 font-mono text-xs text-slate-700 hover:bg-slate-100 disabled:opacity-50"
-                  >
-                    {p.token}
-                  </button>
-                ))}
-              </div>
-            </>
-          )}
-        </Field>
-        <Field
-          label="Instructions for the writer"
-          error={errors.sms_system_prompt}
-          hint={
-            <span className={cx(promptLen > PROMPT_MAX && 'text-red-600')}>
-              {values.sms_template.trim() !== ''
-                ? 'Used by an AI model to personalise the template; without a model the template is sent.'
-                : 'Who you are, what to offer, when, and what the lead should do. Without an AI model, the built-in writer turns plain instructions into a message (the preview shows what it understood) and refuses what it cannot understand; it uses the lead\'s first name and company. An AI model also gets the notes and custom fields.'}{' '}
-              {fmtInt(promptLen)} / {fmtInt(PROMPT_MAX)}
-            </span>
-          }
-        >
-          {({ id, describedBy, invalid }) => (
-            <TextArea id={id} name="sms_system_prompt" rows={4} value={values.sms_system_prompt} onChange={(e) => set('sms_system_prompt', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder={PROMPT_EXAMPLE} />
-          )}
-        </Field>
-        <Field label="Sender" error={errors.sender_name} hint="Who the messages are from; each message says so. Also {sender_name} in the template.">
-          {({ id, describedBy, invalid }) => (
-            <TextInput id={id} name="sender_name" value={values.sender_name} maxLength={100} onChange={(e) => set('sender_name', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder="e.g. Sam from Acme" />
-          )}
-        </Field>
-      </div>
-
-      <Field label={<>Temperature <span className="ml-1 font-mono text-indigo-700">{fmtTemperature(values.sms_temperature)}</span></>} error={errors.sms_temperature} hint="Lower gives predictable wording; higher gives more varied messages.">
-        {({ id, describedBy }) => (
-          <div className="flex items-center gap-3">
-            <span className="text-xs text-slate-500" aria-hidden="true">0.00</span>
-            <input
-              id={id}
-              name="sms_temperature"
-              type="range"
-              min={0}
-              max={200}
-              step={5}
-              value={values.sms_temperature}
-              onChange={(e) => set('sms_temperature', Number(e.target.value))}
-              aria-describedby={describedBy}
-              aria-valuetext={fmtTemperature(values.sms_temperature)}
-              className="h-2 flex-1 cursor-pointer accent-indigo-600"
-              disabled={lockedWriter}
-            />
-            <span className="text-xs text-slate-500" aria-hidden="true">2.00</span>
+        {values.agent_type === 'both' && (
+          <div className="mt-2" data-testid="both-sms-only">
+            <Alert tone="amber">For now “Both” sends the SMS only: the call after it is not built yet. Choose Voice call to call the leads.</Alert>
           </div>
         )}
-      </Field>
+      </fieldset>
+
+      {voice ? (
+        <div className="space-y-4 rounded-lg border border-slate-200 p-3 sm:p-4" role="group" aria-labelledby={`${groupId}-voice`} data-testid="campaign-form-voice">
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <h3 id={`${groupId}-voice`} className="text-sm font-semibold text-slate-800">
+              What the calls say
+            </h3>
+            <WriterBadge what="Call scripts" hasTemplate={!hasVoicePrompt && values.sms_template.trim() !== ''} />
+          </div>
+          {errors.writer && <Alert>{errors.writer}</Alert>}
+          <Field
+            label="Call script"
+            error={errors.voice_system_prompt}
+            hint={
+              <span className={cx(voicePromptLen > PROMPT_MAX && 'text-red-600')}>
+                What the call should say, in plain words: the writer makes a short spoken script of it that greets the lead by name, at most {CALL_MAX_WORDS} words.
+                It always ends with “{CALL_OPTOUT}” {fmtInt(voicePromptLen)} / {fmtInt(PROMPT_MAX)}
+              </span>
+            }
+          >
+            {({ id, describedBy, invalid }) => (
+              <TextArea id={id} name="voice_system_prompt" rows={4} value={values.voice_system_prompt} onChange={(e) => set('voice_system_prompt', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder={VOICE_PROMPT_EXAMPLE} />
+            )}
+          </Field>
+          {senderField}
+          <div className="grid gap-4 sm:grid-cols-2">
+            <TemperatureField
+              name="voice_temperature"
+              label="Voice temperature"
+              value={values.voice_temperature}
+              onChange={(v) => set('voice_temperature', v)}
+              error={errors.voice_temperature}
+              hint="Lower gives predictable scripts; higher gives more varied ones."
+              disabled={lockedWriter}
+            />
+            <Field
+              label="Calls per second"
+              error={errors.calls_per_second}
+              hint="How many calls start each second. Twilio's default is 1 call per second (CPS) per account: raise it only once Twilio has raised yours."
+            >
+              {({ id, describedBy, invalid }) => (
+                <TextInput id={id} name="calls_per_second" type="number" min={0.001} max={10000} step="any" inputMode="decimal" value={values.calls_per_second} onChange={(e) => set('calls_per_second', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
+              )}
+            </Field>
+          </div>
+          <details className="rounded-lg border border-slate-200" open={!!(errors.sms_template || errors.sms_system_prompt) || (!hasVoicePrompt && (values.sms_template.trim() !== '' || values.sms_system_prompt.trim() !== ''))} data-testid="voice-sms-fallback">
+            <summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50">
+              Fallback: the SMS template and instructions
+            </summary>
+            <div className="space-y-4 border-t border-slate-100 p-3">
+              <p className="text-xs text-slate-600">Without a call script, the script is written from these, as an SMS would be.</p>
+              {templateField}
+              {promptField}
+            </div>
+          </details>
+        </div>
+      ) : (
+        <div className="space-y-4 rounded-lg border border-slate-200 p-3 sm:p-4" role="group" aria-labelledby={`${groupId}-writer`}>
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <h3 id={`${groupId}-writer`} className="text-sm font-semibold text-slate-800">
+              What the messages say
+            </h3>
+            <WriterBadge hasTemplate={values.sms_template.trim() !== ''} />
+          </div>
+          {errors.writer && <Alert>{errors.writer}</Alert>}
+          {templateField}
+          {promptField}
+          {senderField}
+        </div>
+      )}
+
+      {!voice && (
+        <TemperatureField
+          name="sms_temperature"
+          label="Temperature"
+          value={values.sms_temperature}
+          onChange={(v) => set('sms_temperature', v)}
+          error={errors.sms_temperature}
+          hint="Lower gives predictable wording; higher gives more varied messages."
+          disabled={lockedWriter}
+        />
+      )}
 
       <fieldset className="rounded-lg border border-slate-200 p-3" aria-describedby={errors.reply_mode ? 'reply-mode-err' : undefined}>
         <legend className="px-1 text-sm font-medium text-slate-700">Replies</legend>
@@ -428,12 +556,12 @@ export function CampaignSettingsFields({
           <span className="font-medium text-slate-800">Only leads with consent on record</span>
         </label>
         <p id="require-consent-hint" className="mt-1 pl-6 text-xs text-slate-600">
-          Leads without a consent date are skipped, each with the reason in the log. Off: every lead is messaged; keeping the consent you need (for
-          example under the TCPA for marketing texts in the US) is then up to you.
+          Leads without a consent date are skipped, each with the reason in the log. Off: every lead is {voice ? 'called' : 'messaged'}; keeping the consent you need (for
+          example under the TCPA for marketing {voice ? 'calls' : 'texts'} in the US) is then up to you.
         </p>
       </div>
 
-      <SendersFieldset value={values.sender_ids} onChange={(ids) => set('sender_ids', ids)} error={errors.sender_ids} />
+      <SendersFieldset value={values.sender_ids} onChange={(ids) => set('sender_ids', ids)} error={errors.sender_ids} voice={voice} />
 
       <details
         className="group rounded-lg border border-slate-200"
@@ -444,25 +572,31 @@ export function CampaignSettingsFields({
         </summary>
         <div className="space-y-4 border-t border-slate-100 p-3">
           <div className="grid gap-4 sm:grid-cols-2">
-            <Field label="Messages per second" error={errors.messages_per_second} hint="Your SMS provider's limit; empty means unlimited.">
-              {({ id, describedBy, invalid }) => (
-                <TextInput id={id} name="messages_per_second" type="number" min={0} step="any" inputMode="decimal" placeholder="unlimited" value={values.messages_per_second} onChange={(e) => set('messages_per_second', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
-              )}
-            </Field>
+            {/* a voice campaign is paced by its calls per second (above) */}
+            {!voice && (
+              <Field label="Messages per second" error={errors.messages_per_second} hint="Your SMS provider's limit; empty means unlimited.">
+                {({ id, describedBy, invalid }) => (
+                  <TextInput id={id} name="messages_per_second" type="number" min={0} step="any" inputMode="decimal" placeholder="unlimited" value={values.messages_per_second} onChange={(e) => set('messages_per_second', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
+                )}
+              </Field>
+            )}
             <Field label="Pause after errors" error={errors.max_send_errors} hint="Consecutive provider errors before the campaign pauses itself.">
               {({ id, describedBy, invalid }) => (
                 <TextInput id={id} name="max_send_errors" type="number" min={1} inputMode="numeric" value={values.max_send_errors} onChange={(e) => set('max_send_errors', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
               )}
             </Field>
-            <Field
-              label="Pause after N carrier-filtered messages"
-              error={errors.max_filtered}
-              hint="Carriers filter texts they take for spam (error 30007). After more than this many, the campaign pauses itself so you can change the wording or register the number."
-            >
-              {({ id, describedBy, invalid }) => (
-                <TextInput id={id} name="max_filtered" type="number" min={1} max={1000000} inputMode="numeric" value={values.max_filtered} onChange={(e) => set('max_filtered', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
-              )}
-            </Field>
+            {/* carrier filtering (error 30007) is of texts only */}
+            {!voice && (
+              <Field
+                label="Pause after N carrier-filtered messages"
+                error={errors.max_filtered}
+                hint="Carriers filter texts they take for spam (error 30007). After more than this many, the campaign pauses itself so you can change the wording or register the number."
+              >
+                {({ id, describedBy, invalid }) => (
+                  <TextInput id={id} name="max_filtered" type="number" min={1} max={1000000} inputMode="numeric" value={values.max_filtered} onChange={(e) => set('max_filtered', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
+                )}
+              </Field>
+            )}
             <Field
               label="Skip leads messaged in the last N hours"
               error={errors.exclude_messaged_within_hours}

@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { api, ApiError, errorMessage, type Campaign, type CampaignLead, type Lead, type Preview, type WriterPlan } from '../api';
 import { Alert, Badge, Button, NotAvailable, TextInput } from './ui';
-import { fmtCost, fmtInt } from '../lib/format';
+import { fmtCost, fmtInt, fmtSpoken, plural } from '../lib/format';
 import { useDebounced } from '../lib/useDebounced';
 
 /** What the built-in writer understood of the prompt, part by part. */
@@ -48,7 +48,20 @@ function PlanView({ plan }: { plan: WriterPlan }) {
   );
 }
 
-function PreviewResult({ p, leads, sample }: { p: Preview; leads: CampaignLead[]; sample: Lead | null }) {
+/** The words of a text, counted as the server counts them (blanks of any length between). */
+function countWords(text: string): number {
+  const t = text.trim();
+  return t === '' ? 0 : t.split(/\s+/).length;
+}
+
+/** "42 words · about 17 s spoken": a call script's length (the server's figures, else counted here at 150 words a minute). */
+export function scriptLengthText(p: Pick<Preview, 'message' | 'words' | 'spoken_seconds'>): string {
+  const words = typeof p.words === 'number' ? p.words : countWords(p.message ?? '');
+  const seconds = typeof p.spoken_seconds === 'number' ? p.spoken_seconds : Math.round((words * 60) / 150);
+  return `${plural(words, 'word')} · ${fmtSpoken(seconds)} spoken`;
+}
+
+function PreviewResult({ p, leads, sample, voice }: { p: Preview; leads: CampaignLead[]; sample: Lead | null; voice: boolean }) {
   const errors = Array.isArray(p.validation_errors) ? (p.validation_errors as unknown[]).map(String) : [];
   const lead =
     p.lead && typeof p.lead === 'object'
@@ -57,6 +70,7 @@ function PreviewResult({ p, leads, sample }: { p: Preview; leads: CampaignLead[]
         ? sample
         : (leads.find((l) => l.lead_id === p.lead_id) ?? null);
   const empty = Array.isArray(p.empty_placeholders) ? p.empty_placeholders : [];
+  const script = p.kind ? p.kind === 'call_script' : voice;
   return (
     <div className="space-y-3" data-testid="preview-result">
       {p.writer && (
@@ -78,7 +92,14 @@ function PreviewResult({ p, leads, sample }: { p: Preview; leads: CampaignLead[]
           </ul>
         </Alert>
       )}
-      {p.message ? (
+      {p.message && script ? (
+        <div className="max-w-xl" data-testid="preview-script">
+          <p className="mb-1 text-xs font-medium text-slate-600">What the call says</p>
+          <p className="whitespace-pre-wrap rounded-lg border-l-4 border-indigo-300 bg-slate-50 px-4 py-3 text-sm text-slate-900 [overflow-wrap:anywhere]" data-testid="preview-message" data-kind="call_script">
+            {p.message}
+          </p>
+        </div>
+      ) : p.message ? (
         <p className="max-w-md whitespace-pre-wrap rounded-2xl rounded-bl-sm bg-slate-100 px-4 py-3 text-sm text-slate-900" data-testid="preview-message">
           {p.message}
         </p>
@@ -88,39 +109,54 @@ function PreviewResult({ p, leads, sample }: { p: Preview; leads: CampaignLead[]
           {empty.map((e) => `{${e}}`).join(', ')} had no value and no fallback, so it was left out. Give it a fallback like {'{company|your team}'}.
         </Alert>
       )}
-      <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm">
-        <div className="flex gap-1.5">
-          <dt className="text-slate-500">Characters</dt>
-          <dd className="font-medium tabular-nums">{fmtInt(typeof p.characters === 'number' ? p.characters : [...(p.message ?? '')].length)}</dd>
-        </div>
-        <div className="flex gap-1.5">
-          <dt className="text-slate-500">Encoding</dt>
-          <dd className="font-medium">{p.encoding}</dd>
-        </div>
-        <div className="flex gap-1.5">
-          <dt className="text-slate-500">Segments</dt>
-          <dd className="font-medium tabular-nums" data-testid="preview-segments">{p.segments}</dd>
-        </div>
-        <div className="flex gap-1.5">
-          <dt className="text-slate-500">Cost</dt>
-          <dd className="font-medium tabular-nums">{fmtCost(p.cost)}</dd>
-        </div>
-      </dl>
+      {script ? (
+        <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm">
+          <div className="flex gap-1.5">
+            <dt className="text-slate-500">Length</dt>
+            <dd className="font-medium tabular-nums" data-testid="preview-script-length">
+              {scriptLengthText(p)}
+            </dd>
+          </div>
+        </dl>
+      ) : (
+        <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm">
+          <div className="flex gap-1.5">
+            <dt className="text-slate-500">Characters</dt>
+            <dd className="font-medium tabular-nums">{fmtInt(typeof p.characters === 'number' ? p.characters : [...(p.message ?? '')].length)}</dd>
+          </div>
+          <div className="flex gap-1.5">
+            <dt className="text-slate-500">Encoding</dt>
+            <dd className="font-medium">{p.encoding}</dd>
+          </div>
+          <div className="flex gap-1.5">
+            <dt className="text-slate-500">Segments</dt>
+            <dd className="font-medium tabular-nums" data-testid="preview-segments">{p.segments}</dd>
+          </div>
+          <div className="flex gap-1.5">
+            <dt className="text-slate-500">Cost</dt>
+            <dd className="font-medium tabular-nums">{fmtCost(p.cost)}</dd>
+          </div>
+        </dl>
+      )}
       {p.plan && <PlanView plan={p.plan} />}
     </div>
   );
 }
 
 /** Why the preview could not write a message, with what to do about it. */
-function PreviewError({ error }: { error: unknown }) {
+function PreviewError({ error, voice }: { error: unknown; voice: boolean }) {
   const refused = error instanceof ApiError && error.status === 422;
   return (
-    <Alert title={refused ? 'No message can be written' : 'Preview failed'}>
+    <Alert title={refused ? (voice ? 'No call script can be written' : 'No message can be written') : 'Preview failed'}>
       <p>{error instanceof ApiError ? error.detail : errorMessage(error)}</p>
       {refused && (
         <ul className="mt-2 list-disc pl-5" data-testid="preview-ways-out">
-          <li>Write the message as a template (Message template, with {'{first_name}'} and the other placeholders): it is sent as written.</li>
-          <li>Or configure an AI model (smscamp.openai_api_key, see the README's Configuration) to write from the instructions.</li>
+          {voice ? (
+            <li>Say plainly in Call script what the call is about (who you are, what you invite them to, when), or write the script as a template (the fallback's Message template, with {'{first_name}'} and the other placeholders): it is spoken as written.</li>
+          ) : (
+            <li>Write the message as a template (Message template, with {'{first_name}'} and the other placeholders): it is sent as written.</li>
+          )}
+          <li>Or configure an AI model (smscamp.openai_api_key, see the README's Configuration) to write from the {voice ? 'call script' : 'instructions'}.</li>
         </ul>
       )}
     </Alert>
@@ -183,6 +219,7 @@ export default function PreviewPanel({ campaign, autoRun }: { campaign: Campaign
   const preview = useMutation({ mutationFn: (id?: number) => api.previewCampaign(campaign.id, id) });
   const ran = useRef(false);
   const hasLeads = (leads.data?.total ?? 0) > 0;
+  const voice = campaign.agent_type === 'voice';
 
   useEffect(() => {
     if (autoRun && !ran.current && hasLeads) {
@@ -200,13 +237,13 @@ export default function PreviewPanel({ campaign, autoRun }: { campaign: Campaign
       <div className="flex flex-wrap items-end gap-3">
         <SampleLeadPicker value={sample} onChange={setSample} />
         <Button variant="primary" onClick={() => preview.mutate(sample?.id)} busy={preview.isPending} disabled={!hasLeads && !sample}>
-          {preview.data ? 'Preview again' : 'Preview message'}
+          {preview.data ? 'Preview again' : voice ? 'Preview call script' : 'Preview message'}
         </Button>
       </div>
-      {leads.data && !hasLeads && !sample && <Alert tone="amber">This campaign has no leads yet: add some, or search a lead above, to preview a message.</Alert>}
-      {preview.error ? <PreviewError error={preview.error} /> : null}
-      {preview.isPending && !preview.data && <p className="text-sm text-slate-500" role="status">Writing a message…</p>}
-      {preview.data && !preview.error && <PreviewResult p={preview.data} leads={leads.data?.items ?? []} sample={sample} />}
+      {leads.data && !hasLeads && !sample && <Alert tone="amber">This campaign has no leads yet: add some, or search a lead above, to preview {voice ? 'a call script' : 'a message'}.</Alert>}
+      {preview.error ? <PreviewError error={preview.error} voice={voice} /> : null}
+      {preview.isPending && !preview.data && <p className="text-sm text-slate-500" role="status">{voice ? 'Writing a call script…' : 'Writing a message…'}</p>}
+      {preview.data && !preview.error && <PreviewResult p={preview.data} leads={leads.data?.items ?? []} sample={sample} voice={voice} />}
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { campaignProgress, progressText, CAMPAIGN_STATUS_META } from '../lib/sta
 import { fmtInt } from '../lib/format';
 import { CampaignStatusBadge, ProgressBar, cx, toneDot } from './ui';
 
-export const AGENT_LABELS: Record<string, string> = { sms: 'SMS', voice: 'Voice', both: 'SMS + voice' };
+export const AGENT_LABELS: Record<string, string> = { sms: 'SMS', voice: 'Voice call', both: 'Both (SMS, then a call)' };
 
 /** A campaign's progress: processed of all its leads (cancelled ones are not progress). */
 export function CampaignProgress({ campaign, compact }: { campaign: Campaign; compact?: boolean }) {

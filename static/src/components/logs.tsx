@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, type CampaignLead, type ProcessingLog } from '../api';
-import { Badge, ErrorState, LeadStatusBadge, LoadingState, cx } from './ui';
+import { Badge, CallStatusBadge, ErrorState, LeadStatusBadge, LoadingState, cx } from './ui';
 import { FilterBar, FilterSelect, PagedList } from './list';
 import { leadWaitText, type Tone } from '../lib/status';
-import { fmtCost, fmtDateTime, fmtDuration, fmtTime } from '../lib/format';
+import { fmtCallDuration, fmtCost, fmtDateTime, fmtDuration, fmtTime, plural } from '../lib/format';
 
 export const GRAPH_NODES = ['validate_lead', 'sms_agent', 'finalize'] as const;
 const NODE_LABELS: Record<string, string> = {
@@ -269,8 +269,8 @@ function NodeTimeline({ logs }: { logs: ProcessingLog[] }) {
   );
 }
 
-/** Everything about one campaign lead: its message, status, and its log node by node. */
-export function LeadLog({ campaignId, lead, live, campaignStatus }: { campaignId: number; lead: CampaignLead; live: boolean; campaignStatus?: string }) {
+/** Everything about one campaign lead: its message (a voice campaign's: its call and script), status, and its log node by node. */
+export function LeadLog({ campaignId, lead, live, campaignStatus, voice = false }: { campaignId: number; lead: CampaignLead; live: boolean; campaignStatus?: string; voice?: boolean }) {
   const [level, setLevel] = useState('');
   const logs = useQuery({
     queryKey: ['campaigns', campaignId, 'logs', { campaign_lead_id: lead.id }],
@@ -292,26 +292,63 @@ export function LeadLog({ campaignId, lead, live, campaignStatus }: { campaignId
           {waiting}
         </p>
       )}
-      <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm sm:grid-cols-4">
+      {voice ? (
+        <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm sm:grid-cols-5" data-testid="lead-call">
+          <div>
+            <dt className="text-xs text-slate-500">Status</dt>
+            <dd>
+              <LeadStatusBadge status={lead.status} />
+            </dd>
+          </div>
+          <div>
+            <dt className="text-xs text-slate-500">Call</dt>
+            <dd>{lead.call_status ? <CallStatusBadge status={lead.call_status} answeredBy={lead.call_answered_by} /> : <span className="text-slate-500">Not placed</span>}</dd>
+          </div>
+          <div>
+            <dt className="text-xs text-slate-500">Duration</dt>
+            <dd className="tabular-nums" data-testid="call-duration">{fmtCallDuration(lead.call_duration)}</dd>
+          </div>
+          <div>
+            <dt className="text-xs text-slate-500">Cost</dt>
+            <dd className="tabular-nums">{lead.call_cost != null ? fmtCost(lead.call_cost) : '—'}</dd>
+          </div>
+          <div>
+            <dt className="text-xs text-slate-500">Processed</dt>
+            <dd className="text-xs">{fmtDateTime(lead.processed_at)}</dd>
+          </div>
+        </dl>
+      ) : (
+        <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm sm:grid-cols-4">
+          <div>
+            <dt className="text-xs text-slate-500">Status</dt>
+            <dd>
+              <LeadStatusBadge status={lead.status} />
+            </dd>
+          </div>
+          <div>
+            <dt className="text-xs text-slate-500">Segments</dt>
+            <dd className="tabular-nums">{lead.sms_segments ?? '—'}</dd>
+          </div>
+          <div>
+            <dt className="text-xs text-slate-500">Cost</dt>
+            <dd className="tabular-nums">{lead.sms_cost != null ? fmtCost(lead.sms_cost) : '—'}</dd>
+          </div>
+          <div>
+            <dt className="text-xs text-slate-500">Processed</dt>
+            <dd className="text-xs">{fmtDateTime(lead.processed_at)}</dd>
+          </div>
+        </dl>
+      )}
+      {lead.call_script && (
         <div>
-          <dt className="text-xs text-slate-500">Status</dt>
-          <dd>
-            <LeadStatusBadge status={lead.status} />
-          </dd>
+          <p className="mb-1 text-xs font-medium text-slate-500">
+            Call script{lead.call_words != null && <span className="font-normal"> · {plural(lead.call_words, 'word')}</span>}
+          </p>
+          <p className="whitespace-pre-wrap rounded-lg border-l-4 border-indigo-300 bg-slate-50 px-4 py-2.5 text-sm text-slate-800 [overflow-wrap:anywhere]" data-testid="call-script">
+            {lead.call_script}
+          </p>
         </div>
-        <div>
-          <dt className="text-xs text-slate-500">Segments</dt>
-          <dd className="tabular-nums">{lead.sms_segments ?? '—'}</dd>
-        </div>
-        <div>
-          <dt className="text-xs text-slate-500">Cost</dt>
-          <dd className="tabular-nums">{lead.sms_cost != null ? fmtCost(lead.sms_cost) : '—'}</dd>
-        </div>
-        <div>
-          <dt className="text-xs text-slate-500">Processed</dt>
-          <dd className="text-xs">{fmtDateTime(lead.processed_at)}</dd>
-        </div>
-      </dl>
+      )}
       {lead.sms_message && (
         <div>
           <p className="mb-1 text-xs font-medium text-slate-500">Message</p>
@@ -323,9 +360,18 @@ export function LeadLog({ campaignId, lead, live, campaignStatus }: { campaignId
           {lead.error_message}
         </p>
       )}
-      {lead.trace_id && (
-        <p className="text-xs text-slate-500">
-          Trace <code className="font-mono">{lead.trace_id}</code>
+      {(lead.trace_id || lead.call_sid) && (
+        <p className="flex flex-wrap gap-x-4 text-xs text-slate-500">
+          {lead.trace_id && (
+            <span>
+              Trace <code className="font-mono">{lead.trace_id}</code>
+            </span>
+          )}
+          {lead.call_sid && (
+            <span>
+              Call SID <code className="font-mono">{lead.call_sid}</code>
+            </span>
+          )}
         </p>
       )}
 

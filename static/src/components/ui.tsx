@@ -10,7 +10,7 @@ import {
   type TextareaHTMLAttributes,
 } from 'react';
 import { ApiError, errorMessage } from '../api';
-import { campaignStatusMeta, leadStatusMeta, phoneStatusMeta, type Tone } from '../lib/status';
+import { callStatusMeta, campaignStatusMeta, leadStatusMeta, phoneStatusMeta, type Tone } from '../lib/status';
 import { fmtDateTime, fmtInt } from '../lib/format';
 
 export function cx(...parts: (string | false | null | undefined)[]): string {
@@ -120,6 +120,19 @@ export function LeadStatusBadge({ status }: { status: string }) {
     <Badge tone={m.tone} title={m.help}>
       {m.label}
     </Badge>
+  );
+}
+
+/** A campaign lead's call in words ("Answered", "Voicemail", "No answer", "Logged (offline)"…); nothing before it is placed. */
+export function CallStatusBadge({ status, answeredBy }: { status: string | null | undefined; answeredBy?: string | null }) {
+  if (!status) return null;
+  const m = callStatusMeta(status, answeredBy);
+  return (
+    <span data-testid="call-status" data-call-status={status} className="inline-flex">
+      <Badge tone={m.tone} title={m.help || undefined} pulse={status === 'calling' || status === 'ringing' || status === 'in-progress'}>
+        {m.label}
+      </Badge>
+    </span>
   );
 }
 
@@ -602,10 +615,10 @@ export function Pagination({
   );
 }
 
-export function Stat({ label, value, sub, tone }: { label: string; value: ReactNode; sub?: ReactNode; tone?: 'green' | 'red' | 'amber' }) {
+export function Stat({ label, value, sub, tone, testId }: { label: string; value: ReactNode; sub?: ReactNode; tone?: 'green' | 'red' | 'amber'; testId?: string }) {
   const color = tone === 'green' ? 'text-emerald-600' : tone === 'red' ? 'text-red-600' : tone === 'amber' ? 'text-amber-600' : 'text-slate-900';
   return (
-    <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
+    <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid={testId}>
       <dt className="truncate text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
       <dd className={cx('mt-1 text-2xl font-semibold tabular-nums', color)}>{value}</dd>
       {sub && <dd className="mt-0.5 text-xs text-slate-500">{sub}</dd>}

@@ -98,3 +98,33 @@ export function fmtEta(seconds: Numeric | null | undefined): string {
   const h = hours % 24;
   return h ? `about ${d} d ${h} h` : `about ${d} d`;
 }
+
+/** A call's length as a clock shows it: "0:42", "12:05", "1:02:03"; null is "—". */
+export function fmtCallDuration(seconds: Numeric | null | undefined): string {
+  if (seconds === null || seconds === undefined || seconds === '') return '—';
+  const s = Math.max(0, Math.round(num(seconds)));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** How long a script takes to say: "about 17 s", "about 1 min 5 s". */
+export function fmtSpoken(seconds: Numeric | null | undefined): string {
+  const s = Math.max(0, Math.round(num(seconds)));
+  if (s < 60) return `about ${s} s`;
+  const rest = s % 60;
+  return rest ? `about ${Math.floor(s / 60)} min ${rest} s` : `about ${Math.floor(s / 60)} min`;
+}
+
+/** Call minutes, one decimal as the API keeps them: "1.1 min". */
+export function fmtMinutes(v: Numeric | null | undefined): string {
+  return `${num(v).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} min`;
+}
+
+/** A voice campaign's pace: "1 call/s", "2.5 calls/s"; null is "—". */
+export function fmtCallsPerSecond(v: Numeric | null | undefined): string {
+  if (v === null || v === undefined || v === '') return '—';
+  const n = num(v);
+  return `${rateFmt.format(n)} ${n === 1 ? 'call' : 'calls'}/s`;
+}

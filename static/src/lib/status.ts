@@ -2,6 +2,7 @@ import {
   LEAD_STATUSES,
   num,
   type Campaign,
+  type CampaignCalls,
   type CampaignLead,
   type CampaignLeadStatus,
   type CampaignStats,
@@ -278,4 +279,54 @@ export function campaignTotals(stats: CampaignStats | null | undefined): Campaig
     segments: pick('total_segments', 'sms_segments', 'segments') ?? 0,
     cost: pick('total_cost', 'sms_cost', 'cost') ?? 0,
   };
+}
+
+/** A campaign lead's call in words; a completed call reads by who answered (a person, voicemail, a fax). */
+const CALL_STATUS_META: Record<string, { label: string; tone: Tone; help: string }> = {
+  calling: { label: 'Calling', tone: 'indigo', help: 'The call is being placed.' },
+  logged: { label: 'Logged (offline)', tone: 'slate', help: 'The offline log provider recorded the call and its script; no phone rang.' },
+  queued: { label: 'Queued', tone: 'slate', help: 'The provider took the call and dials it shortly.' },
+  initiated: { label: 'Dialing', tone: 'blue', help: 'The provider is dialing the number.' },
+  ringing: { label: 'Ringing', tone: 'blue', help: 'The phone is ringing.' },
+  'in-progress': { label: 'In progress', tone: 'blue', help: 'The call is connected: the script is being spoken.' },
+  completed: { label: 'Answered', tone: 'green', help: 'A person answered and heard the script.' },
+  busy: { label: 'Busy', tone: 'orange', help: 'The line was busy.' },
+  'no-answer': { label: 'No answer', tone: 'amber', help: 'Nobody answered.' },
+  failed: { label: 'Failed', tone: 'red', help: 'The call could not be placed; see the error.' },
+  canceled: { label: 'Cancelled', tone: 'zinc', help: 'The call was cancelled before it connected.' },
+  unknown: { label: 'Unknown', tone: 'violet', help: 'The worker stopped while calling: the call may have been placed, so it is not placed again automatically.' },
+};
+
+export function callStatusMeta(status: string, answeredBy?: string | null): { label: string; tone: Tone; help: string } {
+  if (status === 'completed' && answeredBy) {
+    if (answeredBy.startsWith('machine')) return { label: 'Voicemail', tone: 'violet', help: 'An answering machine took the call: the script was left after the beep.' };
+    if (answeredBy === 'fax') return { label: 'Fax', tone: 'orange', help: 'A fax machine answered.' };
+  }
+  return CALL_STATUS_META[status] ?? { label: status, tone: 'slate', help: '' };
+}
+
+export interface CallOutcome {
+  key: 'answered' | 'voicemail' | 'no_answer' | 'busy' | 'failed' | 'in_progress' | 'other';
+  label: string;
+  tone: Tone;
+  help: string;
+  n: number;
+}
+
+/**
+ * The outcomes of a campaign's calls placed, in the order the chart shows them. "other" is what
+ * the counts leave of the calls placed: those the offline log provider recorded, or unknown.
+ */
+export function callOutcomes(calls: CampaignCalls): CallOutcome[] {
+  const rows: CallOutcome[] = [
+    { key: 'answered', label: 'Answered', tone: 'green', help: 'A person answered.', n: num(calls.answered) },
+    { key: 'voicemail', label: 'Voicemail', tone: 'violet', help: 'An answering machine took the call: the script was left after the beep.', n: num(calls.voicemail) },
+    { key: 'no_answer', label: 'No answer', tone: 'amber', help: 'Nobody answered.', n: num(calls.no_answer) },
+    { key: 'busy', label: 'Busy', tone: 'orange', help: 'The line was busy.', n: num(calls.busy) },
+    { key: 'failed', label: 'Failed', tone: 'red', help: 'Failed or cancelled before it connected.', n: num(calls.failed) },
+    { key: 'in_progress', label: 'In progress', tone: 'blue', help: 'Queued, ringing or connected: no outcome yet.', n: num(calls.in_progress) },
+  ];
+  const other = num(calls.placed) - rows.reduce((a, r) => a + r.n, 0);
+  if (other > 0) rows.push({ key: 'other', label: 'Logged or unknown', tone: 'slate', help: 'Recorded by the offline log provider (no phone rang), or with no outcome known.', n: other });
+  return rows;
 }

@@ -42,7 +42,7 @@ export default function CampaignCreatePage() {
     onError: (e) => {
       if (e instanceof ApiError && e.errors.length > 0) {
         setErrors(e.fieldErrors);
-        const known = new Set(['name', 'description', 'agent_type', 'sms_system_prompt', 'sms_template', 'sender_name', 'sms_temperature', 'messages_per_second', 'send_window', 'max_send_errors', 'max_filtered', 'exclude_messaged_within_hours', 'sender_ids', 'reply_mode', 'reply_prompt', 'lead_ids', 'lead_filter', 'lead_count', 'leads']);
+        const known = new Set(['name', 'description', 'agent_type', 'sms_system_prompt', 'sms_template', 'sender_name', 'sms_temperature', 'voice_system_prompt', 'voice_temperature', 'calls_per_second', 'messages_per_second', 'send_window', 'max_send_errors', 'max_filtered', 'exclude_messaged_within_hours', 'sender_ids', 'reply_mode', 'reply_prompt', 'lead_ids', 'lead_filter', 'lead_count', 'leads']);
         const other = e.errors.filter((x) => !known.has(fieldOf(x.loc) ?? ''));
         setFormError(other.length ? other.map((x) => x.msg).join('; ') : 'Please correct the highlighted fields.');
       } else {
@@ -53,7 +53,7 @@ export default function CampaignCreatePage() {
   });
 
   useEffect(() => {
-    const first = ['name', 'sms_template', 'sms_system_prompt', 'lead_filter', 'lead_count'].find((f) => errors[f]);
+    const first = ['name', 'voice_system_prompt', 'calls_per_second', 'sms_template', 'sms_system_prompt', 'lead_filter', 'lead_count'].find((f) => errors[f]);
     if (first) formRef.current?.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
   }, [errors]);
 
@@ -69,7 +69,16 @@ export default function CampaignCreatePage() {
       setErrors({ sms_template: `At most ${TEMPLATE_MAX} characters.` });
       return;
     }
-    if (settings.sms_template.trim() === '' && settings.sms_system_prompt.trim() === '') {
+    const voice = settings.agent_type === 'voice';
+    if (voice && settings.voice_system_prompt.length > PROMPT_MAX) {
+      setErrors({ voice_system_prompt: `At most ${PROMPT_MAX} characters.` });
+      return;
+    }
+    if (voice && settings.voice_system_prompt.trim() === '' && settings.sms_template.trim() === '' && settings.sms_system_prompt.trim() === '') {
+      setErrors({ voice_system_prompt: 'Say what the calls should say (or give the SMS template or instructions of the fallback below).' });
+      return;
+    }
+    if (!voice && settings.sms_template.trim() === '' && settings.sms_system_prompt.trim() === '') {
       setErrors({ sms_template: 'Write the message as a template, or give the writer instructions below.' });
       return;
     }
@@ -83,7 +92,7 @@ export default function CampaignCreatePage() {
   return (
     <>
       <BackToCampaigns />
-      <PageHeader title="New campaign" description="It starts as a draft: preview the message, then start or schedule it." />
+      <PageHeader title="New campaign" description="It starts as a draft: preview the message (or a voice campaign's call script), then start or schedule it." />
       {probe.isLoading ? (
         <LoadingState />
       ) : probe.error ? (

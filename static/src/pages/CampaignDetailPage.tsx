@@ -13,6 +13,7 @@ import {
   ErrorState,
   Field,
   FormActions,
+  CallStatusBadge,
   LeadStatusBadge,
   LoadingState,
   Modal,
@@ -39,6 +40,7 @@ import {
 import { useToast } from '../components/toast';
 import {
   allowedActions,
+  callOutcomes,
   campaignProgress,
   campaignTotals,
   countTiles,
@@ -48,7 +50,21 @@ import {
   waitingText,
   type CampaignAction,
 } from '../lib/status';
-import { fmtCost, fmtDateTime, fmtDuration, fmtEta, fmtInt, fmtPercent, fmtRate, fmtSegmentsPerSecond, fmtTemperature, plural } from '../lib/format';
+import {
+  fmtCallDuration,
+  fmtCallsPerSecond,
+  fmtCost,
+  fmtDateTime,
+  fmtDuration,
+  fmtEta,
+  fmtInt,
+  fmtMinutes,
+  fmtPercent,
+  fmtRate,
+  fmtSegmentsPerSecond,
+  fmtTemperature,
+  plural,
+} from '../lib/format';
 
 const REPLY_MODE_LABELS = { off: 'Off (replies labelled only)', draft: 'Drafts answers for approval', auto: 'Answers automatically' } as const;
 
@@ -66,7 +82,7 @@ const ACTION_LABELS: Record<CampaignAction, string> = {
 
 /**
  * The lifecycle buttons a campaign shows in its current status, and only those.
- * `cannotSend` (a voice campaign, not built yet) takes away Start and Schedule.
+ * `cannotSend` (a campaign of an agent the server cannot run) takes away Start and Schedule.
  */
 export function CampaignActionButtons({
   status,
@@ -99,15 +115,18 @@ function RateText({ campaign }: { campaign: Campaign }) {
   const current = rate?.current ?? null;
   const average = rate?.average ?? null;
   if (!running && average === null) return null;
+  const voice = campaign.agent_type === 'voice';
+  const fmt = voice ? fmtCallsPerSecond : fmtRate;
+  const what = voice ? 'Calls placed' : 'Messages sent';
   return (
     <span className="text-sm tabular-nums text-slate-600" data-testid="rate">
       {running && (
-        <span title="Messages sent per second over the last minute">
-          now {current === null ? '—' : fmtRate(current)}
+        <span title={`${what} per second over the last minute`}>
+          now {current === null ? '—' : fmt(current)}
         </span>
       )}
       {running && average !== null && <span aria-hidden="true"> · </span>}
-      {average !== null && <span title="Messages per second from the first to the last send">avg {fmtRate(average)}</span>}
+      {average !== null && <span title={`${what} per second from the first to the last ${voice ? 'call' : 'send'}`}>avg {fmt(average)}</span>}
     </span>
   );
 }
@@ -153,38 +172,122 @@ function ProgressCard({ campaign }: { campaign: Campaign }) {
             </li>
           ))}
         </ul>
-        <dl className="grid grid-cols-2 gap-x-4 gap-y-2 border-t border-slate-100 pt-4 text-sm sm:grid-cols-4">
-          <div>
-            <dt className="text-xs text-slate-500">Messages sent</dt>
-            <dd className="font-semibold tabular-nums text-emerald-700" data-testid="sent-count">{fmtInt(t.sent)}</dd>
-          </div>
-          <div>
-            <dt className="text-xs text-slate-500">Failed</dt>
-            <dd className={cx('font-semibold tabular-nums', t.failed > 0 ? 'text-red-600' : 'text-slate-900')}>
-              {fmtInt(t.failed)}
-            </dd>
-          </div>
-          <div>
-            <dt className="text-xs text-slate-500">Segments</dt>
-            <dd className="font-semibold tabular-nums">{fmtInt(t.segments)}</dd>
-          </div>
-          <div>
-            <dt className="text-xs text-slate-500">Total cost</dt>
-            <dd className="font-semibold tabular-nums">{fmtCost(t.cost)}</dd>
-          </div>
+        {/* a voice campaign's calls, minutes and cost: the Calls card */}
+        {campaign.agent_type !== 'voice' && (
+          <dl className="grid grid-cols-2 gap-x-4 gap-y-2 border-t border-slate-100 pt-4 text-sm sm:grid-cols-4">
+            <div>
+              <dt className="text-xs text-slate-500">Messages sent</dt>
+              <dd className="font-semibold tabular-nums text-emerald-700" data-testid="sent-count">{fmtInt(t.sent)}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Failed</dt>
+              <dd className={cx('font-semibold tabular-nums', t.failed > 0 ? 'text-red-600' : 'text-slate-900')}>
+                {fmtInt(t.failed)}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Segments</dt>
+              <dd className="font-semibold tabular-nums">{fmtInt(t.segments)}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Total cost</dt>
+              <dd className="font-semibold tabular-nums">{fmtCost(t.cost)}</dd>
+            </div>
+          </dl>
+        )}
+      </div>
+    </Card>
+  );
+}
+
+/** A voice campaign's calls: how many were placed, their outcomes (counts and a bar chart of them), minutes and cost. */
+function CallsCard({ campaign }: { campaign: Campaign }) {
+  const calls = campaign.stats?.calls;
+  // an SMS campaign has none; "both" places no call yet: its card only once it has calls
+  if (!calls || (campaign.agent_type !== 'voice' && num(calls.placed) === 0)) return null;
+  const placed = num(calls.placed);
+  const outcomes = callOutcomes(calls);
+  const pct = (n: number) => (placed > 0 ? (n / placed) * 100 : 0);
+  const tiles: { key: string; label: string; value: string; tone?: string }[] = [
+    { key: 'placed', label: 'Placed', value: fmtInt(placed) },
+    { key: 'answered', label: 'Answered', value: fmtInt(calls.answered), tone: num(calls.answered) > 0 ? 'text-emerald-700' : undefined },
+    { key: 'voicemail', label: 'Voicemail', value: fmtInt(calls.voicemail) },
+    { key: 'no_answer', label: 'No answer', value: fmtInt(calls.no_answer) },
+    { key: 'busy', label: 'Busy', value: fmtInt(calls.busy) },
+    { key: 'failed', label: 'Failed', value: fmtInt(calls.failed), tone: num(calls.failed) > 0 ? 'text-red-600' : undefined },
+    { key: 'in_progress', label: 'In progress', value: fmtInt(calls.in_progress) },
+    { key: 'minutes', label: 'Minutes', value: fmtMinutes(calls.minutes) },
+    { key: 'cost', label: 'Cost', value: fmtCost(calls.cost) },
+  ];
+  return (
+    <Card aria-labelledby="calls-title" data-testid="campaign-calls">
+      <CardHeader id="calls-title" title="Calls" subtitle={placed > 0 ? `${plural(placed, 'call')} placed` : 'No call placed yet'} />
+      <div className="space-y-4 p-4 sm:p-5">
+        <dl className="grid grid-cols-2 gap-2 sm:grid-cols-3 lg:grid-cols-5">
+          {tiles.map((t) => (
+            <div key={t.key} className="rounded-lg border border-slate-100 bg-slate-50/60 px-3 py-2" data-testid={`calls-${t.key.replace('_', '-')}`}>
+              <dt className="text-xs text-slate-500">{t.label}</dt>
+              <dd className={cx('text-lg font-semibold tabular-nums', t.tone ?? 'text-slate-900')}>{t.value}</dd>
+            </div>
+          ))}
         </dl>
+        {placed > 0 ? (
+          <figure aria-labelledby="calls-chart-caption" className="border-t border-slate-100 pt-4">
+            <figcaption id="calls-chart-caption" className="mb-2 text-xs font-medium text-slate-600">
+              Outcomes of the {plural(placed, 'call')} placed
+            </figcaption>
+            <div className="space-y-1.5" aria-hidden="true" data-testid="calls-chart">
+              {outcomes.map((o) => (
+                <div key={o.key} className="flex items-center gap-3 text-xs" title={`${o.label}: ${fmtInt(o.n)} (${fmtPercent(pct(o.n))}). ${o.help}`}>
+                  <span className="w-32 shrink-0 text-slate-600">{o.label}</span>
+                  <span className="h-2.5 min-w-0 flex-1 overflow-hidden rounded-full bg-slate-100">
+                    <span className={cx('block h-full rounded-full', toneDot(o.tone))} style={{ width: `${pct(o.n)}%` }} data-call-bar={o.key} />
+                  </span>
+                  <span className="w-20 shrink-0 text-right tabular-nums text-slate-700">
+                    {fmtInt(o.n)} · {pct(o.n).toFixed(0)}%
+                  </span>
+                </div>
+              ))}
+            </div>
+            <div className="sr-only">
+              <table>
+                <caption>Call outcomes</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Outcome</th>
+                    <th scope="col">Calls</th>
+                    <th scope="col">Of the calls placed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {outcomes.map((o) => (
+                    <tr key={o.key}>
+                      <th scope="row">{o.label}</th>
+                      <td>{fmtInt(o.n)}</td>
+                      <td>{fmtPercent(pct(o.n))}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </figure>
+        ) : (
+          <p className="text-sm text-slate-600">The outcomes appear here as the calls are placed.</p>
+        )}
       </div>
     </Card>
   );
 }
 
 /** What holds a campaign's send rate back (send_rate.limited_by), in words. */
-export function limitedByText(r: CampaignSendRate | null | undefined): string | null {
+export function limitedByText(r: CampaignSendRate | null | undefined, voice = false): string | null {
   switch (r?.limited_by) {
     case 'senders':
       return "Limited by the senders' own pace.";
     case 'campaign':
-      return `Limited by this campaign's cap of ${rateLimitText(r.messages_per_second)}.`;
+      return voice
+        ? "Limited by this campaign's calls per second (Twilio's default is 1)."
+        : `Limited by this campaign's cap of ${rateLimitText(r.messages_per_second)}.`;
     case 'global':
       return "Limited by the server's overall send rate.";
     default:
@@ -201,11 +304,17 @@ function SendersCard({ campaign }: { campaign: Campaign }) {
   const all = campaign.sender_ids == null;
   const p = campaignProgress(campaign);
   const left = p.inFlight;
-  const limit = limitedByText(rate);
+  const voice = campaign.agent_type === 'voice';
+  const limit = limitedByText(rate, voice);
   const ended = campaign.status === 'completed' || campaign.status === 'cancelled' || campaign.status === 'failed';
+  const callRate = rate?.effective_messages_per_second ?? campaign.calls_per_second ?? null;
   return (
     <Card aria-labelledby="senders-title" data-testid="campaign-senders">
-      <CardHeader id="senders-title" title="Senders" subtitle={all ? 'Every active sender' : 'The senders chosen for this campaign'}>
+      <CardHeader
+        id="senders-title"
+        title="Senders"
+        subtitle={`${all ? 'Every active sender' : 'The senders chosen for this campaign'}${voice ? ': the numbers the calls go from' : ''}`}
+      >
         <Link to="/senders" className="text-xs font-medium text-indigo-700 underline-offset-2 hover:underline">
           Manage senders
         </Link>
@@ -213,7 +322,7 @@ function SendersCard({ campaign }: { campaign: Campaign }) {
       <div className="space-y-4 p-4 sm:p-5">
         {pool.length === 0 ? (
           <p className="text-sm text-slate-600" data-testid="campaign-default-sender">
-            {all ? 'There is no active sender' : 'None of the senders chosen for it is active'}, so messages go out from the server's default number (
+            {all ? 'There is no active sender' : 'None of the senders chosen for it is active'}, so {voice ? 'calls' : 'messages'} go out from the server's default number (
             <code className="font-mono text-xs text-slate-700">smscamp.sms_from</code>).
           </p>
         ) : (
@@ -230,9 +339,12 @@ function SendersCard({ campaign }: { campaign: Campaign }) {
                       {!s.active && ' · inactive'}
                     </span>
                   </span>
-                  <span className="whitespace-nowrap tabular-nums text-slate-700" data-testid="campaign-sender-rate">
-                    {fmtSegmentsPerSecond(s.segments_per_second)}
-                  </span>
+                  {/* calls are paced by the campaign's calls per second, not by the senders' rates */}
+                  {!voice && (
+                    <span className="whitespace-nowrap tabular-nums text-slate-700" data-testid="campaign-sender-rate">
+                      {fmtSegmentsPerSecond(s.segments_per_second)}
+                    </span>
+                  )}
                 </li>
               );
             })}
@@ -242,9 +354,9 @@ function SendersCard({ campaign }: { campaign: Campaign }) {
           <div>
             <dt className="text-xs text-slate-500">Send rate</dt>
             <dd className="font-semibold tabular-nums text-slate-900" data-testid="campaign-send-rate">
-              {rate?.segments_per_second != null ? fmtSegmentsPerSecond(rate.segments_per_second) : 'Unpaced'}
+              {voice ? (callRate != null ? fmtCallsPerSecond(callRate) : 'Unpaced') : rate?.segments_per_second != null ? fmtSegmentsPerSecond(rate.segments_per_second) : 'Unpaced'}
             </dd>
-            {(limit || rate?.segments_per_second == null) && (
+            {(limit || (!voice && rate?.segments_per_second == null)) && (
               <dd className="text-xs text-slate-500" data-testid="campaign-limited-by">
                 {limit ?? 'No pace is set: messages go out as fast as the provider takes them.'}
               </dd>
@@ -253,7 +365,7 @@ function SendersCard({ campaign }: { campaign: Campaign }) {
           <div>
             <dt className="text-xs text-slate-500">Time to finish</dt>
             <dd className="font-semibold tabular-nums text-slate-900" data-testid="campaign-eta">
-              {campaign.eta_seconds != null ? fmtEta(campaign.eta_seconds) : left === 0 || ended ? 'Nothing left to send' : 'Not known'}
+              {campaign.eta_seconds != null ? fmtEta(campaign.eta_seconds) : left === 0 || ended ? (voice ? 'Nothing left to call' : 'Nothing left to send') : 'Not known'}
             </dd>
             {campaign.eta_seconds != null && left > 0 && (
               <dd className="text-xs text-slate-500">
@@ -309,6 +421,7 @@ function rateLimitText(mps: Campaign['messages_per_second']): string {
 }
 
 function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => void }) {
+  const voice = campaign.agent_type === 'voice';
   const started = campaign.started_at ? new Date(campaign.started_at).getTime() : null;
   const ended = campaign.completed_at ? new Date(campaign.completed_at).getTime() : null;
   return (
@@ -327,7 +440,7 @@ function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => 
         </div>
         <div className="flex justify-between gap-3">
           <dt className="text-slate-500">Temperature</dt>
-          <dd className="font-mono">{fmtTemperature(campaign.sms_temperature)}</dd>
+          <dd className="font-mono" data-testid="temperature">{fmtTemperature(voice ? (campaign.voice_temperature ?? 70) : campaign.sms_temperature)}</dd>
         </div>
         <div className="flex justify-between gap-3">
           <dt className="text-slate-500">Send window</dt>
@@ -342,10 +455,17 @@ function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => 
             )}
           </dd>
         </div>
-        <div className="flex justify-between gap-3">
-          <dt className="text-slate-500">Rate limit</dt>
-          <dd data-testid="rate-limit">{rateLimitText(campaign.messages_per_second)}</dd>
-        </div>
+        {voice ? (
+          <div className="flex justify-between gap-3">
+            <dt className="text-slate-500">Calls per second</dt>
+            <dd data-testid="calls-per-second">{fmtCallsPerSecond(campaign.calls_per_second ?? 1)}</dd>
+          </div>
+        ) : (
+          <div className="flex justify-between gap-3">
+            <dt className="text-slate-500">Rate limit</dt>
+            <dd data-testid="rate-limit">{rateLimitText(campaign.messages_per_second)}</dd>
+          </div>
+        )}
         {campaign.exclude_messaged_within_hours !== undefined && (
           <div className="flex justify-between gap-3">
             <dt className="text-slate-500">Frequency cap</dt>
@@ -354,7 +474,7 @@ function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => 
             </dd>
           </div>
         )}
-        {campaign.max_filtered != null && (
+        {campaign.max_filtered != null && !voice && (
           <div className="flex justify-between gap-3">
             <dt className="text-slate-500">Carrier filtering</dt>
             <dd className="text-right" data-testid="max-filtered">
@@ -409,23 +529,35 @@ function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => 
             {campaign.sender_name || <span className="text-slate-500">Not set</span>}
           </dd>
         </div>
-        <div>
-          <dt className="mb-1 text-slate-500">Message template</dt>
-          <dd
-            className="max-h-40 overflow-y-auto whitespace-pre-wrap rounded-lg bg-slate-50 p-2.5 font-mono text-xs leading-relaxed text-slate-700 [overflow-wrap:anywhere]"
-            data-testid="sms-template"
-          >
-            {campaign.sms_template || <span className="font-sans text-slate-500">None</span>}
-          </dd>
-        </div>
-        <div>
-          <dt className="mb-1 text-slate-500">Instructions for the writer</dt>
-          <dd className="max-h-40 overflow-y-auto whitespace-pre-wrap rounded-lg bg-slate-50 p-2.5 text-xs leading-relaxed text-slate-700 [overflow-wrap:anywhere]">
-            {campaign.sms_system_prompt || (
-              <span className="text-slate-500">{campaign.sms_template ? 'None: the template is sent as written.' : 'None.'}</span>
-            )}
-          </dd>
-        </div>
+        {voice && (
+          <div>
+            <dt className="mb-1 text-slate-500">Call script</dt>
+            <dd className="max-h-40 overflow-y-auto whitespace-pre-wrap rounded-lg bg-slate-50 p-2.5 text-xs leading-relaxed text-slate-700 [overflow-wrap:anywhere]" data-testid="voice-prompt">
+              {campaign.voice_system_prompt || <span className="text-slate-500">None: the script is written from the SMS template or instructions below.</span>}
+            </dd>
+          </div>
+        )}
+        {!(voice && campaign.voice_system_prompt) && (
+          <>
+            <div>
+              <dt className="mb-1 text-slate-500">Message template</dt>
+              <dd
+                className="max-h-40 overflow-y-auto whitespace-pre-wrap rounded-lg bg-slate-50 p-2.5 font-mono text-xs leading-relaxed text-slate-700 [overflow-wrap:anywhere]"
+                data-testid="sms-template"
+              >
+                {campaign.sms_template || <span className="font-sans text-slate-500">None</span>}
+              </dd>
+            </div>
+            <div>
+              <dt className="mb-1 text-slate-500">Instructions for the writer</dt>
+              <dd className="max-h-40 overflow-y-auto whitespace-pre-wrap rounded-lg bg-slate-50 p-2.5 text-xs leading-relaxed text-slate-700 [overflow-wrap:anywhere]">
+                {campaign.sms_system_prompt || (
+                  <span className="text-slate-500">{campaign.sms_template ? 'None: the template is sent as written.' : 'None.'}</span>
+                )}
+              </dd>
+            </div>
+          </>
+        )}
       </dl>
     </Card>
   );
@@ -447,6 +579,38 @@ function LeadMessage({ lead, className }: { lead: CampaignLead; className?: stri
   return null;
 }
 
+/** A voice campaign's lead: the words its call says (or said), whole, and why it did not connect. */
+function LeadCallScript({ lead, className }: { lead: CampaignLead; className?: string }) {
+  if (!lead.call_script && !lead.error_message) return null;
+  return (
+    <div className={cx('space-y-1', className)}>
+      {lead.call_script && (
+        <p className="whitespace-pre-wrap text-slate-700 [overflow-wrap:anywhere]" data-testid="call-script">
+          {lead.call_script}
+        </p>
+      )}
+      {lead.error_message && <p className="text-red-600 [overflow-wrap:anywhere]">{lead.error_message}</p>}
+    </div>
+  );
+}
+
+/** A voice lead's call: its status in words and, once it ended, how long it took ("0:42"). */
+function LeadCall({ lead }: { lead: CampaignLead }) {
+  if (!lead.call_status) return null;
+  return (
+    <div className="mt-1 flex flex-wrap items-center gap-x-2 gap-y-1">
+      <span className="sr-only">Call:</span>
+      <CallStatusBadge status={lead.call_status} answeredBy={lead.call_answered_by} />
+      {lead.call_duration != null && (
+        <span className="text-xs tabular-nums text-slate-600" data-testid="call-duration" title="How long the call took">
+          <span className="sr-only">Duration </span>
+          {fmtCallDuration(lead.call_duration)}
+        </span>
+      )}
+    </div>
+  );
+}
+
 function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boolean }) {
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
@@ -458,6 +622,7 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
     refetchInterval: live ? 3_000 : false,
     placeholderData: keepPreviousData,
   });
+  const voice = campaign.agent_type === 'voice';
   // keep the open lead's row fresh while the campaign runs
   const openFresh = open ? (leads.data?.items.find((l) => l.id === open.id) ?? open) : null;
   return (
@@ -491,9 +656,9 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
             caption="Leads of this campaign"
             head={
               <>
-                <Th className="px-4 sm:px-5">Lead and message</Th>
+                <Th className="px-4 sm:px-5">{voice ? 'Lead and call script' : 'Lead and message'}</Th>
                 <Th className="px-4">Status</Th>
-                <Th className="hidden px-4 text-right sm:table-cell">Seg.</Th>
+                {!voice && <Th className="hidden px-4 text-right sm:table-cell">Seg.</Th>}
                 <Th className="hidden px-4 text-right sm:table-cell">Cost</Th>
                 <Th className="px-4 text-right sm:px-5" srOnly>
                   Log
@@ -513,10 +678,11 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
                   )}
                   <div className="font-mono text-xs text-slate-500">{l.phone}</div>
                   {/* the message under the lead, whole, at every width (never cut off) */}
-                  <LeadMessage lead={l} className="mt-1.5" />
+                  {voice || l.call_script ? <LeadCallScript lead={l} className="mt-1.5" /> : <LeadMessage lead={l} className="mt-1.5" />}
                 </td>
                 <td className="px-4 py-3">
                   <LeadStatusBadge status={l.status} />
+                  <LeadCall lead={l} />
                   {l.status === 'pending' && l.wait_reason && l.next_attempt_at && (
                     <p className="mt-1 text-xs text-slate-500">
                       {l.wait_reason === 'quiet_hours' ? 'Quiet hours' : 'Retry'} until{' '}
@@ -524,8 +690,10 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
                     </p>
                   )}
                 </td>
-                <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{l.sms_segments ?? '—'}</td>
-                <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{l.sms_cost != null ? fmtCost(l.sms_cost) : '—'}</td>
+                {!voice && <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{l.sms_segments ?? '—'}</td>}
+                <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">
+                  {voice ? (l.call_cost != null ? fmtCost(l.call_cost) : '—') : l.sms_cost != null ? fmtCost(l.sms_cost) : '—'}
+                </td>
                 <td className="whitespace-nowrap px-4 py-3 text-right sm:px-5">
                   <div className="flex flex-col items-end gap-1">
                     <Button size="sm" onClick={() => setOpen(l)} aria-label={`Open the log of ${l.lead_deleted ? `the deleted lead ${l.phone}` : l.name}`}>
@@ -545,7 +713,7 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
       </PagedList>
       {openFresh && (
         <Modal title={openFresh.lead_deleted ? 'Deleted lead' : openFresh.name} description={openFresh.phone} onClose={() => setOpen(null)} size="lg">
-          <LeadLog campaignId={campaign.id} lead={openFresh} live={live} campaignStatus={campaign.status} />
+          <LeadLog campaignId={campaign.id} lead={openFresh} live={live} campaignStatus={campaign.status} voice={voice} />
         </Modal>
       )}
       {threadOf && threadOf.lead_id != null && (
@@ -789,14 +957,14 @@ export default function CampaignDetailPage() {
         </div>
         <div className="flex flex-wrap gap-2">
           {c.status === 'draft' && <Button onClick={() => setDialog('add')}>Add leads</Button>}
-          <CampaignActionButtons status={c.status} onAction={onAction} busy={busy} cannotSend={c.agent_type === 'voice'} />
+          <CampaignActionButtons status={c.status} onAction={onAction} busy={busy} />
         </div>
       </div>
 
       <div className="space-y-6">
         {actionError && !dialog ? <Alert title="That didn't work">{errorMessage(actionError)}</Alert> : null}
-        {c.agent_type === 'voice' && c.status === 'draft' && (
-          <Alert tone="amber">Voice calls are coming soon: this campaign can't be started yet. Edit it to use SMS.</Alert>
+        {c.agent_type === 'both' && (c.status === 'draft' || c.status === 'scheduled') && (
+          <Alert tone="amber">“Both” sends the SMS only for now: the call after it is not built yet.</Alert>
         )}
         {c.status === 'scheduled' && c.scheduled_at && <Alert tone="blue">Starts automatically on {fmtDateTime(c.scheduled_at)}.</Alert>}
         {c.paused_reason ? (
@@ -819,6 +987,7 @@ export default function CampaignDetailPage() {
         <div className="grid gap-6 lg:grid-cols-3 lg:items-start">
           <div className="space-y-6 lg:col-span-2">
             <ProgressCard campaign={c} />
+            <CallsCard campaign={c} />
             <SendersCard campaign={c} />
             <ErrorCodesCard campaign={c} />
           </div>
@@ -827,7 +996,11 @@ export default function CampaignDetailPage() {
 
         {c.status === 'draft' && (
           <Card aria-labelledby="preview-title">
-            <CardHeader id="preview-title" title="Message preview" subtitle="What the writer produces for one lead, with its segments and cost. Nothing is sent." />
+            {c.agent_type === 'voice' ? (
+              <CardHeader id="preview-title" title="Call script preview" subtitle="The script the writer produces for one lead, with its words and how long it takes to say. Nobody is called." />
+            ) : (
+              <CardHeader id="preview-title" title="Message preview" subtitle="What the writer produces for one lead, with its segments and cost. Nothing is sent." />
+            )}
             <PreviewPanel campaign={c} autoRun={autoPreview} />
           </Card>
         )}

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { api, ApiError, num, type DashboardStats } from '../api';
 import { Card, CardHeader, EmptyState, ErrorState, LoadingState, NotAvailable, PageHeader, Stat, cx } from '../components/ui';
 import { CampaignSummaryRow, NewCampaignLink, StatusBreakdown } from '../components/campaign';
-import { fmtCost, fmtInt, fmtPercent } from '../lib/format';
+import { fmtCost, fmtInt, fmtMinutes, fmtPercent } from '../lib/format';
 
 const REFRESH_MS = 5_000;
 
@@ -101,6 +101,14 @@ function StatsGrid({ s }: { s: DashboardStats }) {
         sub={s.reply_rate === null || s.reply_rate === undefined ? 'nothing sent yet' : 'of the leads sent'}
       />
       <Stat label="Opt-outs" value={fmtInt(s.opt_outs ?? 0)} sub="phones never messaged again" />
+      {s.calls && num(s.calls.placed) > 0 && (
+        <Stat
+          label="Calls placed"
+          testId="dashboard-calls"
+          value={fmtInt(s.calls.placed)}
+          sub={`${fmtInt(s.calls.answered)} answered · ${fmtInt(s.calls.voicemail)} voicemail · ${fmtInt(s.calls.not_connected)} not connected · ${fmtMinutes(s.calls.minutes)} · ${fmtCost(s.calls.cost)}`}
+        />
+      )}
     </dl>
   );
 }

@@ -72,7 +72,7 @@ describe('CampaignCreatePage', () => {
     expect(await screen.findByText('detail page')).toBeInTheDocument();
   });
 
-  it('says who writes the messages, offers no prompt text to send, and marks voice as coming soon', async () => {
+  it('says who writes the messages, offers no prompt text to send, and offers the three agent types', async () => {
     mockApi((c) => {
       if (c.url.startsWith('/api/settings'))
         return { status: 200, json: { writer: { kind: 'builtin', model: null, host: null, label: 'Built-in writer (offline)' }, sms_provider: 'log', default_country: null, max_segments: 2, price_per_segment: 0.0079, optout_footer: 'Reply STOP to opt out' } };
@@ -86,9 +86,9 @@ describe('CampaignCreatePage', () => {
     expect(prompt.value).toBe('');
     expect(prompt.placeholder).toMatch(/^e\.g\. /);
     expect((screen.getByLabelText(/^Message template/) as HTMLTextAreaElement).value).toBe('');
-    const voice = screen.getByRole('radio', { name: /Voice/ });
-    expect(voice).toBeDisabled();
-    expect(screen.getByText('Coming soon')).toBeInTheDocument();
+    for (const name of [/^SMS/, /^Voice call/, /^Both/]) expect(screen.getByRole('radio', { name })).toBeEnabled();
+    expect(screen.getByRole('radio', { name: /^SMS/ })).toBeChecked();
+    expect(screen.queryByText('Coming soon')).toBeNull();
     const user = userEvent.setup();
     await user.type(screen.getByLabelText(/^Message template/), 'Hi');
     expect(screen.getByTestId('writer-badge')).toHaveTextContent('Template (offline)');

@@ -61,7 +61,7 @@ describe('Campaign detail page', () => {
     expect(await screen.findByText('Conflict: Campaign 8 has no leads: add leads before starting it')).toBeInTheDocument();
   });
 
-  it('offers no Start for a voice campaign: voice is coming soon', async () => {
+  it('offers Start and Schedule for a voice draft, as for any draft', async () => {
     const calls: string[] = [];
     mockApi((c) => {
       calls.push(`${c.method} ${c.url}`);
@@ -70,10 +70,9 @@ describe('Campaign detail page', () => {
       return undefined;
     });
     renderCampaignDetail(8);
-    expect(await screen.findByText(/Voice calls are coming soon/)).toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: 'Start' })).toBeNull();
-    expect(screen.queryByRole('button', { name: 'Schedule' })).toBeNull();
-    expect(screen.getByRole('button', { name: 'Edit' })).toBeInTheDocument();
+    const actions = await screen.findByRole('group', { name: 'Campaign actions' });
+    expect(within(actions).getAllByRole('button').map((b) => b.textContent)).toEqual(['Start', 'Schedule', 'Edit', 'Delete']);
+    expect(screen.queryByText(/coming soon/i)).toBeNull();
     expect(calls.filter((c) => c.startsWith('POST'))).toEqual([]);
   });
 

@@ -42,7 +42,7 @@ describe('allowed actions by status', () => {
     expect(screen.getAllByRole('button').map((b) => b.textContent)).toEqual(['Delete']);
   });
 
-  it('offers no Start or Schedule for a campaign that cannot send (voice, coming soon)', () => {
+  it('offers no Start or Schedule for a campaign that cannot send', () => {
     render(<CampaignActionButtons status="draft" onAction={() => {}} cannotSend />);
     expect(screen.getAllByRole('button').map((b) => b.textContent)).toEqual(['Edit', 'Delete']);
   });
