@@ -120,3 +120,17 @@ bench_pg_against_fake() {
     psql_db -tA -c 'SELECT pg_reload_conf()' >/dev/null
     sleep 1
 }
+
+# bench_pg_up: the bench instance's PostgreSQL (no nginx) initialised, started, its database
+# created and loaded; LOAD_BEFORE the machine's load before it
+bench_pg_up() {
+    section "bench instance ${INST#"$ROOT"/}: postgres $PG_PORT"
+    LOAD_BEFORE=$(machine_load)
+    ports_check
+    instance_dirs
+    mkdir -p "$LOGDIR"
+    pg_init
+    pg_start
+    db_create
+    db_load
+}

@@ -39,15 +39,7 @@ LOGDIR="$INST/bench"
 bench_cleanup() { fake_stop; }
 bench_traps pg_stop
 
-section "bench instance ${INST#"$ROOT"/}: postgres $PG_PORT"
-LOAD_BEFORE=$(machine_load)
-ports_check
-instance_dirs
-mkdir -p "$LOGDIR"
-pg_init
-pg_start
-db_create
-db_load
+bench_pg_up
 
 section "fake providers (SMS ${SMS_MS} ms)"
 fake_start --sms-latency-ms "$SMS_MS" --record-llm-messages false

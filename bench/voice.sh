@@ -28,15 +28,7 @@ LOGDIR="$INST/bench"
 bench_cleanup() { fake_stop; }
 bench_traps pg_stop
 
-section "bench instance ${INST#"$ROOT"/}: postgres $PG_PORT"
-LOAD_BEFORE=$(machine_load)
-ports_check
-instance_dirs
-mkdir -p "$LOGDIR"
-pg_init
-pg_start
-db_create
-db_load
+bench_pg_up
 
 section "fake providers (calls ${CALL_MS} ms)"
 fake_start --call-latency-ms "$CALL_MS" --record-llm-messages false

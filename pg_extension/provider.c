@@ -52,6 +52,21 @@ append_form(StringInfo s, CURL *h, const char *name, const char *value)
 	curl_free(escaped);
 }
 
+/* a curl handle to URL-encode a form's fields with (curl_easy_escape) */
+static CURL *
+form_encoder(void)
+{
+	CURL	   *h;
+
+	smscamp_http_global_init();
+	h = curl_easy_init();
+	if (h == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("smscamp: could not create a curl handle")));
+	return h;
+}
+
 /* the form's POST to {base}/2010-04-01/Accounts/{sid}/{resource}.json */
 static HttpCall *
 twilio_post(const char *resource, const char *form)
@@ -118,12 +133,7 @@ smscamp_sms_request_to(const char *to, const char *body, const SmsSender *sender
 	HttpCall   *call;
 	CURL	   *h;
 
-	smscamp_http_global_init();
-	h = curl_easy_init();
-	if (h == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("smscamp: could not create a curl handle")));
+	h = form_encoder();
 
 	initStringInfo(&form);
 	append_form(&form, h, "To", to);
@@ -154,12 +164,7 @@ smscamp_call_request(const SmsLead *lead)
 	CURL	   *h;
 	char	   *twiml;
 
-	smscamp_http_global_init();
-	h = curl_easy_init();
-	if (h == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("smscamp: could not create a curl handle")));
+	h = form_encoder();
 	twiml = psprintf("<Response><Say voice=\"%s\" language=\"%s\">%s</Say></Response>",
 					 smscamp_xml_escape(smscamp_voice),
 					 smscamp_xml_escape(lead->call_language ? lead->call_language : "en-US"),
