@@ -8,6 +8,9 @@
  *				before its provider call, like a campaign's SMS
  *	  chat		a model call of the reply agent: classify an inbound
  *				message, or write its answer
+ *	  call		agent_type both: the call after a lead's SMS, claimed
+ *				"calling" and committed before its Calls request
+ *				(sql/calls.sql: smscamp_claim_calls paces them)
  *
  *	  The SQL decides everything (sql/reply_agent.sql, sql/outbound.sql):
  *	  smscamp_conversation_claim hands out the tasks (without a model the
@@ -35,7 +38,8 @@
 typedef enum TaskKind
 {
 	TASK_SEND,
-	TASK_CHAT
+	TASK_CHAT,
+	TASK_CALL
 } TaskKind;
 
 typedef struct ConvTask
@@ -43,11 +47,12 @@ typedef struct ConvTask
 	dlist_node	node;
 	MemoryContext cxt;
 	TaskKind	kind;
-	int64		id;				/* messages.id */
+	int64		id;				/* messages.id; a call's: campaign_leads.id */
 	char	   *task;			/* chat: classify | answer */
 	char	   *to;				/* send */
-	char	   *body;
-	SmsSender	sender;			/* send: its sender (sql/senders.sql) */
+	char	   *body;			/* send: the text; call: the script */
+	char	   *language;		/* call: its <Say language> */
+	SmsSender	sender;			/* send, call: its sender (sql/senders.sql) */
 	char	   *request;		/* chat: the request SQL wrote */
 	HttpCall   *call;
 	bool		attached;
@@ -153,7 +158,8 @@ add_task(TaskKind kind, json_t *o)
 	t->id = (int64) json_integer_value(json_object_get(o, "id"));
 	t->task = jstring(o, "task");
 	t->to = jstring(o, "to");
-	t->body = jstring(o, "body");
+	t->body = jstring(o, kind == TASK_CALL ? "script" : "body");
+	t->language = jstring(o, "language");
 	smscamp_sender_from_json(json_object_get(o, "sender"), &t->sender);
 	if (request)
 		t->request = smscamp_json_text(json_incref(request));	/* consumes a reference */
@@ -187,6 +193,8 @@ smscamp_conv_claim(int worker)
 		add_task(TASK_SEND, o);
 	json_array_foreach(json_object_get(root, "chat"), i, o)
 		add_task(TASK_CHAT, o);
+	json_array_foreach(json_object_get(root, "call"), i, o)
+		add_task(TASK_CALL, o);
 	json_decref(root);
 	/* a full claim (of either kind) leaves more behind */
 	more = (ntasks - before) >= limit;
@@ -231,7 +239,8 @@ smscamp_conv_record(void)
 static char *
 send_result(ConvTask *t, SendResult *r)
 {
-	json_t	   *o = json_pack("{s:s, s:I, s:s}", "kind", "send", "id", (json_int_t) t->id,
+	json_t	   *o = json_pack("{s:s, s:I, s:s}", "kind", t->kind == TASK_CALL ? "call" : "send",
+							  "id", (json_int_t) t->id,
 							  "outcome", smscamp_send_outcomes[r->outcome].recorded);
 	char	   *text;
 
@@ -268,7 +277,7 @@ finish(ConvTask *t)
 {
 	MemoryContext old = MemoryContextSwitchTo(t->cxt);
 
-	if (t->kind == TASK_SEND)
+	if (t->kind == TASK_SEND || t->kind == TASK_CALL)
 	{
 		SendResult	r;
 
@@ -283,6 +292,20 @@ finish(ConvTask *t)
 		t->result = chat_result(t, &a);
 	}
 	MemoryContextSwitchTo(old);
+}
+
+/* a call's request: the lead it is for, as the Calls request reads one */
+static HttpCall *
+call_request(ConvTask *t)
+{
+	SmsLead    *lead = palloc0(sizeof(SmsLead));
+
+	lead->voice = true;
+	lead->phone = t->to;
+	lead->message = t->body;
+	lead->call_language = t->language;
+	lead->sender = t->sender;
+	return smscamp_call_request(lead);
 }
 
 /*
@@ -320,9 +343,12 @@ smscamp_conv_start(bool stopping)
 			smscamp_count_sms(t->body, strlen(t->body), &count);
 			(void) smscamp_reserve_send_slot(0, 0, &t->sender, count.segments);
 		}
-		t->call = (t->kind == TASK_SEND)
-			? smscamp_sms_request_to(t->to, t->body, &t->sender)
-			: smscamp_llm_chat_request(t->request);
+		if (t->kind == TASK_CALL)
+			t->call = call_request(t);
+		else
+			t->call = (t->kind == TASK_SEND)
+				? smscamp_sms_request_to(t->to, t->body, &t->sender)
+				: smscamp_llm_chat_request(t->request);
 		if (!smscamp_http_prepare(t->call)
 			|| curl_multi_add_handle(cmulti, t->call->easy) != CURLM_OK)
 		{

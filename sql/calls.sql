@@ -12,6 +12,14 @@
 --   the figures        smscamp_campaign_calls (a campaign's), smscamp_calls_totals
 --                      (the dashboard's)
 --   psql               smscamp_generate_call_script(cl), smscamp_place_call(cl)
+--   agent_type both    the call after the SMS: scheduled when the SMS is handed to
+--                      the provider (a trigger on campaign_leads), call_delay_seconds
+--                      later; claimed by the workers' conversation tasks
+--                      (smscamp_claim_calls: calls_per_second, quiet hours, opt-outs,
+--                      call_if_no_reply), "calling" committed before the request,
+--                      the answer recorded (smscamp_record_call_leg), recovered when
+--                      the worker died (smscamp_recover_calls); the campaign lead
+--                      keeps its SMS's status, the call its own (call_status)
 -- Its columns: campaign_leads.call_* and call_outbox (schema.sql).
 
 SET client_min_messages = warning;
@@ -41,10 +49,11 @@ RETURN CASE WHEN lower(p_status) IN ('queued', 'initiated', 'ringing', 'in-progr
 CREATE OR REPLACE FUNCTION smscamp_call_status_rank(p_status text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE p_status
-    WHEN 'calling' THEN 0 WHEN 'unknown' THEN 0 WHEN 'logged' THEN 1 WHEN 'queued' THEN 1
+    WHEN 'scheduled' THEN 0 WHEN 'calling' THEN 0 WHEN 'unknown' THEN 0
+    WHEN 'logged' THEN 1 WHEN 'queued' THEN 1
     WHEN 'initiated' THEN 2 WHEN 'ringing' THEN 3 WHEN 'in-progress' THEN 4
     WHEN 'completed' THEN 5 WHEN 'busy' THEN 5 WHEN 'no-answer' THEN 5 WHEN 'failed' THEN 5
-    WHEN 'canceled' THEN 5 END;
+    WHEN 'canceled' THEN 5 WHEN 'skipped' THEN 5 END;
 
 -- The campaign lead's status a call status makes (NULL: it keeps its own),
 -- as an SMS's delivery callback does (smscamp_status_after_callback): only a
@@ -97,7 +106,10 @@ BEGIN
     v_forward := v_state IS NOT NULL
                  AND (cl.call_status IS NULL
                       OR smscamp_call_status_rank(v_state) > smscamp_call_status_rank(cl.call_status));
-    v_new := CASE WHEN v_forward THEN smscamp_call_lead_status(cl.status, v_state) END;
+    -- a voice campaign's lead follows its call; a "both" lead keeps its SMS's status
+    v_new := CASE WHEN v_forward AND (SELECT c.agent_type FROM campaigns c
+                                       WHERE c.id = cl.campaign_id) = 'voice'
+                  THEN smscamp_call_lead_status(cl.status, v_state) END;
     UPDATE campaign_leads SET
         call_status = CASE WHEN v_forward THEN v_state ELSE call_status END,
         call_duration = coalesce(v_duration, call_duration),
@@ -147,7 +159,12 @@ SELECT CASE WHEN c.agent_type = 'sms' THEN NULL ELSE (
         'minutes', round(coalesce(sum(cl.call_duration), 0) / 60.0, 1),
         'cost', round(coalesce(sum(cl.call_cost), 0), 4))
       FROM campaign_leads cl
-     WHERE cl.campaign_id = c.id AND cl.voice_call_made) END
+     WHERE cl.campaign_id = c.id AND cl.voice_call_made)
+    -- "both": the calls still to place
+    || jsonb_build_object('scheduled', CASE WHEN c.agent_type = 'both' THEN
+           (SELECT count(*) FROM campaign_leads cl
+             WHERE cl.campaign_id = c.id AND cl.call_status IN ('scheduled', 'calling')) ELSE 0 END)
+    END
 $$;
 
 -- The dashboard's calls over every campaign.
@@ -194,5 +211,192 @@ LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM smscamp_voice_lead_check(p_id);
     RETURN smscamp_send_sms(p_id);
+END
+$$;
+
+------------------------------------------------------------------------------
+-- agent_type both: the call after the SMS
+------------------------------------------------------------------------------
+
+-- campaign_leads, after each UPDATE statement: the leads of "both" campaigns
+-- whose SMS was just handed to the provider get their call scheduled,
+-- call_delay_seconds later, its script the SMS as spoken (smscamp_call_script).
+CREATE OR REPLACE FUNCTION smscamp_campaign_leads_call_legs_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows n JOIN old_rows o ON o.id = n.id
+                    WHERE n.sms_sent AND NOT o.sms_sent AND n.call_status IS NULL) THEN
+        RETURN NULL;
+    END IF;
+    UPDATE campaign_leads cl
+       SET call_status = 'scheduled',
+           call_due_at = now() + make_interval(secs => c.call_delay_seconds),
+           call_script = smscamp_call_script(cl.sms_message),
+           call_words = smscamp_words(smscamp_call_script(cl.sms_message))
+      FROM new_rows n
+      JOIN old_rows o ON o.id = n.id
+      JOIN campaigns c ON c.id = n.campaign_id
+     WHERE cl.id = n.id AND n.sms_sent AND NOT o.sms_sent AND n.call_status IS NULL
+       AND c.agent_type = 'both' AND n.sms_message IS NOT NULL;
+    RETURN NULL;
+END
+$$;
+
+-- (as smscamp_statement_triggers in campaign_stats.sql makes them: this file loads before it)
+CREATE OR REPLACE TRIGGER campaign_leads_call_legs_update
+    AFTER UPDATE ON campaign_leads REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION smscamp_campaign_leads_call_legs_update();
+
+-- Claim the due calls after an SMS for worker p_worker (its pid), up to
+-- p_limit: per running "both" campaign (one whose row another worker holds is
+-- left to it), as many as its calls_per_second allows since its last call
+-- (call_slot_at; a claim every 250 ms places about a quarter second's calls).
+-- A call outside its lead's send window waits for it; an opted-out phone, and
+-- with call_if_no_reply a lead who answered the SMS, are not called (skipped).
+-- p_log: the log provider (call_outbox, here).  Returns the calls to place:
+-- [{"id", "to", "script", "language", "sender"}], marked "calling" and held by
+-- the worker: committed before the requests.
+CREATE OR REPLACE FUNCTION smscamp_claim_calls(p_worker integer, p_limit integer, p_log boolean)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    c record;
+    r record;
+    v_tasks jsonb := '[]';
+    v_slot timestamptz;
+    v_room integer;
+    v_taken integer;
+    v_opens timestamptz;
+    v_from text := nullif(current_setting('smscamp.sms_from', true), '');
+BEGIN
+    IF NOT EXISTS (SELECT FROM campaign_leads cl
+                    WHERE cl.call_status = 'scheduled' AND cl.call_due_at <= now()) THEN
+        RETURN v_tasks;
+    END IF;
+    FOR c IN
+        SELECT x.* FROM campaigns x
+         WHERE x.status = 'processing' AND x.agent_type = 'both'
+           AND EXISTS (SELECT FROM campaign_leads cl
+                        WHERE cl.campaign_id = x.id AND cl.call_status = 'scheduled'
+                          AND cl.call_due_at <= now())
+         ORDER BY x.id
+           FOR UPDATE SKIP LOCKED
+    LOOP
+        EXIT WHEN p_limit <= 0;
+        v_slot := greatest(coalesce(c.call_slot_at, now()),
+                           now() - make_interval(secs => 1 / c.calls_per_second));
+        v_room := least(p_limit, floor(extract(epoch FROM now() - v_slot) * c.calls_per_second)::integer + 1);
+        v_taken := 0;
+        FOR r IN
+            SELECT cl.id, cl.call_script, cl.processed_at, l.phone, l.timezone, cl.sender_id
+              FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id
+             WHERE cl.campaign_id = c.id AND cl.call_status = 'scheduled' AND cl.call_due_at <= now()
+             ORDER BY cl.call_due_at
+             LIMIT greatest(v_room, 0) * 2
+               FOR UPDATE OF cl SKIP LOCKED
+        LOOP
+            EXIT WHEN v_taken >= v_room;
+            v_opens := smscamp_window_opens(c.send_window, smscamp_lead_timezone(r.timezone, r.phone));
+            IF EXISTS (SELECT FROM opt_outs o WHERE o.phone = r.phone) THEN
+                UPDATE campaign_leads SET call_status = 'skipped' WHERE id = r.id;
+                PERFORM smscamp_log(r.id, 'info', 'voice_agent', 'Call not placed: the phone opted out', NULL);
+            ELSIF c.call_if_no_reply
+                  AND EXISTS (SELECT FROM messages m
+                               WHERE m.phone = r.phone AND m.direction = 'inbound'
+                                 AND m.created_at >= r.processed_at) THEN
+                UPDATE campaign_leads SET call_status = 'skipped' WHERE id = r.id;
+                PERFORM smscamp_log(r.id, 'info', 'voice_agent',
+                                    'Call not placed: the lead answered the SMS (call_if_no_reply)', NULL);
+            ELSIF v_opens > now() THEN
+                UPDATE campaign_leads SET call_due_at = v_opens WHERE id = r.id;
+            ELSIF p_log THEN
+                v_taken := v_taken + 1;
+                WITH box AS (
+                    INSERT INTO call_outbox (campaign_lead_id, to_phone, from_phone, script)
+                    VALUES (r.id, r.phone,
+                            coalesce((SELECT smscamp_sender_address(s) FROM senders s
+                                       WHERE s.id = r.sender_id), v_from),
+                            r.call_script)
+                    RETURNING id)
+                UPDATE campaign_leads cl
+                   SET call_status = 'logged', voice_call_made = true, call_sid = 'LOG' || box.id,
+                       call_attempts = cl.call_attempts + 1
+                  FROM box WHERE cl.id = r.id;
+                PERFORM smscamp_log(r.id, 'info', 'voice_agent',
+                                    'Call recorded in the outbox (log provider)', '{"provider": "log"}');
+            ELSE
+                v_taken := v_taken + 1;
+                UPDATE campaign_leads
+                   SET call_status = 'calling', call_claimed_by = p_worker,
+                       call_attempts = call_attempts + 1
+                 WHERE id = r.id;
+                v_tasks := v_tasks || jsonb_build_object(
+                    'id', r.id, 'to', r.phone, 'script', r.call_script,
+                    'language', smscamp_call_language(r.phone),
+                    'sender', smscamp_sender_context(r.sender_id));
+            END IF;
+        END LOOP;
+        IF v_taken > 0 THEN
+            UPDATE campaigns
+               SET call_slot_at = v_slot + make_interval(secs => v_taken / c.calls_per_second)
+             WHERE id = c.id;
+        END IF;
+        p_limit := p_limit - v_taken;
+    END LOOP;
+    RETURN v_tasks;
+END
+$$;
+
+-- A call after an SMS, as the provider answered: {"id", "outcome" (sent |
+-- failed | retry | unknown), "sid", "pstatus", "price", "error",
+-- "retry_after"}.  Only a call still "calling" changes; a retry is scheduled
+-- again with the SMS's backoff, up to smscamp.max_attempts.
+CREATE OR REPLACE FUNCTION smscamp_record_call_leg(p_item jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_id bigint := (p_item ->> 'id')::bigint;
+    v_outcome text := p_item ->> 'outcome';
+    v_max integer := coalesce(nullif(current_setting('smscamp.max_attempts', true), '')::integer, 5);
+    cl campaign_leads;
+BEGIN
+    SELECT * INTO cl FROM campaign_leads WHERE id = v_id AND call_status = 'calling' FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF v_outcome = 'retry' AND cl.call_attempts >= v_max THEN
+        v_outcome := 'failed';
+    END IF;
+    UPDATE campaign_leads SET
+        call_claimed_by = NULL,
+        call_status = CASE v_outcome
+                          WHEN 'sent' THEN coalesce(smscamp_call_status(p_item ->> 'pstatus'), 'queued')
+                          WHEN 'retry' THEN 'scheduled' WHEN 'unknown' THEN 'unknown'
+                          ELSE 'failed' END,
+        voice_call_made = (v_outcome = 'sent'),
+        call_sid = CASE WHEN v_outcome = 'sent' THEN nullif(p_item ->> 'sid', '') END,
+        call_cost = CASE WHEN p_item ->> 'price' ~ '^-?[0-9]+(\.[0-9]+)?$'
+                         THEN abs((p_item ->> 'price')::numeric) END,
+        call_due_at = CASE WHEN v_outcome = 'retry'
+                           THEN now() + smscamp_backoff(cl.call_attempts,
+                                                        nullif(p_item ->> 'retry_after', '')::integer)
+                           ELSE call_due_at END
+     WHERE id = v_id;
+    PERFORM smscamp_log(v_id, CASE WHEN v_outcome = 'sent' THEN 'info' ELSE 'error' END, 'voice_agent',
+                        CASE WHEN v_outcome = 'sent' THEN 'Call accepted by the provider'
+                             ELSE coalesce(p_item ->> 'error', 'Call ' || v_outcome) END,
+                        jsonb_strip_nulls(jsonb_build_object('sid', p_item ->> 'sid',
+                                                             'outcome', v_outcome)));
+END
+$$;
+
+-- Housekeeping: calls after an SMS held by workers that are gone (p_live:
+-- the live workers' pids).  One left calling may have been placed: unknown,
+-- never placed again.
+CREATE OR REPLACE FUNCTION smscamp_recover_calls(p_live integer[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE campaign_leads SET call_status = 'unknown', call_claimed_by = NULL
+     WHERE call_status = 'calling' AND call_claimed_by IS NOT NULL
+       AND call_claimed_by <> ALL (p_live);
 END
 $$;

@@ -205,6 +205,9 @@ BEGIN
        SET status = 'cancelled', claimed_by = NULL, processed_at = now(),
            error_message = 'Campaign cancelled before this lead was sent'
      WHERE campaign_id = p_campaign_id AND status IN ('pending', 'processing');
+    -- agent_type both: the calls after the SMS not placed yet are not placed
+    UPDATE campaign_leads SET call_status = 'skipped'
+     WHERE campaign_id = p_campaign_id AND call_status = 'scheduled';
     -- the trigger refuses it if the campaign finished meanwhile
     UPDATE campaigns SET status = 'cancelled', completed_at = now()
      WHERE id = p_campaign_id;

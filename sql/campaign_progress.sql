@@ -296,6 +296,7 @@ SELECT json_build_object(
     'reply_mode', c.reply_mode, 'reply_prompt', c.reply_prompt,
     'voice_system_prompt', c.voice_system_prompt, 'voice_temperature', c.voice_temperature,
     'calls_per_second', trim_scale(c.calls_per_second),
+    'call_delay_seconds', c.call_delay_seconds, 'call_if_no_reply', c.call_if_no_reply,
     'require_consent', c.require_consent,
     'sms_temperature', c.sms_temperature,
     'messages_per_second', trim_scale(c.messages_per_second),

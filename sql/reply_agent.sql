@@ -421,11 +421,12 @@ DECLARE
     v_chat jsonb := smscamp_claim_agent(p_worker, p_limit, p_llm);
 BEGIN
     RETURN jsonb_build_object('chat', v_chat,
-                              'send', smscamp_claim_outbound(p_worker, p_limit, p_log));
+                              'send', smscamp_claim_outbound(p_worker, p_limit, p_log),
+                              'call', smscamp_claim_calls(p_worker, p_limit, p_log));
 END
 $$;
 
--- The results of a worker's calls: [{"kind": "send" | "chat", ...}], each
+-- The results of a worker's calls: [{"kind": "send" | "chat" | "call", ...}], each
 -- recorded alone (one that fails cannot lose the others).  A send whose
 -- record fails is left unknown: it may have gone.
 CREATE OR REPLACE FUNCTION smscamp_conversation_record(p_items jsonb) RETURNS void
@@ -437,6 +438,8 @@ BEGIN
         BEGIN
             IF it ->> 'kind' = 'send' THEN
                 PERFORM smscamp_record_outbound(it);
+            ELSIF it ->> 'kind' = 'call' THEN
+                PERFORM smscamp_record_call_leg(it);
             ELSE
                 PERFORM smscamp_record_agent(it);
             END IF;
@@ -446,6 +449,9 @@ BEGIN
                 UPDATE messages SET status = 'unknown', claimed_by = NULL,
                        error = 'Its provider answer could not be recorded: it may have been sent'
                  WHERE id = (it ->> 'id')::bigint AND status = 'sending';
+            ELSIF it ->> 'kind' = 'call' THEN
+                UPDATE campaign_leads SET call_status = 'unknown', call_claimed_by = NULL
+                 WHERE id = (it ->> 'id')::bigint AND call_status = 'calling';
             ELSE
                 UPDATE messages SET agent_state = NULL, claimed_by = NULL
                  WHERE id = (it ->> 'id')::bigint;

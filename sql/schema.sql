@@ -267,6 +267,16 @@ ALTER TABLE campaigns
         CONSTRAINT campaigns_calls_per_second_check
         CHECK (calls_per_second > 0 AND calls_per_second <= 10000);
 
+-- agent_type both: the call after the SMS, call_delay_seconds later, or only
+-- when the SMS was not answered by then (call_if_no_reply); call_slot_at: the
+-- next free moment of its calls_per_second (sql/calls.sql claims the calls)
+ALTER TABLE campaigns
+    ADD COLUMN IF NOT EXISTS call_delay_seconds integer NOT NULL DEFAULT 0
+        CONSTRAINT campaigns_call_delay_seconds_check
+        CHECK (call_delay_seconds BETWEEN 0 AND 604800),
+    ADD COLUMN IF NOT EXISTS call_if_no_reply boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS call_slot_at timestamptz;
+
 CREATE TABLE IF NOT EXISTS campaign_leads (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     campaign_id      bigint NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
@@ -367,13 +377,29 @@ ALTER TABLE campaign_leads
     ADD COLUMN IF NOT EXISTS call_status      text,
     ADD COLUMN IF NOT EXISTS call_duration    integer,
     ADD COLUMN IF NOT EXISTS call_answered_by text,
-    ADD COLUMN IF NOT EXISTS call_cost        numeric(12,4);
+    ADD COLUMN IF NOT EXISTS call_cost        numeric(12,4),
+    -- agent_type both: when the call after the SMS is due, the worker placing
+    -- it (pid), its attempts
+    ADD COLUMN IF NOT EXISTS call_due_at      timestamptz,
+    ADD COLUMN IF NOT EXISTS call_claimed_by  integer,
+    ADD COLUMN IF NOT EXISTS call_attempts    integer NOT NULL DEFAULT 0;
+-- (the call statuses of before the calls after an SMS: scheduled and skipped)
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'campaign_leads'::regclass
+                                          AND conname = 'campaign_leads_call_status_check'
+                                          AND pg_get_constraintdef(oid) NOT LIKE '%scheduled%') THEN
+        ALTER TABLE campaign_leads DROP CONSTRAINT campaign_leads_call_status_check;
+    END IF;
+END
+$$;
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'campaign_leads'::regclass
                                               AND conname = 'campaign_leads_call_status_check') THEN
         ALTER TABLE campaign_leads ADD CONSTRAINT campaign_leads_call_status_check
-            CHECK (call_status IN ('calling', 'logged', 'queued', 'initiated', 'ringing',
+            CHECK (call_status IN ('scheduled', 'skipped', 'calling', 'logged', 'queued',
+                                   'initiated', 'ringing',
                                    'in-progress', 'completed', 'busy', 'no-answer', 'failed',
                                    'canceled', 'unknown')
                    AND char_length(call_answered_by) <= 50 AND call_duration >= 0);
@@ -789,6 +815,9 @@ CREATE INDEX IF NOT EXISTS campaign_leads_call_sid_idx
     ON campaign_leads (call_sid) WHERE call_sid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS campaign_leads_calls_idx
     ON campaign_leads (campaign_id) WHERE voice_call_made;
+-- the calls after an SMS that are due, or being placed (sql/calls.sql)
+CREATE INDEX IF NOT EXISTS campaign_leads_call_legs_idx
+    ON campaign_leads (campaign_id, call_due_at) WHERE call_status IN ('scheduled', 'calling');
 CREATE INDEX IF NOT EXISTS call_outbox_campaign_lead_idx
     ON call_outbox (campaign_lead_id);
 -- a campaign's provider error codes (its stats)

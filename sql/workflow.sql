@@ -392,8 +392,8 @@ $$;
 
 -- One item of a batch (the JSON objects given to smscamp_record_batch).
 -- k, the kind, says which fields are set:
---   valid    validation passed: phone; both (agent_type both: the voice step
---            is not available)
+--   valid    validation passed: phone; both (agent_type both: its call is
+--            scheduled once the SMS is sent, sql/calls.sql)
 --   skip     validation failed: errors (a JSON array of reasons)
 --   gen      message written: message, segments, cost, encoding; the
 --            sms_agent log row: level, msg, meta
@@ -458,9 +458,6 @@ BEGIN
            CASE x.k WHEN 'valid' THEN jsonb_build_object('phone', x.phone)
                 ELSE jsonb_build_object('validation_errors', x.errors) END
       FROM unnest(it) x WHERE x.k IN ('valid', 'skip') ORDER BY x.i;
-    INSERT INTO processing_logs (campaign_lead_id, level, node_name, message)
-    SELECT x.id, 'warning', 'sms_agent', 'Voice step is not available yet: sending the SMS only'
-      FROM unnest(it) x WHERE x.k = 'valid' AND x."both" ORDER BY x.i;
 END
 $$;
 
@@ -761,7 +758,10 @@ BEGIN
     IF NOT FOUND OR smscamp_unfinished_count(p_campaign) <> 0
        OR EXISTS (SELECT FROM campaign_leads
                    WHERE campaign_id = p_campaign
-                     AND status IN ('pending', 'processing', 'sending')) THEN
+                     AND status IN ('pending', 'processing', 'sending'))
+       -- agent_type both: the calls after the SMS too (sql/calls.sql)
+       OR EXISTS (SELECT FROM campaign_leads
+                   WHERE campaign_id = p_campaign AND call_status IN ('scheduled', 'calling')) THEN
         RETURN false;
     END IF;
     UPDATE campaigns SET status = 'completed', completed_at = now() WHERE id = p_campaign;
@@ -939,6 +939,11 @@ BEGIN
         )
         SELECT array_agg(gone.id ORDER BY gone.id) INTO stuck FROM gone;
         PERFORM smscamp_batch_finalize(coalesce(stuck, '{}'));
+    END IF;
+    -- calls after an SMS held by workers that are gone (sql/calls.sql)
+    IF EXISTS (SELECT FROM campaign_leads WHERE call_status = 'calling'
+                                            AND call_claimed_by <> ALL (live)) THEN
+        PERFORM smscamp_recover_calls(live);
     END IF;
     -- messages held by workers that are gone (sql/outbound.sql)
     IF EXISTS (SELECT FROM messages WHERE claimed_by IS NOT NULL AND claimed_by <> ALL (live)) THEN

@@ -56,7 +56,7 @@ DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_proc p
                 WHERE p.oid = to_regprocedure('api_campaign_validate(jsonb, boolean)')
-                  AND NOT 'calls_per_second' = ANY (p.proargnames)) THEN
+                  AND NOT 'call_if_no_reply' = ANY (p.proargnames)) THEN
         DROP FUNCTION api_campaign_validate(jsonb, boolean);
     END IF;
 END
@@ -71,7 +71,8 @@ CREATE OR REPLACE FUNCTION api_campaign_validate(j jsonb, partial boolean,
     OUT max_send_errors integer, OUT reply_mode text, OUT reply_prompt text,
     OUT require_consent boolean, OUT sender_ids bigint[], OUT max_filtered integer,
     OUT exclude_messaged_within_hours integer, OUT voice_system_prompt text,
-    OUT voice_temperature integer, OUT calls_per_second numeric, OUT errors jsonb)
+    OUT voice_temperature integer, OUT calls_per_second numeric,
+    OUT call_delay_seconds integer, OUT call_if_no_reply boolean, OUT errors jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v jsonb;
@@ -140,6 +141,20 @@ BEGIN
         r := api_number_field(v, '["body","calls_per_second"]', 0.001, 10000);
         errors := errors || r.errors;
         calls_per_second := round(r.value, 3);
+    END IF;
+
+    -- agent_type both: the call call_delay_seconds after the SMS (0..7 days),
+    -- only when the SMS was not answered by then (call_if_no_reply)
+    SELECT f.value, errors || f.problems INTO call_delay_seconds, errors
+      FROM api_optional_int(j, 'call_delay_seconds', 0, 604800, partial) AS f;
+    v := j -> 'call_if_no_reply';
+    IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+        NULL;
+    ELSIF jsonb_typeof(v) <> 'boolean' THEN
+        errors := errors || api_error_item('["body","call_if_no_reply"]',
+            'Input should be a valid boolean', 'bool_type');
+    ELSE
+        call_if_no_reply := (v #>> '{}')::boolean;
     END IF;
 
     -- sender_name: who the messages are from, '' = none
@@ -413,7 +428,9 @@ BEGIN
         voice_system_prompt = CASE WHEN j ? 'voice_system_prompt' THEN v.voice_system_prompt
                                    ELSE c.voice_system_prompt END,
         voice_temperature = coalesce(v.voice_temperature, c.voice_temperature),
-        calls_per_second = coalesce(v.calls_per_second, c.calls_per_second)
+        calls_per_second = coalesce(v.calls_per_second, c.calls_per_second),
+        call_delay_seconds = coalesce(v.call_delay_seconds, c.call_delay_seconds),
+        call_if_no_reply = coalesce(v.call_if_no_reply, c.call_if_no_reply)
      WHERE c.id = p_id;
 END
 $$;

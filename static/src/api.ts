@@ -276,6 +276,8 @@ export interface CampaignCalls {
   failed: number;
   /** Queued, ringing or in progress: no outcome yet. */
   in_progress: number;
+  /** A both campaign's calls after the SMS not placed yet (due later). */
+  scheduled?: number;
   /** Call minutes, one decimal. */
   minutes: Numeric;
   cost: Numeric;
@@ -295,6 +297,8 @@ export const CALL_STATUSES = [
   'failed',
   'canceled',
   'unknown',
+  'scheduled',
+  'skipped',
 ] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
@@ -326,6 +330,10 @@ export interface Campaign {
   voice_temperature?: number;
   /** A voice campaign's pace: calls started per second (default 1, Twilio's default CPS). */
   calls_per_second?: Numeric;
+  /** A both campaign: seconds after the SMS its call is placed (0..604800, default 0: at once). */
+  call_delay_seconds?: number;
+  /** A both campaign: call only the leads who have not answered the SMS by then (default false). */
+  call_if_no_reply?: boolean;
   stats: CampaignStats | null;
   created_at: string;
   updated_at: string | null;
@@ -380,6 +388,8 @@ export interface CampaignInput {
   voice_system_prompt?: string | null;
   voice_temperature?: number;
   calls_per_second?: number;
+  call_delay_seconds?: number;
+  call_if_no_reply?: boolean;
   messages_per_second?: number;
   send_window?: string | null;
   max_send_errors?: number;

@@ -6,7 +6,9 @@
 #       campaign's call figures; an unsigned callback refused;
 #   (b) calls_per_second held, measured from the fake's arrival times;
 #   (c) quiet hours hold calls;
-#   (d) a worker SIGKILLed mid-campaign: no call placed twice.
+#   (d) a worker SIGKILLed mid-campaign: no call placed twice;
+#   (e) agent_type both: the SMS, then the call call_delay_seconds later, not placed when the
+#       SMS was answered (call_if_no_reply).
 use strict;
 use warnings;
 use FindBin;
@@ -154,5 +156,37 @@ my $unk = psql(q{SELECT count(*) FROM campaign_leads WHERE campaign_id = (:'c'):
                    AND call_status = 'unknown' AND error_message LIKE 'The worker stopped while calling%'}, c => $c4);
 is($unk, $counts->{unknown} // 0, 'a call the killed worker may have placed is unknown, saying why');
 ok(wait_health(10), 'nginx answers /api/health after the crash recovery');
+
+# ---------------------------------------------------------------- (e) both: SMS, then a call
+use_fake_providers(openai_api_key => '', voice_status_callback_url => $callback);
+fake_config({ call_latency_ms => 0, call_auto_status => 'completed', call_duration_s => 15 });
+my $pair = make_leads(3);
+my $c5 = api(POST => '/api/campaigns', {
+    name => "Both $tok", agent_type => 'both', send_window => undef,
+    sms_template => 'Hi {first_name}, our open day is on Saturday at acme.com.',
+    call_delay_seconds => 3, call_if_no_reply => JSON::PP::true,
+    lead_ids => [ map { $_->{id} } @$pair ] })->{json}{id};
+ok($c5, 'a "both" campaign: the SMS, then a call 3 s later unless the SMS was answered');
+start($c5);
+ok(wait_for(15, sub { @{ fake_messages(to => $pair->[0]{phone}) } == 1 }, 0.1), 'the SMS goes first');
+my $sms_at = fake_messages(to => $pair->[0]{phone})->[0]{ts};
+is(sms_inbound($pair->[0]{phone}, 'Sounds good, see you there', "SMboth$tok")->{status}, 200,
+   'one lead answers the SMS');
+$cur = campaign_finished($c5, 40);
+is($cur->{status}, 'completed', 'the campaign completes once the calls are done');
+my $called = calls_to($pair->[1]{phone});
+is(scalar @$called, 1, 'a lead who did not answer is called');
+cmp_ok($called->[0]{ts} - fake_messages(to => $pair->[1]{phone})->[0]{ts}, '>=', 2900,
+       '... call_delay_seconds (3) after its SMS');
+like($called->[0]{say_text} // '', qr/^Hi \w+, our open day is on Saturday at acme dot com\. To stop these calls/,
+     '... its script the SMS as spoken, the web address said');
+is(scalar @{ calls_to($pair->[0]{phone}) }, 0, 'the lead who answered is not called (call_if_no_reply)');
+ok(wait_for(10, sub { (rows_of($c5)->{ $pair->[1]{phone} }{call_status} // '') eq 'completed' }, 0.2),
+   'the call completes (signed callbacks)');
+my $b = rows_of($c5);
+is("$b->{ $pair->[1]{phone} }{status} $b->{ $pair->[1]{phone} }{call_status}", 'sent completed',
+   'the lead keeps its SMS\'s status, the call has its own');
+is($b->{ $pair->[0]{phone} }{call_status}, 'skipped', 'the answered lead\'s call: skipped');
+is(api(GET => "/api/campaigns/$c5")->{json}{stats}{calls}{placed}, 2, 'stats.calls: two calls placed');
 
 done_testing();

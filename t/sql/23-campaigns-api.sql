@@ -42,6 +42,7 @@ SELECT is((SELECT j - '_status' - 'id' - 'created_at' - 'updated_at' FROM c1),
         'scheduled_at', NULL, 'started_at', NULL, 'completed_at', NULL,
         'max_filtered', 20, 'paused_reason', NULL, 'exclude_messaged_within_hours', NULL,
         'voice_system_prompt', NULL, 'voice_temperature', 70, 'calls_per_second', 1,
+        'call_delay_seconds', 0, 'call_if_no_reply', false,
         'sender_ids', NULL, 'senders', '[]'::jsonb,
         -- no senders: paced by the campaign's own 2.5/s, 3 leads in 2 s
         'send_rate', '{"segments_per_second": null, "messages_per_second": 2.5,

@@ -10,7 +10,7 @@
 -- leave.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(47);
+SELECT plan(48);
 
 ------------------------------------------------------------------------------
 -- Part 1: the workers, with a lead that cannot be sent
@@ -147,9 +147,8 @@ SELECT results_eq(format('SELECT i, ok, status FROM smscamp_record_batch(%L)', j
 SELECT is(pg_temp.logs(1), 'validate_lead/info: Lead validated', 'valid: its log row');
 SELECT is((SELECT metadata FROM processing_logs WHERE campaign_lead_id = pg_temp.cl(1)),
           '{"phone": "+447700903301"}'::jsonb, 'valid: the phone in the metadata');
-SELECT is(pg_temp.logs(3), 'validate_lead/info: Lead validated | '
-          'sms_agent/warning: Voice step is not available yet: sending the SMS only',
-          'valid, agent both: the voice step logged as not available');
+SELECT is(pg_temp.logs(3), 'validate_lead/info: Lead validated',
+          'valid, agent both: validated (its call is scheduled once its SMS is sent)');
 SELECT is(pg_temp.st(2), 'skipped', 'skip: the lead is skipped');
 SELECT is((SELECT error_message FROM campaign_leads WHERE id = pg_temp.cl(2)),
           'Validation failed: recipient has opted out; name is missing', 'skip: the reasons');
@@ -205,8 +204,13 @@ SELECT results_eq(format('SELECT i, ok, status FROM smscamp_record_batch(%L)', j
 SELECT is(pg_temp.st(4) || ' ' || ((SELECT processed_at FROM campaign_leads
                                      WHERE id = pg_temp.cl(4)) IS NOT NULL)::text,
           'failed true', 'genfail, not retryable: failed, processed_at');
+SELECT is((SELECT status FROM campaigns WHERE id = (SELECT id FROM c)), 'processing',
+          'no lead left, but this "both" campaign''s calls after the SMS are still due: it goes on');
+UPDATE campaign_leads SET call_status = 'logged' WHERE campaign_id = (SELECT id FROM c)
+                                                    AND call_status = 'scheduled';
+SELECT smscamp_complete_campaign((SELECT id FROM c));
 SELECT is((SELECT status FROM campaigns WHERE id = (SELECT id FROM c)), 'completed',
-          'nothing left: the campaign completed');
+          'nothing left, the calls placed: the campaign completed');
 
 -- a refused change fails the whole batch (the worker then goes lead by lead)
 SELECT throws_ok(format('SELECT * FROM smscamp_record_batch(%L)', jsonb_build_array(

@@ -6,7 +6,7 @@
 -- transaction, rolled back.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(39);
+SELECT plan(54);
 
 SET LOCAL smscamp.twilio_auth_token = 'tok-sql-test';
 \ir lib/err.sql
@@ -150,7 +150,7 @@ SELECT is(pg_temp.err($$SELECT * FROM api.webhooks_voice_status('application/x-w
 -- the campaign's figures
 SELECT is((smscamp_campaign_json((SELECT cid FROM v)) -> 'stats' -> 'calls')::jsonb,
           '{"placed": 8, "answered": 1, "voicemail": 1, "no_answer": 1, "busy": 1, "failed": 2,
-            "in_progress": 1, "minutes": 1.1, "cost": 0.0130}'::jsonb,
+            "in_progress": 1, "minutes": 1.1, "cost": 0.0130, "scheduled": 0}'::jsonb,
           'stats.calls: placed, answered, voicemail, no answer, busy, failed, minutes and cost');
 SELECT is((smscamp_campaign_json((SELECT cid FROM v)) -> 'send_rate' ->> 'effective_messages_per_second'), '1.000',
           'a voice campaign is paced by its calls_per_second (1 by default)');
@@ -162,6 +162,67 @@ SELECT is((pg_temp.route(format($$SELECT * FROM api.campaigns_preview(%L, %L)$$,
 SELECT ok((SELECT (p ->> 'words')::int BETWEEN 10 AND 80 AND (p ->> 'spoken_seconds')::int = round((p ->> 'words')::int * 0.4)
              FROM (SELECT pg_temp.route(format($$SELECT * FROM api.campaigns_preview(%L, '{}')$$, (SELECT cid FROM v))) AS p) x),
           '... with its words and spoken length at 150 words a minute');
+
+------------------------------------------------------------------------------
+-- agent_type both: the call after the SMS
+------------------------------------------------------------------------------
+CREATE TEMP TABLE b AS
+WITH c AS (
+    INSERT INTO campaigns (name, agent_type, send_window, sms_template, calls_per_second)
+    VALUES ('both test', 'both', NULL, 'Hi {first_name}, our open day is on Saturday. See acme.com', 1)
+    RETURNING id
+)
+SELECT (SELECT id FROM c) AS cid;
+UPDATE campaigns SET status = 'pending' WHERE id = (SELECT cid FROM b);
+UPDATE campaigns SET status = 'processing', started_at = now() WHERE id = (SELECT cid FROM b);
+INSERT INTO leads (name, phone)
+SELECT 'Both ' || g, pg_temp.free_phone('+4477009047' || g) FROM generate_series(1, 5) g;
+INSERT INTO campaign_leads (campaign_id, lead_id)
+SELECT (SELECT cid FROM b), l.id FROM leads l WHERE l.name ~ '^Both [0-9]$' ORDER BY l.id;
+CREATE FUNCTION pg_temp.both(n integer) RETURNS campaign_leads LANGUAGE sql AS $$
+    SELECT * FROM campaign_leads WHERE campaign_id = (SELECT cid FROM b) ORDER BY id OFFSET n - 1 LIMIT 1 $$;
+-- their SMS handed to the provider, as the record path does
+UPDATE campaign_leads SET status = 'processing', attempts = 1 WHERE campaign_id = (SELECT cid FROM b);
+UPDATE campaign_leads SET status = 'sending', sms_message = 'Hi ' || split_part(l.name, ' ', 2)
+                          || ', our open day is on Saturday. See acme.com Reply STOP to opt out'
+  FROM leads l WHERE l.id = campaign_leads.lead_id AND campaign_id = (SELECT cid FROM b);
+UPDATE campaign_leads SET status = 'sent', sms_sent = true, sms_sid = 'SMboth' || id, processed_at = now()
+ WHERE campaign_id = (SELECT cid FROM b);
+SELECT is((SELECT count(*)::int FROM campaign_leads WHERE campaign_id = (SELECT cid FROM b)
+              AND call_status = 'scheduled' AND call_due_at = now()), 5,
+          'both: each lead''s call is scheduled when its SMS is handed to the provider (call_delay_seconds 0)');
+SELECT is((pg_temp.both(1)).call_script,
+          'Hi 1, our open day is on Saturday. See acme dot com. To stop these calls, reply STOP to our text or say stop.',
+          '... its script the SMS as spoken, with the call''s opt-out instead of the SMS''s');
+SELECT is(smscamp_complete_campaign((SELECT cid FROM b)), false, '... the campaign is not complete while calls are due');
+SELECT is(jsonb_array_length(smscamp_claim_calls(4242, 10, false)), 1,
+          'calls_per_second 1: a claim takes one call');
+SELECT is(jsonb_array_length(smscamp_claim_calls(4242, 10, false)), 0, '... and the next claim, at once, none');
+SELECT is((pg_temp.both(1)).call_status || ' ' || (pg_temp.both(1)).call_claimed_by, 'calling 4242',
+          '... the call is "calling", held by the worker (committed before the request)');
+SELECT smscamp_record_call_leg(jsonb_build_object('id', (pg_temp.both(1)).id, 'outcome', 'sent',
+                                                  'sid', 'CAboth1', 'pstatus', 'queued'));
+SELECT is((pg_temp.both(1)).call_status || ' ' || (pg_temp.both(1)).voice_call_made || ' ' || (pg_temp.both(1)).status,
+          'queued true sent', 'the provider took it: queued, voice_call_made; the lead keeps its SMS''s status');
+SELECT is(pg_temp.voice_cb('CallSid=CAboth1&CallStatus=completed&CallDuration=12') ->> 'status', 'sent',
+          'a completed call: the both lead''s status is still its SMS''s');
+SELECT is((pg_temp.both(1)).call_status, 'completed', '... the call''s own status completed');
+UPDATE campaigns SET call_slot_at = now() - interval '1 hour', calls_per_second = 100 WHERE id = (SELECT cid FROM b);
+UPDATE campaigns SET call_if_no_reply = true WHERE id = (SELECT cid FROM b);
+INSERT INTO messages (lead_id, phone, direction, body, kind)
+SELECT l.id, l.phone, 'inbound', 'Yes please', 'reply' FROM leads l WHERE l.id = (pg_temp.both(2)).lead_id;
+INSERT INTO opt_outs (phone, source) SELECT l.phone, 'sms' FROM leads l WHERE l.id = (pg_temp.both(3)).lead_id;
+SELECT is(jsonb_array_length(smscamp_claim_calls(4242, 10, true)), 0, 'the log provider places the calls in the claim');
+SELECT is((pg_temp.both(2)).call_status, 'skipped', 'call_if_no_reply: a lead who answered the SMS is not called');
+SELECT is((pg_temp.both(3)).call_status, 'skipped', 'an opted-out phone is not called');
+SELECT is((SELECT count(*)::int FROM call_outbox b JOIN campaign_leads cl ON cl.id = b.campaign_lead_id
+            WHERE cl.campaign_id = (SELECT cid FROM b) AND cl.call_status = 'logged'), 2,
+          '... the two others are in call_outbox');
+UPDATE campaign_leads SET call_status = 'calling', call_claimed_by = 999999 WHERE id = (pg_temp.both(4)).id;
+SELECT smscamp_recover_calls(ARRAY[4242]);
+SELECT is((pg_temp.both(4)).call_status || ' ' || coalesce((pg_temp.both(4)).call_claimed_by::text, '-'), 'unknown -',
+          'a call held by a worker that is gone: unknown (it may have been placed), never placed again');
+SELECT is(smscamp_complete_campaign((SELECT cid FROM b)), true, 'every call done: the campaign completes');
 
 SELECT * FROM finish();
 ROLLBACK;

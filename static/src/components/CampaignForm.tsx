@@ -19,6 +19,8 @@ export const CALL_OPTOUT = 'To stop these calls, reply STOP to our text or say s
 export const CALL_MAX_WORDS = 80;
 /** A voice campaign's calls_per_second when none is given: Twilio's default CPS. */
 export const DEFAULT_CALLS_PER_SECOND = 1;
+/** A both campaign's call_delay_seconds at most: a week. */
+export const CALL_DELAY_MAX = 604800;
 export const TEMPLATE_EXAMPLE = 'e.g. Hi {first_name}, it\'s {sender_name}. Our open day is Saturday 10-4 - reply YES to come along.';
 
 /** The placeholders a template may use, with what they stand for. */
@@ -44,6 +46,10 @@ export interface SettingsValues {
   voice_temperature: number;
   /** a voice campaign's calls per second, as typed */
   calls_per_second: string;
+  /** a both campaign: seconds after the SMS its call is placed, as typed (0 = at once) */
+  call_delay_seconds: string;
+  /** a both campaign: call only the leads who have not answered the SMS by then */
+  call_if_no_reply: boolean;
   /** messages per second, as typed; '' or 0 = unlimited */
   messages_per_second: string;
   /** quiet hours on: send only between window_start and window_end in the lead's zone */
@@ -78,6 +84,8 @@ export const defaultSettings: SettingsValues = {
   voice_system_prompt: '',
   voice_temperature: 70,
   calls_per_second: String(DEFAULT_CALLS_PER_SECOND),
+  call_delay_seconds: '0',
+  call_if_no_reply: false,
   messages_per_second: '',
   quiet_hours: true,
   window_start: '08:00',
@@ -106,6 +114,8 @@ export function settingsFromCampaign(c: Campaign): SettingsValues {
     voice_system_prompt: c.voice_system_prompt ?? '',
     voice_temperature: c.voice_temperature ?? 70,
     calls_per_second: c.calls_per_second != null && c.calls_per_second !== '' ? String(num(c.calls_per_second)) : String(DEFAULT_CALLS_PER_SECOND),
+    call_delay_seconds: c.call_delay_seconds != null ? String(c.call_delay_seconds) : '0',
+    call_if_no_reply: c.call_if_no_reply === true,
     messages_per_second: mps > 0 ? String(mps) : '',
     quiet_hours: c.send_window === undefined ? true : !!w,
     window_start: w?.[1] ?? '08:00',
@@ -133,8 +143,9 @@ const sameNumber = (a: string, b: string) => (a.trim() === '' || b.trim() === ''
  * The API body of the form's values. The senders, the frequency cap and max_filtered are sent
  * only when they differ from `from` (the campaign's values when it is edited, the defaults for a
  * new one): a server without them, or a campaign that relies on their defaults, is left alone.
- * So are a voice campaign's call script, voice temperature and calls per second (and only for a
- * voice campaign: the form shows them for no other).
+ * So are a voice campaign's call script and voice temperature (and only for a voice campaign: the
+ * form shows them for no other), the calls per second (a voice or both campaign), and a both
+ * campaign's call delay and no-reply rule (only for a both campaign).
  */
 export function settingsToInput(v: SettingsValues, from: SettingsValues = defaultSettings): CampaignInput {
   const out: CampaignInput = {
@@ -161,7 +172,13 @@ export function settingsToInput(v: SettingsValues, from: SettingsValues = defaul
   if (v.agent_type === 'voice') {
     if (v.voice_system_prompt !== from.voice_system_prompt) out.voice_system_prompt = v.voice_system_prompt.trim() === '' ? null : v.voice_system_prompt;
     if (v.voice_temperature !== from.voice_temperature) out.voice_temperature = v.voice_temperature;
+  }
+  if (v.agent_type === 'voice' || v.agent_type === 'both') {
     if (v.calls_per_second.trim() !== '' && !sameNumber(v.calls_per_second, from.calls_per_second)) out.calls_per_second = Number(v.calls_per_second);
+  }
+  if (v.agent_type === 'both') {
+    if (v.call_delay_seconds.trim() !== '' && !sameNumber(v.call_delay_seconds, from.call_delay_seconds)) out.call_delay_seconds = Number(v.call_delay_seconds);
+    if (v.call_if_no_reply !== from.call_if_no_reply) out.call_if_no_reply = v.call_if_no_reply;
   }
   return out;
 }
@@ -263,7 +280,7 @@ const REPLY_MODES: { value: ReplyMode; label: string; help: string }[] = [
 const AGENTS: { value: AgentType; label: string; help: string }[] = [
   { value: 'sms', label: 'SMS', help: 'Write and send one personalised SMS per lead.' },
   { value: 'voice', label: 'Voice call', help: 'Call each lead and speak a short personalised script.' },
-  { value: 'both', label: 'Both', help: 'An SMS, then a call. For now it sends the SMS only: the call is not built yet.' },
+  { value: 'both', label: 'Both', help: 'An SMS, then a call (the SMS read aloud).' },
 ];
 
 /** Who will write the messages (or a voice campaign's call scripts), as the server is configured (GET /api/settings). */
@@ -431,12 +448,53 @@ export function CampaignSettingsFields({
             {errors.agent_type}
           </p>
         )}
-        {values.agent_type === 'both' && (
-          <div className="mt-2" data-testid="both-sms-only">
-            <Alert tone="amber">For now “Both” sends the SMS only: the call after it is not built yet. Choose Voice call to call the leads.</Alert>
-          </div>
-        )}
       </fieldset>
+
+      {values.agent_type === 'both' && (
+        <div className="space-y-4 rounded-lg border border-slate-200 p-3 sm:p-4" role="group" aria-labelledby={`${groupId}-both`} aria-describedby={`${groupId}-both-hint`} data-testid="both-call">
+          <div>
+            <h3 id={`${groupId}-both`} className="text-sm font-semibold text-slate-800">
+              The call after the SMS
+            </h3>
+            <p id={`${groupId}-both-hint`} className="mt-1 text-xs text-slate-600">
+              Each lead is called after their SMS, and the call reads the SMS aloud: its opt-out line becomes “{CALL_OPTOUT}”
+            </p>
+          </div>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <Field label="Call after (seconds)" error={errors.call_delay_seconds} hint={`How long after the SMS the call is placed: 0 = at once, 3600 = an hour later (at most ${fmtInt(CALL_DELAY_MAX)}, a week).`}>
+              {({ id, describedBy, invalid }) => (
+                <TextInput id={id} name="call_delay_seconds" type="number" min={0} max={CALL_DELAY_MAX} step={1} inputMode="numeric" value={values.call_delay_seconds} onChange={(e) => set('call_delay_seconds', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
+              )}
+            </Field>
+            <Field
+              label="Calls per second"
+              error={errors.calls_per_second}
+              hint="How many calls start each second. Twilio's default is 1 call per second (CPS) per account: raise it only once Twilio has raised yours."
+            >
+              {({ id, describedBy, invalid }) => (
+                <TextInput id={id} name="calls_per_second" type="number" min={0.001} max={10000} step="any" inputMode="decimal" value={values.calls_per_second} onChange={(e) => set('calls_per_second', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
+              )}
+            </Field>
+          </div>
+          <div>
+            <label className="flex cursor-pointer items-start gap-2 text-sm">
+              <input
+                type="checkbox"
+                name="call_if_no_reply"
+                checked={values.call_if_no_reply}
+                onChange={(e) => set('call_if_no_reply', e.target.checked)}
+                aria-describedby={`${groupId}-no-reply-hint`}
+                className="mt-0.5 h-4 w-4 accent-indigo-600"
+              />
+              <span className="font-medium text-slate-800">Only call leads who have not answered the SMS by then</span>
+            </label>
+            <p id={`${groupId}-no-reply-hint`} className="mt-1 pl-6 text-xs text-slate-600">
+              A lead who replied to the SMS before the call is due is not called. Leads who opt out are never called.
+            </p>
+            {errors.call_if_no_reply && <p className="mt-1 pl-6 text-xs font-medium text-red-600">{errors.call_if_no_reply}</p>}
+          </div>
+        </div>
+      )}
 
       {voice ? (
         <div className="space-y-4 rounded-lg border border-slate-200 p-3 sm:p-4" role="group" aria-labelledby={`${groupId}-voice`} data-testid="campaign-form-voice">

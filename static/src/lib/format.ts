@@ -109,6 +109,22 @@ export function fmtCallDuration(seconds: Numeric | null | undefined): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** A both campaign's call delay after the SMS: "At once", "1 h 30 min", "2 d", "45 s". */
+export function fmtCallDelay(seconds: Numeric | null | undefined): string {
+  const s = Math.max(0, Math.round(num(seconds ?? 0)));
+  if (s === 0) return 'At once';
+  const parts: string[] = [];
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = s % 60;
+  if (d) parts.push(`${d} d`);
+  if (h) parts.push(`${h} h`);
+  if (m) parts.push(`${m} min`);
+  if (ss) parts.push(`${ss} s`);
+  return parts.join(' ');
+}
+
 /** How long a script takes to say: "about 17 s", "about 1 min 5 s". */
 export function fmtSpoken(seconds: Numeric | null | undefined): string {
   const s = Math.max(0, Math.round(num(seconds)));

@@ -42,7 +42,7 @@ export default function CampaignCreatePage() {
     onError: (e) => {
       if (e instanceof ApiError && e.errors.length > 0) {
         setErrors(e.fieldErrors);
-        const known = new Set(['name', 'description', 'agent_type', 'sms_system_prompt', 'sms_template', 'sender_name', 'sms_temperature', 'voice_system_prompt', 'voice_temperature', 'calls_per_second', 'messages_per_second', 'send_window', 'max_send_errors', 'max_filtered', 'exclude_messaged_within_hours', 'sender_ids', 'reply_mode', 'reply_prompt', 'lead_ids', 'lead_filter', 'lead_count', 'leads']);
+        const known = new Set(['name', 'description', 'agent_type', 'sms_system_prompt', 'sms_template', 'sender_name', 'sms_temperature', 'voice_system_prompt', 'voice_temperature', 'calls_per_second', 'call_delay_seconds', 'call_if_no_reply', 'messages_per_second', 'send_window', 'max_send_errors', 'max_filtered', 'exclude_messaged_within_hours', 'sender_ids', 'reply_mode', 'reply_prompt', 'lead_ids', 'lead_filter', 'lead_count', 'leads']);
         const other = e.errors.filter((x) => !known.has(fieldOf(x.loc) ?? ''));
         setFormError(other.length ? other.map((x) => x.msg).join('; ') : 'Please correct the highlighted fields.');
       } else {
@@ -53,7 +53,7 @@ export default function CampaignCreatePage() {
   });
 
   useEffect(() => {
-    const first = ['name', 'voice_system_prompt', 'calls_per_second', 'sms_template', 'sms_system_prompt', 'lead_filter', 'lead_count'].find((f) => errors[f]);
+    const first = ['name', 'voice_system_prompt', 'calls_per_second', 'call_delay_seconds', 'sms_template', 'sms_system_prompt', 'lead_filter', 'lead_count'].find((f) => errors[f]);
     if (first) formRef.current?.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
   }, [errors]);
 

@@ -52,6 +52,7 @@ import {
 } from '../lib/status';
 import {
   fmtCallDuration,
+  fmtCallDelay,
   fmtCallsPerSecond,
   fmtCost,
   fmtDateTime,
@@ -203,9 +204,11 @@ function ProgressCard({ campaign }: { campaign: Campaign }) {
 /** A voice campaign's calls: how many were placed, their outcomes (counts and a bar chart of them), minutes and cost. */
 function CallsCard({ campaign }: { campaign: Campaign }) {
   const calls = campaign.stats?.calls;
-  // an SMS campaign has none; "both" places no call yet: its card only once it has calls
-  if (!calls || (campaign.agent_type !== 'voice' && num(calls.placed) === 0)) return null;
+  // an SMS campaign has none (null); a voice or both campaign has its card
+  if (!calls) return null;
+  const both = campaign.agent_type === 'both';
   const placed = num(calls.placed);
+  const scheduled = num(calls.scheduled ?? 0);
   const outcomes = callOutcomes(calls);
   const pct = (n: number) => (placed > 0 ? (n / placed) * 100 : 0);
   const tiles: { key: string; label: string; value: string; tone?: string }[] = [
@@ -216,12 +219,17 @@ function CallsCard({ campaign }: { campaign: Campaign }) {
     { key: 'busy', label: 'Busy', value: fmtInt(calls.busy) },
     { key: 'failed', label: 'Failed', value: fmtInt(calls.failed), tone: num(calls.failed) > 0 ? 'text-red-600' : undefined },
     { key: 'in_progress', label: 'In progress', value: fmtInt(calls.in_progress) },
+    ...(both || calls.scheduled != null ? [{ key: 'scheduled', label: 'Scheduled', value: fmtInt(scheduled) }] : []),
     { key: 'minutes', label: 'Minutes', value: fmtMinutes(calls.minutes) },
     { key: 'cost', label: 'Cost', value: fmtCost(calls.cost) },
   ];
   return (
     <Card aria-labelledby="calls-title" data-testid="campaign-calls">
-      <CardHeader id="calls-title" title="Calls" subtitle={placed > 0 ? `${plural(placed, 'call')} placed` : 'No call placed yet'} />
+      <CardHeader
+        id="calls-title"
+        title="Calls"
+        subtitle={`${placed > 0 ? `${plural(placed, 'call')} placed` : 'No call placed yet'}${scheduled > 0 ? ` · ${fmtInt(scheduled)} scheduled after the SMS` : both ? ' · each placed after its SMS' : ''}`}
+      />
       <div className="space-y-4 p-4 sm:p-5">
         <dl className="grid grid-cols-2 gap-2 sm:grid-cols-3 lg:grid-cols-5">
           {tiles.map((t) => (
@@ -422,6 +430,7 @@ function rateLimitText(mps: Campaign['messages_per_second']): string {
 
 function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => void }) {
   const voice = campaign.agent_type === 'voice';
+  const both = campaign.agent_type === 'both';
   const started = campaign.started_at ? new Date(campaign.started_at).getTime() : null;
   const ended = campaign.completed_at ? new Date(campaign.completed_at).getTime() : null;
   return (
@@ -455,6 +464,26 @@ function DetailsCard({ campaign, onEdit }: { campaign: Campaign; onEdit?: () => 
             )}
           </dd>
         </div>
+        {both && (
+          <>
+            <div className="flex justify-between gap-3">
+              <dt className="text-slate-500">Call after the SMS</dt>
+              <dd className="text-right" data-testid="call-delay">
+                {num(campaign.call_delay_seconds ?? 0) > 0 ? `${fmtCallDelay(campaign.call_delay_seconds)} later` : 'At once'}
+              </dd>
+            </div>
+            <div className="flex justify-between gap-3">
+              <dt className="text-slate-500">Who is called</dt>
+              <dd className="text-right" data-testid="call-if-no-reply">
+                {campaign.call_if_no_reply ? 'Only leads who have not answered the SMS' : 'Every lead sent the SMS'}
+              </dd>
+            </div>
+            <div className="flex justify-between gap-3">
+              <dt className="text-slate-500">Calls per second</dt>
+              <dd data-testid="calls-per-second">{fmtCallsPerSecond(campaign.calls_per_second ?? 1)}</dd>
+            </div>
+          </>
+        )}
         {voice ? (
           <div className="flex justify-between gap-3">
             <dt className="text-slate-500">Calls per second</dt>
@@ -623,6 +652,8 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
     placeholderData: keepPreviousData,
   });
   const voice = campaign.agent_type === 'voice';
+  // a both campaign's lead: its SMS, with its call's status under the lead's
+  const both = campaign.agent_type === 'both';
   // keep the open lead's row fresh while the campaign runs
   const openFresh = open ? (leads.data?.items.find((l) => l.id === open.id) ?? open) : null;
   return (
@@ -678,7 +709,7 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
                   )}
                   <div className="font-mono text-xs text-slate-500">{l.phone}</div>
                   {/* the message under the lead, whole, at every width (never cut off) */}
-                  {voice || l.call_script ? <LeadCallScript lead={l} className="mt-1.5" /> : <LeadMessage lead={l} className="mt-1.5" />}
+                  {voice || (!both && l.call_script) ? <LeadCallScript lead={l} className="mt-1.5" /> : <LeadMessage lead={l} className="mt-1.5" />}
                 </td>
                 <td className="px-4 py-3">
                   <LeadStatusBadge status={l.status} />
@@ -693,6 +724,11 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
                 {!voice && <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">{l.sms_segments ?? '—'}</td>}
                 <td className="hidden px-4 py-3 text-right tabular-nums sm:table-cell">
                   {voice ? (l.call_cost != null ? fmtCost(l.call_cost) : '—') : l.sms_cost != null ? fmtCost(l.sms_cost) : '—'}
+                  {both && l.call_cost != null && (
+                    <span className="block text-xs text-slate-500" title="The call's cost">
+                      call {fmtCost(l.call_cost)}
+                    </span>
+                  )}
                 </td>
                 <td className="whitespace-nowrap px-4 py-3 text-right sm:px-5">
                   <div className="flex flex-col items-end gap-1">
@@ -963,9 +999,6 @@ export default function CampaignDetailPage() {
 
       <div className="space-y-6">
         {actionError && !dialog ? <Alert title="That didn't work">{errorMessage(actionError)}</Alert> : null}
-        {c.agent_type === 'both' && (c.status === 'draft' || c.status === 'scheduled') && (
-          <Alert tone="amber">“Both” sends the SMS only for now: the call after it is not built yet.</Alert>
-        )}
         {c.status === 'scheduled' && c.scheduled_at && <Alert tone="blue">Starts automatically on {fmtDateTime(c.scheduled_at)}.</Alert>}
         {c.paused_reason ? (
           <div data-testid="paused-reason">

@@ -1,4 +1,4 @@
-// Voice campaigns: the form's agent types (Voice call, and Both that sends the SMS only for now),
+// Voice campaigns: the form's agent types (Voice call, and Both: an SMS, then a call after it),
 // a voice campaign's call script, voice temperature and calls per second (sent only when
 // changed); the detail page's Calls card (outcomes, minutes, cost, a chart with its table), each
 // voice lead's call status, duration and script (in its row and its log); the preview of a call
@@ -92,6 +92,8 @@ describe('voice formats and words', () => {
     expect(callStatusMeta('ringing').label).toBe('Ringing');
     expect(callStatusMeta('calling').label).toBe('Calling');
     expect(callStatusMeta('logged').label).toBe('Logged (offline)');
+    expect(callStatusMeta('scheduled').label).toBe('Call scheduled');
+    expect(callStatusMeta('skipped').label).toBe('Call skipped');
   });
 
   it('the outcomes add up to the calls placed: what is left is "Logged or unknown"', () => {
@@ -222,16 +224,76 @@ describe('Campaign form: voice', () => {
     expect(JSON.parse(calls.filter((c) => c.method === 'POST')[1].body!).calls_per_second).toBe(5);
   });
 
-  it('Both says it sends the SMS only for now, and keeps the SMS fields', async () => {
-    createServer();
+  it('Both shows the call after the SMS, keeps the SMS fields, and sends the call fields when changed', async () => {
+    const { calls } = createServer();
     const { user } = renderCreate();
-    const both = await screen.findByRole('radio', { name: /^Both/ });
-    expect(both).toHaveAccessibleName(/sends the SMS only/);
-    expect(screen.queryByTestId('both-sms-only')).toBeNull();
+    await user.type(await screen.findByLabelText(/^Name/), 'Open day');
+    const both = screen.getByRole('radio', { name: /^Both/ });
+    expect(both).toHaveAccessibleName(/An SMS, then a call \(the SMS read aloud\)/);
+    expect(screen.queryByTestId('both-call')).toBeNull();
     await user.click(both);
-    expect(screen.getByTestId('both-sms-only')).toHaveTextContent('For now “Both” sends the SMS only: the call after it is not built yet.');
+    const box = screen.getByTestId('both-call');
+    expect(within(box).getByRole('heading', { name: 'The call after the SMS' })).toBeInTheDocument();
+    expect(box).toHaveAccessibleName('The call after the SMS');
+    const delay = within(box).getByLabelText(/^Call after/);
+    expect(delay).toHaveValue(0);
+    expect(delay).toHaveAccessibleDescription(/0 = at once/);
+    const noReply = within(box).getByRole('checkbox', { name: 'Only call leads who have not answered the SMS by then' });
+    expect(noReply).not.toBeChecked();
+    expect(within(box).getByLabelText('Calls per second')).toHaveValue(1);
+    // the SMS fields stay; no call script of its own
     expect(screen.getByLabelText(/^Message template/)).toBeInTheDocument();
     expect(screen.queryByLabelText(/^Call script/)).toBeNull();
+
+    // left at their defaults: not sent
+    await user.type(screen.getByLabelText(/^Message template/), 'Hi {first_name}, our open day is Saturday.');
+    await user.click(screen.getByRole('button', { name: /Create draft/ }));
+    expect(await screen.findByText('detail page')).toBeInTheDocument();
+    const body = posted(calls);
+    expect(body.agent_type).toBe('both');
+    expect(body).not.toHaveProperty('call_delay_seconds');
+    expect(body).not.toHaveProperty('call_if_no_reply');
+    expect(body).not.toHaveProperty('calls_per_second');
+  });
+
+  it('Both sends the call delay, the no-reply rule and calls per second once changed; switching to Voice call hides them', async () => {
+    const { calls } = createServer();
+    const { user } = renderCreate();
+    await user.type(await screen.findByLabelText(/^Name/), 'Open day');
+    await user.click(screen.getByRole('radio', { name: /^Both/ }));
+    const box = screen.getByTestId('both-call');
+    const delay = within(box).getByLabelText(/^Call after/);
+    await user.clear(delay);
+    await user.type(delay, '3600');
+    await user.click(within(box).getByRole('checkbox', { name: /Only call leads who have not answered/ }));
+    const cps = within(box).getByLabelText('Calls per second');
+    await user.clear(cps);
+    await user.type(cps, '2');
+    // Voice call: the group is gone
+    await user.click(screen.getByRole('radio', { name: /^Voice call/ }));
+    expect(screen.queryByTestId('both-call')).toBeNull();
+    await user.click(screen.getByRole('radio', { name: /^Both/ }));
+    expect(within(screen.getByTestId('both-call')).getByLabelText(/^Call after/)).toHaveValue(3600);
+    await user.type(screen.getByLabelText(/^Message template/), 'Hi {first_name}, our open day is Saturday.');
+    await user.click(screen.getByRole('button', { name: /Create draft/ }));
+    expect(await screen.findByText('detail page')).toBeInTheDocument();
+    expect(posted(calls)).toMatchObject({ agent_type: 'both', call_delay_seconds: 3600, call_if_no_reply: true, calls_per_second: 2 });
+  });
+
+  it('sends the call fields only for a both campaign, and only when they changed', () => {
+    expect(defaultSettings).toMatchObject({ call_delay_seconds: '0', call_if_no_reply: false });
+    const sms = settingsToInput({ ...defaultSettings, name: 'x', call_delay_seconds: '60', call_if_no_reply: true });
+    expect(sms).not.toHaveProperty('call_delay_seconds');
+    expect(sms).not.toHaveProperty('call_if_no_reply');
+    const voice = settingsToInput({ ...defaultSettings, agent_type: 'voice', call_delay_seconds: '60', call_if_no_reply: true });
+    expect(voice).not.toHaveProperty('call_delay_seconds');
+    expect(voice).not.toHaveProperty('call_if_no_reply');
+    const from = settingsFromCampaign(campaign(1, { agent_type: 'both', call_delay_seconds: 600, call_if_no_reply: true, calls_per_second: 1 }) as unknown as Campaign);
+    expect(from).toMatchObject({ call_delay_seconds: '600', call_if_no_reply: true, calls_per_second: '1' });
+    const same = settingsToInput({ ...from, call_delay_seconds: '600.0' }, from);
+    expect(same).not.toHaveProperty('call_delay_seconds');
+    expect(same).not.toHaveProperty('call_if_no_reply');
+    expect(settingsToInput({ ...from, call_delay_seconds: '0', call_if_no_reply: false, calls_per_second: '3' }, from)).toMatchObject({ call_delay_seconds: 0, call_if_no_reply: false, calls_per_second: 3 });
   });
 
   it('edits a voice campaign: a new calls per second is all that is sent of the voice fields', async () => {
@@ -352,6 +414,70 @@ describe('Campaign detail: a voice campaign', () => {
     renderCampaignDetail(45);
     expect(await screen.findByRole('heading', { name: 'Message preview' })).toBeInTheDocument();
     expect(screen.queryByTestId('campaign-calls')).toBeNull();
+  });
+});
+
+describe('Campaign detail: a both campaign', () => {
+  const bothCampaign = (id: number, over: Record<string, unknown> = {}) =>
+    campaign(id, {
+      agent_type: 'both',
+      status: 'processing',
+      call_delay_seconds: 5400,
+      call_if_no_reply: true,
+      calls_per_second: 1,
+      stats: { sent: 3, delivered: 2, total: 3, total_messages_sent: 3, total_messages_failed: 0, total_segments: 3, total_cost: 0.0237, calls: calls({ placed: 1, answered: 1, voicemail: 0, no_answer: 0, busy: 0, failed: 0, in_progress: 0, minutes: 0.7, cost: 0.013, scheduled: 1 }) },
+      ...over,
+    });
+  const smsLead = (id: number, name: string, over: Record<string, unknown> = {}) => ({
+    ...lead(id, { name }),
+    id: 100 + id,
+    lead_id: id,
+    status: 'delivered',
+    sms_sent: true,
+    sms_message: `Hi ${name.split(' ')[0]}, our open day is Saturday. Reply STOP to opt out`,
+    sms_segments: 1,
+    sms_cost: 0.0079,
+    call_status: null,
+    call_script: null,
+    call_duration: null,
+    call_cost: null,
+    ...over,
+  });
+
+  it('shows the Calls card with the scheduled calls, the delay and no-reply rule, and each lead\'s SMS with its call', async () => {
+    mockCampaignDetail(bothCampaign(46), {
+      leads: [
+        smsLead(1, 'Ann Answer', { call_status: 'completed', call_answered_by: 'human', call_duration: 42, call_script: SCRIPT('Ann'), call_cost: 0.013 }),
+        smsLead(2, 'Sam Scheduled', { call_status: 'scheduled' }),
+        smsLead(3, 'Rita Replied', { call_status: 'skipped' }),
+        smsLead(4, 'Nina None'),
+      ],
+    });
+    renderCampaignDetail(46);
+    const card = await screen.findByTestId('campaign-calls');
+    expect(card).toHaveTextContent('1 call placed');
+    expect(within(card).getByTestId('calls-scheduled')).toHaveTextContent('Scheduled1');
+    expect(screen.getByTestId('sent-count')).toHaveTextContent('3');
+    expect(screen.getByTestId('call-delay')).toHaveTextContent('1 h 30 min later');
+    expect(screen.getByTestId('call-if-no-reply')).toHaveTextContent('Only leads who have not answered the SMS');
+    expect(screen.queryByText(/SMS only/)).toBeNull();
+    const table = await screen.findByTestId('campaign-leads-table');
+    const [ann, sam, rita, nina] = await within(table).findAllByTestId('campaign-lead-row');
+    expect(within(ann).getByTestId('lead-message')).toHaveTextContent('Hi Ann, our open day is Saturday.');
+    expect(within(ann).queryByTestId('call-script')).toBeNull();
+    expect(within(ann).getByTestId('call-status')).toHaveTextContent('Answered');
+    expect(within(ann).getByTestId('call-duration')).toHaveTextContent('0:42');
+    expect(within(sam).getByTestId('call-status')).toHaveTextContent('Call scheduled');
+    expect(within(rita).getByTestId('call-status')).toHaveTextContent('Call skipped');
+    expect(within(nina).queryByTestId('call-status')).toBeNull();
+  });
+
+  it('a both draft shows its Calls card with no call yet, calling at once', async () => {
+    mockCampaignDetail(bothCampaign(47, { status: 'draft', call_delay_seconds: 0, call_if_no_reply: false, stats: { pending: 1, total: 1, calls: calls({ placed: 0, answered: 0, voicemail: 0, no_answer: 0, busy: 0, failed: 0, in_progress: 0, minutes: 0, cost: 0, scheduled: 0 }) } }));
+    renderCampaignDetail(47);
+    expect(await screen.findByTestId('campaign-calls')).toHaveTextContent('No call placed yet');
+    expect(screen.getByTestId('call-delay')).toHaveTextContent('At once');
+    expect(screen.getByTestId('call-if-no-reply')).toHaveTextContent('Every lead sent the SMS');
   });
 });
 

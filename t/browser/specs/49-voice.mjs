@@ -1,6 +1,6 @@
 // Voice campaigns in the browser: three leads (made through the API), a campaign made through
-// the form with Voice call chosen (the "Both" choice says it sends the SMS only for now; the
-// voice fields replace the SMS-only ones), its call script previewed (the script, its words and
+// the form with Voice call chosen (the "Both" choice shows the call after the SMS: its delay
+// and no-reply rule; the voice fields replace the SMS-only ones), its call script previewed (the script, its words and
 // spoken length), started and run to completed with the offline log provider: the Calls card
 // counts the three calls placed, each lead shows its script (greeting the lead by first name,
 // ending with the calls' opt-out line) and its call status (Logged (offline)), in its row and in
@@ -64,7 +64,7 @@ export default async function () {
     }
   });
 
-  await step('voice: the form offers Voice call (and says Both sends the SMS only for now), with its own fields', async () => {
+  await step('voice: the form offers Voice call (and Both its call after the SMS), with its own fields', async () => {
     assert(leads.length === 3, 'the three leads were made');
     await goto('/campaigns/new');
     await page.getByRole('heading', { name: 'New campaign' }).waitFor();
@@ -73,11 +73,15 @@ export default async function () {
     await form.getByLabel('Description').fill('Browser end-to-end test of a voice campaign');
 
     await form.getByRole('radio', { name: /^Both/ }).check();
-    const both = (await form.getByTestId('both-sms-only').textContent()) || '';
-    assert(both.includes('sends the SMS only'), `choosing Both says it sends the SMS only for now: ${both}`);
+    const both = form.getByTestId('both-call');
+    await both.getByRole('heading', { name: 'The call after the SMS' }).waitFor();
+    const delay = both.getByLabel(/^Call after/);
+    assert((await delay.inputValue()) === '0', `the call after the SMS starts at once (${await delay.inputValue()})`);
+    const noReply = both.getByRole('checkbox', { name: 'Only call leads who have not answered the SMS by then' });
+    assert(!(await noReply.isChecked()), 'the no-reply rule starts off');
 
     await form.getByRole('radio', { name: /^Voice call/ }).check();
-    assert((await form.getByTestId('both-sms-only').count()) === 0, 'the note about Both is gone');
+    assert((await form.getByTestId('both-call').count()) === 0, 'the call after the SMS group is gone for Voice call');
     const voice = form.getByTestId('campaign-form-voice');
     await voice.getByRole('heading', { name: 'What the calls say' }).waitFor();
     await voice.getByTestId('writer-badge').filter({ hasText: 'Call scripts are written by' }).waitFor();
