@@ -320,7 +320,7 @@ BEGIN
                     RETURNING id)
                 UPDATE campaign_leads cl
                    SET call_status = 'logged', voice_call_made = true, call_sid = 'LOG' || box.id,
-                       call_attempts = cl.call_attempts + 1
+                       call_attempts = coalesce(cl.call_attempts, 0) + 1
                   FROM box WHERE cl.id = r.id;
                 PERFORM smscamp_log(r.id, 'info', 'voice_agent',
                                     'Call recorded in the outbox (log provider)', '{"provider": "log"}');
@@ -328,7 +328,7 @@ BEGIN
                 v_taken := v_taken + 1;
                 UPDATE campaign_leads
                    SET call_status = 'calling', call_claimed_by = p_worker,
-                       call_attempts = call_attempts + 1
+                       call_attempts = coalesce(call_attempts, 0) + 1
                  WHERE id = r.id;
                 v_tasks := v_tasks || jsonb_build_object(
                     'id', r.id, 'to', r.phone, 'script', r.call_script,
@@ -363,7 +363,7 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    IF v_outcome = 'retry' AND cl.call_attempts >= v_max THEN
+    IF v_outcome = 'retry' AND coalesce(cl.call_attempts, 0) >= v_max THEN
         v_outcome := 'failed';
     END IF;
     UPDATE campaign_leads SET
@@ -377,7 +377,7 @@ BEGIN
         call_cost = CASE WHEN p_item ->> 'price' ~ '^-?[0-9]+(\.[0-9]+)?$'
                          THEN abs((p_item ->> 'price')::numeric) END,
         call_due_at = CASE WHEN v_outcome = 'retry'
-                           THEN now() + smscamp_backoff(cl.call_attempts,
+                           THEN now() + smscamp_backoff(coalesce(cl.call_attempts, 0),
                                                         nullif(p_item ->> 'retry_after', '')::integer)
                            ELSE call_due_at END
      WHERE id = v_id;

@@ -382,7 +382,9 @@ ALTER TABLE campaign_leads
     -- it (pid), its attempts
     ADD COLUMN IF NOT EXISTS call_due_at      timestamptz,
     ADD COLUMN IF NOT EXISTS call_claimed_by  integer,
-    ADD COLUMN IF NOT EXISTS call_attempts    integer NOT NULL DEFAULT 0;
+    -- (no default, nullable: a column with one cannot be added to a table whose
+    -- row type a function of the baseline uses; NULL reads as 0)
+    ADD COLUMN IF NOT EXISTS call_attempts    integer;
 -- (the call statuses of before the calls after an SMS: scheduled and skipped)
 DO $$
 BEGIN
