@@ -78,8 +78,15 @@ generation_metadata(GeneratedSms *gen)
 }
 
 static char *
-generation_log_message(GeneratedSms *gen)
+generation_log_message(const SmsLead *lead, GeneratedSms *gen)
 {
+	if (lead->voice)
+	{
+		int			words = smscamp_script_words(gen->message ? gen->message : "");
+
+		return psprintf("Call script written (%d word%s, %s)", words, words == 1 ? "" : "s",
+						gen->writer ? gen->writer : "built-in writer");
+	}
 	return psprintf("Message generated (%d segment%s, %s)",
 					gen->count.segments,
 					gen->count.segments == 1 ? "" : "s",
@@ -196,7 +203,7 @@ smscamp_batch_validation(RecordBatch *batch, const SmsLead *lead, List *errors)
 }
 
 static void
-item_set_generation(json_t *item, GeneratedSms *gen)
+item_set_generation(json_t *item, const SmsLead *lead, GeneratedSms *gen)
 {
 	Numeric		cost = smscamp_cost_of_segments(gen->count.segments);
 
@@ -207,7 +214,7 @@ item_set_generation(json_t *item, GeneratedSms *gen)
 													 NumericGetDatum(cost))));
 	item_set_str(item, "encoding", gen->count.ucs2 ? "UCS-2" : "GSM-7");
 	item_set_str(item, "level", "info");
-	item_set_str(item, "msg", generation_log_message(gen));
+	item_set_str(item, "msg", generation_log_message(lead, gen));
 	item_set_meta(item, generation_metadata(gen));
 }
 
@@ -218,7 +225,7 @@ smscamp_batch_generation(RecordBatch *batch, const SmsLead *lead,
 {
 	json_t	   *item = batch_item("gen", lead);
 
-	item_set_generation(item, gen);
+	item_set_generation(item, lead, gen);
 	batch_add(batch, item);
 }
 
@@ -250,7 +257,7 @@ smscamp_batch_send_start(RecordBatch *batch, const SmsLead *lead,
 	json_t	   *item = batch_item(via_log ? "log" : "mark", lead);
 
 	if (gen)
-		item_set_generation(item, gen);
+		item_set_generation(item, lead, gen);
 	if (via_log)
 	{
 		item_set_str(item, "sfrom", smscamp_sender_from(&lead->sender));

@@ -430,6 +430,12 @@ BEGIN
 END
 $$;
 
+-- The node an item's log rows are of: voice_agent for a voice campaign's lead
+-- (its meta's channel, pg_extension/record.c), else sms_agent.
+CREATE OR REPLACE FUNCTION smscamp_agent_node(p_meta jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN p_meta ->> 'channel' = 'voice' THEN 'voice_agent' ELSE 'sms_agent' END;
+
 -- 'Validation failed: a; b' from a JSON array of reasons.
 CREATE OR REPLACE FUNCTION smscamp_validation_message(p_errors jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -497,7 +503,7 @@ BEGIN
            AND x.meta ->> 'channel' = 'voice';
     END IF;
     INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
-    SELECT x.id, 'error', 'sms_agent', x.error, NULL
+    SELECT x.id, 'error', smscamp_agent_node(x.meta), x.error, NULL
       FROM unnest(it) x WHERE x.k = 'genfail' ORDER BY x.i;
     IF EXISTS (SELECT FROM unnest(it) x
                 WHERE x.k = 'genfail' OR (x.k = 'send' AND x.outcome = 'retry')) THEN
@@ -577,7 +583,7 @@ BEGIN
     )
     SELECT coalesce(array_agg(mk.id), '{}') INTO marked FROM mk;
     INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
-    SELECT x.id, x.level, 'sms_agent', x.msg, x.meta
+    SELECT x.id, x.level, smscamp_agent_node(x.meta), x.msg, x.meta
       FROM unnest(it) x WHERE x.message IS NOT NULL AND x.msg IS NOT NULL ORDER BY x.i;
 
     IF EXISTS (SELECT FROM unnest(it) x WHERE x.k = 'log' AND x.id = ANY (marked)
@@ -619,7 +625,7 @@ BEGIN
           FROM box WHERE cl.id = box.campaign_lead_id;
     END IF;
     INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
-    SELECT x.id, 'info', 'sms_agent',
+    SELECT x.id, 'info', smscamp_agent_node(x.meta),
            CASE WHEN x.id <> ALL (marked) THEN 'Not sent: the campaign is no longer running'
                 WHEN x.meta ->> 'channel' = 'voice' THEN 'Call recorded in the outbox (log provider)'
                 ELSE 'SMS recorded in the outbox (log provider)' END,
@@ -867,7 +873,7 @@ BEGIN
         -- the sms_agent rows the nodes wrote (what was generated, what the
         -- provider said)
         INSERT INTO processing_logs (campaign_lead_id, level, node_name, message, metadata)
-        SELECT x.id, x.level, 'sms_agent', x.msg, x.meta
+        SELECT x.id, x.level, smscamp_agent_node(x.meta), x.msg, x.meta
           FROM unnest(coalesce(g, '{}') || coalesce(snd, '{}')) x
          WHERE x.k IN ('gen', 'send') ORDER BY x.i;
     END IF;

@@ -112,9 +112,16 @@ is($cur->{status}, 'completed', 'the 4 calls/s campaign completes');
 my %to = map { $_->{phone} => 1 } @$cps_leads;
 my @ts = sort { $a <=> $b } map { $_->{ts} } grep { $to{ $_->{to} } } @{ fake_get('/_fake/calls?limit=100000')->{calls} };
 is(scalar @ts, 12, '12 calls placed, once each');
-my $closest = 1e9;
-for (1 .. $#ts) { my $g = $ts[$_] - $ts[$_ - 1]; $closest = $g if $g < $closest }
-cmp_ok($closest, '>=', 200, "calls at least 250 ms apart, give or take the jitter (closest $closest ms)");
+# Twilio's queue placing 4 calls a second in arrival order: over the rate a call waits there
+# longer and longer; held, no longer than a send's lateness (a worker late for its slot by
+# more than 200 ms takes a new one)
+my ($free, $wait) = (-1e18, 0);
+for my $t (@ts) {
+    my $at = $t > $free ? $t : $free;
+    $wait = $at - $t if $at - $t > $wait;
+    $free = $at + 250;
+}
+cmp_ok($wait, '<', 300, "not over 4 calls/s: a 4 calls/s queue would hold a call at most $wait ms");
 my $span = ($ts[-1] - $ts[0]) / 1000;
 cmp_ok($span, '>=', 2.6, sprintf('12 calls over %.2f s: not over 4 calls/s (2.75 s, give or take the jitter)', $span));
 

@@ -6,7 +6,7 @@
 -- transaction, rolled back.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(54);
+SELECT plan(55);
 
 SET LOCAL smscamp.twilio_auth_token = 'tok-sql-test';
 \ir lib/err.sql
@@ -80,6 +80,10 @@ SELECT is((SELECT script FROM call_outbox WHERE campaign_lead_id = (SELECT clid 
           '... the call is in call_outbox with its script');
 SELECT is((SELECT count(*)::int FROM sms_outbox WHERE campaign_lead_id = (SELECT clid FROM v)), 0,
           '... and no SMS in sms_outbox');
+SELECT ok((SELECT bool_and(node_name <> 'sms_agent') AND bool_or(node_name = 'voice_agent' AND message ~ '^Call script written \(\d+ words, built-in writer\)$')
+                  AND bool_or(node_name = 'voice_agent' AND message = 'Call recorded in the outbox (log provider)')
+             FROM processing_logs WHERE campaign_lead_id = (SELECT clid FROM v)),
+          '... logged by the voice_agent node: the script written, the call recorded');
 SELECT is(pg_temp.err(format('SELECT smscamp_place_call(%s)', (SELECT clid FROM v))) ->> 'state', '55000',
           'placing it again: refused (the lead is not being processed)');
 WITH c AS (INSERT INTO campaigns (name, sms_template) VALUES ('sms test', 'Hi {first_name}') RETURNING id)

@@ -6,10 +6,11 @@ import { FilterBar, FilterSelect, PagedList } from './list';
 import { leadWaitText, type Tone } from '../lib/status';
 import { fmtCallDuration, fmtCost, fmtDateTime, fmtDuration, fmtTime, plural } from '../lib/format';
 
-export const GRAPH_NODES = ['validate_lead', 'sms_agent', 'finalize'] as const;
+export const GRAPH_NODES = ['validate_lead', 'sms_agent', 'voice_agent', 'finalize'] as const;
 const NODE_LABELS: Record<string, string> = {
   validate_lead: 'Validate lead',
   sms_agent: 'SMS agent',
+  voice_agent: 'Voice agent',
   generate_sms: 'Write message',
   send_sms: 'Send SMS',
   finalize: 'Finalize',
