@@ -309,6 +309,18 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT f.value, f.errors FROM api_numeric_field(v, loc, lo, hi, false) AS f
 $$;
 
+-- A boolean field of a request body that may be left out: value NULL when
+-- absent or null (the caller says what that means), problems ('[]' when none).
+CREATE OR REPLACE FUNCTION api_optional_bool(body jsonb, field text,
+                                             OUT value boolean, OUT problems jsonb)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE WHEN jsonb_typeof(body -> field) = 'boolean' THEN (body ->> field)::boolean END,
+       CASE WHEN coalesce(jsonb_typeof(body -> field), 'null') IN ('null', 'boolean') THEN '[]'::jsonb
+            ELSE jsonb_build_array(api_error_item(jsonb_build_array('body', field),
+                                                  'Input should be a valid boolean', 'bool_type'))
+       END
+$$;
+
 -- A whole-number field of a request body that may be left out: value NULL and no
 -- problems ('[]') when absent (or null, except in an update, where null is one).
 CREATE OR REPLACE FUNCTION api_optional_int(body jsonb, field text, lo numeric, hi numeric,

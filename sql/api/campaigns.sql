@@ -147,15 +147,8 @@ BEGIN
     -- only when the SMS was not answered by then (call_if_no_reply)
     SELECT f.value, errors || f.problems INTO call_delay_seconds, errors
       FROM api_optional_int(j, 'call_delay_seconds', 0, 604800, partial) AS f;
-    v := j -> 'call_if_no_reply';
-    IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
-        NULL;
-    ELSIF jsonb_typeof(v) <> 'boolean' THEN
-        errors := errors || api_error_item('["body","call_if_no_reply"]',
-            'Input should be a valid boolean', 'bool_type');
-    ELSE
-        call_if_no_reply := (v #>> '{}')::boolean;
-    END IF;
+    SELECT f.value, errors || f.problems INTO call_if_no_reply, errors
+      FROM api_optional_bool(j, 'call_if_no_reply') AS f;
 
     -- sender_name: who the messages are from, '' = none
     SELECT s.value, errors || s.problems INTO sender_name, errors
@@ -170,17 +163,9 @@ BEGIN
       FROM api_optional_string(j, 'reply_prompt', 4000) AS s;
 
     -- require_consent: true | false (null: false)
-    v := j -> 'require_consent';
-    IF v IS NULL THEN
-        NULL;
-    ELSIF jsonb_typeof(v) = 'null' THEN
-        require_consent := false;
-    ELSIF jsonb_typeof(v) <> 'boolean' THEN
-        errors := errors || api_error_item('["body","require_consent"]',
-            'Input should be a valid boolean', 'bool_type');
-    ELSE
-        require_consent := (v #>> '{}')::boolean;
-    END IF;
+    SELECT CASE WHEN jsonb_typeof(j -> 'require_consent') = 'null' THEN false ELSE f.value END,
+           errors || f.problems INTO require_consent, errors
+      FROM api_optional_bool(j, 'require_consent') AS f;
 
     -- sms_temperature: integer 0..200 (hundredths: 70 = 0.70)
     SELECT f.value, errors || f.problems INTO sms_temperature, errors

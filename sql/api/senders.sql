@@ -119,15 +119,8 @@ BEGIN
         END IF;
     END IF;
 
-    v := j -> 'active';
-    IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
-        active := true;
-    ELSIF jsonb_typeof(v) <> 'boolean' THEN
-        errors := errors || api_error_item('["body","active"]',
-            'Input should be a valid boolean', 'bool_type');
-    ELSE
-        active := (v #>> '{}')::boolean;
-    END IF;
+    SELECT coalesce(f.value, true), errors || f.problems INTO active, errors
+      FROM api_optional_bool(j, 'active') AS f;
 END
 $$;
 
