@@ -166,7 +166,10 @@ ok(wait_health(10), 'nginx answers /api/health after the crash recovery');
 
 # ---------------------------------------------------------------- (e) both: SMS, then a call
 use_fake_providers(openai_api_key => '', voice_status_callback_url => $callback);
-fake_config({ call_latency_ms => 0, call_auto_status => 'completed', call_duration_s => 15 });
+# (the callbacks 1 s after the call is accepted, as Twilio's come: one that arrives before the
+# worker has recorded the call's SID finds no call, and is not kept for later)
+fake_config({ call_latency_ms => 0, call_auto_status => 'completed', call_duration_s => 15,
+              call_auto_status_delay_ms => 1000 });
 my $pair = make_leads(3);
 my $c5 = api(POST => '/api/campaigns', {
     name => "Both $tok", agent_type => 'both', send_window => undef,
