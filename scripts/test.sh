@@ -178,7 +178,8 @@ if ((${#failed[@]})); then
             grep -E 'not ok|FAIL|✗|Error' "$INST_LOG/suite-$s.out" | head -20
             tail -n 15 "$INST_LOG/suite-$s.out"
         fi
-        grep -E '^(not ok|#   Failed test|#\s+(got|expected):)' "$INST_LOG/suite-$s.out" | head -30
+        # every failed test, subtests too (indented), with the diagnostics that follow it
+        grep -E -A6 '^\s*#\s+Failed test' "$INST_LOG/suite-$s.out" | grep -E '^\s*#' | head -80
     done
     info "suites FAILED: ${failed[*]}"
     exit 1
