@@ -8,9 +8,14 @@
  *				before its provider call, like a campaign's SMS
  *	  chat		a model call of the reply agent: classify an inbound
  *				message, or write its answer
- *	  call		agent_type both: the call after a lead's SMS, claimed
- *				"calling" and committed before its Calls request
- *				(sql/calls.sql: smscamp_claim_calls paces them)
+ *	  script	agent_type both: the script of the call after a lead's
+ *				SMS, written by the voice_agent's writer from the
+ *				campaign's voice prompt (the model, asked once more when
+ *				its answer cannot be used, or the writer offline: no
+ *				HTTP call then)
+ *	  call		agent_type both: that call, claimed "calling" and
+ *				committed before its Calls request (sql/calls.sql:
+ *				smscamp_claim_calls paces them)
  *
  *	  The SQL decides everything (sql/reply_agent.sql, sql/outbound.sql):
  *	  smscamp_conversation_claim hands out the tasks (without a model the
@@ -39,6 +44,7 @@ typedef enum TaskKind
 {
 	TASK_SEND,
 	TASK_CHAT,
+	TASK_SCRIPT,
 	TASK_CALL
 } TaskKind;
 
@@ -54,6 +60,10 @@ typedef struct ConvTask
 	char	   *language;		/* call: its <Say language> */
 	SmsSender	sender;			/* send, call: its sender (sql/senders.sql) */
 	char	   *request;		/* chat: the request SQL wrote */
+	SmsLead    *lead;			/* script: the lead, as a voice campaign's */
+	GeneratedSms gen;			/* script: as written so far */
+	char	   *problem;		/* script: why the model's first answer
+								 * could not be used (asked again) */
 	HttpCall   *call;
 	bool		attached;
 	char	   *result;			/* the item to record, once the call is done */
@@ -163,6 +173,15 @@ add_task(TaskKind kind, json_t *o)
 	smscamp_sender_from_json(json_object_get(o, "sender"), &t->sender);
 	if (request)
 		t->request = smscamp_json_text(json_incref(request));	/* consumes a reference */
+	if (kind == TASK_SCRIPT)
+	{
+		char	   *context = smscamp_json_text(json_incref(json_object_get(o, "context")));
+
+		if (context == NULL)
+			elog(ERROR, "smscamp: a call script task without its lead");
+		t->lead = smscamp_lead_from_json(context);
+		t->gen.model = smscamp_openai_model;
+	}
 	MemoryContextSwitchTo(old);
 	dlist_push_tail(&tasks, &t->node);
 	ntasks++;
@@ -193,6 +212,8 @@ smscamp_conv_claim(int worker)
 		add_task(TASK_SEND, o);
 	json_array_foreach(json_object_get(root, "chat"), i, o)
 		add_task(TASK_CHAT, o);
+	json_array_foreach(json_object_get(root, "script"), i, o)
+		add_task(TASK_SCRIPT, o);
 	json_array_foreach(json_object_get(root, "call"), i, o)
 		add_task(TASK_CALL, o);
 	json_decref(root);
@@ -272,6 +293,79 @@ chat_result(ConvTask *t, LlmAnswer *a)
 					t->id, t->task ? t->task : "", smscamp_llm_answer_json(a) + 1);
 }
 
+/*
+ * The item recording a call's script (sql/calls.sql:
+ * smscamp_record_call_script): written, or why not.
+ */
+static char *
+script_result(ConvTask *t, const char *error, bool retryable, long retry_after_s)
+{
+	json_t	   *o;
+
+	if (error == NULL)
+		o = json_pack("{s:s, s:I, s:s, s:s, s:o}", "kind", "script", "id", (json_int_t) t->id,
+					  "script", t->gen.message,
+					  "log", smscamp_generation_log_message(t->lead, &t->gen),
+					  "meta", smscamp_generation_metadata(&t->gen));
+	else
+		o = json_pack("{s:s, s:I, s:s, s:b}", "kind", "script", "id", (json_int_t) t->id,
+					  "error", error, "retryable", retryable);
+	if (o == NULL)
+		elog(ERROR, "smscamp: the call script item could not be built");
+	if (error && retry_after_s >= 0)
+		json_object_set_new(o, "retry_after", json_integer(retry_after_s));
+	return smscamp_json_text(o);	/* consumes o */
+}
+
+/* a call's script written offline (the template or the built-in writer) */
+static void
+write_script_offline(ConvTask *t)
+{
+	MemoryContext old = MemoryContextSwitchTo(t->cxt);
+	char	   *error = NULL;
+
+	t->gen.model = NULL;
+	if (smscamp_write_offline(t->lead, &t->gen, &error))
+		t->result = script_result(t, NULL, false, -1);
+	else
+		t->result = script_result(t, error, false, -1);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The model's answer for a call's script: the script, or asked once more
+ * (t->call freed: started again) when it cannot be used, else why not.
+ */
+static void
+finish_script(ConvTask *t)
+{
+	LlmAnswer	a;
+	char	   *problem = NULL;
+
+	smscamp_llm_parse(t->call, &a);
+	t->gen.seconds += t->call->seconds;
+	if (!a.ok && !a.unusable)
+	{
+		t->result = script_result(t, a.error ? a.error : "the model could not be reached",
+								  a.retryable, a.retry_after_s);
+		return;
+	}
+	t->gen.prompt_tokens += a.prompt_tokens;
+	t->gen.completion_tokens += a.completion_tokens;
+	t->gen.regenerated = t->problem != NULL;
+	if (smscamp_take_model_answer(t->lead, &a, &t->gen, &problem))
+		t->result = script_result(t, NULL, false, -1);
+	else if (t->problem == NULL)
+	{
+		t->problem = problem;
+		smscamp_http_free(t->call);
+		t->call = NULL;
+	}
+	else
+		t->result = script_result(t, psprintf("Script writing failed twice: %s", problem),
+								  false, -1);
+}
+
 static void
 finish(ConvTask *t)
 {
@@ -284,6 +378,8 @@ finish(ConvTask *t)
 		smscamp_sms_parse(t->call, &r);
 		t->result = send_result(t, &r);
 	}
+	else if (t->kind == TASK_SCRIPT)
+		finish_script(t);
 	else
 	{
 		LlmAnswer	a;
@@ -310,8 +406,9 @@ call_request(ConvTask *t)
 
 /*
  * Start the calls of new tasks. A send is "sending" already: it is made
- * even when the worker stops (it has not gone yet); a chat call is left to
- * the next worker then (housekeeping frees its message).
+ * even when the worker stops (it has not gone yet); a chat call or a
+ * script is left to the next worker then (housekeeping frees its message
+ * or its call).
  */
 void
 smscamp_conv_start(bool stopping)
@@ -325,9 +422,14 @@ smscamp_conv_start(bool stopping)
 
 		if (t->call != NULL || t->result != NULL)
 			continue;
-		if (t->kind == TASK_CHAT && stopping)
+		if ((t->kind == TASK_CHAT || t->kind == TASK_SCRIPT) && stopping)
 		{
 			task_free(t);
+			continue;
+		}
+		if (t->kind == TASK_SCRIPT && !smscamp_llm_enabled())
+		{
+			write_script_offline(t);
 			continue;
 		}
 		old = MemoryContextSwitchTo(t->cxt);
@@ -345,6 +447,9 @@ smscamp_conv_start(bool stopping)
 		}
 		if (t->kind == TASK_CALL)
 			t->call = call_request(t);
+		else if (t->kind == TASK_SCRIPT)
+			t->call = smscamp_llm_request(t->lead, t->problem
+										  ? smscamp_model_retry_hint(t->problem) : NULL);
 		else
 			t->call = (t->kind == TASK_SEND)
 				? smscamp_sms_request_to(t->to, t->body, &t->sender)

@@ -327,6 +327,8 @@ extern void smscamp_batch_internal_failure(RecordBatch *batch,
 extern void smscamp_batch_finalize(RecordBatch *batch, int64 campaign_lead_id);
 extern void smscamp_batch_run(RecordBatch *batch, RecordResult *results);
 extern char *smscamp_json_text(struct json_t *obj);
+extern char *smscamp_generation_log_message(const SmsLead *lead, GeneratedSms *gen);
+extern struct json_t *smscamp_generation_metadata(GeneratedSms *gen);
 extern struct json_t *smscamp_json_strings(List *strings);
 
 /* spi.c: SPI and the engine's SQL calls */

@@ -54,10 +54,10 @@ smscamp_json_strings(List *strings)
 	return arr;
 }
 
-/* ---------- what the sms_agent rows of the log say ---------- */
+/* ---------- what the writer's log rows say (a call's script's too) ---------- */
 
-static json_t *
-generation_metadata(GeneratedSms *gen)
+json_t *
+smscamp_generation_metadata(GeneratedSms *gen)
 {
 	json_t	   *meta = json_pack("{s:s?, s:s?, s:i, s:i, s:i, s:s, s:i, s:b, s:b, s:f}",
 								 "writer", gen->writer,
@@ -77,8 +77,8 @@ generation_metadata(GeneratedSms *gen)
 	return meta;
 }
 
-static char *
-generation_log_message(const SmsLead *lead, GeneratedSms *gen)
+char *
+smscamp_generation_log_message(const SmsLead *lead, GeneratedSms *gen)
 {
 	if (lead->voice)
 	{
@@ -214,8 +214,8 @@ item_set_generation(json_t *item, const SmsLead *lead, GeneratedSms *gen)
 													 NumericGetDatum(cost))));
 	item_set_str(item, "encoding", gen->count.ucs2 ? "UCS-2" : "GSM-7");
 	item_set_str(item, "level", "info");
-	item_set_str(item, "msg", generation_log_message(lead, gen));
-	item_set_meta(item, generation_metadata(gen));
+	item_set_str(item, "msg", smscamp_generation_log_message(lead, gen));
+	item_set_meta(item, smscamp_generation_metadata(gen));
 }
 
 /* sms_agent: the message written */

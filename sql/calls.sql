@@ -5,7 +5,7 @@
 -- request, the provider's answer recorded by smscamp_record_batch
 -- (workflow.sql).  Here:
 --   the words          smscamp_words, smscamp_call_language (the <Say> language)
---   call statuses      Twilio's CallStatus, forward only (smscamp_call_status_after),
+--   call statuses      Twilio's CallStatus, forward only (smscamp_call_status_rank),
 --                      and what each makes of the campaign lead: completed
 --                      delivered; busy, no-answer, failed, canceled undelivered
 --   the callback       smscamp_record_call_status (POST /api/webhooks/voice/status)
@@ -15,8 +15,10 @@
 --   agent_type both    the call after the SMS: scheduled when the SMS is handed to
 --                      the provider (a trigger on campaign_leads), call_delay_seconds
 --                      later; claimed by the workers' conversation tasks
---                      (smscamp_claim_calls: calls_per_second, quiet hours, opt-outs,
---                      call_if_no_reply), "calling" committed before the request,
+--                      (smscamp_claim_calls: opt-outs, call_if_no_reply, quiet
+--                      hours), its script written from the voice prompt
+--                      ("writing", smscamp_record_call_script), then placed at
+--                      calls_per_second, "calling" committed before the request,
 --                      the answer recorded (smscamp_record_call_leg), recovered when
 --                      the worker died (smscamp_recover_calls); the campaign lead
 --                      keeps its SMS's status, the call its own (call_status)
@@ -49,7 +51,7 @@ RETURN CASE WHEN lower(p_status) IN ('queued', 'initiated', 'ringing', 'in-progr
 CREATE OR REPLACE FUNCTION smscamp_call_status_rank(p_status text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE p_status
-    WHEN 'scheduled' THEN 0 WHEN 'calling' THEN 0 WHEN 'unknown' THEN 0
+    WHEN 'scheduled' THEN 0 WHEN 'writing' THEN 0 WHEN 'calling' THEN 0 WHEN 'unknown' THEN 0
     WHEN 'logged' THEN 1 WHEN 'queued' THEN 1
     WHEN 'initiated' THEN 2 WHEN 'ringing' THEN 3 WHEN 'in-progress' THEN 4
     WHEN 'completed' THEN 5 WHEN 'busy' THEN 5 WHEN 'no-answer' THEN 5 WHEN 'failed' THEN 5
@@ -163,7 +165,7 @@ SELECT CASE WHEN c.agent_type = 'sms' THEN NULL ELSE (
     -- "both": the calls still to place
     || jsonb_build_object('scheduled', CASE WHEN c.agent_type = 'both' THEN
            (SELECT count(*) FROM campaign_leads cl
-             WHERE cl.campaign_id = c.id AND cl.call_status IN ('scheduled', 'calling')) ELSE 0 END)
+             WHERE cl.campaign_id = c.id AND cl.call_status IN ('scheduled', 'writing', 'calling')) ELSE 0 END)
     END
 $$;
 
@@ -184,33 +186,88 @@ SELECT jsonb_build_object(
  WHERE cl.voice_call_made
 $$;
 
--- psql: the nodes of a voice campaign's lead by their voice names (the
--- workflow's own nodes, smscamp_generate_sms and smscamp_send_sms, write the
--- script and place the call when the campaign is a voice one).
-CREATE OR REPLACE FUNCTION smscamp_voice_lead_check(p_id bigint) RETURNS void
-LANGUAGE plpgsql AS $$
+-- psql: the voice_agent node of a campaign lead.  A voice campaign's lead
+-- runs the workflow's own nodes, smscamp_generate_sms and smscamp_send_sms
+-- (they write the script and place the call when the campaign is a voice
+-- one).  A "both" campaign's lead has the call after its SMS: its script is
+-- written now (blocking, by the writer the workers use, from the voice
+-- prompt) and its call made due now (the workers place it, paced); it
+-- answers the call's state.
+CREATE OR REPLACE FUNCTION smscamp_call_agent_type(p_id bigint) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_type text := (SELECT c.agent_type FROM campaign_leads cl JOIN campaigns c ON c.id = cl.campaign_id
+                     WHERE cl.id = p_id);
 BEGIN
-    IF NOT EXISTS (SELECT FROM campaign_leads cl JOIN campaigns c ON c.id = cl.campaign_id
-                    WHERE cl.id = p_id AND c.agent_type = 'voice') THEN
-        RAISE EXCEPTION 'campaign lead % is not a lead of a voice campaign', p_id
+    IF v_type IS NULL THEN
+        RAISE EXCEPTION 'campaign lead % not found', p_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF v_type NOT IN ('voice', 'both') THEN
+        RAISE EXCEPTION 'campaign lead % is not a lead of a voice or both campaign', p_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+    RETURN v_type;
 END
+$$;
+
+-- the call of a "both" campaign's lead, for psql
+CREATE OR REPLACE FUNCTION smscamp_call_leg_state(p_id bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+SELECT jsonb_build_object('id', id, 'call_status', call_status, 'call_due_at', call_due_at,
+                          'call_script', call_script, 'call_words', call_words,
+                          'call_sid', call_sid, 'voice_call_made', voice_call_made)
+  FROM campaign_leads WHERE id = p_id
 $$;
 
 CREATE OR REPLACE FUNCTION smscamp_generate_call_script(p_id bigint) RETURNS jsonb
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_context jsonb;
+    v_written jsonb;
 BEGIN
-    PERFORM smscamp_voice_lead_check(p_id);
-    RETURN smscamp_generate_sms(p_id);
+    IF smscamp_call_agent_type(p_id) = 'voice' THEN
+        RETURN smscamp_generate_sms(p_id);
+    END IF;
+    IF NOT EXISTS (SELECT FROM campaign_leads WHERE id = p_id AND call_status = 'scheduled') THEN
+        RAISE EXCEPTION 'campaign lead % has no call to write (call_status %)', p_id,
+            coalesce((SELECT call_status FROM campaign_leads WHERE id = p_id), 'none: its SMS has not gone')
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    SELECT x.context || smscamp_writer_context(c, true, l.phone) INTO v_context
+      FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id JOIN campaigns c ON c.id = cl.campaign_id
+     CROSS JOIN LATERAL smscamp_build_context(c, l, cl) x
+     WHERE cl.id = p_id;
+    v_written := smscamp_preview(v_context);
+    IF NOT coalesce((v_written ->> 'ok')::boolean, false) THEN
+        RAISE EXCEPTION 'the call script of campaign lead % could not be written: %', p_id,
+            v_written ->> 'error' USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    UPDATE campaign_leads SET call_status = 'writing' WHERE id = p_id;
+    PERFORM smscamp_record_call_script(jsonb_build_object(
+        'id', p_id, 'script', v_written ->> 'message',
+        'log', format('Call script written (%s words, %s)', smscamp_words(v_written ->> 'message'),
+                      CASE v_written ->> 'writer' WHEN 'llm' THEN v_written ->> 'model'
+                           WHEN 'template' THEN 'template' ELSE 'built-in writer' END),
+        'meta', jsonb_build_object('writer', v_written ->> 'writer', 'model', v_written ->> 'model',
+                                   'manual', true)));
+    RETURN smscamp_call_leg_state(p_id);
 END
 $$;
 
 CREATE OR REPLACE FUNCTION smscamp_place_call(p_id bigint) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM smscamp_voice_lead_check(p_id);
-    RETURN smscamp_send_sms(p_id);
+    IF smscamp_call_agent_type(p_id) = 'voice' THEN
+        RETURN smscamp_send_sms(p_id);
+    END IF;
+    UPDATE campaign_leads SET call_due_at = now() WHERE id = p_id AND call_status = 'scheduled';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'campaign lead % has no call waiting to be placed (call_status %)', p_id,
+            coalesce((SELECT call_status FROM campaign_leads WHERE id = p_id), 'none: its SMS has not gone')
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM smscamp_wake();
+    RETURN smscamp_call_leg_state(p_id);
 END
 $$;
 
@@ -220,7 +277,8 @@ $$;
 
 -- campaign_leads, after each UPDATE statement: the leads of "both" campaigns
 -- whose SMS was just handed to the provider get their call scheduled,
--- call_delay_seconds later, its script the SMS as spoken (smscamp_call_script).
+-- call_delay_seconds later, without a script yet (written when it is due:
+-- smscamp_claim_calls).
 CREATE OR REPLACE FUNCTION smscamp_campaign_leads_call_legs_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -230,9 +288,7 @@ BEGIN
     END IF;
     UPDATE campaign_leads cl
        SET call_status = 'scheduled',
-           call_due_at = now() + make_interval(secs => c.call_delay_seconds),
-           call_script = smscamp_call_script(cl.sms_message),
-           call_words = smscamp_words(smscamp_call_script(cl.sms_message))
+           call_due_at = now() + make_interval(secs => c.call_delay_seconds)
       FROM new_rows n
       JOIN old_rows o ON o.id = n.id
       JOIN campaigns c ON c.id = n.campaign_id
@@ -247,31 +303,69 @@ CREATE OR REPLACE TRIGGER campaign_leads_call_legs_update
     AFTER UPDATE ON campaign_leads REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION smscamp_campaign_leads_call_legs_update();
 
+-- Whether a due call of campaign c (its lead's phone and zone, and when its
+-- SMS went) waits or is not placed at all: an opted-out phone, and with
+-- call_if_no_reply a lead who answered the SMS, are skipped (logged); a call
+-- outside its lead's send window is due when the window opens.  False: it
+-- can be worked on now.
+CREATE OR REPLACE FUNCTION smscamp_call_leg_held(c campaigns, p_id bigint, p_phone text,
+                                                 p_timezone text, p_sms_at timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_opens timestamptz;
+BEGIN
+    IF EXISTS (SELECT FROM opt_outs o WHERE o.phone = p_phone) THEN
+        UPDATE campaign_leads SET call_status = 'skipped', call_claimed_by = NULL WHERE id = p_id;
+        PERFORM smscamp_log(p_id, 'info', 'voice_agent', 'Call not placed: the phone opted out', NULL);
+        RETURN true;
+    END IF;
+    IF c.call_if_no_reply
+       AND EXISTS (SELECT FROM messages m
+                    WHERE m.phone = p_phone AND m.direction = 'inbound' AND m.created_at >= p_sms_at) THEN
+        UPDATE campaign_leads SET call_status = 'skipped', call_claimed_by = NULL WHERE id = p_id;
+        PERFORM smscamp_log(p_id, 'info', 'voice_agent',
+                            'Call not placed: the lead answered the SMS (call_if_no_reply)', NULL);
+        RETURN true;
+    END IF;
+    v_opens := smscamp_window_opens(c.send_window, smscamp_lead_timezone(p_timezone, p_phone));
+    IF v_opens > now() THEN
+        UPDATE campaign_leads SET call_due_at = v_opens WHERE id = p_id;
+        RETURN true;
+    END IF;
+    RETURN false;
+END
+$$;
+
 -- Claim the due calls after an SMS for worker p_worker (its pid), up to
--- p_limit: per running "both" campaign (one whose row another worker holds is
--- left to it), as many as its calls_per_second allows since its last call
--- (call_slot_at; a claim every 250 ms places about a quarter second's calls).
--- A call outside its lead's send window waits for it; an opted-out phone, and
--- with call_if_no_reply a lead who answered the SMS, are not called (skipped).
--- p_log: the log provider (call_outbox, here).  Returns the calls to place:
--- [{"id", "to", "script", "language", "sender"}], marked "calling" and held by
--- the worker: committed before the requests.
+-- p_limit tasks, per running "both" campaign (one whose row another worker
+-- holds is left to it).  A call is two tasks:
+--   script  its script written (the voice_agent's writer, from the campaign's
+--           voice prompt: pg_extension/conversation.c), "writing", not paced;
+--           recorded by smscamp_record_call_script, due again at once;
+--   call    placed, as many as its calls_per_second allows since its last
+--           call (call_slot_at; a claim every 250 ms places about a quarter
+--           second's calls), "calling"; p_log: the log provider
+--           (call_outbox, here).
+-- smscamp_call_leg_held first: opt-outs, call_if_no_reply, quiet hours.
+-- Returns {"script": [{"id", "context"}], "call": [{"id", "to", "script",
+-- "language", "sender"}]}, held by the worker: committed before the requests.
 CREATE OR REPLACE FUNCTION smscamp_claim_calls(p_worker integer, p_limit integer, p_log boolean)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    c record;
+    c campaigns;
     r record;
-    v_tasks jsonb := '[]';
+    v_calls jsonb := '[]';
+    v_scripts jsonb := '[]';
     v_slot timestamptz;
     v_room integer;
     v_taken integer;
-    v_opens timestamptz;
     v_from text := nullif(current_setting('smscamp.sms_from', true), '');
 BEGIN
     IF NOT EXISTS (SELECT FROM campaign_leads cl
                     WHERE cl.call_status = 'scheduled' AND cl.call_due_at <= now()) THEN
-        RETURN v_tasks;
+        RETURN jsonb_build_object('script', v_scripts, 'call', v_calls);
     END IF;
     FOR c IN
         SELECT x.* FROM campaigns x
@@ -283,6 +377,25 @@ BEGIN
            FOR UPDATE SKIP LOCKED
     LOOP
         EXIT WHEN p_limit <= 0;
+        -- the scripts to write
+        FOR r IN
+            SELECT cl.id, cl.processed_at, l.phone, l.timezone,
+                   x.context || smscamp_writer_context(c, true, l.phone) AS context
+              FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id
+             CROSS JOIN LATERAL smscamp_build_context(c, l, cl) x
+             WHERE cl.campaign_id = c.id AND cl.call_status = 'scheduled' AND cl.call_due_at <= now()
+               AND cl.call_script IS NULL
+             ORDER BY cl.call_due_at, cl.id
+             LIMIT p_limit
+               FOR UPDATE OF cl SKIP LOCKED
+        LOOP
+            CONTINUE WHEN smscamp_call_leg_held(c, r.id, r.phone, r.timezone, r.processed_at);
+            UPDATE campaign_leads SET call_status = 'writing', call_claimed_by = p_worker
+             WHERE id = r.id;
+            v_scripts := v_scripts || jsonb_build_object('id', r.id, 'context', r.context);
+            p_limit := p_limit - 1;
+        END LOOP;
+        -- the calls to place
         v_slot := greatest(coalesce(c.call_slot_at, now()),
                            now() - make_interval(secs => 1 / c.calls_per_second));
         v_room := least(p_limit, floor(extract(epoch FROM now() - v_slot) * c.calls_per_second)::integer + 1);
@@ -291,26 +404,15 @@ BEGIN
             SELECT cl.id, cl.call_script, cl.processed_at, l.phone, l.timezone, cl.sender_id
               FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id
              WHERE cl.campaign_id = c.id AND cl.call_status = 'scheduled' AND cl.call_due_at <= now()
-             ORDER BY cl.call_due_at
+               AND cl.call_script IS NOT NULL
+             ORDER BY cl.call_due_at, cl.id
              LIMIT greatest(v_room, 0) * 2
                FOR UPDATE OF cl SKIP LOCKED
         LOOP
             EXIT WHEN v_taken >= v_room;
-            v_opens := smscamp_window_opens(c.send_window, smscamp_lead_timezone(r.timezone, r.phone));
-            IF EXISTS (SELECT FROM opt_outs o WHERE o.phone = r.phone) THEN
-                UPDATE campaign_leads SET call_status = 'skipped' WHERE id = r.id;
-                PERFORM smscamp_log(r.id, 'info', 'voice_agent', 'Call not placed: the phone opted out', NULL);
-            ELSIF c.call_if_no_reply
-                  AND EXISTS (SELECT FROM messages m
-                               WHERE m.phone = r.phone AND m.direction = 'inbound'
-                                 AND m.created_at >= r.processed_at) THEN
-                UPDATE campaign_leads SET call_status = 'skipped' WHERE id = r.id;
-                PERFORM smscamp_log(r.id, 'info', 'voice_agent',
-                                    'Call not placed: the lead answered the SMS (call_if_no_reply)', NULL);
-            ELSIF v_opens > now() THEN
-                UPDATE campaign_leads SET call_due_at = v_opens WHERE id = r.id;
-            ELSIF p_log THEN
-                v_taken := v_taken + 1;
+            CONTINUE WHEN smscamp_call_leg_held(c, r.id, r.phone, r.timezone, r.processed_at);
+            v_taken := v_taken + 1;
+            IF p_log THEN
                 WITH box AS (
                     INSERT INTO call_outbox (campaign_lead_id, to_phone, from_phone, script)
                     VALUES (r.id, r.phone,
@@ -325,12 +427,11 @@ BEGIN
                 PERFORM smscamp_log(r.id, 'info', 'voice_agent',
                                     'Call recorded in the outbox (log provider)', '{"provider": "log"}');
             ELSE
-                v_taken := v_taken + 1;
                 UPDATE campaign_leads
                    SET call_status = 'calling', call_claimed_by = p_worker,
                        call_attempts = coalesce(call_attempts, 0) + 1
                  WHERE id = r.id;
-                v_tasks := v_tasks || jsonb_build_object(
+                v_calls := v_calls || jsonb_build_object(
                     'id', r.id, 'to', r.phone, 'script', r.call_script,
                     'language', smscamp_call_language(r.phone),
                     'sender', smscamp_sender_context(r.sender_id));
@@ -343,7 +444,56 @@ BEGIN
         END IF;
         p_limit := p_limit - v_taken;
     END LOOP;
-    RETURN v_tasks;
+    RETURN jsonb_build_object('script', v_scripts, 'call', v_calls);
+END
+$$;
+
+-- A call's script as a worker wrote it: {"id", "script", "log" (what the
+-- processing log says), "meta" (the writer, its tokens and seconds)}, or
+-- {"id", "error", "retryable", "retry_after"}.  Only a call still "writing"
+-- changes.  Written: due again at once (placed as its pace allows).  Not
+-- written: a model that could not be reached is asked again with the SMS's
+-- backoff, up to smscamp.max_attempts; after that, or when the answer is
+-- final, the call says the SMS instead (smscamp_call_script), with a
+-- warning in the log.
+CREATE OR REPLACE FUNCTION smscamp_record_call_script(p_item jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_id bigint := (p_item ->> 'id')::bigint;
+    v_max integer := coalesce(nullif(current_setting('smscamp.max_attempts', true), '')::integer, 5);
+    v_script text := nullif(btrim(p_item ->> 'script'), '');
+    v_error text := coalesce(p_item ->> 'error', 'the script could not be written');
+    cl campaign_leads;
+BEGIN
+    SELECT * INTO cl FROM campaign_leads WHERE id = v_id AND call_status = 'writing' FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF v_script IS NULL AND coalesce((p_item ->> 'retryable')::boolean, false)
+       AND coalesce(cl.call_attempts, 0) + 1 < v_max THEN
+        UPDATE campaign_leads
+           SET call_status = 'scheduled', call_claimed_by = NULL,
+               call_attempts = coalesce(call_attempts, 0) + 1,
+               call_due_at = now() + smscamp_backoff(coalesce(cl.call_attempts, 0),
+                                                     nullif(p_item ->> 'retry_after', '')::integer)
+         WHERE id = v_id;
+        PERFORM smscamp_log(v_id, 'warning', 'voice_agent',
+                            'Call script not written yet: ' || v_error || ' (asked again later)', NULL);
+        RETURN;
+    END IF;
+    IF v_script IS NULL THEN
+        v_script := smscamp_call_script(cl.sms_message);
+        PERFORM smscamp_log(v_id, 'warning', 'voice_agent',
+                            'Call script not written (' || v_error || '): the call says the SMS instead',
+                            NULL);
+    ELSE
+        PERFORM smscamp_log(v_id, 'info', 'voice_agent',
+                            coalesce(p_item ->> 'log', 'Call script written'), p_item -> 'meta');
+    END IF;
+    UPDATE campaign_leads
+       SET call_status = 'scheduled', call_claimed_by = NULL, call_attempts = NULL,
+           call_script = v_script, call_words = smscamp_words(v_script)
+     WHERE id = v_id;
 END
 $$;
 
@@ -391,10 +541,14 @@ $$;
 
 -- Housekeeping: calls after an SMS held by workers that are gone (p_live:
 -- the live workers' pids).  One left calling may have been placed: unknown,
--- never placed again.
+-- never placed again; one whose script was being written is due again.
 CREATE OR REPLACE FUNCTION smscamp_recover_calls(p_live integer[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- a script being written: nothing was placed, it is written again
+    UPDATE campaign_leads SET call_status = 'scheduled', call_claimed_by = NULL
+     WHERE call_status = 'writing' AND call_claimed_by IS NOT NULL
+       AND call_claimed_by <> ALL (p_live);
     UPDATE campaign_leads SET call_status = 'unknown', call_claimed_by = NULL
      WHERE call_status = 'calling' AND call_claimed_by IS NOT NULL
        AND call_claimed_by <> ALL (p_live);

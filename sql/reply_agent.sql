@@ -411,8 +411,9 @@ $$;
 ------------------------------------------------------------------------------
 
 -- One claim of a worker's pass: the agent's work first (an answer queued
--- offline goes out in the same claim), then the messages to send.
--- {"chat": [...], "send": [...]}.
+-- offline goes out in the same claim), then the messages to send, then the
+-- calls after an SMS (sql/calls.sql): their scripts to write and the calls
+-- to place.  {"chat": [...], "send": [...], "script": [...], "call": [...]}.
 CREATE OR REPLACE FUNCTION smscamp_conversation_claim(p_worker integer, p_limit integer,
                                                       p_llm boolean, p_log boolean)
 RETURNS jsonb
@@ -421,14 +422,15 @@ DECLARE
     v_chat jsonb := smscamp_claim_agent(p_worker, p_limit, p_llm);
 BEGIN
     RETURN jsonb_build_object('chat', v_chat,
-                              'send', smscamp_claim_outbound(p_worker, p_limit, p_log),
-                              'call', smscamp_claim_calls(p_worker, p_limit, p_log));
+                              'send', smscamp_claim_outbound(p_worker, p_limit, p_log))
+           || smscamp_claim_calls(p_worker, p_limit, p_log);
 END
 $$;
 
--- The results of a worker's calls: [{"kind": "send" | "chat" | "call", ...}], each
--- recorded alone (one that fails cannot lose the others).  A send whose
--- record fails is left unknown: it may have gone.
+-- The results of a worker's calls: [{"kind": "send" | "chat" | "script" | "call",
+-- ...}], each recorded alone (one that fails cannot lose the others).  A send
+-- or a call whose record fails is left unknown: it may have gone; a script is
+-- written again.
 CREATE OR REPLACE FUNCTION smscamp_conversation_record(p_items jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -440,6 +442,8 @@ BEGIN
                 PERFORM smscamp_record_outbound(it);
             ELSIF it ->> 'kind' = 'call' THEN
                 PERFORM smscamp_record_call_leg(it);
+            ELSIF it ->> 'kind' = 'script' THEN
+                PERFORM smscamp_record_call_script(it);
             ELSE
                 PERFORM smscamp_record_agent(it);
             END IF;
@@ -452,6 +456,9 @@ BEGIN
             ELSIF it ->> 'kind' = 'call' THEN
                 UPDATE campaign_leads SET call_status = 'unknown', call_claimed_by = NULL
                  WHERE id = (it ->> 'id')::bigint AND call_status = 'calling';
+            ELSIF it ->> 'kind' = 'script' THEN
+                UPDATE campaign_leads SET call_status = 'scheduled', call_claimed_by = NULL
+                 WHERE id = (it ->> 'id')::bigint AND call_status = 'writing';
             ELSE
                 UPDATE messages SET agent_state = NULL, claimed_by = NULL
                  WHERE id = (it ->> 'id')::bigint;

@@ -385,12 +385,12 @@ ALTER TABLE campaign_leads
     -- (no default, nullable: a column with one cannot be added to a table whose
     -- row type a function of the baseline uses; NULL reads as 0)
     ADD COLUMN IF NOT EXISTS call_attempts    integer;
--- (the call statuses of before the calls after an SMS: scheduled and skipped)
+-- (the call statuses of before the calls after an SMS: scheduled, writing and skipped)
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'campaign_leads'::regclass
                                           AND conname = 'campaign_leads_call_status_check'
-                                          AND pg_get_constraintdef(oid) NOT LIKE '%scheduled%') THEN
+                                          AND pg_get_constraintdef(oid) NOT LIKE '%writing%') THEN
         ALTER TABLE campaign_leads DROP CONSTRAINT campaign_leads_call_status_check;
     END IF;
 END
@@ -400,7 +400,7 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'campaign_leads'::regclass
                                               AND conname = 'campaign_leads_call_status_check') THEN
         ALTER TABLE campaign_leads ADD CONSTRAINT campaign_leads_call_status_check
-            CHECK (call_status IN ('scheduled', 'skipped', 'calling', 'logged', 'queued',
+            CHECK (call_status IN ('scheduled', 'writing', 'skipped', 'calling', 'logged', 'queued',
                                    'initiated', 'ringing',
                                    'in-progress', 'completed', 'busy', 'no-answer', 'failed',
                                    'canceled', 'unknown')
@@ -817,9 +817,11 @@ CREATE INDEX IF NOT EXISTS campaign_leads_call_sid_idx
     ON campaign_leads (call_sid) WHERE call_sid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS campaign_leads_calls_idx
     ON campaign_leads (campaign_id) WHERE voice_call_made;
--- the calls after an SMS that are due, or being placed (sql/calls.sql)
-CREATE INDEX IF NOT EXISTS campaign_leads_call_legs_idx
-    ON campaign_leads (campaign_id, call_due_at) WHERE call_status IN ('scheduled', 'calling');
+-- the calls after an SMS that are due, being written or being placed (sql/calls.sql)
+DROP INDEX IF EXISTS campaign_leads_call_legs_idx;
+CREATE INDEX IF NOT EXISTS campaign_leads_call_steps_idx
+    ON campaign_leads (campaign_id, call_due_at)
+    WHERE call_status IN ('scheduled', 'writing', 'calling');
 CREATE INDEX IF NOT EXISTS call_outbox_campaign_lead_idx
     ON call_outbox (campaign_lead_id);
 -- a campaign's provider error codes (its stats)

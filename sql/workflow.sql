@@ -62,6 +62,25 @@ RETURN (SELECT count(*)::integer
 
 ------------------------------------------------------------------------------
 
+-- What the writer needs of a campaign for a lead (part of a lead context): a
+-- call's script (p_voice: a voice campaign's, or the call after a "both"
+-- campaign's SMS) is written from the voice prompt (else the SMS prompt, or
+-- the template when it has neither) at the voice temperature, in the
+-- language of the phone's country.
+CREATE OR REPLACE FUNCTION smscamp_writer_context(c campaigns, p_voice boolean, p_phone text)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+SELECT jsonb_build_object(
+    'sms_system_prompt', CASE WHEN p_voice THEN coalesce(c.voice_system_prompt, c.sms_system_prompt)
+                              ELSE c.sms_system_prompt END,
+    'sms_template', CASE WHEN p_voice AND c.voice_system_prompt IS NOT NULL
+                         THEN NULL ELSE c.sms_template END,
+    'sender_name', c.sender_name,
+    'sms_temperature', CASE WHEN p_voice THEN c.voice_temperature ELSE c.sms_temperature END,
+    'agent_type', CASE WHEN p_voice THEN 'voice' ELSE c.agent_type END,
+    'call_language', CASE WHEN p_voice THEN smscamp_call_language(p_phone) END)
+$$;
+
 -- The one builder of a lead context: everything the nodes need about a lead of
 -- a campaign, as JSON (smscamp_lead_from_json in pg_extension/nodes.c reads it).
 -- cl is the campaign lead; NULL for a preview, where there is none yet (id 0,
@@ -70,23 +89,11 @@ RETURN (SELECT count(*)::integer
 CREATE OR REPLACE FUNCTION smscamp_build_context(c campaigns, l leads, cl campaign_leads)
 RETURNS TABLE (context jsonb)
 LANGUAGE sql STABLE AS $$
-SELECT jsonb_build_object(
+SELECT smscamp_writer_context(c, c.agent_type = 'voice', l.phone) || jsonb_build_object(
     'id', coalesce(cl.id, 0), 'campaign_id', c.id, 'lead_id', l.id,
     'trace_id', cl.trace_id, 'status', cl.status, 'attempts', cl.attempts,
     'name', l.name, 'phone', l.phone, 'email', l.email,
-    'company', l.company, 'notes', l.notes,
-    -- a voice campaign's script is written from its voice prompt (else the SMS
-    -- prompt, or the template when it has neither) at its voice temperature
-    'sms_system_prompt', CASE WHEN c.agent_type = 'voice'
-                              THEN coalesce(c.voice_system_prompt, c.sms_system_prompt)
-                              ELSE c.sms_system_prompt END,
-    'sms_template', CASE WHEN c.agent_type = 'voice' AND c.voice_system_prompt IS NOT NULL
-                         THEN NULL ELSE c.sms_template END,
-    'sender_name', c.sender_name, 'attributes', l.attributes,
-    'sms_temperature', CASE WHEN c.agent_type = 'voice' THEN c.voice_temperature
-                            ELSE c.sms_temperature END,
-    'agent_type', c.agent_type,
-    'call_language', CASE WHEN c.agent_type = 'voice' THEN smscamp_call_language(l.phone) END,
+    'company', l.company, 'notes', l.notes, 'attributes', l.attributes,
     'campaign_status', c.status,
     'opted_out', EXISTS (SELECT FROM opt_outs o WHERE o.phone = l.phone),
     -- why the campaign's rules skip this lead (validate_lead reports it), NULL: they do not
@@ -767,7 +774,8 @@ BEGIN
                      AND status IN ('pending', 'processing', 'sending'))
        -- agent_type both: the calls after the SMS too (sql/calls.sql)
        OR EXISTS (SELECT FROM campaign_leads
-                   WHERE campaign_id = p_campaign AND call_status IN ('scheduled', 'calling')) THEN
+                   WHERE campaign_id = p_campaign
+                     AND call_status IN ('scheduled', 'writing', 'calling')) THEN
         RETURN false;
     END IF;
     UPDATE campaigns SET status = 'completed', completed_at = now() WHERE id = p_campaign;
@@ -947,7 +955,7 @@ BEGIN
         PERFORM smscamp_batch_finalize(coalesce(stuck, '{}'));
     END IF;
     -- calls after an SMS held by workers that are gone (sql/calls.sql)
-    IF EXISTS (SELECT FROM campaign_leads WHERE call_status = 'calling'
+    IF EXISTS (SELECT FROM campaign_leads WHERE call_status IN ('writing', 'calling')
                                             AND call_claimed_by <> ALL (live)) THEN
         PERFORM smscamp_recover_calls(live);
     END IF;

@@ -764,6 +764,33 @@ BEGIN
 END
 $$;
 
+-- A preview's call after the SMS (agent_type both; NULL otherwise): its script
+-- written as the workers will, from the voice prompt: {"message", "words",
+-- "spoken_seconds", "error"}.  A script the writer cannot write is the SMS
+-- (p_sms) as spoken, as the workers fall back to, with the reason.
+CREATE OR REPLACE FUNCTION api_preview_call_script(p_campaign bigint, p_lead bigint, p_sms text)
+RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_written jsonb;
+    v_script text;
+BEGIN
+    IF (SELECT c.agent_type FROM campaigns c WHERE c.id = p_campaign) IS DISTINCT FROM 'both' THEN
+        RETURN NULL;
+    END IF;
+    v_written := smscamp_preview(smscamp_preview_context(p_campaign, p_lead)
+                                 || (SELECT smscamp_writer_context(c, true, l.phone)
+                                       FROM campaigns c, leads l
+                                      WHERE c.id = p_campaign AND l.id = p_lead));
+    v_script := CASE WHEN coalesce((v_written ->> 'ok')::boolean, false) THEN v_written ->> 'message'
+                     ELSE smscamp_call_script(p_sms) END;
+    RETURN json_build_object('message', v_script, 'words', smscamp_words(v_script),
+                             'spoken_seconds', round(smscamp_words(v_script) * 60 / 150.0),
+                             'error', CASE WHEN NOT coalesce((v_written ->> 'ok')::boolean, false)
+                                           THEN v_written ->> 'error' END);
+END
+$$;
+
 -- POST /api/campaigns/{id}/preview {"lead_id": 7}: validation and the message
 -- for one lead (default: the campaign's first lead), nothing sent or stored.
 CREATE OR REPLACE FUNCTION api.campaigns_preview(p_id text, p_body jsonb,
@@ -837,7 +864,9 @@ BEGIN
         'kind', CASE WHEN (SELECT c.agent_type FROM campaigns c WHERE c.id = v_id) = 'voice'
                      THEN 'call_script' ELSE 'sms' END,
         'words', smscamp_words(v_preview ->> 'message'),
-        'spoken_seconds', round(smscamp_words(v_preview ->> 'message') * 60 / 150.0))::text;
+        'spoken_seconds', round(smscamp_words(v_preview ->> 'message') * 60 / 150.0),
+        -- agent_type both: the call after the SMS, its script from the voice prompt
+        'call_script', api_preview_call_script(v_id, v_lead, v_preview ->> 'message'))::text;
 END
 $$;
 

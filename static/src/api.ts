@@ -298,6 +298,7 @@ export const CALL_STATUSES = [
   'canceled',
   'unknown',
   'scheduled',
+  'writing',
   'skipped',
 ] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
@@ -471,9 +472,19 @@ export interface WriterPlan {
   not_used: string[];
 }
 
+/** A both campaign's preview: the call after the SMS, its script from the voice prompt (error: why the call would say the SMS instead). */
+export interface PreviewCallScript {
+  message: string;
+  words: number;
+  spoken_seconds: number;
+  error: string | null;
+}
+
 export interface Preview {
   /** sms: the message; call_script: the words a voice campaign's call says (segments, encoding and cost mean nothing then). */
   kind?: 'sms' | 'call_script';
+  /** agent_type both: the call after the SMS (null otherwise). */
+  call_script?: PreviewCallScript | null;
   message: string;
   /** Words of the message, and how long it takes to say at about 150 words a minute. */
   words?: number;

@@ -27,10 +27,19 @@ use Smscamp::Engine;
 
 # SMSCAMP_FAULTS=a,e runs only those parts (when working on one of them)
 my %only = map { $_ => 1 } grep { length } split /[\s,]+/, $ENV{SMSCAMP_FAULTS} // '';
-sub part { my ($p, $name, $code) = @_; return if %only && !$only{$p}; subtest "($p) $name" => $code }
-
 my @cleanup;
 END { my $rc = $?; cancel_campaign($_) for @cleanup; $? = $rc }
+
+# each part from the engine's own settings (none of the part before's timeouts and
+# attempts), and its campaigns cancelled after it: a part that fails leaves no
+# campaign running into the next
+sub part {
+    my ($p, $name, $code) = @_;
+    return if %only && !$only{$p};
+    reset_engine();
+    subtest "($p) $name" => $code;
+    cancel_campaign($_) for splice @cleanup;
+}
 
 sub digits { $_[0] =~ s/^\+//r }
 
@@ -207,7 +216,13 @@ sub crash_run {
     }, 0.05);
     my $before = lead_counts($cid);
     ok($midway && ($before->{sent} // 0) < 900,
-       "$label: interrupted mid-campaign (" . join(', ', map { "$_ $before->{$_}" } sort keys %$before) . ')');
+       "$label: interrupted mid-campaign (" . join(', ', map { "$_ $before->{$_}" } sort keys %$before) . ')')
+        or diag explain { campaign => campaign_row($cid), workers => [ worker_pids() ],
+                          fake => fake_get('/_fake/stats'),
+                          settings => psql(q{SELECT string_agg(name || '=' || setting, ' ' ORDER BY name)
+                                               FROM pg_settings WHERE name LIKE 'smscamp.%'
+                                                AND name NOT LIKE '%key%' AND name NOT LIKE '%token%'}),
+                          log => do { my $sz = pg_log_size(); pg_log_since($sz > 3000 ? $sz - 3000 : 0) } };
     $interrupt->($cid);
     my $status = wait_campaign($cid, 60, qw(completed failed paused cancelled));
     is($status, 'completed', sprintf('%s: the campaign completed (%.1f s in all)', $label, time - $t0))

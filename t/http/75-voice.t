@@ -7,8 +7,9 @@
 #   (b) calls_per_second held, measured from the fake's arrival times;
 #   (c) quiet hours hold calls;
 #   (d) a worker SIGKILLed mid-campaign: no call placed twice;
-#   (e) agent_type both: the SMS, then the call call_delay_seconds later, not placed when the
-#       SMS was answered (call_if_no_reply).
+#   (e) agent_type both: the SMS, then the call call_delay_seconds later, its script written
+#       from the voice prompt, not placed when the SMS was answered (call_if_no_reply);
+#   (f) the same with the model: each text from its own prompt, no script for a call not placed.
 use strict;
 use warnings;
 use FindBin;
@@ -174,6 +175,8 @@ my $pair = make_leads(3);
 my $c5 = api(POST => '/api/campaigns', {
     name => "Both $tok", agent_type => 'both', send_window => undef,
     sms_template => 'Hi {first_name}, our open day is on Saturday at acme.com.',
+    voice_system_prompt => 'Invite them to our open day on Saturday at Acme Dental.',
+    sender_name => 'Sam from Acme Dental',
     call_delay_seconds => 3, call_if_no_reply => JSON::PP::true,
     lead_ids => [ map { $_->{id} } @$pair ] })->{json}{id};
 ok($c5, 'a "both" campaign: the SMS, then a call 3 s later unless the SMS was answered');
@@ -188,8 +191,12 @@ my $called = calls_to($pair->[1]{phone});
 is(scalar @$called, 1, 'a lead who did not answer is called');
 cmp_ok($called->[0]{ts} - fake_messages(to => $pair->[1]{phone})->[0]{ts}, '>=', 2900,
        '... call_delay_seconds (3) after its SMS');
-like($called->[0]{say_text} // '', qr/^Hi \w+, our open day is on Saturday at acme dot com\. To stop these calls/,
-     '... its script the SMS as spoken, the web address said');
+my $say = $called->[0]{say_text} // '';
+like($say, qr/\bopen day\b/i, '... its script written from the voice prompt by the built-in writer');
+unlike($say, qr/acme\.com|acme dot com/, '... not the SMS read aloud');
+like($say, qr/To stop these calls, reply STOP to our text or say stop\.$/, '... ending with the call\'s opt-out');
+like(join("\n", map { $_->{message} } @{ api(GET => "/api/campaigns/$c5/logs?node=voice_agent&limit=100")->{json}{items} // [] }),
+     qr/Call script written \(\d+ words, built-in writer\)/, '... logged by the voice_agent node');
 is(scalar @{ calls_to($pair->[0]{phone}) }, 0, 'the lead who answered is not called (call_if_no_reply)');
 ok(wait_for(10, sub { (rows_of($c5)->{ $pair->[1]{phone} }{call_status} // '') eq 'completed' }, 0.2),
    'the call completes (signed callbacks)');
@@ -198,5 +205,44 @@ is("$b->{ $pair->[1]{phone} }{status} $b->{ $pair->[1]{phone} }{call_status}", '
    'the lead keeps its SMS\'s status, the call has its own');
 is($b->{ $pair->[0]{phone} }{call_status}, 'skipped', 'the answered lead\'s call: skipped');
 is(api(GET => "/api/campaigns/$c5")->{json}{stats}{calls}{placed}, 2, 'stats.calls: two calls placed');
+
+# ---------------------------------------------------------------- (f) both, with a model
+# the SMS from the SMS prompt, the call's script from the voice prompt, each by the model; a
+# lead who answered the SMS costs no second model call (its script is written when its call is due)
+use_fake_providers(voice_status_callback_url => $callback);
+fake_reset();
+fake_config({ call_latency_ms => 0, call_auto_status => 'completed', call_duration_s => 20,
+              call_auto_status_delay_ms => 1000 });
+my $trio = make_leads(3);
+my $c6 = api(POST => '/api/campaigns', {
+    name => "Both model $tok", agent_type => 'both', send_window => undef,
+    sms_system_prompt => 'Write a friendly text about the spring sale at Acme Dental.',
+    voice_system_prompt => 'Write a short call about our open day on Saturday at Acme Dental.',
+    call_delay_seconds => 2, call_if_no_reply => JSON::PP::true,
+    lead_ids => [ map { $_->{id} } @$trio ] })->{json}{id};
+ok($c6, 'a "both" campaign written by the model');
+start($c6);
+ok(wait_for(15, sub { @{ fake_messages(to => $trio->[2]{phone}) } == 1 }, 0.1), 'the SMS goes first');
+is(sms_inbound($trio->[2]{phone}, 'Yes, book me in', "SMmodel$tok")->{status}, 200, 'one lead answers it');
+$cur = campaign_finished($c6, 40);
+is($cur->{status}, 'completed', 'the campaign completes');
+sub system_of { my ($r) = @_; join ' ', map { $_->{content} } grep { $_->{role} eq 'system' } @{ $r->{messages} } }
+sub user_of { my ($r) = @_; join ' ', map { $_->{content} } grep { $_->{role} eq 'user' } @{ $r->{messages} } }
+my @llm = @{ fake_llm_requests() };
+for my $i (0, 1) {
+    my $l = $trio->[$i];
+    my @mine = grep { user_of($_) =~ /\Q$l->{name}\E/ } @llm;
+    is(scalar(grep { system_of($_) =~ /spring sale/ } @mine), 1, "lead $i: one model call for its SMS (the SMS prompt)");
+    is(scalar(grep { system_of($_) =~ /open day/ } @mine), 1, "lead $i: one for its call's script (the voice prompt)");
+    my $call = calls_to($l->{phone});
+    is(scalar @$call, 1, "lead $i: called once");
+    like($call->[0]{say_text} // '', qr/open day on Saturday.*To stop these calls, reply STOP to our text or say stop\.$/s,
+         "lead $i: the call says the model's script from the voice prompt, with the call's opt-out");
+    unlike($call->[0]{say_text} // '', qr/spring sale/, "lead $i: not the SMS");
+}
+is(scalar(grep { user_of($_) =~ /\Q$trio->[2]{name}\E/ } @llm), 1,
+   'the lead who answered: only its SMS was written (no script for a call not placed)');
+my $r6 = rows_of($c6);
+like($r6->{ $trio->[0]{phone} }{call_script} // '', qr/open day/, 'the campaign lead shows its call script');
 
 done_testing();

@@ -171,7 +171,7 @@ SELECT is((pg_temp.reply('ann', 'What time does it start?') ->> 'action'), 'none
           'a reply: no keyword action');
 SELECT is((pg_temp.last_in('ann')).agent_state, 'classify', 'stored: left for the agent to classify');
 SELECT is((pg_temp.last_in('ann')).intent, NULL, 'stored: not classified in the webhook');
-SELECT is(pg_temp.claim(), '{"call": [], "chat": [], "send": []}'::jsonb, 'offline: the claim does the work itself');
+SELECT is(pg_temp.claim(), '{"call": [], "chat": [], "send": [], "script": []}'::jsonb, 'offline: the claim does the work itself');
 SELECT is((pg_temp.last_in('ann')).intent, 'question', 'classified: question');
 SELECT is((pg_temp.last_in('ann')).agent_state, NULL, 'reply_mode off: nothing more to do');
 SELECT is((SELECT count(*)::int FROM pg_temp.autos('ann')), 0, 'reply_mode off: no answer');

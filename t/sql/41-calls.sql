@@ -6,7 +6,7 @@
 -- transaction, rolled back.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(55);
+SELECT plan(69);
 
 SET LOCAL smscamp.twilio_auth_token = 'tok-sql-test';
 \ir lib/err.sql
@@ -195,15 +195,59 @@ UPDATE campaign_leads SET status = 'sent', sms_sent = true, sms_sid = 'SMboth' |
 SELECT is((SELECT count(*)::int FROM campaign_leads WHERE campaign_id = (SELECT cid FROM b)
               AND call_status = 'scheduled' AND call_due_at = now()), 5,
           'both: each lead''s call is scheduled when its SMS is handed to the provider (call_delay_seconds 0)');
-SELECT is((pg_temp.both(1)).call_script,
-          'Hi 1, our open day is on Saturday. See acme dot com. To stop these calls, reply STOP to our text or say stop.',
-          '... its script the SMS as spoken, with the call''s opt-out instead of the SMS''s');
+SELECT ok((pg_temp.both(1)).call_script IS NULL, '... without a script yet (written when it is due)');
 SELECT is(smscamp_complete_campaign((SELECT cid FROM b)), false, '... the campaign is not complete while calls are due');
-SELECT is(jsonb_array_length(smscamp_claim_calls(4242, 10, false)), 1,
+CREATE TEMP TABLE claim1 AS SELECT smscamp_claim_calls(4242, 10, false) AS j;
+SELECT is(jsonb_array_length((SELECT j -> 'script' FROM claim1)), 5,
+          'a claim takes the scripts to write first (not paced)');
+SELECT is(jsonb_array_length((SELECT j -> 'call' FROM claim1)), 0, '... and no call without its script');
+SELECT is((SELECT j #>> '{script,0,context,agent_type}' FROM claim1), 'voice',
+          '... each with its lead''s context as a voice campaign''s (the voice_agent''s writer)');
+SELECT is((SELECT j #>> '{script,0,context,call_language}' FROM claim1), 'en-GB',
+          '... in the language of the phone''s country');
+SELECT is((pg_temp.both(1)).call_status || ' ' || (pg_temp.both(1)).call_claimed_by, 'writing 4242',
+          '... "writing", held by the worker');
+SELECT is(smscamp_complete_campaign((SELECT cid FROM b)), false, '... the campaign is not complete while a script is written');
+-- the worker's results: a script, a model that could not be reached, a final failure
+SELECT smscamp_record_call_script(jsonb_build_object('id', (pg_temp.both(1)).id,
+    'script', 'Hello Both, this is Acme. Our open day is on Saturday. To stop these calls, reply STOP to our text or say stop.',
+    'log', 'Call script written (23 words, gpt-test)', 'meta', '{"writer": "gpt-test"}'));
+SELECT is((pg_temp.both(1)).call_status || ' ' || coalesce((pg_temp.both(1)).call_claimed_by::text, '-')
+          || ' ' || (pg_temp.both(1)).call_words, 'scheduled - 23',
+          'a written script: the call is due again, its words counted');
+SELECT is((SELECT message FROM processing_logs WHERE campaign_lead_id = (pg_temp.both(1)).id
+             AND node_name = 'voice_agent' ORDER BY id DESC LIMIT 1),
+          'Call script written (23 words, gpt-test)', '... logged by the voice_agent');
+SELECT smscamp_record_call_script(jsonb_build_object('id', (pg_temp.both(2)).id,
+    'error', 'LLM HTTP 503', 'retryable', true));
+SELECT ok((pg_temp.both(2)).call_status = 'scheduled' AND (pg_temp.both(2)).call_script IS NULL
+          AND (pg_temp.both(2)).call_due_at > now() AND (pg_temp.both(2)).call_attempts = 1,
+          'a model that could not be reached: asked again later, with the backoff');
+SELECT smscamp_record_call_script(jsonb_build_object('id', (pg_temp.both(3)).id,
+    'error', 'Script writing failed twice: refused', 'retryable', false));
+SELECT is((pg_temp.both(3)).call_script,
+          'Hi 3, our open day is on Saturday. See acme dot com. To stop these calls, reply STOP to our text or say stop.',
+          'a script that cannot be written: the call says the SMS, with the call''s opt-out instead of the SMS''s');
+SELECT is((SELECT level FROM processing_logs WHERE campaign_lead_id = (pg_temp.both(3)).id
+             AND node_name = 'voice_agent' ORDER BY id DESC LIMIT 1), 'warning', '... with a warning');
+SELECT smscamp_record_call_script(jsonb_build_object('id', (pg_temp.both(3)).id, 'script', 'Again'));
+SELECT is((pg_temp.both(3)).call_words, 24, 'a script recorded twice: only a call still writing changes');
+-- psql: the voice_agent's writer, blocking (the template, offline)
+UPDATE campaign_leads SET call_status = 'scheduled', call_claimed_by = NULL WHERE id = (pg_temp.both(4)).id;
+SELECT is(smscamp_generate_call_script((pg_temp.both(4)).id) ->> 'call_script',
+          'Hi Both, our open day is on Saturday. See acme dot com. To stop these calls, reply STOP to our text or say stop.',
+          'smscamp_generate_call_script of a both lead writes its call''s script (the template, as spoken)');
+UPDATE campaign_leads SET call_status = 'scheduled', call_claimed_by = NULL,
+       call_script = 'Hi, this is Acme. To stop these calls, reply STOP to our text or say stop.'
+ WHERE id = (pg_temp.both(5)).id;
+UPDATE campaign_leads SET call_due_at = now() + interval '1 hour' WHERE id = (pg_temp.both(2)).id;
+SELECT is(jsonb_array_length(smscamp_claim_calls(4242, 10, false) -> 'call'), 1,
           'calls_per_second 1: a claim takes one call');
-SELECT is(jsonb_array_length(smscamp_claim_calls(4242, 10, false)), 0, '... and the next claim, at once, none');
+SELECT is(smscamp_claim_calls(4242, 10, false), '{"call": [], "script": []}', '... and the next claim, at once, none');
 SELECT is((pg_temp.both(1)).call_status || ' ' || (pg_temp.both(1)).call_claimed_by, 'calling 4242',
           '... the call is "calling", held by the worker (committed before the request)');
+SELECT is(pg_temp.err(format('SELECT smscamp_generate_call_script(%s)', (pg_temp.both(1)).id)) ->> 'state', '55000',
+          'smscamp_generate_call_script: not when the call is not waiting for a script');
 SELECT smscamp_record_call_leg(jsonb_build_object('id', (pg_temp.both(1)).id, 'outcome', 'sent',
                                                   'sid', 'CAboth1', 'pstatus', 'queued'));
 SELECT is((pg_temp.both(1)).call_status || ' ' || (pg_temp.both(1)).voice_call_made || ' ' || (pg_temp.both(1)).status,
@@ -216,7 +260,9 @@ UPDATE campaigns SET call_if_no_reply = true WHERE id = (SELECT cid FROM b);
 INSERT INTO messages (lead_id, phone, direction, body, kind)
 SELECT l.id, l.phone, 'inbound', 'Yes please', 'reply' FROM leads l WHERE l.id = (pg_temp.both(2)).lead_id;
 INSERT INTO opt_outs (phone, source) SELECT l.phone, 'sms' FROM leads l WHERE l.id = (pg_temp.both(3)).lead_id;
-SELECT is(jsonb_array_length(smscamp_claim_calls(4242, 10, true)), 0, 'the log provider places the calls in the claim');
+UPDATE campaign_leads SET call_script = 'Hi. To stop these calls, reply STOP to our text or say stop.',
+       call_due_at = now() WHERE id IN ((pg_temp.both(2)).id, (pg_temp.both(3)).id);
+SELECT is(jsonb_array_length(smscamp_claim_calls(4242, 10, true) -> 'call'), 0, 'the log provider places the calls in the claim');
 SELECT is((pg_temp.both(2)).call_status, 'skipped', 'call_if_no_reply: a lead who answered the SMS is not called');
 SELECT is((pg_temp.both(3)).call_status, 'skipped', 'an opted-out phone is not called');
 SELECT is((SELECT count(*)::int FROM call_outbox b JOIN campaign_leads cl ON cl.id = b.campaign_lead_id

@@ -169,11 +169,9 @@ export function settingsToInput(v: SettingsValues, from: SettingsValues = defaul
     out.exclude_messaged_within_hours = v.exclude_messaged_within_hours.trim() === '' ? null : Number(v.exclude_messaged_within_hours);
   }
   if (v.max_filtered.trim() !== '' && !sameNumber(v.max_filtered, from.max_filtered)) out.max_filtered = Number(v.max_filtered);
-  if (v.agent_type === 'voice') {
+  if (v.agent_type === 'voice' || v.agent_type === 'both') {
     if (v.voice_system_prompt !== from.voice_system_prompt) out.voice_system_prompt = v.voice_system_prompt.trim() === '' ? null : v.voice_system_prompt;
     if (v.voice_temperature !== from.voice_temperature) out.voice_temperature = v.voice_temperature;
-  }
-  if (v.agent_type === 'voice' || v.agent_type === 'both') {
     if (v.calls_per_second.trim() !== '' && !sameNumber(v.calls_per_second, from.calls_per_second)) out.calls_per_second = Number(v.calls_per_second);
   }
   if (v.agent_type === 'both') {
@@ -280,7 +278,7 @@ const REPLY_MODES: { value: ReplyMode; label: string; help: string }[] = [
 const AGENTS: { value: AgentType; label: string; help: string }[] = [
   { value: 'sms', label: 'SMS', help: 'Write and send one personalised SMS per lead.' },
   { value: 'voice', label: 'Voice call', help: 'Call each lead and speak a short personalised script.' },
-  { value: 'both', label: 'Both', help: 'An SMS, then a call (the SMS read aloud).' },
+  { value: 'both', label: 'Both', help: 'An SMS, then a call with its own script.' },
 ];
 
 /** Who will write the messages (or a voice campaign's call scripts), as the server is configured (GET /api/settings). */
@@ -411,6 +409,45 @@ export function CampaignSettingsFields({
     </Field>
   );
 
+  const callScriptField = (
+    <Field
+      label="Call script"
+      error={errors.voice_system_prompt}
+      hint={
+        <span className={cx(voicePromptLen > PROMPT_MAX && 'text-red-600')}>
+          What the call should say, in plain words: the writer makes a short spoken script of it that greets the lead by name, at most {CALL_MAX_WORDS} words.
+          {voice ? '' : ' Empty: the script is written from the SMS instructions (or template).'} It always ends with “{CALL_OPTOUT}” {fmtInt(voicePromptLen)} / {fmtInt(PROMPT_MAX)}
+        </span>
+      }
+    >
+      {({ id, describedBy, invalid }) => (
+        <TextArea id={id} name="voice_system_prompt" rows={4} value={values.voice_system_prompt} onChange={(e) => set('voice_system_prompt', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder={VOICE_PROMPT_EXAMPLE} />
+      )}
+    </Field>
+  );
+  const voiceTemperatureField = (
+    <TemperatureField
+      name="voice_temperature"
+      label="Voice temperature"
+      value={values.voice_temperature}
+      onChange={(v) => set('voice_temperature', v)}
+      error={errors.voice_temperature}
+      hint="Lower gives predictable scripts; higher gives more varied ones."
+      disabled={lockedWriter}
+    />
+  );
+  const callsPerSecondField = (
+    <Field
+      label="Calls per second"
+      error={errors.calls_per_second}
+      hint="How many calls start each second. Twilio's default is 1 call per second (CPS) per account: raise it only once Twilio has raised yours."
+    >
+      {({ id, describedBy, invalid }) => (
+        <TextInput id={id} name="calls_per_second" type="number" min={0.001} max={10000} step="any" inputMode="decimal" value={values.calls_per_second} onChange={(e) => set('calls_per_second', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
+      )}
+    </Field>
+  );
+
   return (
     <div className="space-y-5">
       <Field label="Name" required error={errors.name}>
@@ -457,7 +494,7 @@ export function CampaignSettingsFields({
               The call after the SMS
             </h3>
             <p id={`${groupId}-both-hint`} className="mt-1 text-xs text-slate-600">
-              Each lead is called after their SMS, and the call reads the SMS aloud: its opt-out line becomes “{CALL_OPTOUT}”
+              Each lead is called after their SMS. The call has its own script, written when the call is due: a lead who answered the SMS first costs no script.
             </p>
           </div>
           <div className="grid gap-4 sm:grid-cols-2">
@@ -466,16 +503,10 @@ export function CampaignSettingsFields({
                 <TextInput id={id} name="call_delay_seconds" type="number" min={0} max={CALL_DELAY_MAX} step={1} inputMode="numeric" value={values.call_delay_seconds} onChange={(e) => set('call_delay_seconds', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
               )}
             </Field>
-            <Field
-              label="Calls per second"
-              error={errors.calls_per_second}
-              hint="How many calls start each second. Twilio's default is 1 call per second (CPS) per account: raise it only once Twilio has raised yours."
-            >
-              {({ id, describedBy, invalid }) => (
-                <TextInput id={id} name="calls_per_second" type="number" min={0.001} max={10000} step="any" inputMode="decimal" value={values.calls_per_second} onChange={(e) => set('calls_per_second', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
-              )}
-            </Field>
+            {callsPerSecondField}
           </div>
+          {callScriptField}
+          <div className="grid gap-4 sm:grid-cols-2">{voiceTemperatureField}</div>
           <div>
             <label className="flex cursor-pointer items-start gap-2 text-sm">
               <input
@@ -505,40 +536,11 @@ export function CampaignSettingsFields({
             <WriterBadge what="Call scripts" hasTemplate={!hasVoicePrompt && values.sms_template.trim() !== ''} />
           </div>
           {errors.writer && <Alert>{errors.writer}</Alert>}
-          <Field
-            label="Call script"
-            error={errors.voice_system_prompt}
-            hint={
-              <span className={cx(voicePromptLen > PROMPT_MAX && 'text-red-600')}>
-                What the call should say, in plain words: the writer makes a short spoken script of it that greets the lead by name, at most {CALL_MAX_WORDS} words.
-                It always ends with “{CALL_OPTOUT}” {fmtInt(voicePromptLen)} / {fmtInt(PROMPT_MAX)}
-              </span>
-            }
-          >
-            {({ id, describedBy, invalid }) => (
-              <TextArea id={id} name="voice_system_prompt" rows={4} value={values.voice_system_prompt} onChange={(e) => set('voice_system_prompt', e.target.value)} aria-describedby={describedBy} invalid={invalid} disabled={lockedWriter} placeholder={VOICE_PROMPT_EXAMPLE} />
-            )}
-          </Field>
+          {callScriptField}
           {senderField}
           <div className="grid gap-4 sm:grid-cols-2">
-            <TemperatureField
-              name="voice_temperature"
-              label="Voice temperature"
-              value={values.voice_temperature}
-              onChange={(v) => set('voice_temperature', v)}
-              error={errors.voice_temperature}
-              hint="Lower gives predictable scripts; higher gives more varied ones."
-              disabled={lockedWriter}
-            />
-            <Field
-              label="Calls per second"
-              error={errors.calls_per_second}
-              hint="How many calls start each second. Twilio's default is 1 call per second (CPS) per account: raise it only once Twilio has raised yours."
-            >
-              {({ id, describedBy, invalid }) => (
-                <TextInput id={id} name="calls_per_second" type="number" min={0.001} max={10000} step="any" inputMode="decimal" value={values.calls_per_second} onChange={(e) => set('calls_per_second', e.target.value)} aria-describedby={describedBy} invalid={invalid} />
-              )}
-            </Field>
+            {voiceTemperatureField}
+            {callsPerSecondField}
           </div>
           <details className="rounded-lg border border-slate-200" open={!!(errors.sms_template || errors.sms_system_prompt) || (!hasVoicePrompt && (values.sms_template.trim() !== '' || values.sms_system_prompt.trim() !== ''))} data-testid="voice-sms-fallback">
             <summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50">

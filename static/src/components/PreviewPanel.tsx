@@ -138,6 +138,20 @@ function PreviewResult({ p, leads, sample, voice }: { p: Preview; leads: Campaig
           </div>
         </dl>
       )}
+      {p.call_script && (
+        <div className="max-w-xl" data-testid="preview-call-script">
+          <p className="mb-1 text-xs font-medium text-slate-600">Then the call says</p>
+          <p className="whitespace-pre-wrap rounded-lg border-l-4 border-indigo-300 bg-slate-50 px-4 py-3 text-sm text-slate-900 [overflow-wrap:anywhere]" data-kind="call_script">
+            {p.call_script.message}
+          </p>
+          <p className="mt-1 text-xs text-slate-500" data-testid="preview-call-script-length">
+            {scriptLengthText(p.call_script)}
+          </p>
+          {p.call_script.error && (
+            <p className="mt-1 text-xs text-amber-700">The call script could not be written ({p.call_script.error}): the call would say the SMS.</p>
+          )}
+        </div>
+      )}
       {p.plan && <PlanView plan={p.plan} />}
     </div>
   );

@@ -296,6 +296,7 @@ const CALL_STATUS_META: Record<string, { label: string; tone: Tone; help: string
   canceled: { label: 'Cancelled', tone: 'zinc', help: 'The call was cancelled before it connected.' },
   unknown: { label: 'Unknown', tone: 'violet', help: 'The worker stopped while calling: the call may have been placed, so it is not placed again automatically.' },
   scheduled: { label: 'Call scheduled', tone: 'slate', help: 'The call after the SMS is placed later, once its delay has passed.' },
+  writing: { label: 'Writing the call', tone: 'slate', help: 'The call after the SMS is due: its script is being written from the call script instructions.' },
   skipped: { label: 'Call skipped', tone: 'zinc', help: 'The call after the SMS was not placed: the phone opted out, the lead answered the SMS, or the campaign was cancelled.' },
 };
 

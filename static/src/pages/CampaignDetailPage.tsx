@@ -710,6 +710,14 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
                   <div className="font-mono text-xs text-slate-500">{l.phone}</div>
                   {/* the message under the lead, whole, at every width (never cut off) */}
                   {voice || (!both && l.call_script) ? <LeadCallScript lead={l} className="mt-1.5" /> : <LeadMessage lead={l} className="mt-1.5" />}
+                  {both && l.call_script && (
+                    <div className="mt-2 border-l-2 border-indigo-200 pl-2">
+                      <p className="text-xs font-medium text-slate-500">The call says</p>
+                      <p className="whitespace-pre-wrap text-slate-700 [overflow-wrap:anywhere]" data-testid="call-script">
+                        {l.call_script}
+                      </p>
+                    </div>
+                  )}
                 </td>
                 <td className="px-4 py-3">
                   <LeadStatusBadge status={l.status} />

@@ -193,6 +193,18 @@ describe('Campaign form: voice', () => {
     expect(body).not.toHaveProperty('calls_per_second');
   });
 
+  it('Both sends the call script instructions once written', async () => {
+    const { calls } = createServer();
+    const { user } = renderCreate();
+    await user.type(await screen.findByLabelText(/^Name/), 'Open day');
+    await user.click(screen.getByRole('radio', { name: /^Both/ }));
+    await user.type(screen.getByLabelText(/^Message template/), 'Hi {first_name}, our open day is Saturday.');
+    await user.type(within(screen.getByTestId('both-call')).getByLabelText(/^Call script/), 'Invite them to our open day on Saturday.');
+    await user.click(screen.getByRole('button', { name: /Create draft/ }));
+    expect(await screen.findByText('detail page')).toBeInTheDocument();
+    expect(posted(calls).voice_system_prompt).toBe('Invite them to our open day on Saturday.');
+  });
+
   it('sends calls per second when it is changed, and shows its refusal under it', async () => {
     let attempt = 0;
     const { calls } = mockApi((c) => {
@@ -229,7 +241,7 @@ describe('Campaign form: voice', () => {
     const { user } = renderCreate();
     await user.type(await screen.findByLabelText(/^Name/), 'Open day');
     const both = screen.getByRole('radio', { name: /^Both/ });
-    expect(both).toHaveAccessibleName(/An SMS, then a call \(the SMS read aloud\)/);
+    expect(both).toHaveAccessibleName(/An SMS, then a call with its own script/);
     expect(screen.queryByTestId('both-call')).toBeNull();
     await user.click(both);
     const box = screen.getByTestId('both-call');
@@ -241,9 +253,11 @@ describe('Campaign form: voice', () => {
     const noReply = within(box).getByRole('checkbox', { name: 'Only call leads who have not answered the SMS by then' });
     expect(noReply).not.toBeChecked();
     expect(within(box).getByLabelText('Calls per second')).toHaveValue(1);
-    // the SMS fields stay; no call script of its own
+    // the SMS fields stay; the call has a script of its own, written from its own instructions
     expect(screen.getByLabelText(/^Message template/)).toBeInTheDocument();
-    expect(screen.queryByLabelText(/^Call script/)).toBeNull();
+    const script = within(box).getByLabelText(/^Call script/);
+    expect(script).toHaveAccessibleDescription(/Empty: the script is written from the SMS instructions/);
+    expect(within(box).getByLabelText(/^Voice temperature/)).toBeInTheDocument();
 
     // left at their defaults: not sent
     await user.type(screen.getByLabelText(/^Message template/), 'Hi {first_name}, our open day is Saturday.');
@@ -254,6 +268,7 @@ describe('Campaign form: voice', () => {
     expect(body).not.toHaveProperty('call_delay_seconds');
     expect(body).not.toHaveProperty('call_if_no_reply');
     expect(body).not.toHaveProperty('calls_per_second');
+    expect(body).not.toHaveProperty('voice_system_prompt');
   });
 
   it('Both sends the call delay, the no-reply rule and calls per second once changed; switching to Voice call hides them', async () => {
@@ -464,7 +479,8 @@ describe('Campaign detail: a both campaign', () => {
     const table = await screen.findByTestId('campaign-leads-table');
     const [ann, sam, rita, nina] = await within(table).findAllByTestId('campaign-lead-row');
     expect(within(ann).getByTestId('lead-message')).toHaveTextContent('Hi Ann, our open day is Saturday.');
-    expect(within(ann).queryByTestId('call-script')).toBeNull();
+    // the call's own script, under the SMS
+    expect(within(ann).getByTestId('call-script')).toHaveTextContent(SCRIPT('Ann'));
     expect(within(ann).getByTestId('call-status')).toHaveTextContent('Answered');
     expect(within(ann).getByTestId('call-duration')).toHaveTextContent('0:42');
     expect(within(sam).getByTestId('call-status')).toHaveTextContent('Call scheduled');
@@ -519,6 +535,28 @@ describe('PreviewPanel: a call script', () => {
     renderWithProviders(<PreviewPanel campaign={campaign(3) as never} autoRun />);
     expect(await screen.findByTestId('preview-segments')).toHaveTextContent('1');
     expect(screen.queryByTestId('preview-script-length')).toBeNull();
+  });
+
+  it('a both preview shows the SMS, then the call\'s own script with its length', async () => {
+    const script = SCRIPT('Ada');
+    mockApi((c) => {
+      if (c.url.startsWith('/api/campaigns/3/leads')) return { status: 200, json: page([{ id: 11, lead_id: 1, name: 'Ada Lovelace', phone: '+447700900001', status: 'pending' }]) };
+      if (c.url === '/api/campaigns/3/preview')
+        return {
+          status: 200,
+          json: {
+            campaign_id: 3, lead_id: 1, message: 'Hi Ada, our open day is Saturday. Reply STOP to opt out', encoding: 'GSM-7', segments: 1, cost: 0.0079,
+            kind: 'sms', words: 11, spoken_seconds: 4, call_script: { message: script, words: 42, spoken_seconds: 17, error: null },
+          },
+        };
+      return undefined;
+    });
+    renderWithProviders(<PreviewPanel campaign={campaign(3, { agent_type: 'both' }) as never} autoRun />);
+    expect(await screen.findByTestId('preview-segments')).toHaveTextContent('1');
+    const call = screen.getByTestId('preview-call-script');
+    expect(call).toHaveTextContent('Then the call says');
+    expect(call).toHaveTextContent(script);
+    expect(screen.getByTestId('preview-call-script-length')).toHaveTextContent('42 words · about 17 s spoken');
   });
 });
 
