@@ -279,7 +279,7 @@ db_load() {
     # the tables, then the functions in the order they use each other (sql/README.md),
     # then the API: sql/api/*.sql in name order
     for f in schema helpers senders calls workflow campaign_rules campaign_stats campaign_progress \
-             campaign_lifecycle messages outbound keywords reply_agent jobs; do
+             campaign_lifecycle messages outbound callbacks keywords reply_agent jobs; do
         [[ -f "$ROOT/sql/$f.sql" ]] || die "sql/$f.sql not found"
         files+=("$ROOT/sql/$f.sql")
     done

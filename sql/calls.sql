@@ -86,7 +86,7 @@ RETURN CASE p_call_status
 -- campaign lead follows (smscamp_call_lead_status); every matched callback is
 -- logged.  Answers {"matched", "campaign_lead_id", "status", "call_status"};
 -- matched false for a SID no campaign lead has (200 all the same: Twilio
--- would retry).
+-- would retry; kept for later while a call is in flight, sql/callbacks.sql).
 CREATE OR REPLACE FUNCTION smscamp_record_call_status(f jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -103,6 +103,9 @@ DECLARE
 BEGIN
     SELECT * INTO cl FROM campaign_leads WHERE call_sid = v_sid ORDER BY id LIMIT 1 FOR UPDATE;
     IF NOT FOUND THEN
+        -- kept a while when a call is in flight: its SID may not be recorded yet
+        -- (sql/callbacks.sql)
+        PERFORM smscamp_keep_early_callback('call', v_sid, f);
         RETURN jsonb_build_object('matched', false);
     END IF;
     v_forward := v_state IS NOT NULL

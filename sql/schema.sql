@@ -493,6 +493,19 @@ CREATE TABLE IF NOT EXISTS call_outbox (
     created_at        timestamptz NOT NULL DEFAULT now()
 );
 
+-- Provider status callbacks that came before their SID was recorded (sql/callbacks.sql):
+-- Twilio may call back within milliseconds of accepting a request, before the
+-- worker has committed the SID it answered.  Kept a while (only when a send or
+-- a call is in flight), applied by the workers' housekeeping once the SID is
+-- known, dropped after 10 minutes.  form: the callback's fields, as signed.
+CREATE TABLE IF NOT EXISTS early_callbacks (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind         text NOT NULL CHECK (kind IN ('sms', 'call')),
+    sid          text NOT NULL CHECK (char_length(sid) BETWEEN 1 AND 64),
+    form         jsonb NOT NULL,
+    received_at  timestamptz NOT NULL DEFAULT now()
+);
+
 -- Every SMS in or out of a lead's thread (sql/messages.sql).  Outbound: a
 -- campaign's send (kind campaign, one row when the campaign lead's SMS is
 -- handed to the provider, its status following the campaign lead's), a

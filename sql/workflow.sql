@@ -959,6 +959,10 @@ BEGIN
                                             AND call_claimed_by <> ALL (live)) THEN
         PERFORM smscamp_recover_calls(live);
     END IF;
+    -- status callbacks that came before their SID was recorded (sql/callbacks.sql)
+    IF EXISTS (SELECT FROM early_callbacks) THEN
+        PERFORM smscamp_apply_early_callbacks();
+    END IF;
     -- messages held by workers that are gone (sql/outbound.sql)
     IF EXISTS (SELECT FROM messages WHERE claimed_by IS NOT NULL AND claimed_by <> ALL (live)) THEN
         PERFORM smscamp_recover_outbound(live);

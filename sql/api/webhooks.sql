@@ -209,92 +209,29 @@ BEGIN
 END
 $$;
 
--- POST /api/webhooks/sms/status
---   delivered              -> delivered, delivered_at
---   undelivered / failed   -> undelivered / failed, error_message and error_code
---                             from ErrorCode, which is acted on
---                             (smscamp_delivery_error_effects: 21610 an opt-out,
---                             30007 counted towards max_filtered)
---   queued/accepted/sending/sent on an 'unknown' lead -> sent (the provider
---                             has it: the send went through)
--- Only a lead that is sent or unknown changes status (a late or repeated
--- callback never moves a lead backwards); every matched callback is logged.
+-- POST /api/webhooks/sms/status: an SMS's delivery (sql/callbacks.sql:
+-- smscamp_record_sms_status).  MessageSid and MessageStatus required (422); a
+-- SID nobody has is answered 200, matched false (kept a while when a send is in
+-- flight: its SID may not be recorded yet).
 CREATE OR REPLACE FUNCTION api.webhooks_sms_status(p_content_type text, p_body text,
                                                    p_url text, p_signature text,
                                                    OUT status integer, OUT body text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     f jsonb := api_webhook_form(p_content_type, p_body, p_url, p_signature);
-    v_sid text := api_form_required(f, 'MessageSid', 'SmsSid');
-    v_state text := lower(api_form_required(f, 'MessageStatus', 'SmsStatus'));
-    v_code text := api_form_required(f, 'ErrorCode');
     v_errors jsonb := '[]';
-    cl campaign_leads;
-    v_new text;
-    v_error text;
-    v_message bigint;
 BEGIN
-    IF v_sid IS NULL THEN
+    IF api_form_required(f, 'MessageSid', 'SmsSid') IS NULL THEN
         v_errors := v_errors || api_error_item('["body","MessageSid"]', 'Field required',
                                                'missing');
     END IF;
-    IF v_state IS NULL THEN
+    IF api_form_required(f, 'MessageStatus', 'SmsStatus') IS NULL THEN
         v_errors := v_errors || api_error_item('["body","MessageStatus"]', 'Field required',
                                                'missing');
     END IF;
     PERFORM api_check(v_errors);
-
-    SELECT * INTO cl FROM campaign_leads WHERE sms_sid = v_sid ORDER BY id LIMIT 1 FOR UPDATE;
-    IF NOT FOUND THEN
-        -- a reply's (sql/outbound.sql), or nothing we sent
-        v_message := smscamp_outbound_status(v_sid, v_state, v_code);
-        status := 200;
-        body := jsonb_strip_nulls(jsonb_build_object('received', true,
-                    'matched', v_message IS NOT NULL, 'message_id', v_message))::text;
-        RETURN;
-    END IF;
-
-    v_new := smscamp_status_after_callback(cl.status, v_state);
-    IF v_state IN ('undelivered', 'failed') THEN
-        v_error := smscamp_delivery_error(v_state, smscamp_error_code(v_code));
-    END IF;
-
-    IF v_new IS NOT NULL THEN
-        UPDATE campaign_leads SET
-            status = v_new,
-            sms_sent = sms_sent OR v_new IN ('sent', 'delivered', 'undelivered'),
-            sms_provider_status = v_state,
-            delivered_at = CASE WHEN v_new = 'delivered' THEN now() ELSE delivered_at END,
-            error_message = CASE WHEN v_new IN ('undelivered', 'failed') THEN v_error
-                                 WHEN cl.status = 'unknown' THEN NULL
-                                 ELSE error_message END,
-            error_code = CASE WHEN v_new IN ('undelivered', 'failed')
-                              THEN smscamp_error_code(v_code) ELSE error_code END,
-            processed_at = coalesce(processed_at, now())
-         WHERE id = cl.id
-        RETURNING * INTO cl;
-        IF v_new IN ('undelivered', 'failed') AND smscamp_error_code(v_code) IS NOT NULL THEN
-            PERFORM smscamp_delivery_error_effects(
-                cl, coalesce((SELECT l.phone FROM leads l WHERE l.id = cl.lead_id), cl.lead_phone),
-                smscamp_error_code(v_code));
-        END IF;
-    ELSIF cl.status IN ('sent', 'unknown') THEN
-        UPDATE campaign_leads SET sms_provider_status = v_state WHERE id = cl.id
-        RETURNING * INTO cl;
-    END IF;
-
-    PERFORM smscamp_log(cl.id,
-        CASE WHEN v_state IN ('undelivered', 'failed') THEN 'warning' ELSE 'info' END,
-        'status_callback',
-        format('Provider status: %s%s', v_state, ' (error code ' || v_code || ')'),
-        jsonb_strip_nulls(jsonb_build_object('sid', v_sid, 'provider_status', v_state,
-                                             'error_code', v_code, 'status', cl.status,
-                                             'applied', v_new IS NOT NULL)));
-
     status := 200;
-    body := json_build_object('received', true, 'matched', true,
-                              'campaign_lead_id', cl.id, 'status', cl.status,
-                              'provider_status', v_state)::text;
+    body := (jsonb_build_object('received', true) || smscamp_record_sms_status(f))::text;
 END
 $$;
 
