@@ -9,7 +9,9 @@
 #   (d) a worker SIGKILLed mid-campaign: no call placed twice;
 #   (e) agent_type both: the SMS, then the call call_delay_seconds later, its script written
 #       from the voice prompt, not placed when the SMS was answered (call_if_no_reply);
-#   (f) the same with the model: each text from its own prompt, no script for a call not placed.
+#   (f) the same with the model: each text from its own prompt, no script for a call not placed;
+#   (g) a worker SIGKILLed while it holds a both campaign's calls: none placed twice, the
+#       campaign completes.
 use strict;
 use warnings;
 use FindBin;
@@ -250,5 +252,41 @@ ok(wait_for(10, sub { my $r = rows_of($c6);
 my $r6 = rows_of($c6);
 is($r6->{ $trio->[0]{phone} }{call_duration}, 20, '... with the duration the callback gave');
 like($r6->{ $trio->[0]{phone} }{call_script} // '', qr/open day/, 'the campaign lead shows its call script');
+
+# ---------------------------------------------------------------- (g) both: SIGKILL mid-calls
+# the SMS go fast, the calls are slow to answer (1.5 s), so the workers hold calls in flight
+use_fake_providers(openai_api_key => '', voice_status_callback_url => $callback, max_inflight => 32);
+fake_reset();
+fake_config({ call_latency_ms => 1500, sms_latency_ms => 0 });
+my $crowd = make_leads(120);
+my $c7 = api(POST => '/api/campaigns', {
+    name => "Both crash $tok", agent_type => 'both', send_window => undef,
+    sms_template => 'Hi {first_name}, our open day is on Saturday.',
+    voice_system_prompt => 'Invite them to our open day on Saturday at Acme Dental.',
+    calls_per_second => 40, lead_ids => [ map { $_->{id} } @$crowd ] })->{json}{id};
+ok($c7, 'a 120-lead "both" campaign at 40 calls/s');
+start($c7);
+my $holder;
+ok(wait_for(30, sub {
+    $holder = psql(q{SELECT call_claimed_by FROM campaign_leads WHERE campaign_id = (:'c')::bigint
+                      AND call_status = 'calling' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1}, c => $c7);
+    $holder && psql(q{SELECT count(*) FILTER (WHERE call_status = 'calling') >= 10 AND bool_and(sms_sent)
+                        FROM campaign_leads WHERE campaign_id = (:'c')::bigint}, c => $c7) eq 't' }, 0.05),
+   'every SMS sent, and calls after them in flight');
+my %live = map { $_ => 1 } worker_pids();
+ok($live{$holder} && kill('KILL', $holder), "SIGKILL to worker $holder while it holds calls");
+is(wait_campaign($c7, 60, qw(completed failed paused cancelled)), 'completed', 'the campaign completes after the crash');
+sleep 2;
+my %calls;
+my %ours = map { $_->{phone} => 1 } @$crowd;
+$calls{ $_->{to} }++ for grep { $ours{ $_->{to} } } @{ fake_get('/_fake/call-requests?limit=100000')->{requests} };
+is(scalar(grep { $calls{$_} > 1 } keys %calls), 0, 'no number was called twice (counted at the fake)');
+my $states = psql(q{SELECT string_agg(s || ' ' || n, ', ' ORDER BY s) FROM
+                      (SELECT coalesce(call_status, '-') AS s, count(*) AS n FROM campaign_leads
+                        WHERE campaign_id = (:'c')::bigint GROUP BY 1) x}, c => $c7);
+unlike($states, qr/scheduled|writing|calling|-/, "every call is done ($states)");
+like($states, qr/unknown/, '... the calls the killed worker held are unknown (they may have been placed)');
+is(psql(q{SELECT count(*) FROM campaign_leads WHERE campaign_id = (:'c')::bigint AND sms_sent}, c => $c7), 120,
+   'every lead got its SMS, once');
 
 done_testing();
