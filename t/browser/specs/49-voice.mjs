@@ -79,6 +79,9 @@ export default async function () {
     assert((await delay.inputValue()) === '0', `the call after the SMS starts at once (${await delay.inputValue()})`);
     const noReply = both.getByRole('checkbox', { name: 'Only call leads who have not answered the SMS by then' });
     assert(!(await noReply.isChecked()), 'the no-reply rule starts off');
+    // the call has a script of its own, from its own instructions
+    await both.getByLabel('Call script').waitFor();
+    assert((await both.getByLabel(/^Voice temperature/).count()) > 0, 'Both has its voice temperature');
 
     await form.getByRole('radio', { name: /^Voice call/ }).check();
     assert((await form.getByTestId('both-call').count()) === 0, 'the call after the SMS group is gone for Voice call');
