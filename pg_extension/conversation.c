@@ -180,7 +180,6 @@ add_task(TaskKind kind, json_t *o)
 		if (context == NULL)
 			elog(ERROR, "smscamp: a call script task without its lead");
 		t->lead = smscamp_lead_from_json(context);
-		t->gen.model = smscamp_openai_model;
 	}
 	MemoryContextSwitchTo(old);
 	dlist_push_tail(&tasks, &t->node);
@@ -324,7 +323,6 @@ write_script_offline(ConvTask *t)
 	MemoryContext old = MemoryContextSwitchTo(t->cxt);
 	char	   *error = NULL;
 
-	t->gen.model = NULL;
 	if (smscamp_write_offline(t->lead, &t->gen, &error))
 		t->result = script_result(t, NULL, false, -1);
 	else
@@ -448,8 +446,11 @@ smscamp_conv_start(bool stopping)
 		if (t->kind == TASK_CALL)
 			t->call = call_request(t);
 		else if (t->kind == TASK_SCRIPT)
+		{
+			t->gen.model = smscamp_openai_model;
 			t->call = smscamp_llm_request(t->lead, t->problem
 										  ? smscamp_model_retry_hint(t->problem) : NULL);
+		}
 		else
 			t->call = (t->kind == TASK_SEND)
 				? smscamp_sms_request_to(t->to, t->body, &t->sender)

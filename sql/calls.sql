@@ -189,6 +189,21 @@ SELECT jsonb_build_object(
  WHERE cl.voice_call_made
 $$;
 
+-- The lead context of a "both" campaign's call (campaign lead p_id): the
+-- lead's, as a voice campaign's (smscamp_writer_context), for the writer of
+-- its script (the workers' script task, psql, as the preview does).
+CREATE OR REPLACE FUNCTION smscamp_call_leg_context(p_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+RETURN (SELECT x.context || smscamp_writer_context(c, true, l.phone)
+          FROM campaign_leads cl
+          JOIN leads l ON l.id = cl.lead_id
+          JOIN campaigns c ON c.id = cl.campaign_id
+         CROSS JOIN LATERAL smscamp_build_context(c, l, cl) x
+         WHERE cl.id = p_id);
+END
+$$;
+
 -- psql: the voice_agent node of a campaign lead.  A voice campaign's lead
 -- runs the workflow's own nodes, smscamp_generate_sms and smscamp_send_sms
 -- (they write the script and place the call when the campaign is a voice
@@ -225,7 +240,6 @@ $$;
 CREATE OR REPLACE FUNCTION smscamp_generate_call_script(p_id bigint) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_context jsonb;
     v_written jsonb;
 BEGIN
     IF smscamp_call_agent_type(p_id) = 'voice' THEN
@@ -236,11 +250,7 @@ BEGIN
             coalesce((SELECT call_status FROM campaign_leads WHERE id = p_id), 'none: its SMS has not gone')
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    SELECT x.context || smscamp_writer_context(c, true, l.phone) INTO v_context
-      FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id JOIN campaigns c ON c.id = cl.campaign_id
-     CROSS JOIN LATERAL smscamp_build_context(c, l, cl) x
-     WHERE cl.id = p_id;
-    v_written := smscamp_preview(v_context);
+    v_written := smscamp_preview(smscamp_call_leg_context(p_id));
     IF NOT coalesce((v_written ->> 'ok')::boolean, false) THEN
         RAISE EXCEPTION 'the call script of campaign lead % could not be written: %', p_id,
             v_written ->> 'error' USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -382,10 +392,8 @@ BEGIN
         EXIT WHEN p_limit <= 0;
         -- the scripts to write
         FOR r IN
-            SELECT cl.id, cl.processed_at, l.phone, l.timezone,
-                   x.context || smscamp_writer_context(c, true, l.phone) AS context
+            SELECT cl.id, cl.processed_at, l.phone, l.timezone
               FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id
-             CROSS JOIN LATERAL smscamp_build_context(c, l, cl) x
              WHERE cl.campaign_id = c.id AND cl.call_status = 'scheduled' AND cl.call_due_at <= now()
                AND cl.call_script IS NULL
              ORDER BY cl.call_due_at, cl.id
@@ -395,7 +403,8 @@ BEGIN
             CONTINUE WHEN smscamp_call_leg_held(c, r.id, r.phone, r.timezone, r.processed_at);
             UPDATE campaign_leads SET call_status = 'writing', call_claimed_by = p_worker
              WHERE id = r.id;
-            v_scripts := v_scripts || jsonb_build_object('id', r.id, 'context', r.context);
+            v_scripts := v_scripts || jsonb_build_object('id', r.id,
+                                                         'context', smscamp_call_leg_context(r.id));
             p_limit := p_limit - 1;
         END LOOP;
         -- the calls to place
