@@ -3,7 +3,10 @@
 #   make run     install what is missing, build, start on http://127.0.0.1:8080 (Ctrl-C stops)
 #   make test    build, run every test suite on a throwaway instance
 #   make psql    psql on the running instance (make psql SQL='SELECT …' runs one statement)
-#   make stop    stop an instance in var/ left running
+#   make stop    stop an instance in var/ (and a formation in var/ha/) left running
+#   make run-ha  the same on a high-availability formation in var/ha/ (pg_auto_failover:
+#                a monitor and three data nodes; make ha-state shows it)
+#   make test-ha the failover tests (t/ha) on a throwaway formation
 #   make seed    load sql/seed.sql into the running instance
 #   make fuzz    run the fuzzing harnesses (t/fuzz), FUZZ_SECONDS (60) each
 #   make clean / make distclean (also removes var/, i.e. all data)
@@ -30,7 +33,7 @@ endif
 
 MAKEFLAGS += --no-print-directory
 .DELETE_ON_ERROR:
-.PHONY: all deps extension module static run stop psql seed test clean distclean FORCE
+.PHONY: all deps extension module static run run-ha ha-state stop psql seed test test-ha clean distclean FORCE
 
 all: extension module static
 
@@ -83,6 +86,12 @@ static: | $(DEPS_STAMP)
 run: all
 	@scripts/run.sh
 
+run-ha: all
+	@scripts/run-ha.sh
+
+ha-state: | $(DEPS_STAMP)
+	@scripts/ha-state.sh
+
 stop: | $(DEPS_STAMP)
 	@scripts/stop.sh
 
@@ -95,6 +104,9 @@ seed: | $(DEPS_STAMP)
 
 test: all
 	@scripts/test.sh
+
+test-ha: all
+	@scripts/test-ha.sh
 
 # libFuzzer harnesses (t/fuzz): each target FUZZ_SECONDS (60); the corpus grows in build/fuzz/,
 # a crash fails and prints its reproducer. make test runs them 10 s each (suite fuzz).

@@ -13,6 +13,8 @@ PACKAGES=(
     libpq-dev                                       # libpq for the nginx module
     postgresql-15 postgresql-server-dev-15          # server + PGXS for pg_extension/
     postgresql-15-cron                              # pg_cron (shared_preload_libraries)
+    postgresql-15-auto-failover                     # pg_auto_failover: make run-ha, make test-ha
+    postgresql-15-plproxy                           # PL/Proxy: make test-shards (a router over two shards)
     postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl  # pgTAP + pg_prove
     libjansson-dev libcurl4-openssl-dev             # JSON and HTTP client in C
     wrk curl ca-certificates perl                   # load tests, health checks, prove

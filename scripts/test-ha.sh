@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# make test-ha: the failover tests (t/ha/*.t, through prove) on a throwaway formation
+# (scripts/ha-lib.sh) in build/test-ha-<pid>, on spare loopback ports, with the fake
+# providers (t/fakes) as the SMS provider of every node. The tests run one after the
+# other on the same formation; each leaves it whole (one primary, two secondaries).
+# Tests get what t/http's get (SMSCAMP_URL, PG*, SMSCAMP_API_KEY, SMSCAMP_FAKE_URL) and
+# SMSCAMP_HA_DIR, SMSCAMP_HA_BASE_PORT, SMSCAMP_HA_MONITOR_PORT, SMSCAMP_HA_PORTS (a,b,c).
+# Only some: make test-ha HA_TESTS="t/ha/10-kill-primary.t".
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/ha-lib.sh
+source "$(dirname "$0")/ha-lib.sh"
+
+# a base port whose +10..+13 are free, and a free HTTP port
+pick_base() {
+    local b i ok
+    for ((i = 0; i < 200; i++)); do
+        b=$((20000 + RANDOM % 20000))
+        ok=1
+        for p in $((b + 10)) $((b + 11)) $((b + 12)) $((b + 13)); do port_free "$p" || ok=0; done
+        ((ok)) && { echo "$b"; return 0; }
+    done
+    return 1
+}
+
+for d in "$ROOT"/build/test-ha-*/; do
+    [[ -d "$d" ]] || continue
+    d=${d%/}
+    pid=${d##*/test-ha-}
+    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then continue; fi
+    (ha_setup "$d" 0 20000 1 && ha_stop) >/dev/null 2>&1 || true
+    rm -rf "$d"
+done
+
+BASE=$(pick_base) || die "no free ports for a formation"
+HTTP=$(free_ports 1)
+ha_setup "$ROOT/build/test-ha-$$" "$HTTP" "$BASE" 1
+mkdir -p "$INST_LOG"
+
+# shellcheck source=t/fakes/fake.sh
+source "$ROOT/t/fakes/fake.sh"
+ha_exit_stop() { ha_stop >/dev/null 2>&1 || true; }
+instance_traps test-ha fake_stop ha_exit_stop 0
+
+section "fake providers"
+fake_start
+export SMSCAMP_FAKE_URL="$FAKE_URL"
+# every node sends through the fake: a promoted standby too (ALTER SYSTEM would stay on one node)
+HA_EXTRA_CONF="smscamp.sms_provider = 'twilio'
+smscamp.twilio_base_url = '$FAKE_URL'
+smscamp.twilio_account_sid = 'ACtest'
+smscamp.twilio_auth_token = 'tok-test'
+smscamp.sms_from = '+15005550006'
+smscamp.openai_api_key = ''"
+
+section "formation ${INST#"$ROOT"/}: monitor $HA_MONITOR_PORT, nodes ${HA_PORTS[*]}, http $HTTP_PORT"
+ha_start
+
+export SMSCAMP_URL="http://127.0.0.1:$HTTP_PORT" SMSCAMP_INSTANCE="$INST" SMSCAMP_ROOT="$ROOT"
+export SMSCAMP_HA_DIR="$INST" SMSCAMP_HA_BASE_PORT="$BASE" SMSCAMP_HA_MONITOR_PORT="$HA_MONITOR_PORT"
+SMSCAMP_HA_PORTS=$(IFS=,; echo "${HA_PORTS[*]}")
+export SMSCAMP_HA_PORTS
+export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER="$DB_SUPERUSER" PGDATABASE="$DB_NAME"
+admin_key_ensure "$INST/admin.key" 1000000 >/dev/null
+SMSCAMP_API_KEY=$(cat "$INST/admin.key")
+export SMSCAMP_API_KEY
+
+section "suite ha"
+read -r -a files <<<"${HA_TESTS:-t/ha}"
+read -r -a flags <<<"${PROVE_FLAGS:-}"
+rc=0
+prove -I t/lib "${flags[@]}" -r "${files[@]}" 2>&1 | tee "$INST_LOG/suite-ha.out" || rc=1
+if ((rc)); then
+    section "what failed"
+    ha_states >&2 || true
+    tail_nginx_logs 30
+    for i in 1 2 3; do
+        f=$(ls -t "$(ha_node_dir "$i")"/log/*.log 2>/dev/null | head -n1 || true)
+        [[ -z "$f" ]] || tail_file "node$i postgresql" "$f" 30
+        tail_file "node$i keeper" "$INST_LOG/node$i.log" 20
+    done
+    tail_file monitor "$INST_LOG/monitor.log" 30
+    grep -E -A6 '^\s*#\s+Failed test' "$INST_LOG/suite-ha.out" | grep -E '^\s*#' | head -80
+    die "suite ha FAILED"
+fi
+info "suite ha passed"
