@@ -81,6 +81,30 @@ typedef struct {
 } ngx_smscamp_limit_conf_t;
 
 
+/* a connection's host when it cannot be told */
+#define NGX_SMSCAMP_HOST_UNKNOWN  ((ngx_uint_t) -1)
+
+
+/* one host of a multi-host dsn, as PQhost() and PQport() say it */
+typedef struct {
+    ngx_str_t                  host;       /* or its hostaddr */
+    ngx_str_t                  port;       /* "": any */
+} ngx_smscamp_host_t;
+
+
+/*
+ * The hosts of the dsn (_hosts.c's), in the pool: with several
+ * (nhosts > 1), the dsn's options for PQconnectStartParams()
+ */
+typedef struct {
+    ngx_uint_t                 nhosts;     /* 1: the dsn as it is */
+    ngx_uint_t                 good;       /* the last one connected to */
+    ngx_smscamp_host_t        *hosts;
+    const char               **keywords;
+    const char              ***values;     /* [i]: host i first */
+} ngx_smscamp_hosts_t;
+
+
 typedef struct ngx_smscamp_pool_s  ngx_smscamp_pool_t;    /* _pool.c's */
 typedef struct ngx_smscamp_conn_s  ngx_smscamp_conn_t;
 typedef struct ngx_smscamp_ctx_s   ngx_smscamp_ctx_t;
@@ -173,6 +197,7 @@ struct ngx_smscamp_ctx_s {
     ngx_msec_t                 submitted;  /* when it reached the pool */
     ngx_msec_t                 started;    /* when it stopped waiting */
     unsigned                   waited:1;   /* started is set */
+    unsigned                   retried:1;  /* ran twice, or may not */
 };
 
 
@@ -201,6 +226,12 @@ void ngx_smscamp_pool_submit(ngx_smscamp_pool_t *pool,
     ngx_smscamp_ctx_t *ctx);
 void ngx_smscamp_pool_gauges(ngx_smscamp_pool_t *pool, ngx_uint_t *busy,
     ngx_uint_t *idle, ngx_uint_t *connecting, ngx_uint_t *waiting);
+
+/* ngx_smscamp_hosts.c */
+ngx_int_t ngx_smscamp_hosts_init(ngx_smscamp_hosts_t *hs, ngx_pool_t *cp,
+    ngx_log_t *log, ngx_str_t *dsn);
+ngx_uint_t ngx_smscamp_hosts_find(ngx_smscamp_hosts_t *hs, PGconn *pg,
+    ngx_uint_t first);
 
 /* ngx_smscamp_auth.c */
 void ngx_smscamp_auth_conf(ngx_smscamp_main_conf_t *smcf);

@@ -8,7 +8,7 @@
  * other on one connection; the last result goes to the request's
  * completion, which answers. The pool knows nothing of what the statements
  * are for; when it cannot run them (no connection in time, the queue full,
- * the connection lost) it answers 503 itself.
+ * the connection lost) it answers 503 itself (with Retry-After: 1).
  *
  * The libpq sockets live in nginx's event loop (level-triggered reads,
  * writes only while libpq has something to flush); requests wait in a
@@ -16,10 +16,28 @@
  * counts its connections by state and its waiting requests:
  * ngx_smscamp_pool_gauges(), which the metrics read.
  *
+ * The dsn may name several hosts, which libpq tries in turn: each new
+ * connection starts at the last good one, the one the last new connection
+ * reached (the hosts and their rotated lists: ngx_smscamp_hosts.c).
+ * smscamp_connect_timeout is for each host libpq tries: the timer starts
+ * again when libpq moves to another socket, and when it expires the
+ * connection starts over at the next host, until every host has had its
+ * turn.
+ *
+ * A GET or HEAD runs once more, from its first step (the key lookup again)
+ * on another connection, when its connection dies under it or a step's
+ * result says the server is shutting down or read-only (SQLSTATE class 08,
+ * 57P01, 57P02, 57P03, 25006; such a connection is closed, whatever the
+ * method). The idle connections to that host are closed first, so that
+ * the retry does not land on one of them. Other methods may have written
+ * and are never retried; a retried request that fails again is answered
+ * 503.
+ *
  * A connection: free -> connecting -> idle <-> preparing <-> querying, and
  * back to free when it closes. A request: submitted, waiting (maybe), step
- * 1..n on one connection, completed. Each change is logged at debug level
- * ("smscamp conn %p: idle -> querying", "smscamp ctx %p: step 1 of 2").
+ * 1..n on one connection, completed (or submitted once more). Each change
+ * is logged at debug level ("smscamp conn %p: idle -> querying",
+ * "smscamp ctx %p: step 1 of 2").
  */
 
 
@@ -44,6 +62,10 @@ struct ngx_smscamp_conn_s {
     PGresult                  *result;
     u_char                    *prepared;   /* one flag per statement */
     ngx_queue_t                queue;      /* in pool->idle */
+    ngx_file_uniq_t            sock;       /* the socket watched (inode) */
+    ngx_uint_t                 first;      /* the host libpq tries first */
+    ngx_uint_t                 tried;      /* hosts given up on before */
+    ngx_uint_t                 host;       /* the host it reached */
     ngx_smscamp_conn_state_e   state;
 };
 
@@ -56,6 +78,7 @@ struct ngx_smscamp_pool_s {
     ngx_uint_t                 nwaiting;
     ngx_uint_t                 nconns[NGX_SMSCAMP_CONN_NSTATES]; /* by state */
     ngx_log_t                 *log;
+    ngx_smscamp_hosts_t        hosts;      /* the dsn's */
 };
 
 
@@ -66,16 +89,23 @@ static const char  *ngx_smscamp_conn_states[] = {
 #endif
 
 
+static void ngx_smscamp_pool_drop(ngx_smscamp_pool_t *pool,
+    ngx_uint_t host);
 static void ngx_smscamp_conn_state(ngx_smscamp_conn_t *sc,
     ngx_smscamp_conn_state_e state);
 static ngx_int_t ngx_smscamp_conn_open(ngx_smscamp_pool_t *pool,
     ngx_smscamp_conn_t *sc);
+static ngx_int_t ngx_smscamp_conn_start(ngx_smscamp_conn_t *sc,
+    ngx_uint_t first, const char **reason);
 static ngx_int_t ngx_smscamp_conn_watch(ngx_smscamp_conn_t *sc);
+static ngx_uint_t ngx_smscamp_conn_moved(ngx_smscamp_conn_t *sc);
 static void ngx_smscamp_conn_unwatch(ngx_smscamp_conn_t *sc);
 static void ngx_smscamp_conn_close(ngx_smscamp_conn_t *sc,
     const char *reason);
 static void ngx_smscamp_conn_event(ngx_event_t *ev);
 static void ngx_smscamp_conn_connect(ngx_smscamp_conn_t *sc);
+static void ngx_smscamp_conn_timedout(ngx_smscamp_conn_t *sc);
+static void ngx_smscamp_conn_reached(ngx_smscamp_conn_t *sc);
 static void ngx_smscamp_conn_poll(ngx_smscamp_conn_t *sc, ngx_event_t *ev);
 static void ngx_smscamp_conn_ready(ngx_smscamp_conn_t *sc);
 static void ngx_smscamp_conn_run(ngx_smscamp_conn_t *sc,
@@ -86,6 +116,10 @@ static ngx_int_t ngx_smscamp_conn_flush(ngx_smscamp_conn_t *sc);
 static void ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc);
 static void ngx_smscamp_conn_fail(ngx_smscamp_conn_t *sc,
     const char *reason);
+static char *ngx_smscamp_result_leaving(PGresult *res);
+static ngx_uint_t ngx_smscamp_ctx_retry(ngx_smscamp_ctx_t *ctx,
+    const char *reason);
+static size_t ngx_smscamp_reason_len(const char *reason);
 static ngx_int_t ngx_smscamp_write_event(ngx_smscamp_conn_t *sc,
     ngx_uint_t on);
 static void ngx_smscamp_wait_timeout(ngx_event_t *ev);
@@ -128,9 +162,56 @@ ngx_smscamp_pool_init(ngx_cycle_t *cycle, ngx_smscamp_main_conf_t *smcf)
     }
 
     pool->nconns[NGX_SMSCAMP_CONN_FREE] = smcf->pool_size;
+
+    if (ngx_smscamp_hosts_init(&pool->hosts, cycle->pool, cycle->log,
+                               &smcf->dsn)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     smcf->pool = pool;
 
     return NGX_OK;
+}
+
+
+/*
+ * The server at host is gone or going away: its idle connections go too
+ * (all of them when the host cannot be told), before a request, a retry
+ * first, picks one of them. One that was fine costs a new connection.
+ */
+
+static void
+ngx_smscamp_pool_drop(ngx_smscamp_pool_t *pool, ngx_uint_t host)
+{
+    ngx_uint_t           n;
+    ngx_queue_t         *q, *next;
+    ngx_smscamp_conn_t  *sc;
+
+    n = 0;
+
+    for (q = ngx_queue_head(&pool->idle);
+         q != ngx_queue_sentinel(&pool->idle);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        sc = ngx_queue_data(q, ngx_smscamp_conn_t, queue);
+
+        if (sc->host == host
+            || host == NGX_SMSCAMP_HOST_UNKNOWN
+            || sc->host == NGX_SMSCAMP_HOST_UNKNOWN)
+        {
+            ngx_smscamp_conn_close(sc, NULL);
+            n++;
+        }
+    }
+
+    if (n) {
+        ngx_log_error(NGX_LOG_WARN, pool->log, 0,
+                      "smscamp: %ui idle database connections closed: "
+                      "their server is going away", n);
+    }
 }
 
 
@@ -343,37 +424,82 @@ ngx_smscamp_conn_state(ngx_smscamp_conn_t *sc, ngx_smscamp_conn_state_e state)
 }
 
 
+/* a new connection, the last good host first */
+
 static ngx_int_t
 ngx_smscamp_conn_open(ngx_smscamp_pool_t *pool, ngx_smscamp_conn_t *sc)
 {
+    const char  *reason;
+
     ngx_memzero(sc->prepared, pool->conf->routes.nelts + 1);
-
-    sc->pg = PQconnectStart((char *) pool->conf->dsn.data);
-
-    if (sc->pg == NULL) {
-        ngx_log_error(NGX_LOG_ERR, pool->log, 0,
-                      "smscamp: out of memory starting a connection");
-        return NGX_ERROR;
-    }
+    sc->tried = 0;
+    sc->host = NGX_SMSCAMP_HOST_UNKNOWN;
 
     ngx_smscamp_conn_state(sc, NGX_SMSCAMP_CONN_CONNECTING);
 
+    if (ngx_smscamp_conn_start(sc, pool->hosts.good, &reason) != NGX_OK) {
+        ngx_smscamp_conn_close(sc, reason);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Start connecting (sc is connecting): a multi-host dsn's hosts from host
+ * first on. NGX_ERROR: why in *reason, for ngx_smscamp_conn_close() or
+ * ngx_smscamp_conn_fail() (it may be libpq's text, in sc->pg).
+ */
+
+static ngx_int_t
+ngx_smscamp_conn_start(ngx_smscamp_conn_t *sc, ngx_uint_t first,
+    const char **reason)
+{
+    ngx_smscamp_pool_t  *pool;
+
+    pool = sc->pool;
+    sc->first = first;
+
+    if (pool->hosts.nhosts > 1) {
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, pool->log, 0,
+                       "smscamp conn %p: connecting, host %ui of %ui first",
+                       sc, first + 1, pool->hosts.nhosts);
+
+        sc->pg = PQconnectStartParams(pool->hosts.keywords,
+                                      pool->hosts.values[first], 0);
+
+    } else {
+        sc->pg = PQconnectStart((char *) pool->conf->dsn.data);
+    }
+
+    if (sc->pg == NULL) {
+        *reason = "out of memory starting a connection";
+        return NGX_ERROR;
+    }
+
     if (PQstatus(sc->pg) == CONNECTION_BAD) {
-        ngx_smscamp_conn_close(sc, PQerrorMessage(sc->pg));
+        *reason = PQerrorMessage(sc->pg);
         return NGX_ERROR;
     }
 
     if (ngx_smscamp_conn_watch(sc) != NGX_OK) {
-        ngx_smscamp_conn_close(sc, "cannot watch its socket");
+        *reason = "cannot watch its socket";
         return NGX_ERROR;
     }
 
     /* libpq: behave as if PQconnectPoll last returned PGRES_POLLING_WRITING */
 
     if (ngx_smscamp_write_event(sc, 1) != NGX_OK) {
-        ngx_smscamp_conn_close(sc, "cannot watch its socket");
+        *reason = "cannot watch its socket";
         return NGX_ERROR;
     }
+
+    /*
+     * smscamp_connect_timeout is for the host libpq tries now:
+     * ngx_smscamp_conn_connect() sets it again when libpq moves to another
+     * host (or another address of the host)
+     */
 
     ngx_add_timer(sc->connection->read, pool->conf->connect_timeout);
 
@@ -387,12 +513,23 @@ static ngx_int_t
 ngx_smscamp_conn_watch(ngx_smscamp_conn_t *sc)
 {
     int                fd;
+    ngx_file_info_t    fi;
     ngx_connection_t  *c;
 
     fd = PQsocket(sc->pg);
     if (fd < 0) {
         return NGX_ERROR;
     }
+
+    /* which socket: see ngx_smscamp_conn_moved() */
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, sc->pool->log, ngx_errno,
+                      ngx_fd_info_n " of a database socket failed");
+        return NGX_ERROR;
+    }
+
+    sc->sock = ngx_file_uniq(&fi);
 
     c = ngx_get_connection(fd, sc->pool->log);
     if (c == NULL) {
@@ -414,6 +551,32 @@ ngx_smscamp_conn_watch(ngx_smscamp_conn_t *sc)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * Is libpq's socket another one than the one watched? It moves to the next
+ * host or address by closing its socket and opening a new one, which then
+ * often has the same number: the socket's inode tells them apart.
+ */
+
+static ngx_uint_t
+ngx_smscamp_conn_moved(ngx_smscamp_conn_t *sc)
+{
+    int              fd;
+    ngx_file_info_t  fi;
+
+    fd = PQsocket(sc->pg);
+
+    if (fd != sc->connection->fd) {
+        return 1;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        return 1;       /* ngx_smscamp_conn_watch() fails and says why */
+    }
+
+    return ngx_file_uniq(&fi) != sc->sock;
 }
 
 
@@ -471,16 +634,10 @@ ngx_smscamp_conn_unwatch(ngx_smscamp_conn_t *sc)
 static void
 ngx_smscamp_conn_close(ngx_smscamp_conn_t *sc, const char *reason)
 {
-    size_t  len;
-
     if (reason) {
-        len = ngx_strlen(reason);
-        while (len && (reason[len - 1] == '\n' || reason[len - 1] == ' ')) {
-            len--;
-        }
-
         ngx_log_error(NGX_LOG_ERR, sc->pool->log, 0,
-                      "smscamp: database connection closed: %*s", len, reason);
+                      "smscamp: database connection closed: %*s",
+                      ngx_smscamp_reason_len(reason), reason);
     }
 
     if (sc->state == NGX_SMSCAMP_CONN_IDLE) {
@@ -534,9 +691,19 @@ ngx_smscamp_conn_event(ngx_event_t *ev)
 
     if (ev->timedout) {
         ev->timedout = 0;
-        ngx_smscamp_conn_fail(sc, sc->state == NGX_SMSCAMP_CONN_CONNECTING
-                                  ? "connect timed out"
-                                  : "query timed out");
+
+        if (sc->state == NGX_SMSCAMP_CONN_CONNECTING) {
+            ngx_smscamp_conn_timedout(sc);
+            return;
+        }
+
+        /* a slow statement, not a server gone: it would be as slow again */
+
+        if (sc->ctx) {
+            sc->ctx->retried = 1;
+        }
+
+        ngx_smscamp_conn_fail(sc, "query timed out");
         return;
     }
 
@@ -569,14 +736,11 @@ ngx_smscamp_conn_event(ngx_event_t *ev)
 static void
 ngx_smscamp_conn_connect(ngx_smscamp_conn_t *sc)
 {
-    int                    fd;
     PostgresPollingStatusType  st;
 
     st = PQconnectPoll(sc->pg);
 
-    fd = PQsocket(sc->pg);
-
-    if (st != PGRES_POLLING_FAILED && fd != sc->connection->fd) {
+    if (st != PGRES_POLLING_FAILED && ngx_smscamp_conn_moved(sc)) {
         /* libpq moved to another socket (another host or address) */
         ngx_smscamp_conn_unwatch(sc);
 
@@ -585,6 +749,7 @@ ngx_smscamp_conn_connect(ngx_smscamp_conn_t *sc)
             return;
         }
 
+        /* the connect timeout is for each host: it starts again */
         ngx_add_timer(sc->connection->read, sc->pool->conf->connect_timeout);
     }
 
@@ -614,8 +779,7 @@ ngx_smscamp_conn_connect(ngx_smscamp_conn_t *sc)
             ngx_del_timer(sc->connection->read);
         }
 
-        ngx_log_error(NGX_LOG_INFO, sc->pool->log, 0,
-                      "smscamp: database connection %p ready", sc);
+        ngx_smscamp_conn_reached(sc);
 
         ngx_smscamp_conn_ready(sc);
         ngx_smscamp_pool_grow(sc->pool);
@@ -625,6 +789,106 @@ ngx_smscamp_conn_connect(ngx_smscamp_conn_t *sc)
         ngx_smscamp_conn_fail(sc, PQerrorMessage(sc->pg));
         return;
     }
+}
+
+
+/*
+ * The host libpq tries does not answer within the connect timeout. With
+ * more hosts, start over at the next one, until each has had its turn
+ * (sc->tried counts those given up on); then, or with one host, fail.
+ */
+
+static void
+ngx_smscamp_conn_timedout(ngx_smscamp_conn_t *sc)
+{
+    const char          *reason;
+    ngx_uint_t           n, host, next, tried;
+    ngx_smscamp_pool_t  *pool;
+
+    pool = sc->pool;
+    n = pool->hosts.nhosts;
+
+    host = (n > 1) ? ngx_smscamp_hosts_find(&pool->hosts, sc->pg, sc->first)
+                   : NGX_SMSCAMP_HOST_UNKNOWN;
+
+    if (host == NGX_SMSCAMP_HOST_UNKNOWN) {
+        ngx_smscamp_conn_fail(sc, "connect timed out");
+        return;
+    }
+
+    /* libpq went through the rotated list up to host */
+    tried = sc->tried + (host + n - sc->first) % n + 1;
+
+    if (tried >= n) {
+        ngx_smscamp_conn_fail(sc, "connect timed out, on every host");
+        return;
+    }
+
+    next = (host + 1) % n;
+
+    ngx_log_error(NGX_LOG_WARN, pool->log, 0,
+                  "smscamp: database connection %p: connect to %s:%s timed "
+                  "out, trying host %ui of %ui", sc, PQhost(sc->pg),
+                  PQport(sc->pg), next + 1, n);
+
+    ngx_smscamp_conn_unwatch(sc);
+    PQfinish(sc->pg);
+    sc->pg = NULL;
+    sc->tried = tried;
+
+    if (ngx_smscamp_conn_start(sc, next, &reason) != NGX_OK) {
+        ngx_smscamp_conn_fail(sc, reason);
+    }
+}
+
+
+/* a new connection is ready: the host it reached comes first from now on */
+
+static void
+ngx_smscamp_conn_reached(ngx_smscamp_conn_t *sc)
+{
+    ngx_uint_t           host;
+    ngx_smscamp_pool_t  *pool;
+
+    pool = sc->pool;
+
+    if (pool->hosts.nhosts < 2) {
+        sc->host = 0;
+
+        ngx_log_error(NGX_LOG_INFO, pool->log, 0,
+                      "smscamp: database connection %p ready", sc);
+        return;
+    }
+
+    host = ngx_smscamp_hosts_find(&pool->hosts, sc->pg, sc->first);
+    sc->host = host;
+
+    if (host == NGX_SMSCAMP_HOST_UNKNOWN) {
+        ngx_log_error(NGX_LOG_INFO, pool->log, 0,
+                      "smscamp: database connection %p ready on %s:%s "
+                      "(host unknown)", sc, PQhost(sc->pg), PQport(sc->pg));
+        return;
+    }
+
+    if (host != pool->hosts.good) {
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, pool->log, 0,
+                       "smscamp: host %ui of %ui first from now on, "
+                       "not %ui", host + 1, pool->hosts.nhosts,
+                       pool->hosts.good + 1);
+
+        pool->hosts.good = host;
+    }
+
+    if (host == sc->first && sc->tried == 0) {
+        ngx_log_error(NGX_LOG_INFO, pool->log, 0,
+                      "smscamp: database connection %p ready", sc);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, pool->log, 0,
+                  "smscamp: database connection %p ready on %s:%s "
+                  "(host %ui of %ui)", sc, PQhost(sc->pg), PQport(sc->pg),
+                  host + 1, pool->hosts.nhosts);
 }
 
 
@@ -777,20 +1041,27 @@ ngx_smscamp_conn_poll(ngx_smscamp_conn_t *sc, ngx_event_t *ev)
  * One command finished: after a prepare, execute; after a step, its
  * handler says whether the next step runs here, or the request is over
  * (the completion answers from the last result, a handler that stopped
- * has answered itself).
+ * has answered itself). A result that says the server is going away
+ * closes the connection (and its host's idle ones); a GET or HEAD then
+ * runs once more elsewhere instead of seeing it.
  */
 
 static void
 ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
 {
+    char                *state;
+    u_char               reason[64], *p;
     ngx_int_t            rc;
     PGresult            *res;
+    ngx_uint_t           host;
     ngx_smscamp_ctx_t   *ctx;
+    ngx_smscamp_pool_t  *pool;
     ngx_smscamp_step_t  *step;
 
     res = sc->result;
     sc->result = NULL;
     ctx = sc->ctx;
+    pool = sc->pool;
 
     if (res == NULL) {
         ngx_smscamp_conn_fail(sc, "no result");
@@ -813,6 +1084,27 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
     }
 
     /* the step's result, or the error that kept it from being prepared */
+
+    state = ngx_smscamp_result_leaving(res);
+
+    if (state != NULL) {
+        p = ngx_snprintf(reason, sizeof(reason) - 1,
+                         "the server is going away or read-only "
+                         "(SQLSTATE %s)", state);
+        *p = '\0';
+
+        if (ngx_smscamp_ctx_retry(ctx, (char *) reason)) {
+            PQclear(res);
+
+            host = sc->host;
+            ctx->conn = NULL;
+
+            ngx_smscamp_conn_close(sc, (char *) reason);
+            ngx_smscamp_pool_drop(pool, host);
+            ngx_smscamp_pool_submit(pool, ctx);
+            return;
+        }
+    }
 
     rc = step->done ? step->done(ctx, res) : NGX_DECLINED;
 
@@ -847,8 +1139,16 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
                    "smscamp ctx %p: completed: %i", ctx, rc);
 
-    if (PQstatus(sc->pg) == CONNECTION_BAD) {
+    if (state != NULL) {
+        host = sc->host;
+
+        ngx_smscamp_conn_close(sc, (char *) reason);
+        ngx_smscamp_pool_drop(pool, host);
+        ngx_smscamp_pool_grow(pool);
+
+    } else if (PQstatus(sc->pg) == CONNECTION_BAD) {
         ngx_smscamp_conn_close(sc, "lost");
+        ngx_smscamp_pool_grow(pool);
 
     } else {
         ngx_smscamp_conn_ready(sc);
@@ -858,24 +1158,43 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
 }
 
 
-/* the connection is unusable: answer its request with 503 and close it */
+/*
+ * The connection is unusable: close it, and run its request once more on
+ * another connection (ngx_smscamp_ctx_retry()) or answer it 503. When
+ * libpq saw it die under a request, its host's idle connections go too.
+ */
 
 static void
 ngx_smscamp_conn_fail(ngx_smscamp_conn_t *sc, const char *reason)
 {
-    ngx_uint_t           connecting;
+    ngx_uint_t           connecting, lost, retry, host;
     ngx_smscamp_ctx_t   *ctx;
     ngx_smscamp_pool_t  *pool;
 
     ctx = sc->ctx;
     pool = sc->pool;
+    host = sc->host;
     connecting = (sc->state == NGX_SMSCAMP_CONN_CONNECTING);
+    lost = (ctx != NULL && PQstatus(sc->pg) == CONNECTION_BAD);
+
+    /* before the close: reason may be libpq's text, in sc->pg */
+    retry = (ctx != NULL && ngx_smscamp_ctx_retry(ctx, reason));
 
     ngx_smscamp_conn_close(sc, reason);
 
+    if (lost) {
+        ngx_smscamp_pool_drop(pool, host);
+    }
+
     if (ctx) {
         ctx->conn = NULL;
-        ngx_smscamp_ctx_unavailable(ctx, "Database connection lost");
+
+        if (retry) {
+            ngx_smscamp_pool_submit(pool, ctx);
+
+        } else {
+            ngx_smscamp_ctx_unavailable(ctx, "Database connection lost");
+        }
     }
 
     if (connecting
@@ -883,4 +1202,83 @@ ngx_smscamp_conn_fail(ngx_smscamp_conn_t *sc, const char *reason)
     {
         ngx_smscamp_fail_waiting(pool);
     }
+}
+
+
+/*
+ * A result that says its server is shutting down or read-only (a standby,
+ * or a primary being demoted, as during a failover): its SQLSTATE, or NULL.
+ */
+
+static char *
+ngx_smscamp_result_leaving(PGresult *res)
+{
+    char  *state;
+
+    if (PQresultStatus(res) != PGRES_FATAL_ERROR) {
+        return NULL;
+    }
+
+    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    if (state == NULL) {
+        return NULL;
+    }
+
+    if (ngx_strncmp(state, "08", 2) == 0
+        || ngx_strncmp(state, "57P01", 5) == 0
+        || ngx_strncmp(state, "57P02", 5) == 0
+        || ngx_strncmp(state, "57P03", 5) == 0
+        || ngx_strncmp(state, "25006", 5) == 0)
+    {
+        return state;
+    }
+
+    return NULL;
+}
+
+
+/*
+ * May ctx run once more, on another connection, after reason? A GET or
+ * HEAD that has not yet (other methods may have written): 1, logged; or 0.
+ * Its steps stay as they are, from the first on (ngx_smscamp_pool_submit()
+ * starts over): the key lookup may run again, and counts once against the
+ * rate limit (ctx->limited).
+ */
+
+static ngx_uint_t
+ngx_smscamp_ctx_retry(ngx_smscamp_ctx_t *ctx, const char *reason)
+{
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+
+    if (ctx->retried || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return 0;
+    }
+
+    ctx->retried = 1;
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "smscamp: retrying GET %V on another connection: %*s",
+                  &r->uri, ngx_smscamp_reason_len(reason), reason);
+
+    return 1;
+}
+
+
+/* the length of reason without libpq's final newline */
+
+static size_t
+ngx_smscamp_reason_len(const char *reason)
+{
+    size_t  len;
+
+    len = ngx_strlen(reason);
+
+    while (len && (reason[len - 1] == '\n' || reason[len - 1] == ' ')) {
+        len--;
+    }
+
+    return len;
 }

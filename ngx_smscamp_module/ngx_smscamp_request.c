@@ -223,7 +223,13 @@ ngx_smscamp_step_add(ngx_smscamp_ctx_t *ctx, ngx_smscamp_stmt_t *stmt,
 }
 
 
-/* the key lookup's result: go on with the route, or refuse the request */
+/*
+ * The key lookup's result: go on with the route, or refuse the request. It
+ * may come twice for one request: the pool runs a GET once more from its
+ * first step when its connection dies under it or its server is going away
+ * (ngx_smscamp_pool.c). The second time is harmless: the cache is written
+ * again, and the rate limit has counted the request already (ctx->limited).
+ */
 
 static ngx_int_t
 ngx_smscamp_key_done(ngx_smscamp_ctx_t *ctx, PGresult *res)

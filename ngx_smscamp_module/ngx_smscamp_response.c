@@ -1,9 +1,10 @@
 /*
  * Responses: a whole answer from memory, {"detail": ...} errors, the 503 of
  * an unavailable database, and a route's answer (its completion): the JSON
- * the route function answered, or an error mapped from a SQLSTATE. Nothing
- * from PostgreSQL's error text reaches a client except the bodies our own
- * functions raise with SQLSTATE "SCnnn".
+ * the route function answered, or an error mapped from a SQLSTATE. Every
+ * 503 says Retry-After: 1 (the database may be a node failing over, or busy
+ * for a moment). Nothing from PostgreSQL's error text reaches a client
+ * except the bodies our own functions raise with SQLSTATE "SCnnn".
  */
 
 
@@ -151,6 +152,10 @@ ngx_smscamp_send_unavailable(ngx_http_request_t *r, const char *detail)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ngx_smscamp_retry_after(r, 1) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     p = ngx_cpymem(body, head, sizeof(head) - 1);
     p = (u_char *) ngx_escape_json(p, (u_char *) detail, len);
     p = ngx_cpymem(p, "\"}", 2);
@@ -260,6 +265,13 @@ ngx_smscamp_send_pg_error(ngx_http_request_t *r, PGresult *res)
 
     status = ngx_smscamp_status_of_sqlstate(state, &detail);
 
+    if (status == NGX_HTTP_SERVICE_UNAVAILABLE
+        && ngx_smscamp_retry_after(r, 1) != NGX_OK)
+    {
+        PQclear(res);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if (detail == NULL) {
         /* our own error: the message is the JSON body */
         len = ngx_strlen(message);
@@ -321,9 +333,12 @@ ngx_smscamp_status_of_sqlstate(const char *state, const char **detail)
         return 422;
     }
 
+    /* 25006 read_only_sql_transaction: a standby, or a node being demoted */
+
     if (ngx_strncmp(state, "08", 2) == 0 || ngx_strncmp(state, "53", 2) == 0
         || ngx_strncmp(state, "57P", 3) == 0
-        || ngx_strncmp(state, "40", 2) == 0)
+        || ngx_strncmp(state, "40", 2) == 0
+        || ngx_strncmp(state, "25006", 5) == 0)
     {
         *detail = "Database unavailable, try again";
         return NGX_HTTP_SERVICE_UNAVAILABLE;
