@@ -5,7 +5,8 @@
  *
  *	  send		an outbound message of a thread (a person's reply, the
  *				reply agent's answer), claimed "sending" and committed
- *				before its provider call, like a campaign's SMS
+ *				before its provider call (and durable: durable.c), like a
+ *				campaign's SMS
  *	  chat		a model call of the reply agent: classify an inbound
  *				message, or write its answer
  *	  script	agent_type both: the script of the call after a lead's
@@ -66,6 +67,7 @@ typedef struct ConvTask
 								 * could not be used (asked again) */
 	HttpCall   *call;
 	bool		attached;
+	XLogRecPtr	mark_lsn;		/* send, call: the commit of its claim */
 	char	   *result;			/* the item to record, once the call is done */
 } ConvTask;
 
@@ -100,6 +102,21 @@ int
 smscamp_conv_inflight(void)
 {
 	return inflight;
+}
+
+/* after the loop's commit: the sends and calls it claimed are at lsn */
+void
+smscamp_conv_committed(XLogRecPtr lsn)
+{
+	dlist_iter	it;
+
+	dlist_foreach(it, &tasks)
+	{
+		ConvTask   *t = dlist_container(ConvTask, node, it.cur);
+
+		if ((t->kind == TASK_SEND || t->kind == TASK_CALL) && t->mark_lsn == InvalidXLogRecPtr)
+			t->mark_lsn = lsn;
+	}
 }
 
 /* the worker's latch was set: claim at the next pass */
@@ -412,6 +429,7 @@ void
 smscamp_conv_start(bool stopping)
 {
 	dlist_mutable_iter it;
+	int			held = 0;
 
 	dlist_foreach_modify(it, &tasks)
 	{
@@ -428,6 +446,11 @@ smscamp_conv_start(bool stopping)
 		if (t->kind == TASK_SCRIPT && !smscamp_llm_enabled())
 		{
 			write_script_offline(t);
+			continue;
+		}
+		if ((t->kind == TASK_SEND || t->kind == TASK_CALL) && !smscamp_mark_durable(t->mark_lsn))
+		{
+			held++;				/* its claim may not survive a failover yet */
 			continue;
 		}
 		old = MemoryContextSwitchTo(t->cxt);
@@ -467,6 +490,7 @@ smscamp_conv_start(bool stopping)
 		t->attached = true;
 		inflight++;
 	}
+	smscamp_note_held(held);
 }
 
 void

@@ -37,6 +37,8 @@
  *	  jobs.c	  a worker's jobs: claimed, validated, written, sent, recorded
  *				  (jobs.h)
  *	  worker.c	  the background workers' loop
+ *	  durable.c	  whether the node is writable, and whether a "sending"
+ *				  mark is on a synchronous standby (smscamp.durable_marks)
  *	  shmem.c	  shared state: worker latches, send-rate slots (per
  *				  campaign, per sender in segments, for all)
  *	  metrics.c	  Prometheus counters in shared memory (metrics.h)
@@ -50,6 +52,7 @@
 
 #include <curl/curl.h>
 
+#include "access/xlogdefs.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "utils/numeric.h"
@@ -82,6 +85,14 @@ extern char *smscamp_voice;
 extern char *smscamp_voicemail;
 extern char *smscamp_voice_status_callback_url;
 extern char *smscamp_call_optout;
+
+extern bool smscamp_durable_marks;
+
+/* durable.c */
+extern XLogRecPtr smscamp_last_commit_lsn(void);
+extern bool smscamp_node_writable(void);
+extern bool smscamp_mark_durable(XLogRecPtr lsn);
+extern void smscamp_note_held(int held);
 
 /* settings.c */
 extern void smscamp_define_engine_gucs(void);
@@ -379,6 +390,7 @@ extern void smscamp_conv_init(void);
 extern bool smscamp_conv_claim_due(void);
 extern int	smscamp_conv_claim(int worker);	/* in a transaction */
 extern int	smscamp_conv_record(void);	/* in a transaction */
+extern void smscamp_conv_committed(XLogRecPtr lsn);
 extern bool smscamp_conv_have_results(void);
 extern void smscamp_conv_start(bool stopping);
 extern void smscamp_conv_collect(void);

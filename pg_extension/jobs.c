@@ -4,8 +4,9 @@
  *	  A worker's jobs: the leads it holds, each in a stage. A job is
  *	  claimed and its validation recorded; its message is written (offline,
  *	  or by an LLM call) and recorded; when its send-rate slot comes it is
- *	  marked "sending" (committed before the SMS call), sent, and the
- *	  provider's answer recorded. The loop of worker.c drives the jobs:
+ *	  marked "sending" (committed before the SMS call, and held until that
+ *	  commit is on a synchronous standby when smscamp.durable_marks is on:
+ *	  durable.c), sent, and the provider's answer recorded. The loop of worker.c drives the jobs:
  *	  HTTP calls start and finish outside transactions (up to
  *	  smscamp.max_inflight at once, curl multi); recording and claiming
  *	  happen inside its transactions.
@@ -67,6 +68,7 @@ typedef struct Job
 	bool		slot_reserved;	/* send_at is this job's send-rate slot */
 	bool		mark_with_gen;	/* the slot is due: gen and mark in one item */
 	bool		late_once;		/* it missed its slot once and took another */
+	XLogRecPtr	mark_lsn;		/* JOB_SMS_READY: the commit of its mark */
 } Job;
 
 /* how long before its send slot a lead may be marked "sending" */
@@ -564,11 +566,27 @@ start_call(Job *job, HttpCall *call, JobStage stage)
 	job->stage = stage;
 }
 
+/* after a commit: the marks it made are at that commit's LSN */
+void
+smscamp_jobs_committed(XLogRecPtr lsn)
+{
+	dlist_iter	it;
+
+	dlist_foreach(it, &jobs)
+	{
+		Job		   *job = dlist_container(Job, node, it.cur);
+
+		if (job->stage == JOB_SMS_READY && job->mark_lsn == InvalidXLogRecPtr)
+			job->mark_lsn = lsn;
+	}
+}
+
 void
 smscamp_jobs_start(bool stopping)
 {
 	dlist_iter	it;
 	TimestampTz now = GetCurrentTimestamp();
+	int			held = 0;
 
 	dlist_foreach(it, &jobs)
 	{
@@ -601,6 +619,9 @@ smscamp_jobs_start(bool stopping)
 				 && job->send_at <= TimestampTzPlusMilliseconds(now, SEND_MARK_LEAD_MS))
 			job->stage = JOB_SEND_MARK;
 		else if (job->stage == JOB_SMS_READY && job->send_at <= now
+				 && !smscamp_mark_durable(job->mark_lsn))
+			held++;				/* its mark may not survive a failover yet */
+		else if (job->stage == JOB_SMS_READY && job->send_at <= now
 				 && !job->late_once
 				 && now > TimestampTzPlusMilliseconds(job->send_at, LATE_SEND_MS))
 		{
@@ -622,6 +643,7 @@ smscamp_jobs_start(bool stopping)
 			MemoryContextSwitchTo(old);
 		}
 	}
+	smscamp_note_held(held);
 }
 
 static void

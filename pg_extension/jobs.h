@@ -14,13 +14,19 @@
 
 #include <curl/curl.h>
 
+#include "access/xlogdefs.h"
+
 /* once, at the worker's start: the curl multi handle the calls go to */
 extern void smscamp_jobs_init(CURLM *multi);
 
 extern int	smscamp_jobs_count(void);
 extern int	smscamp_jobs_inflight(void);	/* HTTP calls in flight */
 
-/* start what can start (offline writing, LLM calls, due sends) */
+/* after the loop's commit: the "sending" marks it made are at lsn */
+extern void smscamp_jobs_committed(XLogRecPtr lsn);
+
+/* start what can start (offline writing, LLM calls, due sends whose marks
+ * are durable) */
 extern void smscamp_jobs_start(bool stopping);
 
 /* take the HTTP calls curl says are done */

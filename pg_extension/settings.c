@@ -169,6 +169,11 @@ smscamp_define_engine_gucs(void)
 							 &smscamp_price_per_segment, 0.0079, 0, 100,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("smscamp.durable_marks",
+							 "Provider calls wait until a synchronous standby has flushed "
+							 "their \"sending\" mark (a formation with synchronous standbys).",
+							 NULL, &smscamp_durable_marks, false, PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
 	define_int("smscamp.workers", "Number of background workers.",
 			   &smscamp_workers, 2, 0, 64, PGC_POSTMASTER, 0);
 	define_int("smscamp.max_inflight", "HTTP requests in flight per worker.",

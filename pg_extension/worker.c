@@ -10,9 +10,11 @@
  *	  recording their validation, and claims conversation work
  *	  (conversation.c: replies to send, the reply agent's model calls).
  *	  No transaction is ever open across an HTTP call, and an SMS call
- *	  starts only after its "sending" mark is committed. A worker with
- *	  nothing to do sleeps on its latch (a campaign start or an inbound
- *	  message wakes it).
+ *	  starts only after its "sending" mark is committed (and, with
+ *	  smscamp.durable_marks, flushed by a synchronous standby: durable.c).
+ *	  A worker with nothing to do sleeps on its latch (a campaign start or
+ *	  an inbound message wakes it); so does a worker on a node that is
+ *	  read-only (a formation's primary being demoted), until it is not.
  *
  *	  The workers own the housekeeping (scheduled campaigns due, leads of
  *	  dead workers, campaigns left to complete): each runs it once when it
@@ -34,7 +36,9 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/pmsignal.h"
 #include "tcop/tcopprot.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -119,6 +123,8 @@ run_transaction(bool claim, bool conv_claim)
 		claimed += smscamp_conv_claim(MyProcPid);
 	MemoryContextSwitchTo(old);
 	commit_xact();
+	smscamp_jobs_committed(smscamp_last_commit_lsn());
+	smscamp_conv_committed(smscamp_last_commit_lsn());
 	MemoryContextReset(pass_cxt);
 	return work + claimed;
 }
@@ -224,6 +230,46 @@ worker_iteration(void)
 	wait_for_work(worked > 0 || smscamp_jobs_ready() || smscamp_jobs_have_results());
 }
 
+/* a SIGHUP: the settings again (default_transaction_read_only among them) */
+static void
+reload_config(void)
+{
+	if (!ConfigReloadPending)
+		return;
+	ConfigReloadPending = false;
+	ProcessConfigFile(PGC_SIGHUP);
+	/* curl's connection cap follows smscamp.max_inflight */
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) smscamp_max_inflight);
+}
+
+/*
+ * A node that cannot be written (default_transaction_read_only, or in
+ * recovery): the worker sleeps, holding what it has, and says so once.
+ * pg_auto_failover turns the setting off by a reload once a promoted node
+ * may be written. Returns whether it slept.
+ */
+static bool
+wait_while_read_only(void)
+{
+	static bool said = false;
+
+	reload_config();
+	if (smscamp_node_writable())
+	{
+		if (said)
+			ereport(LOG, (errmsg("smscamp worker %d: the node is writable again", my_slot + 1)));
+		said = false;
+		return false;
+	}
+	if (!said)
+		ereport(LOG, (errmsg("smscamp worker %d: the node is read-only; waiting", my_slot + 1),
+					  errdetail("%d campaign leads and %d conversation tasks held.",
+								smscamp_jobs_count(), smscamp_conv_count())));
+	said = true;
+	sleep_on_latch();
+	return true;
+}
+
 /*
  * The extension and the workflow's SQL are loaded after the server starts
  * (and may be dropped): wait for them.
@@ -233,6 +279,8 @@ wait_for_engine(void)
 {
 	while (!got_sigterm)
 	{
+		if (wait_while_read_only())
+			continue;
 		tick(true);
 		if (engine_ready)
 			return;
@@ -252,6 +300,16 @@ smscamp_worker_main(Datum arg)
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(smscamp_database, NULL, 0);
 
+	/*
+	 * The workers' commits do not wait for a synchronous standby: a mark is
+	 * checked to be on one before its provider call (durable.c), without
+	 * blocking, and nothing else they write needs it. A worker waiting in a
+	 * commit for a standby that is gone would not stop on SIGTERM (only a
+	 * backend's die() ends that wait), and a demoted primary could not shut
+	 * down.
+	 */
+	SetConfigOption("synchronous_commit", "local", PGC_SUSET, PGC_S_OVERRIDE);
+
 	smscamp_http_global_init();
 	multi = curl_multi_init();
 	if (multi == NULL)
@@ -270,14 +328,10 @@ smscamp_worker_main(Datum arg)
 	for (;;)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-			/* curl's connection cap follows smscamp.max_inflight */
-			curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-							  (long) smscamp_max_inflight);
-		}
+		/* a busy worker may not sleep on its latch for a long time */
+		if (!PostmasterIsAlive())
+			proc_exit(1);
+		reload_config();
 		if (got_sigterm && stop_deadline == 0)
 		{
 			stop_deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 5000);
@@ -287,6 +341,8 @@ smscamp_worker_main(Datum arg)
 		if (got_sigterm && ((smscamp_jobs_count() == 0 && smscamp_conv_count() == 0)
 							|| GetCurrentTimestamp() > stop_deadline))
 			break;
+		if (wait_while_read_only())
+			continue;
 		if (!engine_ready)
 			wait_for_engine();
 		else

@@ -506,6 +506,19 @@ CREATE TABLE IF NOT EXISTS early_callbacks (
     received_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- The node whose workers hold the claims (campaign_leads.claimed_by and
+-- call_claimed_by, messages.claimed_by: a worker's pid): one row, the life of
+-- the server the workers last ran on (system identifier, port, postmaster
+-- start).  A claim is a pid in that life.  When the workers start on another
+-- server (a standby promoted by a failover) or after a restart, no pid in the
+-- tables is one of theirs, whatever it is: smscamp_live_workers (workflow.sql)
+-- then counts none of them as live, and the housekeeping recovers them all.
+CREATE TABLE IF NOT EXISTS engine_node (
+    one         boolean PRIMARY KEY DEFAULT true CHECK (one),
+    life        text NOT NULL,
+    since       timestamptz NOT NULL DEFAULT now()
+);
+
 -- Every SMS in or out of a lead's thread (sql/messages.sql).  Outbound: a
 -- campaign's send (kind campaign, one row when the campaign lead's SMS is
 -- handed to the provider, its status following the campaign lead's), a

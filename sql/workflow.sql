@@ -915,6 +915,37 @@ $$;
 -- runs it once when it starts, the first one every second after that
 ------------------------------------------------------------------------------
 
+-- The pids of the workers alive on this node that hold claims: none when the
+-- claims in the tables are of another server's life or an earlier one (a
+-- promoted standby, a restart: engine_node in schema.sql), which this call
+-- then records as over.  The first housekeeping of a worker runs before its
+-- first claim, so a new life is recorded before any of its claims is made.
+CREATE OR REPLACE FUNCTION smscamp_live_workers() RETURNS integer[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_life text := (SELECT system_identifier::text FROM pg_control_system())
+                   || '/' || current_setting('port')
+                   || '/' || pg_postmaster_start_time()::text;
+    v_known text;
+BEGIN
+    SELECT life INTO v_known FROM engine_node;
+    IF v_known IS DISTINCT FROM v_life THEN
+        SELECT life INTO v_known FROM engine_node FOR UPDATE;
+        IF NOT FOUND THEN
+            -- the first time (a new or an upgraded database): the claims are this
+            -- node's; its workers' pids say which are live
+            INSERT INTO engine_node (life) VALUES (v_life) ON CONFLICT (one) DO NOTHING;
+        ELSIF v_known <> v_life THEN
+            UPDATE engine_node SET life = v_life, since = now();
+            RAISE LOG 'smscamp: the workers run on a new server life (%, was %): every claim before it is recovered',
+                v_life, v_known;
+            RETURN '{}';
+        END IF;
+    END IF;
+    RETURN ARRAY(SELECT pid FROM pg_stat_activity WHERE backend_type = 'smscamp worker');
+END
+$$;
+
 CREATE OR REPLACE FUNCTION smscamp_housekeeping() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -929,13 +960,15 @@ BEGIN
         PERFORM smscamp_wake();
     END IF;
 
-    -- leads held by workers that are gone
-    live := ARRAY(SELECT pid FROM pg_stat_activity WHERE backend_type = 'smscamp worker');
+    -- leads held by workers that are gone (or of another server: smscamp_live_workers)
+    live := smscamp_live_workers();
     IF EXISTS (SELECT FROM campaign_leads
                 WHERE status IN ('processing', 'sending')
                   AND (claimed_by IS NULL OR claimed_by <> ALL (live))) THEN
         PERFORM pg_advisory_xact_lock(727001);
-        live := ARRAY(SELECT pid FROM pg_stat_activity WHERE backend_type = 'smscamp worker');
+        IF live <> '{}' THEN
+            live := smscamp_live_workers();
+        END IF;
         UPDATE campaign_leads SET status = 'pending', claimed_by = NULL
          WHERE status = 'processing' AND (claimed_by IS NULL OR claimed_by <> ALL (live));
         WITH gone AS (
