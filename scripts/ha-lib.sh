@@ -140,6 +140,18 @@ ha_monitor_start() {
     wait_port "$HA_MONITOR_PORT" 30 || { tail_file monitor.log "$INST_LOG/monitor.log"; die "the monitor did not start"; }
 }
 
+# ha_pick_base: a base port whose +10..+13 are free (make test-ha, make bench-ha)
+ha_pick_base() {
+    local b i p ok
+    for ((i = 0; i < 200; i++)); do
+        b=$((20000 + RANDOM % 20000))
+        ok=1
+        for p in $((b + 10)) $((b + 11)) $((b + 12)) $((b + 13)); do port_free "$p" || ok=0; done
+        ((ok)) && { echo "$b"; return 0; }
+    done
+    return 1
+}
+
 # ha_write_conf DIR: a data node's smscamp settings (every start; a new standby's copy comes
 # from the primary's base backup, and is rewritten here too)
 ha_write_conf() {

@@ -12,18 +12,6 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=scripts/ha-lib.sh
 source "$(dirname "$0")/ha-lib.sh"
 
-# a base port whose +10..+13 are free, and a free HTTP port
-pick_base() {
-    local b i ok
-    for ((i = 0; i < 200; i++)); do
-        b=$((20000 + RANDOM % 20000))
-        ok=1
-        for p in $((b + 10)) $((b + 11)) $((b + 12)) $((b + 13)); do port_free "$p" || ok=0; done
-        ((ok)) && { echo "$b"; return 0; }
-    done
-    return 1
-}
-
 for d in "$ROOT"/build/test-ha-*/; do
     [[ -d "$d" ]] || continue
     d=${d%/}
@@ -33,7 +21,7 @@ for d in "$ROOT"/build/test-ha-*/; do
     rm -rf "$d"
 done
 
-BASE=$(pick_base) || die "no free ports for a formation"
+BASE=$(ha_pick_base) || die "no free ports for a formation"
 HTTP=$(free_ports 1)
 ha_setup "$ROOT/build/test-ha-$$" "$HTTP" "$BASE" 1
 mkdir -p "$INST_LOG"
