@@ -58,14 +58,29 @@ RETURN smscamp_new_key(p_name, p_role, p_expires_at, p_rate_limit) ->> 'key';
 
 -- The role and rate limit of an active key given its SHA-256 (hex); NULLs for
 -- an unknown, revoked or expired key.  The nginx module's key lookup (not a route).
+-- A read: last_used_at is written at most once a minute per key, and a node that
+-- cannot be written (a standby, a primary being promoted) still answers, so the key
+-- check never breaks a GET nor makes every request a write to replicate.
 CREATE OR REPLACE FUNCTION api.auth(p_hash text, OUT role text, OUT rate_limit integer)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_id bigint;
+    v_used timestamptz;
 BEGIN
-    UPDATE api_keys AS k SET last_used_at = now()
+    SELECT k.id, k.role, k.rate_limit, k.last_used_at INTO v_id, role, rate_limit, v_used
+      FROM api_keys AS k
      WHERE k.key_hash = p_hash
        AND (k.revoked_at IS NULL OR k.revoked_at > now())
-       AND (k.expires_at IS NULL OR k.expires_at > now())
-    RETURNING k.role, k.rate_limit INTO role, rate_limit;
+       AND (k.expires_at IS NULL OR k.expires_at > now());
+    IF v_id IS NULL OR v_used > now() - interval '60 seconds' THEN
+        RETURN;
+    END IF;
+    BEGIN
+        UPDATE api_keys SET last_used_at = now()
+         WHERE id = v_id AND (last_used_at IS NULL OR last_used_at <= now() - interval '60 seconds');
+    EXCEPTION WHEN read_only_sql_transaction OR lock_not_available THEN
+        NULL;                           -- recorded by a later request
+    END;
 END
 $$;
 
