@@ -1260,8 +1260,9 @@ ngx_smscamp_ctx_retry(ngx_smscamp_ctx_t *ctx, const char *reason)
     ctx->retried = 1;
 
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "smscamp: retrying GET %V on another connection: %*s",
-                  &r->uri, ngx_smscamp_reason_len(reason), reason);
+                  "smscamp: retrying %V %V on another connection: %*s",
+                  &r->method_name, &r->uri, ngx_smscamp_reason_len(reason),
+                  reason);
 
     return 1;
 }
