@@ -7,6 +7,7 @@
 #   make run-ha  the same on a high-availability formation in var/ha/ (pg_auto_failover:
 #                a monitor and three data nodes; make ha-state shows it)
 #   make test-ha the failover tests (t/ha) on a throwaway formation
+#   make test-shards  a campaign across two PL/Proxy shards (t/shards, docs/SCALING.md)
 #   make seed    load sql/seed.sql into the running instance
 #   make fuzz    run the fuzzing harnesses (t/fuzz), FUZZ_SECONDS (60) each
 #   make clean / make distclean (also removes var/, i.e. all data)
@@ -33,7 +34,7 @@ endif
 
 MAKEFLAGS += --no-print-directory
 .DELETE_ON_ERROR:
-.PHONY: all deps extension module static run run-ha ha-state stop psql seed test test-ha clean distclean FORCE
+.PHONY: all deps extension module static run run-ha ha-state stop psql seed test test-ha test-shards clean distclean FORCE
 
 all: extension module static
 
@@ -108,6 +109,9 @@ test: all
 test-ha: all
 	@scripts/test-ha.sh
 
+test-shards: all
+	@scripts/test-shards.sh
+
 # libFuzzer harnesses (t/fuzz): each target FUZZ_SECONDS (60); the corpus grows in build/fuzz/,
 # a crash fails and prints its reproducer. make test runs them 10 s each (suite fuzz).
 FUZZ_SECONDS ?= 60
@@ -116,7 +120,7 @@ fuzz: $(NGINX_OBJS)/Makefile | $(DEPS_STAMP)
 	@t/fuzz/run.sh -t $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Benchmarks (bench/README.md): not part of make test.
-.PHONY: bench bench-campaign bench-replies bench-pacing bench-voice
+.PHONY: bench bench-campaign bench-replies bench-pacing bench-voice bench-ha
 bench: all
 	@bench/run.sh
 
@@ -131,6 +135,10 @@ bench-pacing: all
 
 bench-voice: all
 	@bench/voice.sh
+
+# the cost of synchronous replication on a formation (bench/ha.sh)
+bench-ha: all
+	@bench/ha.sh
 
 # ---------------------------------------------------------------- clean
 

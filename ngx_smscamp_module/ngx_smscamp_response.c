@@ -16,6 +16,7 @@ static ngx_int_t ngx_smscamp_send_result(ngx_http_request_t *r,
 static void ngx_smscamp_result_cleanup(void *data);
 static ngx_int_t ngx_smscamp_send_pg_error(ngx_http_request_t *r,
     PGresult *res);
+static char *ngx_smscamp_remote_message(char *message);
 static ngx_uint_t ngx_smscamp_status_of_sqlstate(const char *state,
     const char **detail);
 
@@ -274,6 +275,7 @@ ngx_smscamp_send_pg_error(ngx_http_request_t *r, PGresult *res)
 
     if (detail == NULL) {
         /* our own error: the message is the JSON body */
+        message = ngx_smscamp_remote_message(message);
         len = ngx_strlen(message);
         body = ngx_pnalloc(r->pool, len);
         if (body == NULL) {
@@ -296,6 +298,33 @@ ngx_smscamp_send_pg_error(ngx_http_request_t *r, PGresult *res)
     PQclear(res);
 
     return ngx_smscamp_send_detail(r, status, detail);
+}
+
+
+/*
+ * A PL/Proxy router (docs/SCALING.md) raises a shard's error again with its
+ * SQLSTATE and the message behind a prefix of its own,
+ * "api.leads_create(1): [smscamp] REMOTE ERROR: {...}": the JSON body is
+ * what follows the prefix.
+ */
+
+static char *
+ngx_smscamp_remote_message(char *message)
+{
+    char  *p;
+
+    static const char  remote[] = "REMOTE ERROR: ";
+
+    if (message[0] == '{') {
+        return message;
+    }
+
+    p = ngx_strstr(message, remote);
+    if (p == NULL || p[sizeof(remote) - 1] != '{') {
+        return message;
+    }
+
+    return p + sizeof(remote) - 1;
 }
 
 

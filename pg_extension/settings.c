@@ -10,6 +10,7 @@
 #include "smscamp.h"
 #include "engine.h"
 
+#include "miscadmin.h"
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
@@ -104,6 +105,15 @@ smscamp_define_engine_gucs(void)
 {
 	const int	secret = GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE;
 
+	/*
+	 * The workers' settings are read when the postmaster starts them; loaded
+	 * later (CREATE EXTENSION without shared_preload_libraries: a PL/Proxy
+	 * router, sql/shard/router.sql), there are no workers, and PostgreSQL
+	 * refuses a PGC_POSTMASTER variable defined after startup.
+	 */
+	const GucContext workers_ctx = process_shared_preload_libraries_in_progress
+		? PGC_POSTMASTER : PGC_SUSET;
+
 	define_string("smscamp.openai_api_key",
 				  "API key of the OpenAI-compatible chat API; empty = built-in writer.",
 				  &smscamp_openai_api_key, "", PGC_SUSET, secret, NULL);
@@ -162,7 +172,7 @@ smscamp_define_engine_gucs(void)
 				  "You are subscribed again. Reply HELP for help, STOP to opt out.",
 				  PGC_SUSET, 0, NULL);
 	define_string("smscamp.database", "Database the workers connect to.",
-				  &smscamp_database, "smscamp", PGC_POSTMASTER, 0, NULL);
+				  &smscamp_database, "smscamp", workers_ctx, 0, NULL);
 
 	DefineCustomRealVariable("smscamp.price_per_segment",
 							 "Price of one SMS segment, for cost estimates.", NULL,
@@ -175,7 +185,7 @@ smscamp_define_engine_gucs(void)
 							 NULL, &smscamp_durable_marks, false, PGC_SIGHUP, 0,
 							 NULL, NULL, NULL);
 	define_int("smscamp.workers", "Number of background workers.",
-			   &smscamp_workers, 2, 0, 64, PGC_POSTMASTER, 0);
+			   &smscamp_workers, 2, 0, 64, workers_ctx, 0);
 	define_int("smscamp.max_inflight", "HTTP requests in flight per worker.",
 			   &smscamp_max_inflight, 256, 1, 10000, PGC_SIGHUP, 0);
 	define_int("smscamp.max_attempts", "Attempts per lead before it fails.",
