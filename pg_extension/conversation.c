@@ -68,6 +68,7 @@ typedef struct ConvTask
 	HttpCall   *call;
 	bool		attached;
 	XLogRecPtr	mark_lsn;		/* send, call: the commit of its claim */
+	TimestampTz mark_at;		/* ... and when it returned */
 	char	   *result;			/* the item to record, once the call is done */
 } ConvTask;
 
@@ -104,9 +105,9 @@ smscamp_conv_inflight(void)
 	return inflight;
 }
 
-/* after the loop's commit: the sends and calls it claimed are at lsn */
+/* after the loop's commit (at lsn, returned at at): the sends and calls it claimed */
 void
-smscamp_conv_committed(XLogRecPtr lsn)
+smscamp_conv_committed(XLogRecPtr lsn, TimestampTz at)
 {
 	dlist_iter	it;
 
@@ -115,7 +116,10 @@ smscamp_conv_committed(XLogRecPtr lsn)
 		ConvTask   *t = dlist_container(ConvTask, node, it.cur);
 
 		if ((t->kind == TASK_SEND || t->kind == TASK_CALL) && t->mark_lsn == InvalidXLogRecPtr)
+		{
 			t->mark_lsn = lsn;
+			t->mark_at = at;
+		}
 	}
 }
 
@@ -429,6 +433,7 @@ void
 smscamp_conv_start(bool stopping)
 {
 	dlist_mutable_iter it;
+	TimestampTz now = GetCurrentTimestamp();
 	int			held = 0;
 
 	dlist_foreach_modify(it, &tasks)
@@ -450,7 +455,8 @@ smscamp_conv_start(bool stopping)
 		}
 		if ((t->kind == TASK_SEND || t->kind == TASK_CALL) && !smscamp_mark_durable(t->mark_lsn))
 		{
-			held++;				/* its claim may not survive a failover yet */
+			/* its claim may not survive a failover yet */
+			held += smscamp_held_long(t->mark_at, now);
 			continue;
 		}
 		old = MemoryContextSwitchTo(t->cxt);

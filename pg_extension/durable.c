@@ -42,6 +42,9 @@
 
 bool		smscamp_durable_marks = false;
 
+/* a mark not durable this long after its commit is worth a warning */
+#define HELD_NOTE_MS	1000
+
 /* the end of this backend's last commit: what a mark made by it needs flushed */
 XLogRecPtr
 smscamp_last_commit_lsn(void)
@@ -77,8 +80,19 @@ smscamp_mark_durable(XLogRecPtr lsn)
 }
 
 /*
- * A worker holding calls says so now and then (every 10 s at most), with
- * why: the log shows a formation that lost its synchronous standbys.
+ * Is a mark that is not durable yet held long enough to say so? A standby
+ * flushes within a few milliseconds; a second means it is not there.
+ */
+bool
+smscamp_held_long(TimestampTz mark_at, TimestampTz now)
+{
+	return TimestampDifferenceExceeds(mark_at, now, HELD_NOTE_MS);
+}
+
+/*
+ * A worker holding calls for more than HELD_NOTE_MS says so now and then
+ * (every 10 s at most), with why: the log shows a formation that lost its
+ * synchronous standbys.
  */
 void
 smscamp_note_held(int held)
@@ -94,7 +108,7 @@ smscamp_note_held(int held)
 	last = now;
 	ereport(WARNING,
 			(errmsg("smscamp: holding %d provider call%s: %s", held, held == 1 ? "" : "s",
-					"the \"sending\" mark is not yet flushed by a synchronous standby"),
+					"the \"sending\" mark is not flushed by a synchronous standby after a second"),
 			 errhint("smscamp.durable_marks is on; synchronous_standby_names is \"%s\".",
 					 SyncRepStandbyNames ? SyncRepStandbyNames : "")));
 }

@@ -92,6 +92,7 @@ extern bool smscamp_durable_marks;
 extern XLogRecPtr smscamp_last_commit_lsn(void);
 extern bool smscamp_node_writable(void);
 extern bool smscamp_mark_durable(XLogRecPtr lsn);
+extern bool smscamp_held_long(TimestampTz mark_at, TimestampTz now);
 extern void smscamp_note_held(int held);
 
 /* settings.c */
@@ -390,7 +391,7 @@ extern void smscamp_conv_init(void);
 extern bool smscamp_conv_claim_due(void);
 extern int	smscamp_conv_claim(int worker);	/* in a transaction */
 extern int	smscamp_conv_record(void);	/* in a transaction */
-extern void smscamp_conv_committed(XLogRecPtr lsn);
+extern void smscamp_conv_committed(XLogRecPtr lsn, TimestampTz at);
 extern bool smscamp_conv_have_results(void);
 extern void smscamp_conv_start(bool stopping);
 extern void smscamp_conv_collect(void);

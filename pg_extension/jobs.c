@@ -69,6 +69,7 @@ typedef struct Job
 	bool		mark_with_gen;	/* the slot is due: gen and mark in one item */
 	bool		late_once;		/* it missed its slot once and took another */
 	XLogRecPtr	mark_lsn;		/* JOB_SMS_READY: the commit of its mark */
+	TimestampTz mark_at;		/* ... and when it returned */
 } Job;
 
 /* how long before its send slot a lead may be marked "sending" */
@@ -566,9 +567,9 @@ start_call(Job *job, HttpCall *call, JobStage stage)
 	job->stage = stage;
 }
 
-/* after a commit: the marks it made are at that commit's LSN */
+/* after a commit (at lsn, returned at at): the marks it made */
 void
-smscamp_jobs_committed(XLogRecPtr lsn)
+smscamp_jobs_committed(XLogRecPtr lsn, TimestampTz at)
 {
 	dlist_iter	it;
 
@@ -577,7 +578,10 @@ smscamp_jobs_committed(XLogRecPtr lsn)
 		Job		   *job = dlist_container(Job, node, it.cur);
 
 		if (job->stage == JOB_SMS_READY && job->mark_lsn == InvalidXLogRecPtr)
+		{
 			job->mark_lsn = lsn;
+			job->mark_at = at;
+		}
 	}
 }
 
@@ -620,7 +624,7 @@ smscamp_jobs_start(bool stopping)
 			job->stage = JOB_SEND_MARK;
 		else if (job->stage == JOB_SMS_READY && job->send_at <= now
 				 && !smscamp_mark_durable(job->mark_lsn))
-			held++;				/* its mark may not survive a failover yet */
+			held += smscamp_held_long(job->mark_at, now);	/* may not survive a failover */
 		else if (job->stage == JOB_SMS_READY && job->send_at <= now
 				 && !job->late_once
 				 && now > TimestampTzPlusMilliseconds(job->send_at, LATE_SEND_MS))

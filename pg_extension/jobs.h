@@ -23,7 +23,7 @@ extern int	smscamp_jobs_count(void);
 extern int	smscamp_jobs_inflight(void);	/* HTTP calls in flight */
 
 /* after the loop's commit: the "sending" marks it made are at lsn */
-extern void smscamp_jobs_committed(XLogRecPtr lsn);
+extern void smscamp_jobs_committed(XLogRecPtr lsn, TimestampTz at);
 
 /* start what can start (offline writing, LLM calls, due sends whose marks
  * are durable) */
