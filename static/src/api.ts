@@ -692,6 +692,47 @@ export interface DashboardCalls {
   cost: Numeric;
 }
 
+/** One standby streaming from the node (Cluster.standbys, from pg_stat_replication). */
+export interface ClusterStandby {
+  application_name: string;
+  /** Null over a Unix socket. */
+  client_addr: string | null;
+  state: 'startup' | 'catchup' | 'streaming' | 'backup' | 'stopping';
+  sync_state: 'async' | 'potential' | 'sync' | 'quorum';
+  sent_lsn: string | null;
+  flush_lsn: string | null;
+  replay_lsn: string | null;
+  /** Milliseconds, one decimal; null when idle. */
+  flush_lag_ms: number | null;
+  replay_lag_ms: number | null;
+}
+
+/** GET /api/cluster: the database node the server is on, and whether it replicates. */
+export interface Cluster {
+  /** formation: a pg_auto_failover formation (make run-ha); single: one PostgreSQL. */
+  mode: 'single' | 'formation';
+  node: {
+    /** The same on every node of a formation (64 bits, as a string). */
+    system_identifier: string;
+    port: number;
+    /** A standby. */
+    in_recovery: boolean;
+    read_only: boolean;
+    started_at: string;
+    timeline: number;
+  };
+  /** smscamp.durable_marks: a "sending" mark must be on a synchronous standby before the provider call. */
+  durable_marks: boolean;
+  synchronous_standby_names: string;
+  standbys: ClusterStandby[];
+  /** Standbys whose sync_state is sync or quorum. */
+  synchronous_standbys: number;
+  /** Durable marks off, or a sync/quorum standby is streaming: false means the workers hold their sends. */
+  marks_durable: boolean;
+  /** smscamp workers running on the node. */
+  workers: number;
+}
+
 export interface Health {
   status: string;
   database?: string;
@@ -939,6 +980,7 @@ export interface ListParams {
 export const api = {
   health: (signal?: AbortSignal) => request<Health>('GET', '/api/health', { signal }),
   settings: (signal?: AbortSignal) => request<Settings>('GET', '/api/settings', { signal }),
+  cluster: (signal?: AbortSignal) => request<Cluster>('GET', '/api/cluster', { signal }),
 
   // leads
   /** `opted_out`: only the leads on the suppression list (true) or only the others (false). */

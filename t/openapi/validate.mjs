@@ -502,6 +502,7 @@ section('every operation on the real server: happy paths and errors');
 // health
 await check('GET', '/api/health', { key: '', expect: 200 });
 await check('GET', '/api/settings', { expect: 200 });
+await check('GET', '/api/cluster', { expect: 200 });
 
 // ---- leads
 const L1 = await newLead({ name: `OA Ada ${tok}`, email: `ada.${tok}@example.com`, company: 'Analytical', notes: 'first' }, 'Ada');

@@ -1,9 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { api, ApiError, num, type DashboardStats } from '../api';
-import { Card, CardHeader, EmptyState, ErrorState, LoadingState, NotAvailable, PageHeader, Stat, cx } from '../components/ui';
+import { api, ApiError, num, type Cluster, type DashboardStats } from '../api';
+import { Badge, Card, CardHeader, EmptyState, ErrorState, LoadingState, NotAvailable, PageHeader, Stat, cx } from '../components/ui';
 import { CampaignSummaryRow, NewCampaignLink, StatusBreakdown } from '../components/campaign';
-import { fmtCost, fmtInt, fmtMinutes, fmtPercent } from '../lib/format';
+import { DataTable, Th } from '../components/list';
+import type { Tone } from '../lib/status';
+import { fmtCost, fmtInt, fmtMinutes, fmtPercent, plural } from '../lib/format';
 
 const REFRESH_MS = 5_000;
 
@@ -113,6 +115,111 @@ function StatsGrid({ s }: { s: DashboardStats }) {
   );
 }
 
+/**
+ * Whether the "sending" marks are safe: on a standby (durable marks on, a synchronous standby
+ * streaming), held (durable marks on, none streaming: the workers wait), or one node.
+ */
+export function clusterBadge(c: Cluster): { tone: Tone; label: string; state: string; help: string } {
+  if (c.mode === 'single')
+    return { tone: 'slate', label: 'One node: no replication', state: 'single', help: 'One PostgreSQL: nothing is copied to a standby.' };
+  if (c.durable_marks && !c.marks_durable)
+    return {
+      tone: 'red',
+      label: 'Sends held: no synchronous standby',
+      state: 'held',
+      help: 'smscamp.durable_marks is on and no synchronous standby is streaming: the workers hold each provider call until one flushes its "sending" mark.',
+    };
+  if (c.durable_marks)
+    return { tone: 'green', label: 'Marks on a standby', state: 'durable', help: 'Each "sending" mark is flushed by a synchronous standby before the provider call.' };
+  return {
+    tone: 'amber',
+    label: 'Marks not checked: durable marks off',
+    state: 'unchecked',
+    help: 'A formation with smscamp.durable_marks off: the workers do not wait for a standby before the provider call.',
+  };
+}
+
+const fmtLag = (ms: number | null) => (ms === null ? '—' : ms.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 }));
+
+/** The database node the server is on (port, primary or standby, timeline), its standbys and whether sends are safe. */
+export function ClusterCard() {
+  const q = useQuery({ queryKey: ['cluster'], queryFn: ({ signal }) => api.cluster(signal), refetchInterval: REFRESH_MS });
+  const c = q.data;
+  const badge = c ? clusterBadge(c) : null;
+  return (
+    <Card aria-labelledby="cluster-title" data-testid="cluster-card">
+      <CardHeader id="cluster-title" title="Database" subtitle={c ? (c.mode === 'single' ? 'Single node' : 'Formation') : undefined}>
+        {badge && (
+          <span data-testid="cluster-badge" data-cluster-state={badge.state} className="inline-flex">
+            <Badge tone={badge.tone} title={badge.help}>
+              {badge.label}
+            </Badge>
+          </span>
+        )}
+      </CardHeader>
+      {q.isLoading ? (
+        <LoadingState label="Loading the database node…" />
+      ) : q.error ? (
+        <ErrorState error={q.error} onRetry={() => void q.refetch()} feature="The database node" path="/api/cluster" />
+      ) : c ? (
+        <>
+          <dl className="grid grid-cols-2 gap-x-4 gap-y-2 p-4 text-sm sm:grid-cols-4 sm:p-5">
+            <div>
+              <dt className="text-xs text-slate-500">Node</dt>
+              <dd className="font-semibold text-slate-900" data-testid="cluster-node">
+                {c.node.in_recovery ? 'Standby' : 'Primary'}
+                {c.node.read_only && !c.node.in_recovery ? ' (read-only)' : ''}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Port</dt>
+              <dd className="font-semibold tabular-nums text-slate-900">{c.node.port}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Timeline</dt>
+              <dd className="font-semibold tabular-nums text-slate-900">{c.node.timeline}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Workers</dt>
+              <dd className="font-semibold tabular-nums text-slate-900">{fmtInt(c.workers)}</dd>
+            </div>
+          </dl>
+          {c.mode === 'formation' && c.standbys.length === 0 && (
+            <p className="border-t border-slate-100 px-4 py-3 text-sm text-slate-500 sm:px-5">
+              {c.node.in_recovery ? 'This node is a standby: it streams from the primary.' : 'No standby streams from this node.'}
+            </p>
+          )}
+          {c.standbys.length > 0 && (
+            <div className="border-t border-slate-100">
+              <DataTable
+                testId="cluster-standbys"
+                caption={`${plural(c.standbys.length, 'standby', 'standbys')}, ${fmtInt(c.synchronous_standbys)} synchronous`}
+                head={
+                  <>
+                    <Th className="px-4 sm:px-5">Standby</Th>
+                    <Th className="px-4">State</Th>
+                    <Th className="px-4">Sync state</Th>
+                    <Th className="px-4 text-right sm:px-5">Flush lag (ms)</Th>
+                  </>
+                }
+              >
+                {c.standbys.map((s, i) => (
+                  <tr key={`${s.application_name}-${i}`} className="text-slate-700" data-testid="cluster-standby">
+                    <td className="px-4 py-2 font-medium text-slate-900 [overflow-wrap:anywhere] sm:px-5">{s.application_name || '(unnamed)'}</td>
+                    <td className="px-4 py-2">{s.state}</td>
+                    <td className="px-4 py-2">{s.sync_state}</td>
+                    <td className="whitespace-nowrap px-4 py-2 text-right tabular-nums sm:px-5">{fmtLag(s.flush_lag_ms)}</td>
+                  </tr>
+                ))}
+              </DataTable>
+            </div>
+          )}
+        </>
+      ) : null}
+    </Card>
+  );
+}
+
 /** Before the dashboard API exists: only the real numbers we can get (the leads total). */
 function LeadsOnlyFallback() {
   const leads = useQuery({ queryKey: ['leads', 'count'], queryFn: ({ signal }) => api.listLeads({ limit: 1 }, signal) });
@@ -213,6 +320,8 @@ export default function DashboardPage() {
             </EmptyState>
           )}
         </Card>
+
+        <ClusterCard />
       </div>
     </>
   );
