@@ -250,15 +250,31 @@ ha_start() {
     ha_ports_check
     ha_monitor_start
     section "data nodes on ports ${HA_PORTS[*]}"
-    ha_node_start 1
-    ha_wait_state 60 single primary wait_primary secondary || die "node1 did not come up"
+    if [[ -f "$(ha_node_dir 1)/PG_VERSION" ]]; then
+        # a formation that exists: every node first (a commit on its primary waits for a
+        # synchronous standby), then the SQL on whichever node is the primary now
+        for ((i = 1; i <= HA_NODES; i++)); do ha_node_start "$i"; done
+        ha_wait_state 120 primary secondary || die "the formation did not settle (one primary, $((HA_NODES - 1)) secondaries)"
+        PG_PORT=$(ha_primary_port)
+        db_load
+    else
+        # a new one: node1 alone (single) gets the SQL, the others are its base backups
+        ha_node_start 1
+        ha_wait_state 60 single primary wait_primary secondary || die "node1 did not come up"
+        PG_PORT=$(ha_primary_port)
+        wait_port "$PG_PORT" 30 || die "the primary (port $PG_PORT) does not answer"
+        db_load
+        for ((i = 2; i <= HA_NODES; i++)); do ha_node_start "$i"; done
+        autoctl set formation number-sync-standbys 1 --pgdata "$(ha_node_dir 1)" >>"$INST_LOG/node1.log" 2>&1 || true
+        ha_wait_state 120 primary secondary || die "the formation did not settle (one primary, $((HA_NODES - 1)) secondaries)"
+    fi
     PG_PORT=$(ha_primary_port)
-    wait_port "$PG_PORT" 30 || die "the primary (port $PG_PORT) does not answer"
-    db_load
-    for ((i = 2; i <= HA_NODES; i++)); do ha_node_start "$i"; done
-    autoctl set formation number-sync-standbys 1 --pgdata "$(ha_node_dir 1)" >>"$INST_LOG/node1.log" 2>&1 || true
-    ha_wait_state 120 primary secondary || die "the formation did not settle (one primary, $((HA_NODES - 1)) secondaries)"
-    PG_PORT=$(ha_primary_port)
+    # The superuser's own commits (pg_cron's launcher and jobs, make psql, db_load) do not
+    # wait for a standby: pg_cron's launcher stops on SIGTERM only between transactions,
+    # so one waiting in a commit for a standby that is gone (make stop stops the standbys
+    # first) kept the primary from shutting down. The API's writes (smscamp_api) wait.
+    psql_su -d "$DB_NAME" -qc "ALTER ROLE $DB_SUPERUSER IN DATABASE $DB_NAME SET synchronous_commit = local" ||
+        die "could not set the superuser's synchronous_commit"
     SMSCAMP_PG_DSN=$(ha_dsn)
     export SMSCAMP_PG_DSN
     nginx_render
@@ -266,25 +282,35 @@ ha_start() {
     wait_health
 }
 
-# ha_stop: nginx, then each node's keeper (it stops its PostgreSQL), then the monitor
+# ha_stop: nginx, then each node's keeper (it stops its PostgreSQL), the standbys before the
+# primary (a primary stopped first would be failed over), then the monitor
 ha_stop() {
-    local d pid i
+    local d pid i primary
     nginx_stop
     local dirs=()
-    for ((i = HA_NODES; i >= 1; i--)); do dirs+=("$(ha_node_dir "$i")"); done
+    primary=$(ha_primary_port 2>/dev/null || true)
+    for ((i = HA_NODES; i >= 1; i--)); do
+        [[ "${HA_PORTS[i - 1]}" == "$primary" ]] || dirs+=("$(ha_node_dir "$i")")
+    done
+    for ((i = HA_NODES; i >= 1; i--)); do
+        [[ "${HA_PORTS[i - 1]}" != "$primary" ]] || dirs+=("$(ha_node_dir "$i")")
+    done
     for d in "${dirs[@]}" "$HA_MONITOR_DIR"; do
         pid=$(keeper_pid "$d")
-        [[ -n "$pid" ]] || continue
-        info "stopping pg_autoctl of ${d#"$INST"/} (pid $pid)"
-        autoctl stop --pgdata "$d" >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 300; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -0 "$pid" 2>/dev/null && { warn "pg_autoctl $pid did not stop: killing it"; kill -KILL "$pid" 2>/dev/null || true; }
-        # a PostgreSQL the keeper left behind
+        if [[ -n "$pid" ]]; then
+            info "stopping pg_autoctl of ${d#"$INST"/} (pid $pid)"
+            autoctl stop --pgdata "$d" >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+            for ((i = 0; i < 300; i++)); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            kill -0 "$pid" 2>/dev/null && { warn "pg_autoctl $pid did not stop: killing it"; kill -KILL "$pid" 2>/dev/null || true; }
+        fi
+        # a PostgreSQL the keeper left behind (a shutdown that waits on a backend stuck
+        # in a commit for a synchronous standby that is gone: immediate, then)
         if [[ -f "$d/postmaster.pid" ]]; then
-            as_pg "$PGBIN/pg_ctl" -D "$d" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+            as_pg "$PGBIN/pg_ctl" -D "$d" -m fast -w -t 10 stop >/dev/null 2>&1 ||
+                as_pg "$PGBIN/pg_ctl" -D "$d" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
         fi
     done
 }
