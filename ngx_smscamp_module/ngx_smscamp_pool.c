@@ -97,6 +97,7 @@ static ngx_int_t ngx_smscamp_conn_open(ngx_smscamp_pool_t *pool,
     ngx_smscamp_conn_t *sc);
 static ngx_int_t ngx_smscamp_conn_start(ngx_smscamp_conn_t *sc,
     ngx_uint_t first, const char **reason);
+static void ngx_smscamp_conn_notice(void *arg, const char *message);
 static ngx_int_t ngx_smscamp_conn_watch(ngx_smscamp_conn_t *sc);
 static ngx_uint_t ngx_smscamp_conn_moved(ngx_smscamp_conn_t *sc);
 static void ngx_smscamp_conn_unwatch(ngx_smscamp_conn_t *sc);
@@ -478,6 +479,9 @@ ngx_smscamp_conn_start(ngx_smscamp_conn_t *sc, ngx_uint_t first,
         return NGX_ERROR;
     }
 
+    /* notices, and an error on an idle connection, to the error log */
+    (void) PQsetNoticeProcessor(sc->pg, ngx_smscamp_conn_notice, sc);
+
     if (PQstatus(sc->pg) == CONNECTION_BAD) {
         *reason = PQerrorMessage(sc->pg);
         return NGX_ERROR;
@@ -508,6 +512,25 @@ ngx_smscamp_conn_start(ngx_smscamp_conn_t *sc, ngx_uint_t first,
 
 
 /* wrap the libpq socket in an nginx connection with a read event */
+
+/*
+ * libpq's notices (a NOTICE or WARNING of a statement, the FATAL a server
+ * sends to an idle connection it terminates), which it would print on
+ * stderr: to the error log, with the connection they came on.
+ */
+
+static void
+ngx_smscamp_conn_notice(void *arg, const char *message)
+{
+    ngx_smscamp_conn_t  *sc;
+
+    sc = arg;
+
+    ngx_log_error(NGX_LOG_NOTICE, sc->pool->log, 0,
+                  "smscamp: database connection %p: %*s", sc,
+                  ngx_smscamp_reason_len(message), message);
+}
+
 
 static ngx_int_t
 ngx_smscamp_conn_watch(ngx_smscamp_conn_t *sc)

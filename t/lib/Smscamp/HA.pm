@@ -219,12 +219,17 @@ sub autoctl_set {
     my ($i, @args) = @_;
     my $root = $ENV{SMSCAMP_ROOT} // '.';
     wait_settled(60) or die "the formation is not settled before pg_autoctl set @args\n";
-    # its answer (the new value) on stdout is not TAP
-    open(my $saved, '>&', \*STDOUT) or die "dup STDOUT: $!\n";
-    open(STDOUT, '>', '/dev/null') or die "STDOUT: $!\n";
+    # its answer (the new value) is not TAP, and pg_autoctl 2.0 logs errors of its own
+    # (a get_nodes call with a garbage group) on every set: both into log/autoctl-set.log
+    my $log = "$DIR/log/autoctl-set.log";
+    open(my $saved_out, '>&', \*STDOUT) or die "dup STDOUT: $!\n";
+    open(my $saved_err, '>&', \*STDERR) or die "dup STDERR: $!\n";
+    open(STDOUT, '>>', $log) or die "$log: $!\n";
+    open(STDERR, '>&', \*STDOUT) or die "STDERR: $!\n";
     my $rc = system("$root/scripts/ha-node.sh", $DIR, $ENV{SMSCAMP_HA_BASE_PORT}, 'set', $i, @args);
-    open(STDOUT, '>&', $saved) or die "restore STDOUT: $!\n";
-    $rc == 0 or die "pg_autoctl set @args on node$i failed\n";
+    open(STDOUT, '>&', $saved_out) or die "restore STDOUT: $!\n";
+    open(STDERR, '>&', $saved_err) or die "restore STDERR: $!\n";
+    $rc == 0 or die "pg_autoctl set @args on node$i failed (see $log)\n";
     Time::HiRes::sleep(0.5);
     wait_settled(60) or die "the formation did not settle after pg_autoctl set @args\n";
 }
