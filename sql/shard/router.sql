@@ -16,7 +16,7 @@
 -- strips (ngx_smscamp_response.c).
 --
 -- Only the routes of the proof are here: health, auth, leads create/get, campaigns
--- create/get/start. psql variables: p0, p1 (the shards' connection strings).
+-- create/get/start, the dashboard's stats. psql variables: p0, p1 (the shards' connection strings).
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
 
@@ -201,6 +201,63 @@ CREATE FUNCTION api.campaigns_start(p_id text, OUT status integer, OUT body text
 LANGUAGE sql AS $$
 SELECT (shards.one_campaign(array_agg(a.status), array_agg(a.body))).*
   FROM shards.campaigns_start(p_id) AS a
+$$;
+
+------------------------------------------------------------------------------
+-- the dashboard: every shard counts its own leads and sends; the campaigns are
+-- the same on every shard, so they are counted once
+------------------------------------------------------------------------------
+
+CREATE FUNCTION shards.dashboard_stats(OUT status integer, OUT body text)
+RETURNS SETOF record
+LANGUAGE plproxy AS $$
+    CLUSTER 'smscamp';
+    RUN ON ALL;
+    SELECT status, body FROM api.dashboard_stats();
+$$;
+
+-- arrays of numbers summed element by element (the hourly series)
+CREATE FUNCTION shards.sum_arrays(arrs jsonb[]) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+SELECT coalesce(jsonb_agg(n ORDER BY i), '[]')
+  FROM (SELECT i, sum((e #>> '{}')::numeric) AS n
+          FROM unnest(arrs) AS a(arr), jsonb_array_elements(arr) WITH ORDINALITY AS x(e, i)
+         GROUP BY i) AS summed
+$$;
+
+CREATE FUNCTION api.dashboard_stats(OUT status integer, OUT body text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    st integer[];
+    b jsonb[];
+    d jsonb;
+    i integer;
+BEGIN
+    SELECT array_agg(a.status), array_agg(a.body::jsonb) INTO st, b FROM shards.dashboard_stats() AS a;
+    FOR i IN 1 .. cardinality(st) LOOP
+        IF st[i] >= 300 THEN
+            status := st[i];
+            body := b[i]::text;
+            RETURN;
+        END IF;
+    END LOOP;
+    d := shards.sum_numbers(b);
+    d := d || jsonb_build_object(
+        'total_campaigns', b[1] -> 'total_campaigns',
+        'campaigns_by_status', b[1] -> 'campaigns_by_status',
+        'messages_per_hour', shards.sum_arrays(ARRAY(SELECT x -> 'messages_per_hour' FROM unnest(b) AS x)),
+        'replies_per_hour', shards.sum_arrays(ARRAY(SELECT x -> 'replies_per_hour' FROM unnest(b) AS x)),
+        'success_rate', CASE WHEN (d ->> 'total_messages_sent')::numeric + (d ->> 'total_messages_failed')::numeric = 0
+                             THEN NULL
+                             ELSE round(100.0 * (d ->> 'total_messages_sent')::numeric
+                                        / ((d ->> 'total_messages_sent')::numeric
+                                           + (d ->> 'total_messages_failed')::numeric), 1) END,
+        'reply_rate', CASE WHEN (d ->> 'total_messages_sent')::numeric = 0 THEN NULL
+                           ELSE round(100.0 * (d ->> 'replies')::numeric
+                                      / (d ->> 'total_messages_sent')::numeric, 1) END);
+    status := 200;
+    body := d::text;
+END
 $$;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA api, shards TO smscamp_api;

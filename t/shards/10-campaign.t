@@ -8,6 +8,7 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp ();
+use JSON::PP qw(decode_json);
 use Time::HiRes qw(time sleep);
 
 use Smscamp::Test;
@@ -89,6 +90,18 @@ is($st->{leads_by_status}{sent} + $st->{leads_by_status}{delivered}, $sent[0] + 
 is($sent[0] + $sent[1], $N, "every lead sent");
 is($st->{total_leads}, $N, 'total_leads summed');
 cmp_ok($st->{progress}, '==', 100, 'progress from the sums: 100');
+
+# the dashboard: each shard's counters summed, the campaigns (global) counted once
+my $dash = api(GET => '/api/dashboard/stats');
+is($dash->{status}, 200, 'GET /api/dashboard/stats through the router');
+my @own = map { decode_json(shard_sql($_, q{SELECT (api.dashboard_stats()).body})) } 0 .. $#SHARDS;
+is($dash->{json}{total_leads}, $own[0]{total_leads} + $own[1]{total_leads},
+   "total_leads: the shards' sum ($own[0]{total_leads} + $own[1]{total_leads})");
+is($dash->{json}{total_messages_sent}, $own[0]{total_messages_sent} + $own[1]{total_messages_sent},
+   'total_messages_sent: the sum');
+is($dash->{json}{total_campaigns}, $own[0]{total_campaigns}, 'total_campaigns: once, not once per shard');
+my ($h0, $h1, $h) = map { my $t = 0; $t += $_ for @{ $_->{messages_per_hour} }; $t } @own, $dash->{json};
+is($h, $h0 + $h1, "messages_per_hour: summed hour by hour ($h0 + $h1)");
 
 my %n;
 $n{ $_->{to} }++ for @{ fake_messages() };
