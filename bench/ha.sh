@@ -29,19 +29,7 @@ SMS_MS=${BENCH_SMS_LATENCY_MS:-100}
 OUT=${BENCH_OUT:-$RESULTS/ha-latest.md}
 command -v wrk >/dev/null || die "wrk not found (make deps)"
 
-for d in "$ROOT"/build/bench-ha-*/; do
-    [[ -d "$d" ]] || continue
-    d=${d%/}
-    pid=${d##*/bench-ha-}
-    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then continue; fi
-    (ha_setup "$d" 0 20000 1 && ha_stop) >/dev/null 2>&1 || true
-    rm -rf "$d"
-done
-
-BASE=$(ha_pick_base) || die "no free ports for a formation"
-HTTP=$(free_ports 1)
-ha_setup "$ROOT/build/bench-ha-$$" "$HTTP" "$BASE" 2
-mkdir -p "$INST_LOG"
+ha_throwaway bench-ha 2
 bench_rate_limit_off
 bench_cleanup() { [[ -n "${WRK_PID:-}" ]] && kill "$WRK_PID" 2>/dev/null; fake_stop; }
 ha_exit_stop() { ha_stop >/dev/null 2>&1 || true; }
@@ -50,12 +38,7 @@ instance_traps bench-ha bench_cleanup ha_exit_stop "${BENCH_KEEP:-0}"
 LOAD_BEFORE=$(machine_load)
 section "fake providers (SMS latency $SMS_MS ms)"
 fake_start
-HA_EXTRA_CONF="smscamp.sms_provider = 'twilio'
-smscamp.twilio_base_url = '$FAKE_URL'
-smscamp.twilio_account_sid = 'ACtest'
-smscamp.twilio_auth_token = 'tok-test'
-smscamp.sms_from = '+15005550006'
-smscamp.openai_api_key = ''"
+HA_EXTRA_CONF=$(fake_pg_settings)
 section "formation ${INST#"$ROOT"/}: monitor $HA_MONITOR_PORT, nodes ${HA_PORTS[*]}, http $HTTP_PORT"
 ha_start
 curl -fsS -X POST "$FAKE_URL/_fake/config" -H 'Content-Type: application/json' \

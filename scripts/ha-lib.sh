@@ -25,6 +25,7 @@ ha_setup() {
     local base=$3 i
     [[ "$base" =~ ^[0-9]+$ ]] || die "PostgreSQL port '$base' is not a number"
     instance_setup "$1" "$2" "$((base + 11))" "$4"
+    HA_BASE_PORT=$base
     HA_MONITOR_PORT=$((base + 10))
     HA_PORTS=()
     for ((i = 1; i <= HA_NODES; i++)); do HA_PORTS+=("$((base + 10 + i))"); done
@@ -140,7 +141,26 @@ ha_monitor_start() {
     wait_port "$HA_MONITOR_PORT" 30 || { tail_file monitor.log "$INST_LOG/monitor.log"; die "the monitor did not start"; }
 }
 
-# ha_pick_base: a base port whose +10..+13 are free (make test-ha, make bench-ha)
+# ha_throwaway KIND NGINX_WORKERS: a formation of this script's own, build/KIND-<pid>, on
+# spare ports (make test-ha, make bench-ha), after stopping and wiping those of KIND whose
+# script is gone (interrupted runs); set up, not started (ha_start)
+ha_throwaway() {
+    local kind=$1 workers=$2 d pid base http
+    for d in "$ROOT"/build/"$kind"-*/; do
+        [[ -d "$d" ]] || continue
+        d=${d%/}
+        pid=${d##*/"$kind"-}
+        if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then continue; fi
+        (ha_setup "$d" 0 20000 1 && ha_stop) >/dev/null 2>&1 || true
+        rm -rf "$d"
+    done
+    base=$(ha_pick_base) || die "no free ports for a formation"
+    http=$(free_ports 1)
+    ha_setup "$ROOT/build/$kind-$$" "$http" "$base" "$workers"
+    mkdir -p "$INST_LOG"
+}
+
+# ha_pick_base: a base port whose +10..+13 are free
 ha_pick_base() {
     local b i p ok
     for ((i = 0; i < 200; i++)); do

@@ -537,6 +537,62 @@ instance_exit() {
     exit "$rc"
 }
 
+# ---------------------------------------------------------------- foreground runs
+
+# foreground_traps STOP [WHAT]: what make run (STOP instance_stop) and make run-ha (ha_stop,
+# WHAT "the formation") do when they end: Ctrl-C, SIGTERM, a closed terminal or make stop
+# (which finds run.pid) exit 0, and once the servers were started (STARTED=1) STOP stops
+# them, even if the terminal or a pipe reading our output is gone.
+STARTED=0
+foreground_traps() {
+    FOREGROUND_STOP=$1 FOREGROUND_WHAT=${2:-}
+    trap foreground_shutdown EXIT
+    mkdir -p "$INST_RUN"
+    echo $$ >"$INST_RUN/run.pid"
+    trap 'exit 0' INT TERM HUP
+}
+foreground_shutdown() {
+    trap '' INT TERM HUP PIPE
+    set +e
+    ((STARTED)) && { echo; section "stopping${FOREGROUND_WHAT:+ $FOREGROUND_WHAT}"; } 2>/dev/null
+    "$FOREGROUND_STOP" 2>/dev/null
+    rm -f "$INST_RUN/run.pid"
+    ((STARTED)) && info "stopped; data kept in ${INST#"$ROOT"/}/" 2>/dev/null
+    return 0
+}
+
+# foreground_key_message KEY_FILE NEW_KEY UI: how to authenticate, after the start banner
+foreground_key_message() {
+    local file=$1 key=$2 ui=$3
+    if [[ -n "$key" ]]; then
+        cat <<MSG
+First start: an admin API key was created. It is shown only here and kept in
+${file#"$ROOT"/} (readable by you only). The web UI asks for it once per session.
+  $key
+  curl -H "Authorization: Bearer \$(cat ${file#"$ROOT"/})" ${ui}api/leads
+
+MSG
+    elif [[ -f "$file" ]]; then
+        info "API key: ${file#"$ROOT"/} (Authorization: Bearer \$(cat ${file#"$ROOT"/}))"
+    else
+        info "API keys exist already; a new one: make psql SQL=\"SELECT smscamp_create_key('me', 'admin')\""
+    fi
+}
+
+# foreground_wait [CHECK]: until a signal ends the run; nginx dying ends it with its log,
+# and so does CHECK (a function) failing
+foreground_wait() {
+    while true; do
+        sleep 2 &
+        wait $! || true
+        if [[ -z "$(nginx_pid)" ]]; then
+            tail_nginx_logs
+            die "nginx exited unexpectedly"
+        fi
+        [[ -z "${1:-}" ]] || "$1"
+    done
+}
+
 # ---------------------------------------------------------------- API keys
 
 # admin_key_ensure FILE [RATE]: the first admin key, created (and written to FILE, mode 600)

@@ -10,24 +10,10 @@ source "$(dirname "$0")/ha-lib.sh"
 
 ha_setup "$ROOT/var/ha" "${SMSCAMP_HTTP_PORT:-8080}" "${SMSCAMP_PG_PORT:-5433}" auto
 
-STARTED=0
-shutdown() {
-    trap '' INT TERM HUP PIPE
-    set +e
-    ((STARTED)) && { echo; section "stopping the formation"; } 2>/dev/null
-    ha_stop 2>/dev/null
-    rm -f "$INST_RUN/run.pid"
-    ((STARTED)) && info "stopped; data kept in ${INST#"$ROOT"/}/" 2>/dev/null
-    return 0
-}
-
 if [[ -n "$(nginx_pid)" ]]; then
     die "nginx of ${INST#"$ROOT"/}/ is already running (pid $(nginx_pid)): run 'make stop'"
 fi
-trap shutdown EXIT
-mkdir -p "$INST/run"
-echo $$ >"$INST/run/run.pid"   # lets `make stop` end this foreground run cleanly
-trap 'exit 0' INT TERM HUP
+foreground_traps ha_stop "the formation"
 
 ha_start
 STARTED=1
@@ -46,18 +32,7 @@ smscamp is running on a formation of $HA_NODES nodes (pg_auto_failover)
 Ctrl-C to stop.
 
 MSG
-if [[ -n "$new_key" ]]; then
-    printf 'First start: an admin API key, kept in %s:\n  %s\n\n' "${KEY_FILE#"$ROOT"/}" "$new_key"
-elif [[ -f "$KEY_FILE" ]]; then
-    info "API key: ${KEY_FILE#"$ROOT"/}"
-fi
+foreground_key_message "$KEY_FILE" "$new_key" "$ui"
 
-# Wait; nginx dying is fatal, a node dying is the formation's to handle.
-while true; do
-    sleep 2 &
-    wait $! || true
-    if [[ -z "$(nginx_pid)" ]]; then
-        tail_nginx_logs
-        die "nginx exited unexpectedly"
-    fi
-done
+# Wait; nginx dying ends the run, a node dying is the formation's to handle.
+foreground_wait

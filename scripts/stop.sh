@@ -38,8 +38,17 @@ stop_instance() {
 }
 
 stop_formation() {
+    local d running=0
     ha_setup "$1" "${SMSCAMP_HTTP_PORT:-8080}" "${SMSCAMP_PG_PORT:-5433}" auto
-    ask_foreground_run "$INST_RUN" || true
+    ask_foreground_run "$INST_RUN" && running=1
+    for d in "$HA_MONITOR_DIR" "$INST"/node*; do
+        [[ -n "$(keeper_pid "$d")" || -f "$d/postmaster.pid" ]] && running=1
+    done
+    [[ -n "$(nginx_pid)" ]] && running=1
+    if ((!running)); then
+        info "nothing running in ${INST#"$ROOT"/}/"
+        return 0
+    fi
     ha_stop
     info "stopped the formation in ${INST#"$ROOT"/}/"
 }

@@ -12,19 +12,7 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=scripts/ha-lib.sh
 source "$(dirname "$0")/ha-lib.sh"
 
-for d in "$ROOT"/build/test-ha-*/; do
-    [[ -d "$d" ]] || continue
-    d=${d%/}
-    pid=${d##*/test-ha-}
-    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then continue; fi
-    (ha_setup "$d" 0 20000 1 && ha_stop) >/dev/null 2>&1 || true
-    rm -rf "$d"
-done
-
-BASE=$(ha_pick_base) || die "no free ports for a formation"
-HTTP=$(free_ports 1)
-ha_setup "$ROOT/build/test-ha-$$" "$HTTP" "$BASE" 1
-mkdir -p "$INST_LOG"
+ha_throwaway test-ha 1
 
 # shellcheck source=t/fakes/fake.sh
 source "$ROOT/t/fakes/fake.sh"
@@ -35,18 +23,13 @@ section "fake providers"
 fake_start
 export SMSCAMP_FAKE_URL="$FAKE_URL"
 # every node sends through the fake: a promoted standby too (ALTER SYSTEM would stay on one node)
-HA_EXTRA_CONF="smscamp.sms_provider = 'twilio'
-smscamp.twilio_base_url = '$FAKE_URL'
-smscamp.twilio_account_sid = 'ACtest'
-smscamp.twilio_auth_token = 'tok-test'
-smscamp.sms_from = '+15005550006'
-smscamp.openai_api_key = ''"
+HA_EXTRA_CONF=$(fake_pg_settings)
 
 section "formation ${INST#"$ROOT"/}: monitor $HA_MONITOR_PORT, nodes ${HA_PORTS[*]}, http $HTTP_PORT"
 ha_start
 
 export SMSCAMP_URL="http://127.0.0.1:$HTTP_PORT" SMSCAMP_INSTANCE="$INST" SMSCAMP_ROOT="$ROOT"
-export SMSCAMP_HA_DIR="$INST" SMSCAMP_HA_BASE_PORT="$BASE" SMSCAMP_HA_MONITOR_PORT="$HA_MONITOR_PORT"
+export SMSCAMP_HA_DIR="$INST" SMSCAMP_HA_BASE_PORT="$HA_BASE_PORT" SMSCAMP_HA_MONITOR_PORT="$HA_MONITOR_PORT"
 SMSCAMP_HA_PORTS=$(IFS=,; echo "${HA_PORTS[*]}")
 export SMSCAMP_HA_PORTS
 export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER="$DB_SUPERUSER" PGDATABASE="$DB_NAME"

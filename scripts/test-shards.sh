@@ -58,10 +58,7 @@ for ((k = 0; k < NSHARDS; k++)); do
         ports_check
         instance_dirs
         pg_init
-        printf '%s\n' "# scripts/test-shards.sh: the fake providers" \
-            "smscamp.sms_provider = 'twilio'" "smscamp.twilio_base_url = '$FAKE_URL'" \
-            "smscamp.twilio_account_sid = 'ACtest'" "smscamp.twilio_auth_token = 'tok-test'" \
-            "smscamp.sms_from = '+15005550006'" >>"$INST_PG/postgresql.conf"
+        { echo "# scripts/test-shards.sh: the fake providers"; fake_pg_settings; } >>"$INST_PG/postgresql.conf"
         pg_start
         db_create
         db_load >/dev/null

@@ -96,29 +96,28 @@ $$;
 -- routes that run on every shard: the shards' answers, then one answer
 ------------------------------------------------------------------------------
 
-CREATE FUNCTION shards.campaigns_create(p_body jsonb, OUT status integer, OUT body text)
+-- shards.campaigns_<verb>: each shard's answer (RUN ON ALL), for the api.campaigns_<verb>
+-- below that makes one of them (shards.one_campaign)
+DO $do$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM (VALUES ('create', 'p_body jsonb', 'p_body'),
+                                   ('get', 'p_id text', 'p_id'),
+                                   ('start', 'p_id text', 'p_id')) AS v(verb, params, args)
+    LOOP
+        EXECUTE format($fn$
+CREATE FUNCTION shards.campaigns_%1$s(%2$s, OUT status integer, OUT body text)
 RETURNS SETOF record
 LANGUAGE plproxy AS $$
     CLUSTER 'smscamp';
     RUN ON ALL;
-    SELECT status, body FROM api.campaigns_create(p_body);
-$$;
-
-CREATE FUNCTION shards.campaigns_get(p_id text, OUT status integer, OUT body text)
-RETURNS SETOF record
-LANGUAGE plproxy AS $$
-    CLUSTER 'smscamp';
-    RUN ON ALL;
-    SELECT status, body FROM api.campaigns_get(p_id);
-$$;
-
-CREATE FUNCTION shards.campaigns_start(p_id text, OUT status integer, OUT body text)
-RETURNS SETOF record
-LANGUAGE plproxy AS $$
-    CLUSTER 'smscamp';
-    RUN ON ALL;
-    SELECT status, body FROM api.campaigns_start(p_id);
-$$;
+    SELECT status, body FROM api.campaigns_%1$s(%3$s);
+$$
+$fn$, r.verb, r.params, r.args);
+    END LOOP;
+END
+$do$;
 
 -- the objects' numbers summed, key by key (nested objects too); any other value is the
 -- first object's
@@ -185,23 +184,24 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION api.campaigns_create(p_body jsonb, OUT status integer, OUT body text)
+DO $do$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM (VALUES ('create', 'p_body jsonb', 'p_body'),
+                                   ('get', 'p_id text', 'p_id'),
+                                   ('start', 'p_id text', 'p_id')) AS v(verb, params, args)
+    LOOP
+        EXECUTE format($fn$
+CREATE FUNCTION api.campaigns_%1$s(%2$s, OUT status integer, OUT body text)
 LANGUAGE sql AS $$
 SELECT (shards.one_campaign(array_agg(a.status), array_agg(a.body))).*
-  FROM shards.campaigns_create(p_body) AS a
-$$;
-
-CREATE FUNCTION api.campaigns_get(p_id text, OUT status integer, OUT body text)
-LANGUAGE sql AS $$
-SELECT (shards.one_campaign(array_agg(a.status), array_agg(a.body))).*
-  FROM shards.campaigns_get(p_id) AS a
-$$;
-
-CREATE FUNCTION api.campaigns_start(p_id text, OUT status integer, OUT body text)
-LANGUAGE sql AS $$
-SELECT (shards.one_campaign(array_agg(a.status), array_agg(a.body))).*
-  FROM shards.campaigns_start(p_id) AS a
-$$;
+  FROM shards.campaigns_%1$s(%3$s) AS a
+$$
+$fn$, r.verb, r.params, r.args);
+    END LOOP;
+END
+$do$;
 
 ------------------------------------------------------------------------------
 -- the dashboard: every shard counts its own leads and sends; the campaigns are

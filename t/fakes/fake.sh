@@ -7,6 +7,9 @@
 #   $INST_LOG/fake-providers.log; sets FAKE_PID and FAKE_URL (http://127.0.0.1:PORT). Dies
 #   when it does not start.
 # fake_stop: stop it and wait for it, if it runs.
+# fake_pg_settings: the server settings that make a cluster send through it (after
+#   fake_start): the twilio provider at FAKE_URL with the account the fake accepts
+#   (t/fakes/fake_config.js), no LLM key (the built-in writer), one line each.
 
 FAKE_PID=
 FAKE_URL=
@@ -29,6 +32,12 @@ fake_start() {
     fi
     FAKE_URL="http://127.0.0.1:$(cat "$portfile")"
     info "fake providers on $FAKE_URL (pid $FAKE_PID)"
+}
+
+fake_pg_settings() {
+    printf '%s\n' "smscamp.sms_provider = 'twilio'" "smscamp.twilio_base_url = '$FAKE_URL'" \
+        "smscamp.twilio_account_sid = 'ACtest'" "smscamp.twilio_auth_token = 'tok-test'" \
+        "smscamp.sms_from = '+15005550006'" "smscamp.openai_api_key = ''"
 }
 
 fake_stop() {
