@@ -5,8 +5,11 @@
 # production), seeds 100,000 leads, 1,000 campaigns and 1,000,000 campaign leads, then
 # measures with wrk (-t2 -c64, a warm-up then 10 s per scenario) and, in the same run,
 # pgbench -S -M prepared -c 8 -j 2 over the unix socket (database `pgbench`, scale 10).
-# Prints the table (req/s, p50/p99/p99.9, ratio to pgbench, CPU split) and the targets,
-# and writes it to bench/results/latest.md. See bench/README.md.
+# Then each route against its own SQL (issue 17): pgbench with the same options runs the
+# route's function (bench/pgbench/<scenario>.fn.sql) and the plain SQL it wraps
+# (<scenario>.sql.sql). Prints the table (req/s, p50/p99/p99.9, ratio to pgbench, CPU
+# split), the API/function, function/plain SQL and API/pgbench -S of each route, and the
+# targets, and writes it to bench/results/latest.md. See bench/README.md.
 #
 # Knobs (environment): BENCH_DURATION (10 s), BENCH_WARMUP (3 s), BENCH_CONNECTIONS (64),
 # BENCH_THREADS (2), BENCH_LEADS (100000), BENCH_CAMPAIGNS (1000), BENCH_PER_CAMPAIGN
@@ -193,23 +196,31 @@ run_wrk() {
         "$(fmt_ms "${P999[$name]}")" "${ERRS[$name]}" "${CPU[$name]}"
 }
 
+# Every pgbench of the run (the reference and the route scripts): prepared statements,
+# the same clients and threads, over the unix socket as the superuser.
+PGB=("$PGBIN/pgbench" -M prepared -c "$PGB_CLIENTS" -j "$PGB_JOBS" -n
+     -h "$INST_RUN" -p "$PG_PORT" -U "$DB_SUPERUSER")
+pgbench_tps() {   # pgbench_tps LOG: the tps pgbench printed (without connection time)
+    local tps
+    tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$1")
+    [[ -n "$tps" ]] || tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$1" | tail -n1)
+    echo "$tps"
+}
+
 # pgbench -S -M prepared -c 8 -j 2 over the unix socket, with per-transaction logs for
 # the latency percentiles.
 PGB_TPS=0
 run_pgbench() {
     local dir="$LOGDIR/pgbench"
-    local pgb=("$PGBIN/pgbench" -S -M prepared -c "$PGB_CLIENTS" -j "$PGB_JOBS" -n
-               -h "$INST_RUN" -p "$PG_PORT" -U "$DB_SUPERUSER")
     mkdir -p "$dir"
-    info "  pgbench: ${pgb[*]:1} -T $DURATION pgbench"
-    "${pgb[@]}" -T "$WARMUP" pgbench >"$LOGDIR/pgbench.warmup.log" 2>&1 || true
-    (cd "$dir" && exec "${pgb[@]}" -T "$DURATION" -l pgbench) >"$LOGDIR/pgbench.log" 2>&1 &
+    info "  pgbench: ${PGB[*]:1} -S -T $DURATION pgbench"
+    "${PGB[@]}" -S -T "$WARMUP" pgbench >"$LOGDIR/pgbench.warmup.log" 2>&1 || true
+    (cd "$dir" && exec "${PGB[@]}" -S -T "$DURATION" -l pgbench) >"$LOGDIR/pgbench.log" 2>&1 &
     PGB_PID=$!
     measure_window "$PGB_PID" pgbench
     wait "$PGB_PID" || { cat "$LOGDIR/pgbench.log" >&2; die "pgbench failed"; }
     PGB_PID=
-    PGB_TPS=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$LOGDIR/pgbench.log")
-    [[ -n "$PGB_TPS" ]] || PGB_TPS=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$LOGDIR/pgbench.log" | tail -n1)
+    PGB_TPS=$(pgbench_tps "$LOGDIR/pgbench.log")
     [[ -n "$PGB_TPS" ]] || { cat "$LOGDIR/pgbench.log" >&2; die "no tps in the pgbench output"; }
     # column 3 of pgbench's per-transaction log: latency in microseconds
     local pct
@@ -264,6 +275,50 @@ for s in "${SCENARIOS[@]}"; do
     esac
 done
 RSS_END=$(rss_line)
+N_LEADS_END=$(sql_value 'SELECT count(*) FROM leads')
+
+# Each route against its own SQL (issue 17): bench/pgbench/<scenario>.fn.sql calls the
+# route's function with the wrk script's parameters, <scenario>.sql.sql runs the plain SQL
+# it wraps; each a warm-up, then DURATION s, on the bench database with the reference's
+# pgbench options (PGB). -D: the seeded ranges, a per-client counter (n) and an area
+# code for lead_create's phones, its own in every run (702 and up; wrk has 700 and 701).
+declare -A FN_TPS SQL_TPS
+declare -A SAME_AS=([lead_by_id_close]=lead_by_id [dashboard_c4]=dashboard)
+ROUTES=()
+PGB_AREA=702
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.1f%%", 100 * a / b; else print "-" }'; }
+pgbench_script() {   # pgbench_script SCENARIO KIND (fn, sql): sets SCRIPT_TPS ("" if it failed)
+    local log="$LOGDIR/$1.$2.pgbench.log"
+    local opts=(-D maxid="$MAX_LEAD" -D cmin="$MIN_CAMP" -D cmax="$MAX_CAMP" -D n=0
+                -f "$BENCH/pgbench/$1.$2.sql")
+    "${PGB[@]}" "${opts[@]}" -D area="$PGB_AREA" -T "$WARMUP" "$DB_NAME" \
+        >"$LOGDIR/$1.$2.pgbench.warmup.log" 2>&1 || true
+    SCRIPT_TPS=
+    if "${PGB[@]}" "${opts[@]}" -D area=$((PGB_AREA + 1)) -T "$DURATION" "$DB_NAME" >"$log" 2>&1; then
+        SCRIPT_TPS=$(pgbench_tps "$log")
+    fi
+    PGB_AREA=$((PGB_AREA + 2))
+    [[ -n "$SCRIPT_TPS" ]] || { warn "pgbench of bench/pgbench/$1.$2.sql failed:"; tail -n 5 "$log" >&2; }
+}
+route_sql() {   # route_sql SCENARIO: FN_TPS and SQL_TPS of its two scripts
+    pgbench_script "$1" fn
+    FN_TPS[$1]=$SCRIPT_TPS
+    pgbench_script "$1" sql
+    SQL_TPS[$1]=$SCRIPT_TPS
+    ROUTES+=("$1")
+    printf '    %-15s function %8.0f tps   plain SQL %8.0f tps   function/plain %s\n' "$1" \
+        "${FN_TPS[$1]:-0}" "${SQL_TPS[$1]:-0}" "$(pct "${FN_TPS[$1]}" "${SQL_TPS[$1]}")"
+}
+
+section "each route against its function and its plain SQL (bench/pgbench/)"
+info "  pgbench ${PGB[*]:1:7} -T $DURATION -f bench/pgbench/<scenario>.{fn,sql}.sql $DB_NAME, as $DB_SUPERUSER over the unix socket: the clients of the pgbench -S reference"
+# the reads meet the table as the wrk runs did, fresh from the seed's VACUUM ANALYZE, not
+# with lead_create's inserts unvacuumed (pending GIN entries, visibility map)
+psql_db -c 'VACUUM (ANALYZE) leads' >/dev/null
+for s in "${SCENARIOS[@]}"; do
+    own=${SAME_AS[$s]:-$s}
+    if [[ -f "$BENCH/pgbench/$own.fn.sql" && -z "${FN_TPS[$own]+x}" ]]; then route_sql "$own"; fi
+done
 LOAD_AFTER=$(machine_load)
 
 # BENCH_PERF=1: after the measurements, profile some scenarios again (system-wide perf,
@@ -307,7 +362,6 @@ if [[ "${BENCH_PERF:-}" == 1 ]] && command -v perf >/dev/null; then
     perf_profile dashboard static_path.lua /api/dashboard/stats
     perf_profile campaign_by_id campaign_by_id.lua /api/campaigns/1
 fi
-N_LEADS_END=$(sql_value 'SELECT count(*) FROM leads')
 
 # a crashed nginx worker or backend makes the figures meaningless
 CRASHES=$( { grep -hE 'exited on signal' $(nginx_error_logs) 2>/dev/null || true
@@ -319,7 +373,7 @@ STOPPED=1
 
 # ---------------------------------------------------------------- report
 
-ratio() { awk -v a="$1" -v b="$PGB_TPS" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "-" }'; }
+ratio() { pct "$1" "$PGB_TPS"; }
 rss_growth() {   # rss_growth BEFORE AFTER: "pid: a -> b KB (+d)" per worker
     local b=$1 a=$2 item pid kb akb out=()
     for item in $b; do
@@ -355,6 +409,47 @@ target_p99_5ms() {
         target "$2" 0 "p99 $p99_ms ms (missed by $(fmt_ms $((p99 - 5000))) ms)"
     fi
 }
+# the table of each route against its function and its plain SQL, and issue 17's targets
+met70() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && b > 0 && 100 * a / b >= 70) }'; }
+target70() {   # target70 A B: "x% (target 70 %: met)"
+    local r
+    r=$(pct "$1" "$2")
+    [[ $r != - ]] || { echo -; return 0; }
+    if met70 "$1" "$2"; then echo "$r (target 70 %: met)"; else echo "$r (target 70 %: missed)"; fi
+}
+tps_cell() { if [[ -n "$1" ]]; then printf '%.0f' "$1"; else echo failed; fi; }
+# target_70 api|fn TEXT: API/function or function/plain SQL of every route measured
+target_70() {
+    local s a b count=0 met=0 missed=()
+    for s in "${ROUTES[@]}"; do
+        if [[ $1 == api ]]; then
+            [[ -n "${RPS[$s]:-}" ]] || continue
+            a=${RPS[$s]} b=${FN_TPS[$s]}
+        else
+            a=${FN_TPS[$s]} b=${SQL_TPS[$s]}
+        fi
+        count=$((count + 1))
+        if met70 "$a" "$b"; then met=$((met + 1)); else missed+=("$s $(pct "$a" "$b")"); fi
+    done
+    ((count)) || return 0
+    local detail="met by $met of $count"
+    ((${#missed[@]} == 0)) || detail+="; missed: $(printf '%s, ' "${missed[@]}" | sed 's/, $//')"
+    target "$2" $((met == count)) "$detail"
+}
+route_rows() {
+    local s own fn same
+    for s in "${SCENARIOS[@]}"; do
+        own=${SAME_AS[$s]:-$s}
+        [[ -n "${FN_TPS[$own]+x}" ]] || continue
+        fn=$(grep -o 'api\.[a-z_]*' "$BENCH/pgbench/$own.fn.sql" | head -n1)
+        same=
+        [[ $own == "$s" ]] || same=" ($own's)"
+        printf '| %s (%s) | %.0f | %s%s | %s%s | %s | %s | %s |\n' "$s" "$fn" "${RPS[$s]}" \
+            "$(tps_cell "${FN_TPS[$own]}")" "$same" "$(tps_cell "${SQL_TPS[$own]}")" "$same" \
+            "$(target70 "${RPS[$s]}" "${FN_TPS[$own]}")" "$(target70 "${FN_TPS[$own]}" "${SQL_TPS[$own]}")" \
+            "$(ratio "${RPS[$s]}")"
+    done
+}
 check_targets() {
     local r p99 p99_ms need
     if [[ -n "${RPS[lead_by_id]:-}" ]]; then
@@ -387,6 +482,8 @@ check_targets() {
     fi
     target_p99_5ms dashboard "GET /api/dashboard/stats p99 < 5 ms ($N_CL campaign leads)"
     target_p99_5ms dashboard_c4 "GET /api/dashboard/stats p99 < 5 ms at 4 connections (no queueing)"
+    target_70 api "every route: API req/s ≥ 70% of its function's tps (issue 17)"
+    target_70 fn "every route: function tps ≥ 70% of its plain SQL's (issue 17)"
 }
 check_targets
 
@@ -416,7 +513,24 @@ mkdir -p "$(dirname "$OUT")"
     echo "CPU: percent of one core over the measured run (200 = both cores), from /proc: nginx workers,"
     echo "PostgreSQL (postmaster and children), the load generator (wrk or pgbench), everything else."
     echo
-    echo "## Targets (issue 7)"
+    if ((${#ROUTES[@]})); then
+        echo "## Each route against its function and its plain SQL"
+        echo
+        echo "After the wrk runs: pgbench -M prepared -c $PGB_CLIENTS -j $PGB_JOBS -T $DURATION (after a ${WARMUP} s warm-up) over the unix"
+        echo "socket as the superuser, on the bench database ($DB_NAME). *function*: \`bench/pgbench/<scenario>.fn.sql\`,"
+        echo "the route's call as the module makes it (\`SELECT status, body FROM api.<fn>(\$1, ...)\`) with the wrk"
+        echo "script's parameters; *plain SQL*: \`<scenario>.sql.sql\`, the SQL the function wraps (the same body,"
+        echo "without the function's checks). $PGB_CLIENTS client connections, as in the pgbench -S reference, so that"
+        echo "function, plain SQL and pgbench -S compare like with like (the API: wrk's $CONNS connections, and"
+        echo "$NGX_WORKERS_REAL nginx workers × ${NGX_POOL:-?} pooled connections to PostgreSQL). Targets (issue 17): API ≥ 70 % of"
+        echo "the function, function ≥ 70 % of its plain SQL."
+        echo
+        echo "| scenario (function) | API req/s | function tps | plain SQL tps | API/function | function/plain SQL | API/pgbench -S |"
+        echo "|---|---:|---:|---:|---:|---:|---:|"
+        route_rows
+        echo
+    fi
+    echo "## Targets (issues 7 and 17)"
     echo
     echo "| target | | measured |"
     echo "|---|---|---|"
