@@ -434,6 +434,7 @@ smscamp_conv_start(bool stopping)
 {
 	dlist_mutable_iter it;
 	TimestampTz now = GetCurrentTimestamp();
+	XLogRecPtr	durable = smscamp_durable_upto();
 	int			held = 0;
 
 	dlist_foreach_modify(it, &tasks)
@@ -453,7 +454,7 @@ smscamp_conv_start(bool stopping)
 			write_script_offline(t);
 			continue;
 		}
-		if ((t->kind == TASK_SEND || t->kind == TASK_CALL) && !smscamp_mark_durable(t->mark_lsn))
+		if ((t->kind == TASK_SEND || t->kind == TASK_CALL) && !smscamp_mark_durable(t->mark_lsn, durable))
 		{
 			/* its claim may not survive a failover yet */
 			held += smscamp_held_long(t->mark_at, now);

@@ -21,7 +21,8 @@
  *	  The check reads what the walsenders publish for the backends waiting
  *	  on synchronous replication (WalSndCtl->lsn[SYNC_REP_WAIT_FLUSH], the
  *	  flush position the synchronous standbys agree on, under SyncRepLock):
- *	  no query, no wait. So the workers commit with synchronous_commit =
+ *	  no query, no wait, and once per pass over a worker's jobs
+ *	  (smscamp_durable_upto), not once per job. So the workers commit with synchronous_commit =
  *	  local (worker.c) and go on with other leads while a mark reaches a
  *	  standby; the marks are what must survive a failover, and they are
  *	  checked here.
@@ -58,16 +59,22 @@ smscamp_node_writable(void)
 	return !RecoveryInProgress() && !DefaultXactReadOnly;
 }
 
-bool
-smscamp_mark_durable(XLogRecPtr lsn)
+/*
+ * The LSN up to which marks are durable now, read once for a pass over a
+ * worker's jobs (a commit's LSN is never 0): every mark with the check off,
+ * none (InvalidXLogRecPtr) when the postmaster is gone or no synchronous
+ * standby is defined.
+ */
+XLogRecPtr
+smscamp_durable_upto(void)
 {
 	bool		defined;
 	XLogRecPtr	flushed;
 
 	if (!smscamp_durable_marks)
-		return true;
+		return PG_UINT64_MAX;
 	if (!PostmasterIsAlive())
-		return false;
+		return InvalidXLogRecPtr;
 	LWLockAcquire(SyncRepLock, LW_SHARED);
 #ifdef SYNC_STANDBY_DEFINED
 	defined = (WalSndCtl->sync_standbys_status & SYNC_STANDBY_DEFINED) != 0;
@@ -76,7 +83,14 @@ smscamp_mark_durable(XLogRecPtr lsn)
 #endif
 	flushed = WalSndCtl->lsn[SYNC_REP_WAIT_FLUSH];
 	LWLockRelease(SyncRepLock);
-	return defined && flushed >= lsn;
+	return defined ? flushed : InvalidXLogRecPtr;
+}
+
+/* is the mark committed at lsn durable, as of upto (smscamp_durable_upto) */
+bool
+smscamp_mark_durable(XLogRecPtr lsn, XLogRecPtr upto)
+{
+	return upto != InvalidXLogRecPtr && lsn <= upto;
 }
 
 /*

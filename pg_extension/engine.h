@@ -91,7 +91,8 @@ extern bool smscamp_durable_marks;
 /* durable.c */
 extern XLogRecPtr smscamp_last_commit_lsn(void);
 extern bool smscamp_node_writable(void);
-extern bool smscamp_mark_durable(XLogRecPtr lsn);
+extern XLogRecPtr smscamp_durable_upto(void);
+extern bool smscamp_mark_durable(XLogRecPtr lsn, XLogRecPtr upto);
 extern bool smscamp_held_long(TimestampTz mark_at, TimestampTz now);
 extern void smscamp_note_held(int held);
 

@@ -590,6 +590,7 @@ smscamp_jobs_start(bool stopping)
 {
 	dlist_iter	it;
 	TimestampTz now = GetCurrentTimestamp();
+	XLogRecPtr	durable = smscamp_durable_upto();
 	int			held = 0;
 
 	dlist_foreach(it, &jobs)
@@ -623,7 +624,7 @@ smscamp_jobs_start(bool stopping)
 				 && job->send_at <= TimestampTzPlusMilliseconds(now, SEND_MARK_LEAD_MS))
 			job->stage = JOB_SEND_MARK;
 		else if (job->stage == JOB_SMS_READY && job->send_at <= now
-				 && !smscamp_mark_durable(job->mark_lsn))
+				 && !smscamp_mark_durable(job->mark_lsn, durable))
 			held += smscamp_held_long(job->mark_at, now);	/* may not survive a failover */
 		else if (job->stage == JOB_SMS_READY && job->send_at <= now
 				 && !job->late_once

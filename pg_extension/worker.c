@@ -112,6 +112,7 @@ run_transaction(bool claim, bool conv_claim)
 	MemoryContext old;
 	int			work, claimed = 0;
 	TimestampTz committed;
+	XLogRecPtr	lsn;
 
 	begin_xact("smscamp: record and claim");
 	old = MemoryContextSwitchTo(pass_cxt);
@@ -124,9 +125,10 @@ run_transaction(bool claim, bool conv_claim)
 		claimed += smscamp_conv_claim(MyProcPid);
 	MemoryContextSwitchTo(old);
 	commit_xact();
+	lsn = smscamp_last_commit_lsn();
 	committed = GetCurrentTimestamp();
-	smscamp_jobs_committed(smscamp_last_commit_lsn(), committed);
-	smscamp_conv_committed(smscamp_last_commit_lsn(), committed);
+	smscamp_jobs_committed(lsn, committed);
+	smscamp_conv_committed(lsn, committed);
 	MemoryContextReset(pass_cxt);
 	return work + claimed;
 }
