@@ -31,6 +31,9 @@ ha_setup() {
     for ((i = 1; i <= HA_NODES; i++)); do HA_PORTS+=("$((base + 10 + i))"); done
     HA_AUTOCTL="$INST/autoctl"
     HA_MONITOR_DIR="$INST/monitor"
+    # pg_autoctl's environment: the formation's own XDG dirs, our PostgreSQL first
+    HA_AUTOCTL_ENV=(env XDG_CONFIG_HOME="$HA_AUTOCTL/config" XDG_DATA_HOME="$HA_AUTOCTL/share"
+                    XDG_RUNTIME_DIR="$HA_AUTOCTL/run" PG_CONFIG="$PGBIN/pg_config" PATH="$PGBIN:$PATH")
     # the monitor's timeouts: a dead primary is noticed and replaced within seconds
     HA_MONITOR_SETTINGS=(
         "pgautofailover.health_check_period = 1000"
@@ -46,20 +49,14 @@ ha_setup() {
 ha_node_dir() { printf '%s/node%s' "$INST" "$1"; }
 
 # autoctl ARGS...: pg_autoctl as the clusters' OS user, with the formation's own XDG dirs
-autoctl() {
-    as_pg env XDG_CONFIG_HOME="$HA_AUTOCTL/config" XDG_DATA_HOME="$HA_AUTOCTL/share" \
-        XDG_RUNTIME_DIR="$HA_AUTOCTL/run" PG_CONFIG="$PGBIN/pg_config" PATH="$PGBIN:$PATH" \
-        "$AUTOCTL" "$@"
-}
+autoctl() { as_pg "${HA_AUTOCTL_ENV[@]}" "$AUTOCTL" "$@"; }
 
 # autoctl_detached ARGS...: the same in a session of its own, in the background: a Ctrl-C
 # of make run-ha reaches our shell, which stops the keepers in order
 autoctl_detached() {
     local user=()
     [[ $EUID -ne 0 ]] || user=(runuser -u "$PG_OS_USER" --)
-    (cd / && exec setsid "${user[@]}" env XDG_CONFIG_HOME="$HA_AUTOCTL/config" \
-        XDG_DATA_HOME="$HA_AUTOCTL/share" XDG_RUNTIME_DIR="$HA_AUTOCTL/run" \
-        PG_CONFIG="$PGBIN/pg_config" PATH="$PGBIN:$PATH" "$AUTOCTL" "$@") &
+    (cd / && exec setsid "${user[@]}" "${HA_AUTOCTL_ENV[@]}" "$AUTOCTL" "$@") &
 }
 
 # psql_at PORT ARGS...: our psql, as the superuser, on 127.0.0.1:PORT
@@ -263,20 +260,18 @@ ha_dsn() {
 
 # ha_start: the monitor, the nodes (created the first time), the SQL on the primary, nginx
 ha_start() {
-    local i n=0
+    local i n=0 existing=0
     ha_dirs
     for ((i = 1; i <= HA_NODES; i++)); do [[ -n "$(keeper_pid "$(ha_node_dir "$i")")" ]] && n=$((n + 1)); done
     [[ -z "$(keeper_pid "$HA_MONITOR_DIR")" ]] && ((n == 0)) || die "the formation in ${INST#"$ROOT"/}/ is already running (make ha-state shows it; make stop stops it)"
     ha_ports_check
     ha_monitor_start
     section "data nodes on ports ${HA_PORTS[*]}"
-    if [[ -f "$(ha_node_dir 1)/PG_VERSION" ]]; then
+    [[ -f "$(ha_node_dir 1)/PG_VERSION" ]] && existing=1
+    if ((existing)); then
         # a formation that exists: every node first (a commit on its primary waits for a
         # synchronous standby), then the SQL on whichever node is the primary now
         for ((i = 1; i <= HA_NODES; i++)); do ha_node_start "$i"; done
-        ha_wait_state 120 primary secondary || die "the formation did not settle (one primary, $((HA_NODES - 1)) secondaries)"
-        PG_PORT=$(ha_primary_port)
-        db_load
     else
         # a new one: node1 alone (single) gets the SQL, the others are its base backups
         ha_node_start 1
@@ -286,9 +281,10 @@ ha_start() {
         db_load
         for ((i = 2; i <= HA_NODES; i++)); do ha_node_start "$i"; done
         autoctl set formation number-sync-standbys 1 --pgdata "$(ha_node_dir 1)" >>"$INST_LOG/node1.log" 2>&1 || true
-        ha_wait_state 120 primary secondary || die "the formation did not settle (one primary, $((HA_NODES - 1)) secondaries)"
     fi
+    ha_wait_state 120 primary secondary || die "the formation did not settle (one primary, $((HA_NODES - 1)) secondaries)"
     PG_PORT=$(ha_primary_port)
+    if ((existing)); then db_load; fi
     # The superuser's own commits (pg_cron's launcher and jobs, make psql, db_load) do not
     # wait for a standby: pg_cron's launcher stops on SIGTERM only between transactions,
     # so one waiting in a commit for a standby that is gone (make stop stops the standbys

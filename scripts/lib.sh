@@ -537,6 +537,33 @@ instance_exit() {
     exit "$rc"
 }
 
+# ---------------------------------------------------------------- test suites
+
+# failed_tests OUTPUT: every failed test of a prove or pg_prove output (subtests too,
+# indented), with the diagnostics that follow it
+failed_tests() {
+    grep -E -A6 '^\s*#\s+Failed test' "$1" | grep -E '^\s*#' | head -80 || true
+}
+
+# prove_suite NAME FILES ON_FAILURE: a suite of *.t files through prove (t/lib on @INC,
+# PROVE_FLAGS=-v shows every test), its output in $INST_LOG/suite-NAME.out; when it fails,
+# ON_FAILURE shows the logs that tell why, then the failed tests, and the script dies
+# (make test-ha, make test-shards)
+prove_suite() {
+    local name=$1 on_failure=$3 files flags
+    read -r -a files <<<"$2"
+    read -r -a flags <<<"${PROVE_FLAGS:-}"
+    section "suite $name"
+    if prove -I t/lib "${flags[@]}" -r "${files[@]}" 2>&1 | tee "$INST_LOG/suite-$name.out"; then
+        info "suite $name passed"
+        return 0
+    fi
+    section "what failed"
+    "$on_failure"
+    failed_tests "$INST_LOG/suite-$name.out"
+    die "suite $name FAILED"
+}
+
 # ---------------------------------------------------------------- foreground runs
 
 # foreground_traps STOP [WHAT]: what make run (STOP instance_stop) and make run-ha (ha_stop,

@@ -37,22 +37,16 @@ admin_key_ensure "$INST/admin.key" 1000000 >/dev/null
 SMSCAMP_API_KEY=$(cat "$INST/admin.key")
 export SMSCAMP_API_KEY
 
-section "suite ha"
-read -r -a files <<<"${HA_TESTS:-t/ha}"
-read -r -a flags <<<"${PROVE_FLAGS:-}"
-rc=0
-prove -I t/lib "${flags[@]}" -r "${files[@]}" 2>&1 | tee "$INST_LOG/suite-ha.out" || rc=1
-if ((rc)); then
-    section "what failed"
+# what tells why the formation failed a test: the states, nginx, each node's logs
+ha_failure_logs() {
+    local i f
     ha_states >&2 || true
     tail_nginx_logs 30
-    for i in 1 2 3; do
+    for ((i = 1; i <= HA_NODES; i++)); do
         f=$(ls -t "$(ha_node_dir "$i")"/log/*.log 2>/dev/null | head -n1 || true)
         [[ -z "$f" ]] || tail_file "node$i postgresql" "$f" 30
         tail_file "node$i keeper" "$INST_LOG/node$i.log" 20
     done
     tail_file monitor "$INST_LOG/monitor.log" 30
-    grep -E -A6 '^\s*#\s+Failed test' "$INST_LOG/suite-ha.out" | grep -E '^\s*#' | head -80
-    die "suite ha FAILED"
-fi
-info "suite ha passed"
+}
+prove_suite ha "${HA_TESTS:-t/ha}" ha_failure_logs

@@ -97,16 +97,11 @@ export SMSCAMP_API_KEY="$KEY" SMSCAMP_SHARD_PORTS
 SMSCAMP_SHARD_PORTS=$(IFS=,; echo "${SHARD_PORTS[*]}")
 export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER="$DB_SUPERUSER" PGDATABASE="$DB_NAME"
 
-section "suite shards"
-read -r -a files <<<"${SHARDS_TESTS:-t/shards}"
-read -r -a flags <<<"${PROVE_FLAGS:-}"
-rc=0
-prove -I t/lib "${flags[@]}" -r "${files[@]}" 2>&1 | tee "$INST_LOG/suite-shards.out" || rc=1
-if ((rc)); then
-    section "what failed"
+# what tells why a test failed: nginx, the router's log and the shards'
+shards_failure_logs() {
+    local k
     tail_nginx_logs 30
     tail_file "router postgresql" "$PG_LOG" 30
     for ((k = 0; k < NSHARDS; k++)); do tail_file "shard$k postgresql" "$TOP/shard$k/log/postgresql.log" 30; done
-    die "suite shards FAILED"
-fi
-info "suite shards passed"
+}
+prove_suite shards "${SHARDS_TESTS:-t/shards}" shards_failure_logs

@@ -178,8 +178,7 @@ if ((${#failed[@]})); then
             grep -E 'not ok|FAIL|✗|Error' "$INST_LOG/suite-$s.out" | head -20
             tail -n 15 "$INST_LOG/suite-$s.out"
         fi
-        # every failed test, subtests too (indented), with the diagnostics that follow it
-        grep -E -A6 '^\s*#\s+Failed test' "$INST_LOG/suite-$s.out" | grep -E '^\s*#' | head -80
+        failed_tests "$INST_LOG/suite-$s.out"
     done
     info "suites FAILED: ${failed[*]}"
     exit 1
