@@ -96,8 +96,82 @@ $$;
 -- routes that run on every shard: the shards' answers, then one answer
 ------------------------------------------------------------------------------
 
--- shards.campaigns_<verb>: each shard's answer (RUN ON ALL), for the api.campaigns_<verb>
--- below that makes one of them (shards.one_campaign)
+-- the objects' numbers summed, key by key (nested objects too); any other value is the
+-- first object's
+CREATE FUNCTION shards.sum_numbers(objs jsonb[]) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+SELECT coalesce(jsonb_object_agg(k, v), '{}')
+  FROM (SELECT k, CASE
+                -- (an aggregate's argument is computed for every row, whatever the branch)
+                WHEN bool_and(jsonb_typeof(v) = 'number')
+                THEN to_jsonb(sum(CASE WHEN jsonb_typeof(v) = 'number' THEN (v #>> '{}')::numeric END))
+                WHEN bool_and(jsonb_typeof(v) = 'object') THEN shards.sum_numbers(array_agg(v ORDER BY i))
+                ELSE (array_agg(v ORDER BY i))[1] END AS v
+          FROM unnest(objs) WITH ORDINALITY AS o(obj, i), jsonb_each(obj) AS e(k, v)
+         WHERE jsonb_typeof(obj) = 'object'
+         GROUP BY k) AS summed
+$$;
+
+-- the ratios of summed counters, as the shards compute them from their own:
+-- success_rate and reply_rate from total_messages_sent, total_messages_failed and replies
+CREATE FUNCTION shards.rates(c jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+SELECT jsonb_build_object(
+    'success_rate', CASE WHEN sent + failed = 0 THEN NULL ELSE round(100.0 * sent / (sent + failed), 1) END,
+    'reply_rate', CASE WHEN sent = 0 THEN NULL ELSE round(100.0 * replies / sent, 1) END)
+  FROM (SELECT (c ->> 'total_messages_sent')::numeric AS sent,
+               (c ->> 'total_messages_failed')::numeric AS failed,
+               (c ->> 'replies')::numeric AS replies) AS n
+$$;
+
+-- the first shard's answer that is an error (status 300 or more), or NULLs
+CREATE FUNCTION shards.error_answer(p_status integer[], p_body text[], OUT status integer, OUT body text)
+LANGUAGE sql IMMUTABLE AS $$
+SELECT p_status[i], p_body[i]
+  FROM generate_subscripts(p_status, 1) AS i
+ WHERE p_status[i] >= 300
+ ORDER BY i LIMIT 1
+$$;
+
+-- One campaign from the shards' views of it (the same id on each): its counters summed,
+-- the ratios computed again from the sums, its status the one of every shard, else the
+-- least advanced one (a shard still processing keeps the campaign processing), and
+-- completed_at the last shard's. An error answer of a shard is the answer.
+CREATE FUNCTION shards.one_campaign(p_status integer[], p_body text[], OUT status integer, OUT body text)
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    b jsonb[] := p_body::jsonb[];
+    s jsonb;
+    v_status text;
+BEGIN
+    SELECT e.status, e.body INTO status, body FROM shards.error_answer(p_status, p_body) AS e;
+    IF status IS NOT NULL THEN
+        RETURN;
+    END IF;
+    IF (SELECT count(DISTINCT x ->> 'id') FROM unnest(b) AS x) <> 1 THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC500', MESSAGE = json_build_object('detail',
+            'The shards hold different campaigns under one id')::text;
+    END IF;
+    s := shards.sum_numbers(ARRAY(SELECT x -> 'stats' FROM unnest(b) AS x));
+    s := s || shards.rates(s) || jsonb_build_object(
+        'progress', CASE WHEN (s ->> 'total_leads')::numeric = 0 THEN 0
+                         ELSE round(100.0 * (s ->> 'processed')::numeric / (s ->> 'total_leads')::numeric, 1) END);
+    SELECT CASE WHEN count(DISTINCT x ->> 'status') = 1 THEN min(x ->> 'status')
+                ELSE (array_agg(x ->> 'status' ORDER BY array_position(
+                          ARRAY['draft', 'scheduled', 'pending', 'processing', 'paused',
+                                'failed', 'cancelled', 'completed'], x ->> 'status')))[1] END
+      INTO v_status FROM unnest(b) AS x;
+    status := p_status[1];
+    body := (b[1] || jsonb_build_object(
+        'status', v_status,
+        'stats', s,
+        'completed_at', CASE WHEN v_status = 'completed'
+                             THEN (SELECT to_jsonb(max(x ->> 'completed_at')) FROM unnest(b) AS x) END))::text;
+END
+$$;
+
+-- api.campaigns_<verb> (create, get, start): each shard's answer (shards.campaigns_<verb>,
+-- RUN ON ALL), then one campaign of them (shards.one_campaign)
 DO $do$
 DECLARE
     r record;
@@ -115,83 +189,6 @@ LANGUAGE plproxy AS $$
     SELECT status, body FROM api.campaigns_%1$s(%3$s);
 $$
 $fn$, r.verb, r.params, r.args);
-    END LOOP;
-END
-$do$;
-
--- the objects' numbers summed, key by key (nested objects too); any other value is the
--- first object's
-CREATE FUNCTION shards.sum_numbers(objs jsonb[]) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-SELECT coalesce(jsonb_object_agg(k, v), '{}')
-  FROM (SELECT k, CASE
-                -- (an aggregate's argument is computed for every row, whatever the branch)
-                WHEN bool_and(jsonb_typeof(v) = 'number')
-                THEN to_jsonb(sum(CASE WHEN jsonb_typeof(v) = 'number' THEN (v #>> '{}')::numeric END))
-                WHEN bool_and(jsonb_typeof(v) = 'object') THEN shards.sum_numbers(array_agg(v ORDER BY i))
-                ELSE (array_agg(v ORDER BY i))[1] END AS v
-          FROM unnest(objs) WITH ORDINALITY AS o(obj, i), jsonb_each(obj) AS e(k, v)
-         WHERE jsonb_typeof(obj) = 'object'
-         GROUP BY k) AS summed
-$$;
-
--- One campaign from the shards' views of it (the same id on each): its counters summed,
--- the ratios computed again from the sums, its status the one of every shard, else the
--- least advanced one (a shard still processing keeps the campaign processing), and
--- completed_at the last shard's. An error answer of a shard is the answer.
-CREATE FUNCTION shards.one_campaign(p_status integer[], p_body text[], OUT status integer, OUT body text)
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    b jsonb[] := p_body::jsonb[];
-    s jsonb;
-    v_status text;
-    i integer;
-BEGIN
-    FOR i IN 1 .. cardinality(p_status) LOOP
-        IF p_status[i] >= 300 THEN
-            status := p_status[i];
-            body := p_body[i];
-            RETURN;
-        END IF;
-    END LOOP;
-    IF (SELECT count(DISTINCT x ->> 'id') FROM unnest(b) AS x) <> 1 THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC500', MESSAGE = json_build_object('detail',
-            'The shards hold different campaigns under one id')::text;
-    END IF;
-    s := shards.sum_numbers(ARRAY(SELECT x -> 'stats' FROM unnest(b) AS x));
-    s := s || jsonb_build_object(
-        'progress', CASE WHEN (s ->> 'total_leads')::numeric = 0 THEN 0
-                         ELSE round(100.0 * (s ->> 'processed')::numeric / (s ->> 'total_leads')::numeric, 1) END,
-        'success_rate', CASE WHEN (s ->> 'total_messages_sent')::numeric + (s ->> 'total_messages_failed')::numeric = 0
-                             THEN NULL
-                             ELSE round(100.0 * (s ->> 'total_messages_sent')::numeric
-                                        / ((s ->> 'total_messages_sent')::numeric
-                                           + (s ->> 'total_messages_failed')::numeric), 1) END,
-        'reply_rate', CASE WHEN (s ->> 'total_messages_sent')::numeric = 0 THEN NULL
-                           ELSE round(100.0 * (s ->> 'replies')::numeric
-                                      / (s ->> 'total_messages_sent')::numeric, 1) END);
-    SELECT CASE WHEN count(DISTINCT x ->> 'status') = 1 THEN min(x ->> 'status')
-                ELSE (array_agg(x ->> 'status' ORDER BY array_position(
-                          ARRAY['draft', 'scheduled', 'pending', 'processing', 'paused',
-                                'failed', 'cancelled', 'completed'], x ->> 'status')))[1] END
-      INTO v_status FROM unnest(b) AS x;
-    status := p_status[1];
-    body := (b[1] || jsonb_build_object(
-        'status', v_status,
-        'stats', s,
-        'completed_at', CASE WHEN v_status = 'completed'
-                             THEN (SELECT to_jsonb(max(x ->> 'completed_at')) FROM unnest(b) AS x) END))::text;
-END
-$$;
-
-DO $do$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT * FROM (VALUES ('create', 'p_body jsonb', 'p_body'),
-                                   ('get', 'p_id text', 'p_id'),
-                                   ('start', 'p_id text', 'p_id')) AS v(verb, params, args)
-    LOOP
         EXECUTE format($fn$
 CREATE FUNCTION api.campaigns_%1$s(%2$s, OUT status integer, OUT body text)
 LANGUAGE sql AS $$
@@ -229,32 +226,23 @@ CREATE FUNCTION api.dashboard_stats(OUT status integer, OUT body text)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     st integer[];
+    t text[];
     b jsonb[];
     d jsonb;
-    i integer;
 BEGIN
-    SELECT array_agg(a.status), array_agg(a.body::jsonb) INTO st, b FROM shards.dashboard_stats() AS a;
-    FOR i IN 1 .. cardinality(st) LOOP
-        IF st[i] >= 300 THEN
-            status := st[i];
-            body := b[i]::text;
-            RETURN;
-        END IF;
-    END LOOP;
+    SELECT array_agg(a.status), array_agg(a.body) INTO st, t FROM shards.dashboard_stats() AS a;
+    SELECT e.status, e.body INTO status, body FROM shards.error_answer(st, t) AS e;
+    IF status IS NOT NULL THEN
+        RETURN;
+    END IF;
+    b := t::jsonb[];
     d := shards.sum_numbers(b);
     d := d || jsonb_build_object(
         'total_campaigns', b[1] -> 'total_campaigns',
         'campaigns_by_status', b[1] -> 'campaigns_by_status',
         'messages_per_hour', shards.sum_arrays(ARRAY(SELECT x -> 'messages_per_hour' FROM unnest(b) AS x)),
-        'replies_per_hour', shards.sum_arrays(ARRAY(SELECT x -> 'replies_per_hour' FROM unnest(b) AS x)),
-        'success_rate', CASE WHEN (d ->> 'total_messages_sent')::numeric + (d ->> 'total_messages_failed')::numeric = 0
-                             THEN NULL
-                             ELSE round(100.0 * (d ->> 'total_messages_sent')::numeric
-                                        / ((d ->> 'total_messages_sent')::numeric
-                                           + (d ->> 'total_messages_failed')::numeric), 1) END,
-        'reply_rate', CASE WHEN (d ->> 'total_messages_sent')::numeric = 0 THEN NULL
-                           ELSE round(100.0 * (d ->> 'replies')::numeric
-                                      / (d ->> 'total_messages_sent')::numeric, 1) END);
+        'replies_per_hour', shards.sum_arrays(ARRAY(SELECT x -> 'replies_per_hour' FROM unnest(b) AS x)))
+         || shards.rates(d);
     status := 200;
     body := d::text;
 END
