@@ -89,6 +89,8 @@ static const char  *ngx_smscamp_conn_states[] = {
 #endif
 
 
+static void ngx_smscamp_conn_close_host(ngx_smscamp_conn_t *sc,
+    const char *reason);
 static void ngx_smscamp_pool_drop(ngx_smscamp_pool_t *pool,
     ngx_uint_t host);
 static void ngx_smscamp_conn_state(ngx_smscamp_conn_t *sc,
@@ -174,6 +176,22 @@ ngx_smscamp_pool_init(ngx_cycle_t *cycle, ngx_smscamp_main_conf_t *smcf)
     smcf->pool = pool;
 
     return NGX_OK;
+}
+
+
+/* close sc, whose server is gone or going away, and its other idle connections to it */
+
+static void
+ngx_smscamp_conn_close_host(ngx_smscamp_conn_t *sc, const char *reason)
+{
+    ngx_uint_t           host;
+    ngx_smscamp_pool_t  *pool;
+
+    host = sc->host;
+    pool = sc->pool;
+
+    ngx_smscamp_conn_close(sc, reason);
+    ngx_smscamp_pool_drop(pool, host);
 }
 
 
@@ -1076,7 +1094,6 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
     u_char               reason[64], *p;
     ngx_int_t            rc;
     PGresult            *res;
-    ngx_uint_t           host;
     ngx_smscamp_ctx_t   *ctx;
     ngx_smscamp_pool_t  *pool;
     ngx_smscamp_step_t  *step;
@@ -1119,11 +1136,9 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
         if (ngx_smscamp_ctx_retry(ctx, (char *) reason)) {
             PQclear(res);
 
-            host = sc->host;
             ctx->conn = NULL;
 
-            ngx_smscamp_conn_close(sc, (char *) reason);
-            ngx_smscamp_pool_drop(pool, host);
+            ngx_smscamp_conn_close_host(sc, (char *) reason);
             ngx_smscamp_pool_submit(pool, ctx);
             return;
         }
@@ -1163,10 +1178,7 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
                    "smscamp ctx %p: completed: %i", ctx, rc);
 
     if (state != NULL) {
-        host = sc->host;
-
-        ngx_smscamp_conn_close(sc, (char *) reason);
-        ngx_smscamp_pool_drop(pool, host);
+        ngx_smscamp_conn_close_host(sc, (char *) reason);
         ngx_smscamp_pool_grow(pool);
 
     } else if (PQstatus(sc->pg) == CONNECTION_BAD) {
@@ -1190,23 +1202,23 @@ ngx_smscamp_conn_complete(ngx_smscamp_conn_t *sc)
 static void
 ngx_smscamp_conn_fail(ngx_smscamp_conn_t *sc, const char *reason)
 {
-    ngx_uint_t           connecting, lost, retry, host;
+    ngx_uint_t           connecting, lost, retry;
     ngx_smscamp_ctx_t   *ctx;
     ngx_smscamp_pool_t  *pool;
 
     ctx = sc->ctx;
     pool = sc->pool;
-    host = sc->host;
     connecting = (sc->state == NGX_SMSCAMP_CONN_CONNECTING);
     lost = (ctx != NULL && PQstatus(sc->pg) == CONNECTION_BAD);
 
     /* before the close: reason may be libpq's text, in sc->pg */
     retry = (ctx != NULL && ngx_smscamp_ctx_retry(ctx, reason));
 
-    ngx_smscamp_conn_close(sc, reason);
-
     if (lost) {
-        ngx_smscamp_pool_drop(pool, host);
+        ngx_smscamp_conn_close_host(sc, reason);
+
+    } else {
+        ngx_smscamp_conn_close(sc, reason);
     }
 
     if (ctx) {
