@@ -30,7 +30,7 @@ use Smscamp::Test qw(psql psql_json api json_encode);
 
 our @EXPORT = qw(
     fake_url fake_get fake_post fake_reset fake_config
-    fake_messages fake_sms_requests fake_llm_requests
+    fake_messages fake_recipients fake_recipients_twice fake_sms_requests fake_llm_requests
     set_engine reset_engine use_fake_providers
     make_leads free_phone_prefix create_campaign add_leads start_campaign cancel_campaign
     wait_for wait_campaign campaign_row lead_counts leads_of
@@ -121,6 +121,19 @@ sub _query {
 
 # the accepted messages (arrayref of hashes: sid, to, body, num_segments, ...)
 sub fake_messages { fake_get('/_fake/messages' . _query(@_))->{messages} }
+
+# { phone => how many messages the fake SMS provider received for it }
+sub fake_recipients {
+    my %n;
+    $n{ $_->{to} }++ for @{ fake_messages(@_) };
+    return \%n;
+}
+
+# the recipients the fake SMS provider received more than one message for
+sub fake_recipients_twice {
+    my $n = fake_recipients(@_);
+    return grep { $n->{$_} > 1 } sort keys %$n;
+}
 
 # every SMS request with its outcome (ok, 400, 429, 500, timeout, ...)
 sub fake_sms_requests { fake_get('/_fake/sms-requests' . _query(@_))->{requests} }

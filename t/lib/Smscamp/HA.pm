@@ -21,7 +21,6 @@ our @EXPORT = qw(
     ha_ports node_states node_state primary_node use_primary wait_settled
     node_pids postmaster_pid kill_node kill_postmaster signal_children start_node
     health_code wait_health_ok formation_sql node_sql standby_sql_caught_up autoctl_set
-    fake_recipients_twice
 );
 
 my @PORTS = split /,/, ($ENV{SMSCAMP_HA_PORTS} // '');
@@ -232,13 +231,6 @@ sub autoctl_set {
     $rc == 0 or die "pg_autoctl set @args on node$i failed (see $log)\n";
     Time::HiRes::sleep(0.5);
     wait_settled(60) or die "the formation did not settle after pg_autoctl set @args\n";
-}
-
-# the recipients the fake SMS provider received more than one message for
-sub fake_recipients_twice {
-    my %n;
-    $n{ $_->{to} }++ for @{ Smscamp::Engine::fake_messages() };
-    return grep { $n{$_} > 1 } sort keys %n;
 }
 
 my $http = HTTP::Tiny->new(timeout => 2);
