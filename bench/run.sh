@@ -30,7 +30,8 @@ PER_CAMPAIGN=${BENCH_PER_CAMPAIGN:-1000}
 NGINX_WORKERS=${BENCH_NGINX_WORKERS:-auto}
 OUT=${BENCH_OUT:-$RESULTS/latest.md}
 PGB_CLIENTS=8 PGB_JOBS=2 PGB_SCALE=10
-ALL_SCENARIOS=(lead_by_id lead_by_id_close leads_page leads_after leads_search lead_create campaign_by_id dashboard dashboard_c4)
+ALL_SCENARIOS=(lead_by_id lead_by_id_close leads_page leads_after leads_search leads_search_name
+               leads_search_phone leads_search_company lead_create campaign_by_id dashboard dashboard_c4)
 read -r -a SCENARIOS <<<"${BENCH_SCENARIOS:-${ALL_SCENARIOS[*]}}"
 
 command -v wrk >/dev/null || die "wrk not found (Debian package wrk: apt-get install wrk)"
@@ -73,6 +74,13 @@ read -r N_LEADS N_CAMPAIGNS N_CL MAX_LEAD MIN_CAMP MAX_CAMP < <(sql_value \
             (SELECT min(id) FROM campaigns), (SELECT max(id) FROM campaigns)" | tr '|' ' ')
 info "seeded in $((SECONDS - t0)) s: $N_LEADS leads (ids up to $MAX_LEAD), $N_CAMPAIGNS campaigns, $N_CL campaign leads"
 export BENCH_MAX_ID="$MAX_LEAD" BENCH_CAMPAIGN_MIN="$MIN_CAMP" BENCH_CAMPAIGN_MAX="$MAX_CAMP"
+# the search terms drawn from the data (seed.sql), a file of each kind for wrk
+for kind in name phone company fixed; do
+    sql_value "SELECT term FROM bench_search_terms WHERE kind = '$kind' ORDER BY n" \
+        >"$LOGDIR/terms-$kind.txt"
+done
+# what the search knows of the leads (pg_cron refreshes it every 5 minutes)
+psql_db -c 'SELECT smscamp_search_stats_refresh()' >/dev/null
 
 section "pgbench database (scale $PGB_SCALE)"
 t0=$SECONDS
@@ -265,7 +273,11 @@ for s in "${SCENARIOS[@]}"; do
                               lead_by_id.lua /api/leads/1 -H 'Connection: close' ;;
         leads_page)       run_wrk "$s" 'GET /api/leads?limit=50&offset=<random>' leads_page.lua '/api/leads?limit=50' ;;
         leads_after)      run_wrk "$s" 'GET /api/leads?limit=50&after=<random id> (keyset)' leads_after.lua '/api/leads?limit=50' ;;
-        leads_search)     run_wrk "$s" 'GET /api/leads?q=<term>' leads_search.lua '/api/leads?q=x' ;;
+        leads_search)     run_wrk "$s" 'GET /api/leads?q=<term> (19 fixed terms)' leads_search_terms.lua \
+                              '/api/leads?q=x' -- "$LOGDIR/terms-fixed.txt" ;;
+        leads_search_name|leads_search_phone|leads_search_company)
+                          run_wrk "$s" "GET /api/leads?q=<a ${s#leads_search_} fragment drawn from the data>" \
+                              leads_search_terms.lua '/api/leads?q=x' -- "$LOGDIR/terms-${s#leads_search_}.txt" ;;
         lead_create)      WARM_ARGS=700 run_wrk "$s" 'POST /api/leads (unique phones)' lead_create.lua /api/leads -- 701 ;;
         campaign_by_id)   run_wrk "$s" 'GET /api/campaigns/{id} (random id)' campaign_by_id.lua /api/campaigns/1 ;;
         dashboard)        run_wrk "$s" 'GET /api/dashboard/stats' static_path.lua /api/dashboard/stats ;;
@@ -284,13 +296,22 @@ N_LEADS_END=$(sql_value 'SELECT count(*) FROM leads')
 # code for lead_create's phones, its own in every run (702 and up; wrk has 700 and 701).
 declare -A FN_TPS SQL_TPS
 declare -A SAME_AS=([lead_by_id_close]=lead_by_id [dashboard_c4]=dashboard)
+# scenarios whose scripts are another's with variables of their own (the searches: which
+# terms of bench_search_terms, seed.sql)
+declare -A SCRIPT_OF=([leads_search]=leads_search_terms [leads_search_name]=leads_search_terms
+                      [leads_search_phone]=leads_search_terms [leads_search_company]=leads_search_terms)
+declare -A SCRIPT_VARS=([leads_search]="-D tfirst=301 -D tlast=319"
+                        [leads_search_name]="-D tfirst=1 -D tlast=100"
+                        [leads_search_phone]="-D tfirst=101 -D tlast=200"
+                        [leads_search_company]="-D tfirst=201 -D tlast=300")
+script_of() { echo "$BENCH/pgbench/${SCRIPT_OF[$1]:-$1}.$2.sql"; }
 ROUTES=()
 PGB_AREA=702
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.1f%%", 100 * a / b; else print "-" }'; }
 pgbench_script() {   # pgbench_script SCENARIO KIND (fn, sql): sets SCRIPT_TPS ("" if it failed)
     local log="$LOGDIR/$1.$2.pgbench.log"
     local opts=(-D maxid="$MAX_LEAD" -D cmin="$MIN_CAMP" -D cmax="$MAX_CAMP" -D n=0
-                -f "$BENCH/pgbench/$1.$2.sql")
+                ${SCRIPT_VARS[$1]:-} -f "$(script_of "$1" "$2")")
     "${PGB[@]}" "${opts[@]}" -D area="$PGB_AREA" -T "$WARMUP" "$DB_NAME" \
         >"$LOGDIR/$1.$2.pgbench.warmup.log" 2>&1 || true
     SCRIPT_TPS=
@@ -298,7 +319,7 @@ pgbench_script() {   # pgbench_script SCENARIO KIND (fn, sql): sets SCRIPT_TPS (
         SCRIPT_TPS=$(pgbench_tps "$log")
     fi
     PGB_AREA=$((PGB_AREA + 2))
-    [[ -n "$SCRIPT_TPS" ]] || { warn "pgbench of bench/pgbench/$1.$2.sql failed:"; tail -n 5 "$log" >&2; }
+    [[ -n "$SCRIPT_TPS" ]] || { warn "pgbench of $(script_of "$1" "$2") failed:"; tail -n 5 "$log" >&2; }
 }
 route_sql() {   # route_sql SCENARIO: FN_TPS and SQL_TPS of its two scripts
     pgbench_script "$1" fn
@@ -317,7 +338,7 @@ info "  pgbench ${PGB[*]:1:7} -T $DURATION -f bench/pgbench/<scenario>.{fn,sql}.
 psql_db -c 'VACUUM (ANALYZE) leads' >/dev/null
 for s in "${SCENARIOS[@]}"; do
     own=${SAME_AS[$s]:-$s}
-    if [[ -f "$BENCH/pgbench/$own.fn.sql" && -z "${FN_TPS[$own]+x}" ]]; then route_sql "$own"; fi
+    if [[ -f "$(script_of "$own" fn)" && -z "${FN_TPS[$own]+x}" ]]; then route_sql "$own"; fi
 done
 LOAD_AFTER=$(machine_load)
 
@@ -441,7 +462,7 @@ route_rows() {
     for s in "${SCENARIOS[@]}"; do
         own=${SAME_AS[$s]:-$s}
         [[ -n "${FN_TPS[$own]+x}" ]] || continue
-        fn=$(grep -o 'api\.[a-z_]*' "$BENCH/pgbench/$own.fn.sql" | head -n1)
+        fn=$(grep -o 'api\.[a-z_]*' "$(script_of "$own" fn)" | head -n1)
         same=
         [[ $own == "$s" ]] || same=" ($own's)"
         printf '| %s (%s) | %.0f | %s%s | %s%s | %s | %s | %s |\n' "$s" "$fn" "${RPS[$s]}" \

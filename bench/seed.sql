@@ -84,5 +84,39 @@ SELECT smscamp_stats_rebuild();
 \endif
 COMMIT;
 
+-- Search terms drawn at random from the data (bench/lua/leads_search_terms.lua and
+-- bench/pgbench/leads_search_*.sql), 100 of each kind: a name fragment (3 to 6
+-- characters of a lead's name), a phone-digit fragment (4 to 7 digits of a lead's
+-- phone) and a company fragment (3 to 6 characters of a lead's company), none of them
+-- starting or ending with a space.  setseed: the same terms in every run.
+DROP TABLE IF EXISTS bench_search_terms;
+-- (n: 1-100 names, 101-200 phones, 201-300 companies, 301-319 the fixed terms)
+CREATE TABLE bench_search_terms (n integer PRIMARY KEY, kind text, term text);
+SELECT setseed(0.17);
+INSERT INTO bench_search_terms (kind, n, term)
+SELECT k.kind, k.first + g.n, btrim(substr(v.s, 1 + floor(random() * (greatest(length(v.s) - v.len, 0) + 1))::int, v.len))
+  FROM (VALUES ('name', 0, 3, 6), ('phone', 100, 4, 7), ('company', 200, 3, 6)) AS k (kind, first, lo, hi),
+       generate_series(1, 100) AS g (n),
+       LATERAL (SELECT 1 + floor(random() * (SELECT max(id) FROM leads))::bigint + 0 * g.n AS id) AS r,  -- (g.n: drawn again for every term)
+       LATERAL (SELECT CASE k.kind WHEN 'name' THEN l.name
+                                   WHEN 'phone' THEN ltrim(l.phone, '+')
+                                   ELSE l.company END AS s,
+                       k.lo + floor(random() * (k.hi - k.lo + 1))::int AS len
+                  FROM leads AS l WHERE l.id >= r.id ORDER BY l.id LIMIT 1) AS v;
+-- (a fragment that was all spaces at an end is shorter; one shorter than 3 is redrawn
+-- as the first 3 characters)
+UPDATE bench_search_terms SET term = left(btrim(term) || 'xyz', 3) WHERE char_length(term) < 3;
+-- and the 19 fixed terms of the earlier benchmarks (301-319, scenario leads_search): names
+-- (2% of the rows each), full names (rare pairs), companies (10% / 2%), phone digits,
+-- e-mail parts, one that matches nothing
+INSERT INTO bench_search_terms (kind, n, term)
+SELECT 'fixed', 300 + t.n, t.term
+  FROM unnest(ARRAY['lovelace', 'turing', 'hopper', 'knuth', 'grace', 'dennis', 'hedy',
+                    'ada lovelace', 'alan turing', 'grace hopper',
+                    'globex', 'initech', 'acme solar',
+                    '5550012', '55500999', '5551234',
+                    'ada.lovelace1', 'knuth77',
+                    'nobody-matches-this']) WITH ORDINALITY AS t (term, n);
+
 VACUUM (ANALYZE) leads, campaigns, campaign_leads, campaign_stats, message_stats_hourly,
                  smscamp_counters;

@@ -16,7 +16,9 @@ BEGIN
     FOR j IN
         SELECT * FROM (VALUES
             -- the counters' per-backend shards folded into one (campaign_stats.sql)
-            ('smscamp-stats-compact', '* * * * *', 'SELECT smscamp_stats_compact()')
+            ('smscamp-stats-compact', '* * * * *', 'SELECT smscamp_stats_compact()'),
+            -- what the search of the leads knows of them (api/leads.sql)
+            ('smscamp-search-stats', '*/5 * * * *', 'SELECT smscamp_search_stats_refresh()')
         ) AS v(name, schedule, command)
     LOOP
         -- (planned only here, where pg_cron exists: cron.job is its table)

@@ -167,8 +167,8 @@ ok(db_lead($lead->{id}), 'other leads are untouched by the delete');
 $res = api(GET => '/api/leads');
 is_json_response($res, 200, 'GET /api/leads answers 200 JSON');
 my $list = $res->{json} || {};
-is_deeply([sort keys %$list], [qw(items limit next_after offset total)],
-          'list envelope is {items,total,limit,offset,next_after}');
+is_deeply([sort keys %$list], [qw(has_more items limit next_after offset total total_is_estimate)],
+          'list envelope is {items,total,total_is_estimate,limit,offset,has_more,next_after}');
 is(ref $list->{items}, 'ARRAY', 'items is a list');
 is($list->{limit}, 50, 'default limit is 50');
 is($list->{offset}, 0, 'default offset is 0');

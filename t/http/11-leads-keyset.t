@@ -51,4 +51,12 @@ is_fastapi_422(api(GET => '/api/leads?after=abc'), [qw(query after)], 'after=abc
 is_fastapi_422(api(GET => '/api/leads?after=-1'), [qw(query after)], 'after=-1: 422');
 is_fastapi_422(api(GET => '/api/leads?after=5&offset=5'), [qw(query after)], 'after and offset together: 422');
 
+# offset pages end at 10,000 (an offset page costs its offset); the error points to after
+my $deep = api(GET => '/api/leads?offset=10001');
+is_fastapi_422($deep, [qw(query offset)], 'offset 10001: 422');
+like($deep->{json}{detail}[0]{msg} // '', qr/\bafter\b/, '... which points to after');
+is(api(GET => '/api/leads?offset=10000')->{status}, 200, 'offset 10000: 200');
+is_fastapi_422(api(GET => '/api/leads?offset=20000&sort=name'), [qw(query offset)],
+               'offset 20000 in another order: 422 too');
+
 done_testing();

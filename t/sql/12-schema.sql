@@ -1,14 +1,14 @@
 -- sql/schema.sql: tables, constraints, indexes, trigger, role.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(65);
+SELECT plan(68);
 
 SELECT has_table(t) FROM unnest(ARRAY['leads', 'campaigns', 'campaign_leads',
                                       'processing_logs', 'time_zones']) AS t;
 SELECT columns_are('leads', ARRAY['id', 'name', 'phone', 'email', 'company', 'notes',
                                   'created_at', 'updated_at', 'attributes', 'timezone',
                                   'consent_at', 'consent_source', 'consent_text',
-                                  'phone_status', 'phone_status_at']);
+                                  'phone_status', 'phone_status_at', 'search_text']);
 SELECT ok((SELECT count(*) FROM time_zones) > 300
           AND EXISTS (SELECT FROM time_zones WHERE name = 'America/Los_Angeles')
           AND NOT EXISTS (SELECT FROM time_zones WHERE name ~ '^(posix|right)/' OR name = 'EST'),
@@ -24,8 +24,12 @@ SELECT col_type_is('leads', 'id', 'bigint');
 SELECT col_type_is('leads', 'created_at', 'timestamp with time zone');
 SELECT col_type_is('campaign_leads', 'sms_cost', 'numeric(12,4)');
 SELECT col_default_is('campaigns', 'sms_temperature', '70');
-SELECT has_index('leads', i) FROM unnest(ARRAY['leads_name_trgm_idx',
-    'leads_phone_digits_trgm_idx', 'leads_email_trgm_idx', 'leads_company_trgm_idx']) AS i;
+SELECT has_index('leads', i) FROM unnest(ARRAY['leads_search_trgm_idx',
+    'leads_phone_digits_trgm_idx']) AS i;
+SELECT hasnt_index('leads', i) FROM unnest(ARRAY['leads_name_trgm_idx', 'leads_email_trgm_idx',
+    'leads_company_trgm_idx']) AS i;
+SELECT col_not_null('leads', 'search_text');
+SELECT has_trigger('leads', 'leads_search_text');
 SELECT has_index('campaign_leads', 'campaign_leads_campaign_status_id_idx');
 SELECT has_index('processing_logs', 'processing_logs_campaign_lead_idx');
 SELECT has_role('smscamp_api');

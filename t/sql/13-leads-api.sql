@@ -3,7 +3,7 @@
 -- is the body.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(88);
+SELECT plan(92);
 
 \ir lib/call.sql
 \ir lib/errs.sql
@@ -173,9 +173,10 @@ SELECT 'Zqxlist ' || i, '+6149157013' || i, 'zqx' || i || '@list.example', 'List
 CREATE TEMP TABLE l1 AS SELECT pg_temp.call($$SELECT * FROM api.leads_list('{"q":"ZQXLIST","limit":"3","offset":"2"}')$$) AS r;
 SELECT is((SELECT r -> 'status' FROM l1), '200', 'list: 200');
 SELECT is((SELECT (r -> 'body') - 'items' FROM l1),
-          jsonb_build_object('total', 10, 'limit', 3, 'offset', 2,
+          jsonb_build_object('total', 10, 'total_is_estimate', false, 'limit', 3, 'offset', 2,
+                             'has_more', true,
                              'next_after', (SELECT id FROM leads WHERE name = 'Zqxlist 4')),
-          'list: total, limit, offset, next_after (the last id of a full page)');
+          'list: total (exact), limit, offset, has_more, next_after (the last id of the page)');
 SELECT is((SELECT array_agg(i ->> 'name') FROM l1, jsonb_array_elements(r -> 'body' -> 'items') AS i),
           ARRAY['Zqxlist 2', 'Zqxlist 3', 'Zqxlist 4'], 'list: q case-insensitive, ordered by id, paged');
 SELECT is((SELECT jsonb_object_keys_agg FROM (SELECT array_agg(k ORDER BY k) AS jsonb_object_keys_agg
@@ -209,11 +210,30 @@ SELECT is(pg_temp.errs(pg_temp.call($$SELECT * FROM api.leads_list('{"offset":"1
 SELECT is(pg_temp.errs(pg_temp.call(format($$SELECT * FROM api.leads_list('{"q":"%s"}')$$, repeat('q', 256)))),
           ARRAY['["query", "q"] string_too_long'], 'list: q at most 255 characters');
 
--- the q search can use the trigram indexes
+-- the search's plans, run (EXPLAIN (ANALYZE, BUFFERS)), so that a plan that
+-- changes fails here: the lookup ORs a bitmap of each index it needs, the
+-- walk reads leads_pkey in order and stops at its page (this table is small:
+-- the sequential scans are priced out)
 SET LOCAL enable_seqscan = off;
-SELECT alike(pg_temp.plan_of($$SELECT count(*) FROM api_leads_search('zqxlist')$$),
-             '%leads_name_trgm_idx%', 'search: plan uses the name trigram index');
+SELECT alike(pg_temp.plan_of($$(ANALYZE, BUFFERS) SELECT count(*) FROM api_leads_search('zqxlist')$$),
+             '%Bitmap Index Scan on leads_search_trgm_idx %actual%',
+             'search plan: the lookup uses the search_text trigram index');
+SELECT alike(pg_temp.plan_of($$(ANALYZE, BUFFERS) SELECT count(*) FROM api_leads_search('zqxlist')$$),
+             '%Seq Scan on leads l %(never executed)%',
+             'search plan: and no scan of the leads');
+SELECT alike(pg_temp.plan_of($$(ANALYZE, BUFFERS) SELECT * FROM api_leads_search('+61 491 570 110')$$),
+             '%BitmapOr%Bitmap Index Scan on leads_phone_digits_trgm_idx%Bitmap Index Scan on leads_phone_key%Bitmap Index Scan on leads_search_trgm_idx%',
+             'search plan: a phone ORs the digits index, the phone key and the search_text index');
+SET LOCAL enable_sort = off;    -- (a table this small would be sorted)
+SELECT alike(pg_temp.plan_of($$(ANALYZE, BUFFERS)
+                 SELECT * FROM api_leads_walk('zqxlist', NULL, NULL, 0, 1000, 51, 0)$$),
+             '%Limit%Index Scan using leads_pkey on leads l %actual%',
+             'search plan: the walk reads leads_pkey in order');
 RESET enable_seqscan;
+RESET enable_sort;
+-- the walk stops at its page: two matches asked for, however many leads follow
+SELECT is((SELECT count(*) FROM api_leads_walk('zqxlist', NULL, NULL, 0, NULL, 2, 0)), 2::bigint,
+          'search walk: stops at its page');
 
 ------------------------------------------------------------------------------
 -- delete

@@ -122,7 +122,7 @@ SELECT is(pg_temp.counts(pg_temp.import('text/csv',
               E'name,phone,TimeZone\nTz One,+13105550171,america/denver\nTz Two,+13105550172,\nTz Bad,+13105550173,Mars/Base\n')),
           '{"inserted":2,"updated":0,"unchanged":0,"skipped":0,"rejected":[3]}',
           'csv timezone column: a zone, an empty cell (the phone''s), an unknown zone rejected');
-SELECT is((SELECT array_agg(coalesce(timezone, '-') || ' ' || (api_lead_json(l) ->> 'timezone') ORDER BY phone)
+SELECT is((SELECT array_agg(coalesce(timezone, '-') || ' ' || (api_lead_text(l.id)::json ->> 'timezone') ORDER BY phone)
              FROM leads l WHERE phone IN ('+13105550171', '+13105550172')),
           ARRAY['America/Denver America/Denver', '- America/Los_Angeles'],
           'csv timezone: stored by its canonical name; an empty cell leaves the phone''s');
