@@ -9,9 +9,18 @@
 
 export interface Page<T> {
   items: T[];
+  /** how many there are; an estimate when total_is_estimate (a frequent search term) */
   total: number;
+  total_is_estimate?: boolean;
   limit: number;
   offset: number;
+  /** whether a page follows this one (lists that know) */
+  has_more?: boolean;
+}
+
+/** A list whose pages also go by keyset: pass next_after as after for the next one. */
+export interface KeysetPage<T> extends Page<T> {
+  next_after: number | null;
 }
 
 export interface ValidationItem {
@@ -984,8 +993,8 @@ export const api = {
 
   // leads
   /** `opted_out`: only the leads on the suppression list (true) or only the others (false). */
-  listLeads: (p: ListParams & { sort?: LeadSort; opted_out?: boolean } = {}, signal?: AbortSignal) =>
-    request<Page<Lead>>('GET', '/api/leads', { query: { ...p }, signal }),
+  listLeads: (p: ListParams & { sort?: LeadSort; opted_out?: boolean; after?: number } = {}, signal?: AbortSignal) =>
+    request<KeysetPage<Lead>>('GET', '/api/leads', { query: { ...p }, signal }),
   bulkLeads: (action: BulkAction, leadIds: number[]) =>
     request<BulkResult>('POST', '/api/leads/bulk', { json: { action, lead_ids: leadIds } }),
   getLead: (id: number, signal?: AbortSignal) => request<Lead>('GET', `/api/leads/${id}`, { signal }),

@@ -2,8 +2,8 @@
 // the table shell, a paged list's states (loading, error, empty, the rows and Pagination), and
 // the Previous / Next page bar of a keyset list.
 import { useId, type ReactNode, type ThHTMLAttributes } from 'react';
-import type { Page } from '../api';
-import { fmtInt } from '../lib/format';
+import type { KeysetPage, Page } from '../api';
+import { fmtInt, fmtTotal } from '../lib/format';
 import type { Keyset } from '../lib/useListParams';
 import { Button, ErrorState, LoadingState, Pagination, Select, TextInput, cx } from './ui';
 
@@ -159,9 +159,10 @@ export interface Paging {
 }
 
 /**
- * A paged list (offset pagination, ?limit=&offset=): loading, the error (or "not available yet"
- * for `feature` at `path`), `empty` when the page has no items, else the items (`children`) and
- * the Pagination under them.
+ * A paged list (offset pagination, ?limit=&offset=; or keyset pagination, ?after=, when `keyset`
+ * is given and the list answers next_after): loading, the error (or "not available yet" for
+ * `feature` at `path`), `empty` when the page has no items, else the items (`children`) and the
+ * Pagination under them.
  */
 export function PagedList<T>({
   query,
@@ -171,6 +172,7 @@ export function PagedList<T>({
   path,
   empty,
   paging: { limit, offset, onOffset },
+  keyset,
   label,
   children,
 }: {
@@ -183,6 +185,8 @@ export function PagedList<T>({
   path?: string;
   empty: ReactNode;
   paging: Paging;
+  /** page by keyset instead (the answer's next_after) */
+  keyset?: Keyset;
   /** what the items are called in "1–20 of 57 …" */
   label: string;
   children: (page: Page<T>) => ReactNode;
@@ -195,7 +199,28 @@ export function PagedList<T>({
   return (
     <>
       {children(data)}
-      <Pagination total={data.total} limit={limit} offset={offset} onChange={onOffset} label={label} />
+      {keyset && 'next_after' in data ? (
+        <KeysetPagination
+          keyset={keyset}
+          total={data.total}
+          estimate={data.total_is_estimate}
+          count={data.items.length}
+          limit={limit}
+          nextAfter={(data as KeysetPage<T>).next_after === null ? null : String((data as KeysetPage<T>).next_after)}
+          label={label}
+        />
+      ) : (
+        <Pagination
+          total={data.total}
+          estimate={data.total_is_estimate}
+          hasMore={data.has_more}
+          count={data.items.length}
+          limit={limit}
+          offset={offset}
+          onChange={onOffset}
+          label={label}
+        />
+      )}
     </>
   );
 }
@@ -207,6 +232,7 @@ export function PagedList<T>({
 export function KeysetPagination({
   keyset,
   total,
+  estimate,
   count,
   limit,
   nextAfter,
@@ -214,6 +240,8 @@ export function KeysetPagination({
 }: {
   keyset: Keyset;
   total: number;
+  /** the total is an estimate (a frequent search term) */
+  estimate?: boolean;
   /** the items on this page */
   count: number;
   limit: number;
@@ -222,10 +250,11 @@ export function KeysetPagination({
 }) {
   if (total === 0) return null;
   const from = keyset.page === null ? null : (keyset.page - 1) * limit + 1;
+  const of = `of ${fmtTotal(total, estimate)} ${label}`;
   return (
     <nav className="flex flex-wrap items-center justify-between gap-3 border-t border-slate-100 px-4 py-3 text-sm sm:px-5" aria-label="Pagination">
       <p className="text-slate-500" aria-live="polite">
-        {from === null ? `${fmtInt(count)} of ${fmtInt(total)} ${label}` : `${fmtInt(from)}–${fmtInt(from + count - 1)} of ${fmtInt(total)} ${label}`}
+        {from === null ? `${fmtInt(count)} ${of}` : `${fmtInt(from)}–${fmtInt(from + count - 1)} ${of}`}
       </p>
       <div className="flex items-center gap-2">
         <Button size="sm" onClick={() => keyset.previous()} disabled={!keyset.hasPrevious}>

@@ -11,7 +11,7 @@ import {
 } from 'react';
 import { ApiError, errorMessage } from '../api';
 import { callStatusMeta, campaignStatusMeta, leadStatusMeta, phoneStatusMeta, type Tone } from '../lib/status';
-import { fmtDateTime, fmtInt } from '../lib/format';
+import { fmtDateTime, fmtInt, fmtTotal } from '../lib/format';
 
 export function cx(...parts: (string | false | null | undefined)[]): string {
   return parts.filter(Boolean).join(' ');
@@ -579,12 +579,21 @@ export function ConfirmDialog({
 
 export function Pagination({
   total,
+  estimate,
+  hasMore,
+  count,
   limit,
   offset,
   onChange,
   label = 'items',
 }: {
   total: number;
+  /** the total is an estimate (the page count is not known) */
+  estimate?: boolean;
+  /** whether a page follows (when the list says) */
+  hasMore?: boolean;
+  /** the items on this page (when the list says) */
+  count?: number;
   limit: number;
   offset: number;
   onChange: (offset: number) => void;
@@ -592,22 +601,21 @@ export function Pagination({
 }) {
   if (total === 0) return null;
   const from = offset + 1;
-  const to = Math.min(offset + limit, total);
+  const to = count !== undefined ? offset + count : Math.min(offset + limit, total);
   const page = Math.floor(offset / limit) + 1;
   const pages = Math.max(1, Math.ceil(total / limit));
+  const more = hasMore ?? offset + limit < total;
   return (
     <nav className="flex flex-wrap items-center justify-between gap-3 border-t border-slate-100 px-4 py-3 text-sm sm:px-5" aria-label="Pagination">
       <p className="text-slate-500" aria-live="polite">
-        {fmtInt(from)}–{fmtInt(to)} of {fmtInt(total)} {label}
+        {fmtInt(from)}–{fmtInt(to)} of {fmtTotal(total, estimate)} {label}
       </p>
       <div className="flex items-center gap-2">
         <Button size="sm" onClick={() => onChange(Math.max(0, offset - limit))} disabled={offset <= 0}>
           <span aria-hidden="true">←</span> Previous
         </Button>
-        <span className="text-xs text-slate-500">
-          Page {page} of {pages}
-        </span>
-        <Button size="sm" onClick={() => onChange(offset + limit)} disabled={offset + limit >= total}>
+        <span className="text-xs text-slate-500">{estimate ? `Page ${page}` : `Page ${page} of ${pages}`}</span>
+        <Button size="sm" onClick={() => onChange(offset + limit)} disabled={!more}>
           Next <span aria-hidden="true">→</span>
         </Button>
       </div>

@@ -144,3 +144,8 @@ export function fmtCallsPerSecond(v: Numeric | null | undefined): string {
   const n = num(v);
   return `${rateFmt.format(n)} ${n === 1 ? 'call' : 'calls'}/s`;
 }
+
+/** A list's total: "1,234", or "about 12,000" for an estimate (the answer's total_is_estimate). */
+export function fmtTotal(total: number, estimate?: boolean): string {
+  return estimate ? `about ${fmtInt(total)}` : fmtInt(total);
+}

@@ -23,7 +23,7 @@ import { Thread } from '../components/thread';
 import ImportLeads from '../components/ImportLeads';
 import { useToast } from '../components/toast';
 import { useListParams } from '../lib/useListParams';
-import { fmtDateTime, fmtInt, plural } from '../lib/format';
+import { fmtDateTime, fmtInt, fmtTotal, plural } from '../lib/format';
 
 const PAGE_SIZE = 25;
 /** The time now in an IANA zone ("14:05"), '' when the browser does not know the zone. */
@@ -253,8 +253,12 @@ function AddToCampaignDialog({
 }
 
 export default function LeadsPage() {
-  const { params, q, offset, search, setSearch, update } = useListParams();
+  const { params, q, offset, search, setSearch, update, keyset } = useListParams();
   const sort = parseSort(params.get('sort'));
+  // the default order pages by keyset (?after=: every page costs the same, however deep); the
+  // other orders by offset
+  const byKeyset = sort === 'id';
+  const after = byKeyset && /^\d+$/.test(keyset.after) ? Number(keyset.after) : undefined;
   const optedOut = parseOptedOut(params.get('opted_out'));
   const qc = useQueryClient();
   const toast = useToast();
@@ -273,14 +277,20 @@ export default function LeadsPage() {
 
   // pages and orders are history entries (Back returns to them)
   const setOffset = (o: number) => update({ offset: o > 0 ? String(o) : null }, { push: true });
-  const setSort = (s: LeadSort) => update({ sort: s === 'id' ? null : s, offset: null }, { push: true });
-  const setOptedOut = (v: string) => update({ opted_out: v || null, offset: null }, { push: true });
+  const setSort = (s: LeadSort) => update({ sort: s === 'id' ? null : s, offset: null, after: null }, { push: true });
+  const setOptedOut = (v: string) => update({ opted_out: v || null, offset: null, after: null }, { push: true });
 
   const leads = useQuery({
-    queryKey: ['leads', 'list', { q, offset, sort, optedOut }],
+    queryKey: ['leads', 'list', { q, offset: byKeyset ? 0 : offset, after, sort, optedOut }],
     queryFn: ({ signal }) =>
       api.listLeads(
-        { q: q || undefined, limit: PAGE_SIZE, offset, sort: sort === 'id' ? undefined : sort, opted_out: optedOut === '' ? undefined : optedOut === 'true' },
+        {
+          q: q || undefined,
+          limit: PAGE_SIZE,
+          ...(byKeyset ? { after } : { offset }),
+          sort: sort === 'id' ? undefined : sort,
+          opted_out: optedOut === '' ? undefined : optedOut === 'true',
+        },
         signal,
       ),
     placeholderData: keepPreviousData,
@@ -319,9 +329,9 @@ export default function LeadsPage() {
   const data = leads.data;
   // a page emptied by deleting its leads: show the last page that has some
   useEffect(() => {
-    if (data && data.items.length === 0 && data.total > 0 && offset > 0) {
-      setOffset(Math.max(0, Math.floor((data.total - 1) / PAGE_SIZE) * PAGE_SIZE));
-    }
+    if (!data || data.items.length > 0 || data.total === 0) return;
+    if (byKeyset && keyset.hasPrevious) keyset.previous({ replace: true });
+    else if (!byKeyset && offset > 0) setOffset(Math.max(0, Math.floor((data.total - 1) / PAGE_SIZE) * PAGE_SIZE));
   }, [data]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const toggle = (l: Lead) =>
@@ -352,7 +362,7 @@ export default function LeadsPage() {
     <>
       <PageHeader
         title="Leads"
-        description={data ? `${fmtInt(data.total)} ${q || optedOut ? 'matching' : 'in total'}` : 'The people your campaigns write to'}
+        description={data ? `${fmtTotal(data.total, data.total_is_estimate)} ${q || optedOut ? 'matching' : 'in total'}` : 'The people your campaigns write to'}
         actions={
           <>
             <Button onClick={() => setImporting(true)}>Import CSV</Button>
@@ -378,6 +388,7 @@ export default function LeadsPage() {
           feature="Leads"
           path="/api/leads"
           paging={{ limit: PAGE_SIZE, offset, onOffset: setOffset }}
+          keyset={byKeyset ? keyset : undefined}
           label="leads"
           empty={
             optedOut && !q ? (

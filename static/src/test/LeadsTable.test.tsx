@@ -85,6 +85,57 @@ describe('Leads table: sorting', () => {
   });
 });
 
+describe('Leads table: keyset pages and estimated totals', () => {
+  it('pages the default order with after=next_after, and says "about" for an estimated total', async () => {
+    const { calls } = mockApi((c) => {
+      if (c.method !== 'GET' || !c.url.startsWith('/api/leads')) return undefined;
+      const after = params(c).get('after');
+      const first = after === null;
+      return {
+        status: 200,
+        json: {
+          items: first ? [lead(1), lead(2)] : [lead(7)],
+          total: 12000,
+          total_is_estimate: true,
+          limit: 50,
+          offset: 0,
+          has_more: first,
+          next_after: first ? 2 : null,
+        },
+      };
+    });
+    renderWithProviders(
+      <>
+        <LeadsPage />
+        <Location />
+      </>,
+      { route: '/leads?q=smith' },
+    );
+    await screen.findByTestId('leads-table');
+    expect(screen.getByText('about 12,000 matching')).toBeInTheDocument();
+    const nav = screen.getByRole('navigation', { name: 'Pagination' });
+    expect(within(nav).getByText('1–2 of about 12,000 leads')).toBeInTheDocument();
+    expect(params(listCalls(calls).at(-1)!).get('offset')).toBeNull();
+
+    await userEvent.click(within(nav).getByRole('button', { name: /Next page/ }));
+    await waitFor(() => expect(params(listCalls(calls).at(-1)!).get('after')).toBe('2'));
+    expect(screen.getByTestId('location')).toHaveTextContent('/leads?q=smith&after=2');
+    await waitFor(() => expect(within(screen.getByRole('navigation', { name: 'Pagination' })).getByText('26–26 of about 12,000 leads')).toBeInTheDocument());
+    expect(within(screen.getByRole('navigation', { name: 'Pagination' })).getByRole('button', { name: /Next page/ })).toBeDisabled();
+
+    await userEvent.click(within(screen.getByRole('navigation', { name: 'Pagination' })).getByRole('button', { name: /Previous/ }));
+    await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent(/^\/leads\?q=smith$/));
+  });
+
+  it('pages another order by offset', async () => {
+    const { calls } = leadsServer();
+    renderWithProviders(<LeadsPage />, { route: '/leads?sort=name&offset=50' });
+    await screen.findByTestId('leads-table');
+    expect(params(listCalls(calls).at(-1)!).get('offset')).toBe('50');
+    expect(params(listCalls(calls).at(-1)!).get('after')).toBeNull();
+  });
+});
+
 describe('Leads table: the opted-out filter', () => {
   it('asks for the opted-out leads only (opted_out=true), keeps the filter in the URL, and clears it', async () => {
     const { calls } = leadsServer();
@@ -103,7 +154,9 @@ describe('Leads table: the opted-out filter', () => {
     await userEvent.click(within(filter).getByRole('button', { name: 'Opted out' }));
     await waitFor(() => expect(params(listCalls(calls).at(-1)!).get('opted_out')).toBe('true'));
     expect(params(listCalls(calls).at(-1)!).get('q')).toBe('ada');
-    expect(params(listCalls(calls).at(-1)!).get('offset')).toBe('0'); // back to the first page
+    // back to the first page (the default order pages by keyset: neither offset nor after)
+    expect(params(listCalls(calls).at(-1)!).get('offset')).toBeNull();
+    expect(params(listCalls(calls).at(-1)!).get('after')).toBeNull();
     expect(within(filter).getByRole('button', { name: 'Opted out' })).toHaveAttribute('aria-pressed', 'true');
     expect(screen.getByTestId('location')).toHaveTextContent(/^\/leads\?q=ada&opted_out=true$/);
 
