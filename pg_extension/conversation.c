@@ -99,6 +99,13 @@ smscamp_conv_count(void)
 	return ntasks;
 }
 
+/* the conversation calls a worker may have in flight */
+int
+smscamp_conv_max_tasks(void)
+{
+	return MAX_TASKS;
+}
+
 int
 smscamp_conv_inflight(void)
 {

@@ -397,6 +397,7 @@ extern bool smscamp_conv_have_results(void);
 extern void smscamp_conv_start(bool stopping);
 extern void smscamp_conv_collect(void);
 extern int	smscamp_conv_count(void);
+extern int	smscamp_conv_max_tasks(void);
 extern int	smscamp_conv_inflight(void);
 extern void smscamp_conv_poll(int ms);
 extern void smscamp_conv_woken(void);

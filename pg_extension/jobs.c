@@ -8,7 +8,7 @@
  *	  commit is on a synchronous standby when smscamp.durable_marks is on:
  *	  durable.c), sent, and the provider's answer recorded. The loop of worker.c drives the jobs:
  *	  HTTP calls start and finish outside transactions (up to
- *	  smscamp.max_inflight at once, curl multi); recording and claiming
+ *	  smscamp.max_inflight at once, as the worker can hold them: curl multi); recording and claiming
  *	  happen inside its transactions.
  *
  *	  Recording: the jobs with a result go in one batch (record.c), one
@@ -80,6 +80,7 @@ typedef struct Job
 static dlist_head jobs = DLIST_STATIC_INIT(jobs);
 static int	njobs = 0;
 static int	http_inflight = 0;
+static int	inflight_cap = 1024;	/* smscamp.max_inflight, as the worker can hold it */
 static CURLM *multi = NULL;
 static MemoryContext jobs_cxt = NULL;
 
@@ -191,8 +192,15 @@ smscamp_jobs_waiting(void)
 	return http_inflight > 0 || has_stage(JOB_SEND_WAIT) || has_stage(JOB_SMS_READY);
 }
 
+/* the bound of the HTTP calls in flight (the worker's smscamp_inflight_cap()) */
+void
+smscamp_jobs_set_inflight_cap(int cap)
+{
+	inflight_cap = Max(cap, 1);
+}
+
 /*
- * How many leads to claim now. smscamp.max_inflight bounds the HTTP calls:
+ * How many leads to claim now. The in-flight cap bounds the HTTP calls:
  * those in flight and those about to start (a job waiting for the database
  * to record its result holds none). All jobs together stay under twice
  * that, so a worker's memory stays bounded.
@@ -211,7 +219,7 @@ smscamp_jobs_claim_limit(void)
 			calls++;
 	}
 	return Min(smscamp_batch_size,
-			   Min(smscamp_max_inflight - calls, 2 * smscamp_max_inflight - njobs));
+			   Min(inflight_cap - calls, 2 * inflight_cap - njobs));
 }
 
 /* ---------- send-rate slots ---------- */

@@ -39,6 +39,7 @@ extern bool smscamp_jobs_ready(void);
 extern bool smscamp_jobs_waiting(void);
 
 /* how many leads to claim now */
+extern void smscamp_jobs_set_inflight_cap(int cap);
 extern int	smscamp_jobs_claim_limit(void);
 
 /* in a transaction: record the results; returns how many there were */

@@ -40,7 +40,7 @@ static char *optin_confirmation = NULL;
 static int	max_messages_per_lead_per_day = 0;	/* read by SQL: smscamp_daily_cap */
 double		smscamp_price_per_segment = 0.0079;
 int			smscamp_workers = 2;
-int			smscamp_max_inflight = 256;
+int			smscamp_max_inflight = 1024;
 int			smscamp_max_attempts = 5;
 int			smscamp_max_segments = 2;
 int			smscamp_max_auto_replies = 3;
@@ -187,7 +187,7 @@ smscamp_define_engine_gucs(void)
 	define_int("smscamp.workers", "Number of background workers.",
 			   &smscamp_workers, 2, 0, 64, workers_ctx, 0);
 	define_int("smscamp.max_inflight", "HTTP requests in flight per worker.",
-			   &smscamp_max_inflight, 256, 1, 10000, PGC_SIGHUP, 0);
+			   &smscamp_max_inflight, 1024, 1, 10000, PGC_SIGHUP, 0);
 	define_int("smscamp.max_attempts", "Attempts per lead before it fails.",
 			   &smscamp_max_attempts, 5, 1, 100, PGC_SUSET, 0);
 	define_int("smscamp.max_segments", "Longest message, in SMS segments.",

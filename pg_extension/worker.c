@@ -28,12 +28,15 @@
 #include "jobs.h"
 #include "metrics.h"
 
+#include <sys/resource.h>
+
 #include "access/xact.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "storage/fd.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/pmsignal.h"
@@ -234,6 +237,62 @@ worker_iteration(void)
 	wait_for_work(worked > 0 || smscamp_jobs_ready() || smscamp_jobs_have_results());
 }
 
+/*
+ * The files a worker may open: every HTTP call in flight holds a socket,
+ * beside the files PostgreSQL keeps open (max_files_per_process) and the
+ * conversation calls'. A server started by a login (runuser, systemd)
+ * often has a soft limit of 1,024: it is raised to the hard limit once, and
+ * smscamp.max_inflight is held under what is left (a cap over it made the
+ * calls past it fail with "Too many open files", and the campaign with
+ * them). Returns the calls that fit.
+ */
+static int
+open_files_room(void)
+{
+	static long room = -1;
+	struct rlimit rl;
+
+	if (room >= 0)
+		return (int) Min(room, INT_MAX);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+	{
+		room = INT_MAX;			/* not known: the setting as it is */
+		return INT_MAX;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max)
+	{
+		struct rlimit raised = rl;
+
+		raised.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			rl = raised;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		room = INT_MAX;
+	else
+		room = Max((long) rl.rlim_cur - max_files_per_process - 2 * smscamp_conv_max_tasks() - 64,
+				   16L);
+	return (int) Min(room, INT_MAX);
+}
+
+/* smscamp.max_inflight, as far as the open files allow; said once when less */
+static void
+size_inflight(void)
+{
+	static int	said = -1;
+	int			cap = Min(smscamp_max_inflight, open_files_room());
+
+	if (cap < smscamp_max_inflight && said != cap)
+		ereport(LOG, (errmsg("smscamp worker %d: %d HTTP calls in flight at most, not %d",
+							 my_slot + 1, cap, smscamp_max_inflight),
+					  errdetail("Each call holds a socket and the open files limit leaves room for %d.",
+								cap),
+					  errhint("Raise the server's open files limit (ulimit -n) or lower smscamp.max_inflight.")));
+	said = cap;
+	smscamp_jobs_set_inflight_cap(cap);
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) cap);
+}
+
 /* a SIGHUP: the settings again (default_transaction_read_only among them) */
 static void
 reload_config(void)
@@ -242,8 +301,8 @@ reload_config(void)
 		return;
 	ConfigReloadPending = false;
 	ProcessConfigFile(PGC_SIGHUP);
-	/* curl's connection cap follows smscamp.max_inflight */
-	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) smscamp_max_inflight);
+	/* the in-flight cap and curl's connection cap follow smscamp.max_inflight */
+	size_inflight();
 }
 
 /*
@@ -318,8 +377,8 @@ smscamp_worker_main(Datum arg)
 	multi = curl_multi_init();
 	if (multi == NULL)
 		ereport(FATAL, (errmsg("smscamp: could not create a curl multi handle")));
-	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) smscamp_max_inflight);
 	smscamp_jobs_init(multi);
+	size_inflight();
 	smscamp_conv_init();
 	pass_cxt = AllocSetContextCreate(TopMemoryContext, "smscamp pass",
 									 ALLOCSET_DEFAULT_SIZES);
