@@ -271,7 +271,7 @@ for s in "${SCENARIOS[@]}"; do
         lead_by_id)       run_wrk "$s" 'GET /api/leads/{id} (random id, keep-alive)' lead_by_id.lua /api/leads/1 ;;
         lead_by_id_close) run_wrk "$s" 'GET /api/leads/{id}, new connection per request (Connection: close)' \
                               lead_by_id.lua /api/leads/1 -H 'Connection: close' ;;
-        leads_page)       run_wrk "$s" 'GET /api/leads?limit=50&offset=<random>' leads_page.lua '/api/leads?limit=50' ;;
+        leads_page)       run_wrk "$s" 'GET /api/leads?limit=50&offset=<random 0..10,000>' leads_page.lua '/api/leads?limit=50' ;;
         leads_after)      run_wrk "$s" 'GET /api/leads?limit=50&after=<random id> (keyset)' leads_after.lua '/api/leads?limit=50' ;;
         leads_search)     run_wrk "$s" 'GET /api/leads?q=<term> (19 fixed terms)' leads_search_terms.lua \
                               '/api/leads?q=x' -- "$LOGDIR/terms-fixed.txt" ;;

@@ -93,25 +93,44 @@ CREATE TABLE IF NOT EXISTS leads (
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Adds a column to leads on a database that has none, fills the rows there are with
+-- p_fill (an SQL expression of the row, from this file) without touching their
+-- updated_at (not a change of the leads), then makes it NOT NULL; answers whether it
+-- added it.  In steps, not ADD COLUMN ... DEFAULT ... NOT NULL at once: functions of
+-- the api files take a leads row, and PostgreSQL refuses to rewrite a table whose row
+-- type they use ("function ... uses its row type").
+CREATE OR REPLACE FUNCTION smscamp_leads_add_filled_column(p_column text, p_type text,
+                                                           p_fill text)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_touch boolean := EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'leads'::regclass
+                                                        AND tgname = 'leads_touch_updated_at');
+BEGIN
+    IF EXISTS (SELECT FROM pg_attribute
+                WHERE attrelid = 'leads'::regclass AND attname = p_column
+                  AND NOT attisdropped) THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('ALTER TABLE leads ADD COLUMN %I %s', p_column, p_type);
+    IF v_touch THEN
+        ALTER TABLE leads DISABLE TRIGGER leads_touch_updated_at;
+    END IF;
+    EXECUTE format('UPDATE leads SET %I = %s', p_column, p_fill);
+    IF v_touch THEN
+        ALTER TABLE leads ENABLE TRIGGER leads_touch_updated_at;
+    END IF;
+    EXECUTE format('ALTER TABLE leads ALTER COLUMN %I SET NOT NULL', p_column);
+    RETURN true;
+END
+$$;
+
 -- custom fields ({"city": "Leeds", "plan": "Pro"}): a JSON object of strings, numbers
--- and booleans, for templates ({attributes.city}) and filters.  Added in steps: on an
--- existing database, functions of the api files take a leads row, and PostgreSQL refuses
--- to add a column with a default to a row type in use ("function ... uses its row type").
+-- and booleans, for templates ({attributes.city}) and filters
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_attribute
-                    WHERE attrelid = 'leads'::regclass AND attname = 'attributes'
-                      AND NOT attisdropped) THEN
-        ALTER TABLE leads ADD COLUMN attributes jsonb;
+    IF smscamp_leads_add_filled_column('attributes', 'jsonb', '''{}''') THEN
         ALTER TABLE leads ALTER COLUMN attributes SET DEFAULT '{}';
-        -- (not a change of the leads: their updated_at stays)
-        IF EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'leads'::regclass
-                                            AND tgname = 'leads_touch_updated_at') THEN
-            ALTER TABLE leads DISABLE TRIGGER leads_touch_updated_at;
-            UPDATE leads SET attributes = '{}' WHERE attributes IS NULL;
-            ALTER TABLE leads ENABLE TRIGGER leads_touch_updated_at;
-        END IF;
-        ALTER TABLE leads ALTER COLUMN attributes SET NOT NULL;
         ALTER TABLE leads ADD CONSTRAINT leads_attributes_check
             CHECK (jsonb_typeof(attributes) = 'object');
     END IF;
@@ -169,8 +188,8 @@ $$;
 -- one trigram index serves the search and a row's recheck is one LIKE on stored
 -- text instead of three lower()s (10 times cheaper a row, make bench).  Kept by
 -- the trigger leads_search_text (below, at the triggers).  A plain column, not a
--- generated one: adding a generated column rewrites the table, and PostgreSQL
--- refuses that while functions take a leads row.
+-- generated one: adding a generated column rewrites the table (see
+-- smscamp_leads_add_filled_column).
 CREATE OR REPLACE FUNCTION smscamp_lead_search_text(p_name text, p_email text, p_company text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -178,22 +197,8 @@ RETURN lower(p_name) || E'\x1f' || coalesce(lower(p_email), '') || E'\x1f'
        || coalesce(lower(p_company), '');
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_attribute
-                    WHERE attrelid = 'leads'::regclass AND attname = 'search_text'
-                      AND NOT attisdropped) THEN
-        ALTER TABLE leads ADD COLUMN search_text text;
-        -- (not a change of the leads: their updated_at stays)
-        IF EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'leads'::regclass
-                                            AND tgname = 'leads_touch_updated_at') THEN
-            ALTER TABLE leads DISABLE TRIGGER leads_touch_updated_at;
-        END IF;
-        UPDATE leads SET search_text = smscamp_lead_search_text(name, email, company);
-        IF EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'leads'::regclass
-                                            AND tgname = 'leads_touch_updated_at') THEN
-            ALTER TABLE leads ENABLE TRIGGER leads_touch_updated_at;
-        END IF;
-        ALTER TABLE leads ALTER COLUMN search_text SET NOT NULL;
-    END IF;
+    PERFORM smscamp_leads_add_filled_column('search_text', 'text',
+                                            'smscamp_lead_search_text(name, email, company)');
 END
 $$;
 

@@ -3,10 +3,11 @@
 -- more), the 50 leads' JSON, has_more, next_after; the same body. Leaves out the
 -- function: plpgsql, SECURITY DEFINER and SET search_path, the checks of the arguments
 -- (api_list_params, sort, q, after, opted_out) and the choice of query.
-\set off random(0, :maxid - 50)
+\set off random(0, least(:maxid - 50, 10000))
 SELECT json_build_object(
-           'items', coalesce((SELECT json_agg(v ORDER BY v.id) FROM api_lead_view AS v
-                               WHERE v.id = ANY (p.ids[1:50])), '[]'),
+           'items', coalesce((SELECT json_agg(v ORDER BY i.n)
+                                FROM unnest(p.ids[1:50]) WITH ORDINALITY AS i (id, n)
+                                JOIN api_lead_view AS v ON v.id = i.id), '[]'),
            'total', (SELECT coalesce(sum(c.n), 0) FROM smscamp_counters AS c WHERE c.name = 'leads'),
            'total_is_estimate', false, 'limit', 50, 'offset', :off::bigint,
            'has_more', cardinality(p.ids) > 50,

@@ -28,8 +28,9 @@ SELECT x.text_lower, x.text_like, coalesce(x.digits, '') AS digits,
 \gset
 \if :frequent
 SELECT json_build_object(
-           'items', coalesce((SELECT json_agg(v ORDER BY v.id) FROM api_lead_view AS v
-                               WHERE v.id = ANY (p.ids[1:50])), '[]'),
+           'items', coalesce((SELECT json_agg(v ORDER BY i.n)
+                                FROM unnest(p.ids[1:50]) WITH ORDINALITY AS i (id, n)
+                                JOIN api_lead_view AS v ON v.id = i.id), '[]'),
            'total', :estimate::bigint, 'total_is_estimate', true, 'limit', 50, 'offset', 0,
            'has_more', cardinality(p.ids) > 50,
            'next_after', CASE WHEN cardinality(p.ids) > 50 THEN p.ids[50] END)::text
@@ -41,8 +42,9 @@ SELECT json_build_object(
                       ORDER BY s.id LIMIT 51) AS ids) AS p;
 \else
 SELECT json_build_object(
-           'items', coalesce((SELECT json_agg(v ORDER BY v.id) FROM api_lead_view AS v
-                               WHERE v.id = ANY (p.ids[1:50])), '[]'),
+           'items', coalesce((SELECT json_agg(v ORDER BY i.n)
+                                FROM unnest(p.ids[1:50]) WITH ORDINALITY AS i (id, n)
+                                JOIN api_lead_view AS v ON v.id = i.id), '[]'),
            'total', cardinality(p.ids), 'total_is_estimate', false, 'limit', 50, 'offset', 0,
            'has_more', cardinality(p.ids) > 50,
            'next_after', CASE WHEN cardinality(p.ids) > 50 THEN p.ids[50] END)::text
