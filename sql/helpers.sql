@@ -185,12 +185,59 @@ BEGIN
 END
 $$;
 
+-- The errors of a keyset list's ?after= (the last id of the previous page, a
+-- non-negative integer; not with ?offset=) and of an offset past 10,000 (an
+-- offset page costs its offset: deep pages go by after), '[]' when none.
+-- p_hint ends the offset's message: where else to page.
+CREATE OR REPLACE FUNCTION api_keyset_errors(p_args jsonb, p_off bigint,
+                                             p_hint text DEFAULT '')
+RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    v_errors jsonb := '[]';
+BEGIN
+    IF p_args ? 'after' THEN
+        v_errors := api_count_param_errors(p_args ->> 'after', '["query","after"]');
+        IF p_args ? 'offset' THEN
+            v_errors := v_errors || jsonb_build_array(api_error_item('["query","after"]',
+                'Use either after or offset, not both', 'value_error'));
+        END IF;
+    END IF;
+    IF p_off > 10000 THEN
+        v_errors := v_errors || jsonb_build_array(api_error_item('["query","offset"]',
+            'Offset pages end at 10000: page further with after (the next_after of the '
+            'previous page)' || p_hint,
+            'less_than_equal', '{"le":10000}'));
+    END IF;
+    RETURN v_errors;
+END
+$$;
+
+-- The first n elements of a JSON array (a keyset list reads one row more than
+-- its page: that it exists says more follow).
+CREATE OR REPLACE FUNCTION api_json_head(items json, n integer) RETURNS json
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN json_array_length(items) <= n THEN items
+            ELSE (SELECT coalesce(json_agg(e ORDER BY i), '[]')
+                    FROM json_array_elements(items) WITH ORDINALITY AS t (e, i)
+                   WHERE i <= n) END;
+
 -- A page of a list as the routes answer it: {"items": [...], "total": N,
 -- "limit": L, "offset": O}.
 CREATE OR REPLACE FUNCTION api_page(items json, total bigint, lim integer, off bigint)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN json_build_object('items', items, 'total', total, 'limit', lim, 'offset', off)::text;
+
+-- A page of a keyset list (?after=, the next_after of the previous page): {"items": [...], "total": N, "limit": L, "offset": O,
+-- "has_more": B, "next_after": the last id of the page while more follow}.
+CREATE OR REPLACE FUNCTION api_keyset_page(items json, total bigint, lim integer, off bigint,
+                                           more boolean, last_id bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN json_build_object('items', items, 'total', total, 'limit', lim, 'offset', off,
+                         'has_more', more,
+                         'next_after', CASE WHEN more THEN last_id END)::text;
 
 -- The text of a JSON string, trimmed of white space; NULL for any other JSON
 -- value.  (E'\v' is no escape in PostgreSQL: the vertical tab is \x0B.)

@@ -6,14 +6,15 @@
 --   PUT    /api/campaigns/{id}                        api.campaigns_update(id, json)
 --   DELETE /api/campaigns/{id}                        api.campaigns_delete(id)
 --   POST   /api/campaigns/{id}/leads                  api.campaigns_add_leads(id, json)
---   GET    /api/campaigns/{id}/leads?status=&limit=&offset=   api.campaigns_leads(id, args)
+--   GET    /api/campaigns/{id}/leads?status=&limit=&offset=&after=
+--                                                     api.campaigns_leads(id, args)
 --   POST   /api/campaigns/{id}/start                  api.campaigns_start(id)     202
 --   POST   /api/campaigns/{id}/pause                  api.campaigns_pause(id)
 --   POST   /api/campaigns/{id}/resume                 api.campaigns_resume(id)    202
 --   POST   /api/campaigns/{id}/cancel                 api.campaigns_cancel(id)
 --   POST   /api/campaigns/{id}/schedule               api.campaigns_schedule(id, json)
 --   POST   /api/campaigns/{id}/preview                api.campaigns_preview(id, json)
---   GET    /api/campaigns/{id}/logs?level=&node=&campaign_lead_id=&limit=&offset=
+--   GET    /api/campaigns/{id}/logs?level=&node=&campaign_lead_id=&limit=&offset=&after=
 --                                                     api.campaigns_logs(id, args)
 --
 -- The campaign JSON (sql/campaign_progress.sql) and the lifecycle (start,
@@ -494,16 +495,21 @@ DECLARE
     v_status text := nullif(btrim(v_args ->> 'status'), '');
     v_q text := nullif(btrim(v_args ->> 'q'), '');
     v_like text;
+    v_before bigint;
     v_errors jsonb;
     v_total bigint;
     v_items json;
+    v_more boolean;
 BEGIN
     SELECT * INTO p FROM api_list_params(v_args);
-    v_errors := p.errors
+    v_errors := p.errors || api_keyset_errors(v_args, p.off)
         || api_enum_errors(v_status, api_campaign_statuses(), '["query","status"]');
     v_errors := v_errors || api_search_errors(v_q);
     PERFORM api_check(v_errors);
     v_like := api_like_contains(lower(v_q));
+    -- keyset pages, newest first: after the last id of the previous page, the smaller ids
+    v_before := coalesce(nullif(api_count_param_value(v_args ->> 'after', 9223372036854775807), 0),
+                         9223372036854775807);
 
     SELECT count(*) INTO v_total
       FROM campaigns c
@@ -515,10 +521,14 @@ BEGIN
              WHERE (v_status IS NULL OR c.status = v_status)
                AND (v_q IS NULL OR lower(c.name) LIKE v_like
                     OR lower(c.description) LIKE v_like)
-             ORDER BY c.id DESC LIMIT p.lim OFFSET p.off) AS c;
+               AND c.id < v_before
+             ORDER BY c.id DESC LIMIT p.lim + 1 OFFSET p.off) AS c;
 
+    v_more := json_array_length(v_items) > p.lim;
+    v_items := api_json_head(v_items, p.lim);
     status := 200;
-    body := api_page(v_items, v_total, p.lim, p.off);
+    body := api_keyset_page(v_items, v_total, p.lim, p.off, v_more,
+                            (v_items -> (p.lim - 1) ->> 'id')::bigint);
 END
 $$;
 
@@ -658,28 +668,43 @@ BEGIN
 END
 $$;
 
--- The paging of a campaign's sub-lists (/leads, /logs): limit and offset
--- (api_list_params), with the route's own filter errors (p_errors) and the
--- path id's in one 422; then the campaign's id (404 when it has none).
+-- The paging of a campaign's sub-lists (/leads, /logs, in id order): limit and
+-- offset (api_list_params, up to 10,000) or after (keyset pages: the last id of
+-- the previous page, 0 when none), with the route's own filter errors
+-- (p_errors) and the path id's in one 422; then the campaign's id (404 when it
+-- has none).
+DO $$
+BEGIN
+    -- (before after)
+    IF EXISTS (SELECT FROM pg_proc WHERE oid = to_regprocedure('api_campaign_page_params(text,jsonb,jsonb)')
+                                     AND cardinality(proallargtypes) < 7) THEN
+        DROP FUNCTION api_campaign_page_params(text, jsonb, jsonb);
+    END IF;
+END
+$$;
 CREATE OR REPLACE FUNCTION api_campaign_page_params(p_id text, p_args jsonb, p_errors jsonb,
                                                     OUT id bigint, OUT lim integer,
-                                                    OUT off bigint)
+                                                    OUT off bigint, OUT after bigint)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     p record;
     v_errors jsonb;
 BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'));
-    v_errors := api_id_errors(p_id) || p.errors || p_errors;
+    v_errors := api_id_errors(p_id) || p.errors
+                || api_keyset_errors(coalesce(p_args, '{}'), p.off) || p_errors;
     PERFORM api_check(v_errors);
     id := api_campaign_id(p_id);
     lim := p.lim;
     off := p.off;
+    after := coalesce(api_count_param_value(p_args ->> 'after', 9223372036854775807), 0);
 END
 $$;
 
--- GET /api/campaigns/{id}/leads?status=&limit=&offset=  (in campaign-lead id
--- order; total from the kept statistics, not a count of the rows)
+
+-- GET /api/campaigns/{id}/leads?status=&limit=&offset=&after=  (in campaign-lead
+-- id order, keyset pages with after; total from the kept statistics, not a count
+-- of the rows)
 CREATE OR REPLACE FUNCTION api.campaigns_leads(p_id text, p_args jsonb,
                                                OUT status integer, OUT body text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -689,23 +714,28 @@ DECLARE
         api_enum_errors(v_status, api_campaign_lead_statuses(), '["query","status"]'));
     v_id bigint := p.id;
     v_total bigint;
+    v_ids bigint[];     -- the page's campaign leads (and one more when more follow)
+    v_more boolean;
     v_items json;
 BEGIN
 
     v_total := (smscamp_campaign_lead_counts(v_id) ->> coalesce(v_status, 'total_leads'))::bigint;
-    -- the page first, then each lead by id (OFFSET 0: not flattened, so the
-    -- plan stays "50 index lookups" whatever the statistics say); a deleted
-    -- lead's campaign lead has none
+    v_ids := ARRAY(SELECT c.id FROM campaign_leads c
+                    WHERE c.campaign_id = v_id AND (v_status IS NULL OR c.status = v_status)
+                      AND c.id > p.after
+                    ORDER BY c.id LIMIT p.lim + 1 OFFSET p.off);
+    v_more := cardinality(v_ids) > p.lim;
+    v_ids := v_ids[1:p.lim];
+    -- then each lead by id (OFFSET 0: not flattened, so the plan stays "50 index
+    -- lookups" whatever the statistics say); a deleted lead's campaign lead has none
     SELECT coalesce(json_agg(api_campaign_lead_json(pg.c, x.l) ORDER BY (pg.c).id), '[]')
       INTO v_items
-      FROM (SELECT c FROM campaign_leads c
-             WHERE c.campaign_id = v_id AND (v_status IS NULL OR c.status = v_status)
-             ORDER BY c.id LIMIT p.lim OFFSET p.off) AS pg
+      FROM (SELECT c FROM campaign_leads c WHERE c.id = ANY (v_ids) OFFSET 0) AS pg
       LEFT JOIN LATERAL (SELECT l FROM leads l WHERE l.id = (pg.c).lead_id OFFSET 0) AS x
              ON true;
 
     status := 200;
-    body := api_page(v_items, v_total, p.lim, p.off);
+    body := api_keyset_page(v_items, v_total, p.lim, p.off, v_more, v_ids[p.lim]);
 END
 $$;
 
@@ -870,7 +900,7 @@ BEGIN
 END
 $$;
 
--- GET /api/campaigns/{id}/logs?level=&node=&campaign_lead_id=&limit=&offset=
+-- GET /api/campaigns/{id}/logs?level=&node=&campaign_lead_id=&limit=&offset=&after=
 -- (oldest first; lead_name: the lead's name, or a deleted lead's as messaged)
 CREATE OR REPLACE FUNCTION api.campaigns_logs(p_id text, p_args jsonb,
                                               OUT status integer, OUT body text)
@@ -893,6 +923,8 @@ DECLARE
     v_cl bigint;
     v_total bigint;
     v_items json;
+    v_more boolean;
+    v_last bigint;
 BEGIN
     IF v_cl_text IS NOT NULL THEN
         v_cl := api_parse_id(v_cl_text, '["query","campaign_lead_id"]');
@@ -921,13 +953,18 @@ BEGIN
                AND (v_cl IS NULL OR pl.campaign_lead_id = v_cl)
                AND (v_level IS NULL OR pl.level = v_level)
                AND (v_node IS NULL OR pl.node_name = v_node)
-             ORDER BY pl.id LIMIT p.lim OFFSET p.off) AS x
+               AND pl.id > p.after
+             ORDER BY pl.id LIMIT p.lim + 1 OFFSET p.off) AS x
       LEFT JOIN LATERAL (SELECT coalesce(l.name, x.deleted_lead_name) AS lead_name
                            FROM (SELECT) AS one LEFT JOIN leads l ON l.id = x.lead_id) AS n
              ON true;
 
+    -- (one row more than the page: more follow)
+    v_more := json_array_length(v_items) > p.lim;
+    v_items := api_json_head(v_items, p.lim);
+    v_last := (v_items -> (p.lim - 1) ->> 'id')::bigint;
     status := 200;
-    body := api_page(v_items, v_total, p.lim, p.off);
+    body := api_keyset_page(v_items, v_total, p.lim, p.off, v_more, v_last);
 END
 $$;
 

@@ -32,12 +32,15 @@ DECLARE
     v_q text := nullif(btrim(p_args ->> 'q'), '');
     v_digits text;
     v_campaign bigint;
+    v_before bigint;
     v_errors jsonb;
     v_items json;
     v_total bigint;
+    v_more boolean;
 BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'), 50, 200);
-    v_errors := p.errors || api_enum_errors(v_state, c_states, '["query","state"]')
+    v_errors := p.errors || api_keyset_errors(coalesce(p_args, '{}'), p.off)
+        || api_enum_errors(v_state, c_states, '["query","state"]')
         || api_count_param_errors(v_campaign_text, '["query","campaign_id"]')
         || CASE WHEN v_intent IS NULL THEN '[]'::jsonb
                 ELSE api_enum_errors(v_intent, c_intents, '["query","intent"]') END;
@@ -45,6 +48,9 @@ BEGIN
     PERFORM api_check(v_errors);
     v_campaign := api_count_param_value(v_campaign_text, 9223372036854775807);
     v_digits := nullif(regexp_replace(coalesce(v_q, ''), '[^0-9]', '', 'g'), '');
+    -- keyset pages, latest first: after the last message id of the previous page
+    v_before := coalesce(nullif(api_count_param_value(p_args ->> 'after', 9223372036854775807), 0),
+                         9223372036854775807);
 
     WITH t AS (
         -- a draft waits for approval: it answers nothing yet
@@ -80,13 +86,19 @@ BEGIN
                         'last_message', smscamp_message_json(x.last),
                         'message_count', x.message_count, 'unread', x.unread,
                         'needs_reply', x.needs_reply, 'intent', x.intent,
-                        'drafts', x.drafts) ORDER BY x.last_id DESC)
-                       FROM (SELECT * FROM g ORDER BY g.last_id DESC
-                             LIMIT p.lim OFFSET p.off) AS x), '[]')
+                        'drafts', x.drafts, 'last_id', x.last_id) ORDER BY x.last_id DESC)
+                       FROM (SELECT * FROM g WHERE g.last_id < v_before ORDER BY g.last_id DESC
+                             LIMIT p.lim + 1 OFFSET p.off) AS x), '[]')
       INTO v_total, v_items;
 
+    v_more := json_array_length(v_items) > p.lim;
+    v_items := api_json_head(v_items, p.lim);
     status := 200;
-    body := api_page(v_items, v_total, p.lim, p.off);
+    -- (next_after: the last message id of the page's last conversation)
+    body := api_keyset_page((SELECT coalesce(json_agg(e::jsonb - 'last_id' ORDER BY i), '[]')
+                               FROM json_array_elements(v_items) WITH ORDINALITY AS t (e, i)),
+                            v_total, p.lim, p.off, v_more,
+                            (v_items -> (p.lim - 1) ->> 'last_id')::bigint);
 END
 $$;
 

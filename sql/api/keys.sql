@@ -142,16 +142,21 @@ CREATE OR REPLACE FUNCTION api.keys_list(p_args jsonb, OUT status integer, OUT b
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     p record;
+    v_items json;
+    v_more boolean;
 BEGIN
     SELECT * INTO p FROM api_list_params(p_args);
-    PERFORM api_check(p.errors);
+    PERFORM api_check(p.errors || api_keyset_errors(coalesce(p_args, '{}'), p.off));
+    v_items := (SELECT coalesce(json_agg(smscamp_key_json(k) ORDER BY k.id), '[]')
+                  FROM (SELECT * FROM api_keys
+                         WHERE id > coalesce(api_count_param_value(p_args ->> 'after',
+                                                                   9223372036854775807), 0)
+                         ORDER BY id LIMIT p.lim + 1 OFFSET p.off) k);
+    v_more := json_array_length(v_items) > p.lim;
+    v_items := api_json_head(v_items, p.lim);
     status := 200;
-    body := jsonb_build_object(
-        'items', coalesce((SELECT jsonb_agg(smscamp_key_json(k) ORDER BY k.id)
-                             FROM (SELECT * FROM api_keys ORDER BY id
-                                   LIMIT p.lim OFFSET p.off) k), '[]'),
-        'total', (SELECT count(*) FROM api_keys),
-        'limit', p.lim, 'offset', p.off)::text;
+    body := api_keyset_page(v_items, (SELECT count(*) FROM api_keys), p.lim, p.off, v_more,
+                            (v_items -> (p.lim - 1) ->> 'id')::bigint);
 END
 $$;
 

@@ -624,13 +624,8 @@ BEGIN
     SELECT * INTO p FROM api_list_params(coalesce(p_args, '{}'));
     v_errors := p.errors;
     v_errors := v_errors || api_search_errors(v_q);
-    -- an offset page costs its offset: deep pages go by keyset
-    IF p.off > 10000 THEN
-        v_errors := v_errors || jsonb_build_array(api_error_item('["query","offset"]',
-            'Offset pages end at 10000: page further with after (the next_after of the '
-            'previous page, in the default order sort=id), or narrow the list with q',
-            'less_than_equal', '{"le":10000}'));
-    END IF;
+    v_errors := v_errors || api_keyset_errors(p_args, p.off,
+        ', in the default order sort=id, or narrow the list with q');
     IF p_args ? 'opted_out' AND v_opted IS NULL THEN
         v_errors := v_errors || jsonb_build_array(api_error_item('["query","opted_out"]',
             'Input should be a valid boolean (true or false)', 'bool_parsing'));
@@ -642,19 +637,12 @@ BEGIN
             'enum', jsonb_build_object('expected', array_to_string(c_sorts, ', '))));
     END IF;
     -- keyset pagination: ?after=<the last id of the previous page>, flat in cost
-    -- however deep the page (offset pages cost their offset)
-    IF v_after_text IS NOT NULL THEN
-        v_errors := v_errors || api_count_param_errors(v_after_text, '["query","after"]');
-        IF p_args ? 'offset' THEN
-            v_errors := v_errors || jsonb_build_array(api_error_item('["query","after"]',
-                'Use either after or offset, not both', 'value_error'));
-        END IF;
-        IF v_sort <> 'id' AND v_sort = ANY (c_sorts) THEN
-            v_errors := v_errors || jsonb_build_array(api_error_item('["query","after"]',
-                format('after (keyset pages) works only in the default order (sort=id); '
-                       'with sort=%s, page with offset instead', v_sort),
-                'value_error'));
-        END IF;
+    -- however deep the page (offset pages cost their offset), in id order only
+    IF v_after_text IS NOT NULL AND v_sort <> 'id' AND v_sort = ANY (c_sorts) THEN
+        v_errors := v_errors || jsonb_build_array(api_error_item('["query","after"]',
+            format('after (keyset pages) works only in the default order (sort=id); '
+                   'with sort=%s, page with offset instead', v_sort),
+            'value_error'));
     END IF;
     PERFORM api_check(v_errors);
     v_after := coalesce(api_count_param_value(v_after_text, 9223372036854775807), 0);

@@ -1001,8 +1001,8 @@ export const api = {
   createLead: (input: LeadInput) => request<Lead>('POST', '/api/leads', { json: input }),
   updateLead: (id: number, input: LeadInput) => request<Lead>('PUT', `/api/leads/${id}`, { json: input }),
   deleteLead: (id: number) => request<void>('DELETE', `/api/leads/${id}`),
-  conversations: (p: { state?: ConversationState; campaign_id?: number; intent?: Intent; q?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
-    request<Page<Conversation>>('GET', '/api/conversations', { query: { ...p }, signal }),
+  conversations: (p: { state?: ConversationState; campaign_id?: number; intent?: Intent; q?: string; limit?: number; offset?: number; after?: number } = {}, signal?: AbortSignal) =>
+    request<KeysetPage<Conversation>>('GET', '/api/conversations', { query: { ...p }, signal }),
   readConversation: (leadId: number) =>
     request<{ lead_id: number; marked: number }>('POST', `/api/conversations/${leadId}/read`),
   leadMessages: (id: number, p: { after?: number; limit?: number } = {}, signal?: AbortSignal) =>
@@ -1030,8 +1030,8 @@ export const api = {
   exportOptOuts: (signal?: AbortSignal) => download('/api/opt-outs/export', { signal }),
 
   // campaigns
-  listCampaigns: (p: ListParams & { status?: string } = {}, signal?: AbortSignal) =>
-    request<Page<Campaign>>('GET', '/api/campaigns', { query: { ...p }, signal }),
+  listCampaigns: (p: ListParams & { status?: string; after?: number } = {}, signal?: AbortSignal) =>
+    request<KeysetPage<Campaign>>('GET', '/api/campaigns', { query: { ...p }, signal }),
   getCampaign: (id: number, signal?: AbortSignal) => request<Campaign>('GET', `/api/campaigns/${id}`, { signal }),
   createCampaign: (input: CampaignInput) => request<Campaign>('POST', '/api/campaigns', { json: input }),
   updateCampaign: (id: number, input: CampaignInput) =>
@@ -1039,8 +1039,8 @@ export const api = {
   deleteCampaign: (id: number) => request<void>('DELETE', `/api/campaigns/${id}`),
   addCampaignLeads: (id: number, input: Pick<CampaignInput, 'lead_ids' | 'lead_filter' | 'lead_count'>) =>
     request<Record<string, unknown>>('POST', `/api/campaigns/${id}/leads`, { json: input }),
-  listCampaignLeads: (id: number, p: { status?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
-    request<Page<CampaignLead>>('GET', `/api/campaigns/${id}/leads`, { query: { ...p }, signal }),
+  listCampaignLeads: (id: number, p: { status?: string; limit?: number; offset?: number; after?: number } = {}, signal?: AbortSignal) =>
+    request<KeysetPage<CampaignLead>>('GET', `/api/campaigns/${id}/leads`, { query: { ...p }, signal }),
   campaignAction: (id: number, action: 'start' | 'pause' | 'resume' | 'cancel') =>
     request<Campaign | Record<string, unknown>>('POST', `/api/campaigns/${id}/${action}`, { json: {} }),
   scheduleCampaign: (id: number, scheduledAt: string) =>
@@ -1051,9 +1051,9 @@ export const api = {
     request<Preview>('POST', `/api/campaigns/${id}/preview`, { json: leadId ? { lead_id: leadId } : {} }),
   campaignLogs: (
     id: number,
-    p: { level?: string; node?: string; campaign_lead_id?: number; limit?: number; offset?: number } = {},
+    p: { level?: string; node?: string; campaign_lead_id?: number; limit?: number; offset?: number; after?: number } = {},
     signal?: AbortSignal,
-  ) => request<Page<ProcessingLog>>('GET', `/api/campaigns/${id}/logs`, { query: { ...p }, signal }),
+  ) => request<KeysetPage<ProcessingLog>>('GET', `/api/campaigns/${id}/logs`, { query: { ...p }, signal }),
 
   // senders: the numbers campaigns send from (any key reads; operator and admin keys change them)
   listSenders: (signal?: AbortSignal) => request<SenderList>('GET', '/api/senders', { signal }),
@@ -1064,8 +1064,8 @@ export const api = {
   deleteSender: (id: number) => request<void>('DELETE', `/api/senders/${id}`),
 
   // API keys (admin; keysMe: any key)
-  keys: (p: { limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
-    request<Page<ApiKey>>('GET', '/api/keys', { query: { ...p }, signal }),
+  keys: (p: { limit?: number; offset?: number; after?: number } = {}, signal?: AbortSignal) =>
+    request<KeysetPage<ApiKey>>('GET', '/api/keys', { query: { ...p }, signal }),
   keysMe: (signal?: AbortSignal) => request<ApiKeyMe>('GET', '/api/keys/me', { signal }),
   keysCreate: (input: ApiKeyInput) => request<ApiKeyCreated>('POST', '/api/keys', { json: input }),
   /** Revoke now, or after `afterSeconds` (an overlap while clients switch keys). */

@@ -174,7 +174,7 @@ for my $bad ('abc', '0', '-1', '1.5', '99999999999999999999') {
 # ---------------------------------------------------------------- list
 $res = api(GET => '/api/campaigns');
 is_json_response($res, 200, 'GET /api/campaigns: 200');
-is_deeply([sort keys %{ $res->{json} || {} }], [qw(items limit offset total)], 'the list envelope');
+is_deeply([sort keys %{ $res->{json} || {} }], [qw(has_more items limit next_after offset total)], 'the list envelope');
 is($res->{json}{limit}, 50, 'default limit 50');
 is($res->{json}{offset}, 0, 'default offset 0');
 my @listed = map { $_->{id} } @{ $res->{json}{items} || [] };
@@ -194,6 +194,15 @@ ok(@{ $res->{json}{items} || [] } && !grep({ $_->{status} ne 'draft' } @{ $res->
 is_fastapi_422(api(GET => '/api/campaigns?status=running'), [qw(query status)], '?status=running: 422', type => 'enum');
 is_fastapi_422(api(GET => '/api/campaigns?limit=-1'), [qw(query limit)], '?limit=-1: 422');
 is_fastapi_422(api(GET => '/api/campaigns?offset=x'), [qw(query offset)], '?offset=x: 422');
+# keyset pages: the four matches two by two, newest first, each once
+my $first = api(GET => "/api/campaigns?q=$tok&limit=2")->{json};
+ok($first->{has_more}, 'a first page of 2 of 4: has_more');
+my $second = api(GET => "/api/campaigns?q=$tok&limit=2&after=$first->{next_after}")->{json};
+is_deeply([map { $_->{id} } @{ $first->{items} }, @{ $second->{items} }],
+          [map { $_->{id} } @{ api(GET => "/api/campaigns?q=$tok&limit=4")->{json}{items} }],
+          'the page after next_after: the next two, newest first');
+ok(!$second->{has_more} && !defined $second->{next_after}, 'the last page: no more');
+is_fastapi_422(api(GET => '/api/campaigns?offset=10001'), [qw(query offset)], '?offset=10001: 422 (use after)');
 
 # ---------------------------------------------------------------- update
 $res = api(PUT => "/api/campaigns/$c->{id}", { name => "Renamed $tok", sms_temperature => 40,
@@ -250,7 +259,7 @@ is(campaigns_fp(), $fp, 'refused additions changed nothing');
 # ---------------------------------------------------------------- a campaign's leads
 $res = api(GET => "/api/campaigns/$bare->{id}/leads");
 is_json_response($res, 200, 'GET /api/campaigns/{id}/leads: 200');
-is_deeply([sort keys %{ $res->{json} || {} }], [qw(items limit offset total)], 'the list envelope');
+is_deeply([sort keys %{ $res->{json} || {} }], [qw(has_more items limit next_after offset total)], 'the list envelope');
 is($res->{json}{total}, 6, 'total');
 my $item = $res->{json}{items}[0] || {};
 ok(exists $item->{$_}, "a campaign lead has '$_'")

@@ -69,7 +69,7 @@ psql(q{INSERT INTO processing_logs (campaign_lead_id, level, node_name, message,
         ORDER BY cl.id, x.o}, c => $c->{id});
 $res = api(GET => "/api/campaigns/$c->{id}/logs");
 is_json_response($res, 200, 'GET /logs: 200');
-is_deeply([sort keys %{ $res->{json} || {} }], [qw(items limit offset total)], 'the list envelope');
+is_deeply([sort keys %{ $res->{json} || {} }], [qw(has_more items limit next_after offset total)], 'the list envelope');
 is($res->{json}{total}, 6, 'every log of the campaign');
 my @items = @{ $res->{json}{items} || [] };
 is_deeply([map { $_->{node_name} } @items[0 .. 2]], [qw(validate_lead sms_agent finalize)], 'oldest first');

@@ -3,7 +3,7 @@
 -- update rules, delete, adding leads, lists, logs, schedule, dashboard.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(76);
+SELECT plan(82);
 
 \ir lib/err.sql
 \ir lib/route.sql
@@ -172,11 +172,20 @@ SELECT is((SELECT j #>> '{items,0,id}' FROM lst), (SELECT j ->> 'id' FROM c1), '
 SELECT ok((SELECT j #> '{items,0,stats}' IS NOT NULL FROM lst), '... with its stats');
 SELECT is((SELECT array_agg(x ORDER BY x) FROM jsonb_object_keys(
               pg_temp.route($$SELECT * FROM api.campaigns_list('{}')$$)) AS x),
-          ARRAY['_status', 'items', 'limit', 'offset', 'total'], 'list answers the envelope');
+          ARRAY['_status', 'has_more', 'items', 'limit', 'next_after', 'offset', 'total'],
+          'list answers the envelope');
 SELECT is((SELECT jsonb_agg(x -> 'id') FROM jsonb_array_elements(pg_temp.route(
               $$SELECT * FROM api.campaigns_list('{"limit": "3"}')$$) -> 'items') AS x),
           (SELECT jsonb_agg(id ORDER BY id DESC) FROM (SELECT id FROM campaigns ORDER BY id DESC LIMIT 3) AS x),
           'list: newest first');
+-- keyset pages, newest first: after = next_after, the smaller ids
+SELECT is((SELECT jsonb_agg(x -> 'id') FROM jsonb_array_elements(pg_temp.route(format(
+              $$SELECT * FROM api.campaigns_list('{"limit": "2", "after": "%s"}')$$,
+              pg_temp.route($$SELECT * FROM api.campaigns_list('{"limit": "2"}')$$) ->> 'next_after'))
+              -> 'items') AS x),
+          (SELECT jsonb_agg(id ORDER BY id DESC) FROM (SELECT id FROM campaigns ORDER BY id DESC
+                                                       LIMIT 2 OFFSET 2) AS x),
+          'list: the page after next_after is the next two, newest first');
 SELECT ok((SELECT bool_and(x ->> 'status' = 'draft') FROM jsonb_array_elements(pg_temp.route(
               $$SELECT * FROM api.campaigns_list('{"status": "draft", "limit": "500"}')$$) -> 'items') AS x),
           'list ?status=draft: only drafts');
@@ -251,6 +260,37 @@ SELECT is(pg_temp.route(format($$SELECT * FROM api.campaigns_leads(%L, '{"status
 SELECT is(pg_temp.err(format($$SELECT * FROM api.campaigns_leads(%L, '{"status": "done"}')$$,
                              (SELECT j ->> 'id' FROM c3))) #>> '{body,detail,0,loc}',
           '["query", "status"]', 'campaign leads with an unknown status: 422');
+-- keyset pages: after = next_after walks every campaign lead once, in id order
+CREATE FUNCTION pg_temp.cl_pages(p_campaign text, p_limit int) RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_page jsonb;
+    v_after bigint := 0;
+    v_ids bigint[] := '{}';
+BEGIN
+    LOOP
+        v_page := pg_temp.route(format('SELECT * FROM api.campaigns_leads(%L, %L)', p_campaign,
+                                       jsonb_build_object('limit', p_limit::text,
+                                                          'after', v_after::text)));
+        v_ids := v_ids || ARRAY(SELECT (i ->> 'id')::bigint
+                                  FROM jsonb_array_elements(v_page -> 'items') AS i);
+        EXIT WHEN NOT (v_page ->> 'has_more')::boolean;
+        v_after := (v_page ->> 'next_after')::bigint;
+    END LOOP;
+    RETURN v_ids;
+END
+$$;
+SELECT is(pg_temp.cl_pages((SELECT j ->> 'id' FROM c3), 3),
+          ARRAY(SELECT id FROM campaign_leads WHERE campaign_id = (SELECT (j ->> 'id')::bigint FROM c3)
+                 ORDER BY id),
+          'campaign leads: keyset pages of 3 return every lead once, in order');
+SELECT is((SELECT j -> 'has_more' FROM cl), 'true', 'campaign leads: has_more on a page with more after it');
+SELECT is(pg_temp.err(format($$SELECT * FROM api.campaigns_leads(%L, '{"offset": "10001"}')$$,
+                             (SELECT j ->> 'id' FROM c3))) #>> '{body,detail,0,loc}',
+          '["query", "offset"]', 'campaign leads: offset past 10,000: 422');
+SELECT is(pg_temp.err(format($$SELECT * FROM api.campaigns_leads(%L, '{"after": "1", "offset": "2"}')$$,
+                             (SELECT j ->> 'id' FROM c3))) #>> '{body,detail,0,loc}',
+          '["query", "after"]', 'campaign leads: after and offset together: 422');
 
 ------------------------------------------------------------------------------
 -- logs
@@ -272,6 +312,12 @@ SELECT is((SELECT array_agg(x ->> 'node_name' ORDER BY o) FROM lg,
 SELECT ok((SELECT j #> '{items,0}' ?& ARRAY['id', 'campaign_lead_id', 'lead_id', 'node_name', 'level',
                                             'message', 'metadata', 'created_at'] FROM lg),
           'a log has node_name, level, message, metadata');
+SELECT is(ARRAY(SELECT (i ->> 'id')::bigint FROM jsonb_array_elements(pg_temp.route(format(
+              $$SELECT * FROM api.campaigns_logs(%L, %L)$$, (SELECT j ->> 'id' FROM c3),
+              jsonb_build_object('after', (SELECT j #>> '{items,0,id}' FROM lg))))-> 'items') AS i),
+          ARRAY(SELECT (i ->> 'id')::bigint FROM jsonb_array_elements((SELECT j -> 'items' FROM lg)) AS i
+                 OFFSET 1),
+          'logs: after the first entry, the others');
 SELECT is((pg_temp.route(format($$SELECT * FROM api.campaigns_logs(%L, '{"level": "error"}')$$,
                                 (SELECT j ->> 'id' FROM c3))) ->> 'total')::int, 2, 'logs ?level=');
 SELECT is((pg_temp.route(format($$SELECT * FROM api.campaigns_logs(%L, '{"node": "sms_agent", "campaign_lead_id": "%s"}')$$,

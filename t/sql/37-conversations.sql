@@ -3,7 +3,7 @@
 -- filters, and marking a conversation read.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(22);
+SELECT plan(23);
 
 \ir lib/call.sql
 \ir lib/free_phone.sql
@@ -65,6 +65,18 @@ SELECT is(pg_temp.inbox('{"state": "needs_reply"}'), ARRAY['Ada', 'stranger'],
           'needs_reply: the last message is the lead''s (Cy was answered)');
 SELECT is(pg_temp.inbox('{"state": "all"}'), ARRAY['Ada', 'stranger', 'Cy', 'Bob'],
           'all: also the threads only sent to');
+-- keyset pages: after = next_after (the last message of the page's last conversation)
+CREATE FUNCTION pg_temp.inbox_phones(p_args jsonb) RETURNS text[]
+LANGUAGE sql AS $$
+SELECT coalesce(array_agg(e.c ->> 'phone' ORDER BY e.o), '{}')
+  FROM jsonb_array_elements(pg_temp.call(format('SELECT * FROM api.conversations_list(%L)', p_args))
+                            #> '{body,items}') WITH ORDINALITY AS e(c, o)
+$$;
+SELECT is(pg_temp.inbox_phones(jsonb_build_object('state', 'all', 'limit', '2', 'after',
+              pg_temp.call('SELECT * FROM api.conversations_list(''{"state": "all", "limit": "2"}'')')
+              #>> '{body,next_after}')),
+          (pg_temp.inbox_phones('{"state": "all", "limit": "4"}'))[3:4],
+          'keyset: the page after next_after is the next two');
 SELECT is(pg_temp.inbox(jsonb_build_object('state', 'all', 'campaign_id', pg_temp.id('c1')::text)),
           ARRAY['Ada', 'Bob'], 'campaign_id: the conversations with a message of that campaign');
 SELECT is(pg_temp.inbox('{"q": "cy zq37"}'), ARRAY['Cy'], 'q: part of the lead''s name');

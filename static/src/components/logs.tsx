@@ -5,6 +5,7 @@ import { Badge, CallStatusBadge, ErrorState, LeadStatusBadge, LoadingState, cx }
 import { FilterBar, FilterSelect, PagedList } from './list';
 import { leadWaitText, type Tone } from '../lib/status';
 import { fmtCallDuration, fmtCost, fmtDateTime, fmtDuration, fmtTime, plural } from '../lib/format';
+import { useLocalKeyset } from '../lib/useListParams';
 
 export const GRAPH_NODES = ['validate_lead', 'sms_agent', 'voice_agent', 'finalize'] as const;
 const NODE_LABELS: Record<string, string> = {
@@ -171,10 +172,12 @@ const PAGE = 20;
 export function CampaignLogs({ campaignId, live }: { campaignId: number; live: boolean }) {
   const [level, setLevel] = useState('');
   const [node, setNode] = useState('');
-  const [offset, setOffset] = useState(0);
+  // keyset pages (after = the last entry of the page): the same cost however deep
+  const keyset = useLocalKeyset();
+  const after = keyset.after ? Number(keyset.after) : undefined;
   const logs = useQuery({
-    queryKey: ['campaigns', campaignId, 'logs', { level, node, offset }],
-    queryFn: ({ signal }) => api.campaignLogs(campaignId, { level: level || undefined, node: node || undefined, limit: PAGE, offset }, signal),
+    queryKey: ['campaigns', campaignId, 'logs', { level, node, after }],
+    queryFn: ({ signal }) => api.campaignLogs(campaignId, { level: level || undefined, node: node || undefined, limit: PAGE, after }, signal),
     refetchInterval: live ? 3_000 : false,
     placeholderData: keepPreviousData,
   });
@@ -192,7 +195,7 @@ export function CampaignLogs({ campaignId, live }: { campaignId: number; live: b
               label={f.label}
               labelClassName="mb-1 block text-xs font-medium text-slate-600"
               value={f.value}
-              onChange={(v) => { f.set(v); setOffset(0); }}
+              onChange={(v) => { f.set(v); keyset.reset(); }}
               allLabel={f.allLabel}
               options={f.options}
               className={f.className}
@@ -205,7 +208,8 @@ export function CampaignLogs({ campaignId, live }: { campaignId: number; live: b
         loadingLabel="Loading log…"
         feature="Processing logs"
         path={`/api/campaigns/${campaignId}/logs`}
-        paging={{ limit: PAGE, offset, onOffset: setOffset }}
+        paging={{ limit: PAGE, offset: 0, onOffset: () => undefined }}
+        keyset={keyset}
         label="entries"
         empty={<p className="px-4 py-8 text-center text-sm text-slate-500 sm:px-5">{level || node ? 'No log entries match these filters.' : 'Nothing logged yet: entries appear as leads are processed.'}</p>}
       >

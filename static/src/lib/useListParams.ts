@@ -51,7 +51,10 @@ export function useListParams() {
       update({ after: trail.at(-1) || null }, { push: !replace, state: { keysetTrail: trail.slice(0, -1) } }),
   };
 
-  return { params, q, offset, search, setSearch, update, paging, keyset };
+  /** The keyset cursor as a number for the API (undefined on the first page). */
+  const afterId = /^\d+$/.test(after) ? Number(after) : undefined;
+
+  return { params, q, offset, search, setSearch, update, paging, keyset, afterId };
 }
 
 /** Where a keyset list is (see useListParams). */
@@ -70,4 +73,30 @@ export interface Keyset {
 function keysetTrail(state: unknown): string[] {
   const t = state && typeof state === 'object' ? (state as { keysetTrail?: unknown }).keysetTrail : undefined;
   return Array.isArray(t) && t.every((x) => typeof x === 'string') ? t : [];
+}
+
+/**
+ * A keyset list's paging kept in the component (a list inside a page, not the page's URL): the
+ * cursor and the cursors of the pages before it. `reset` goes back to the first page (a new filter).
+ */
+export function useLocalKeyset(): Keyset & { reset: () => void } {
+  const [trail, setTrail] = useState<string[]>([]);
+  const [after, setAfter] = useState('');
+  return {
+    after,
+    page: trail.length + 1,
+    hasPrevious: after !== '',
+    next: (nextAfter: string) => {
+      setTrail((t) => [...t, after]);
+      setAfter(nextAfter);
+    },
+    previous: () => {
+      setAfter(trail.at(-1) ?? '');
+      setTrail((t) => t.slice(0, -1));
+    },
+    reset: () => {
+      setTrail([]);
+      setAfter('');
+    },
+  };
 }

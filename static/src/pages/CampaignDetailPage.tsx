@@ -50,6 +50,7 @@ import {
   waitingText,
   type CampaignAction,
 } from '../lib/status';
+import { useLocalKeyset } from '../lib/useListParams';
 import {
   fmtCallDuration,
   fmtCallDelay,
@@ -642,12 +643,14 @@ function LeadCall({ lead }: { lead: CampaignLead }) {
 
 function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boolean }) {
   const [status, setStatus] = useState('');
-  const [offset, setOffset] = useState(0);
+  // keyset pages (after = the last campaign lead of the page): the same cost however deep
+  const keyset = useLocalKeyset();
+  const after = keyset.after ? Number(keyset.after) : undefined;
   const [open, setOpen] = useState<CampaignLead | null>(null);
   const [threadOf, setThreadOf] = useState<CampaignLead | null>(null);
   const leads = useQuery({
-    queryKey: ['campaigns', campaign.id, 'leads', { status, offset, limit: LEADS_PAGE }],
-    queryFn: ({ signal }) => api.listCampaignLeads(campaign.id, { status: status || undefined, limit: LEADS_PAGE, offset }, signal),
+    queryKey: ['campaigns', campaign.id, 'leads', { status, after, limit: LEADS_PAGE }],
+    queryFn: ({ signal }) => api.listCampaignLeads(campaign.id, { status: status || undefined, limit: LEADS_PAGE, after }, signal),
     refetchInterval: live ? 3_000 : false,
     placeholderData: keepPreviousData,
   });
@@ -662,7 +665,7 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
         <FilterSelect
           label="Filter leads by status"
           value={status}
-          onChange={(v) => { setStatus(v); setOffset(0); }}
+          onChange={(v) => { setStatus(v); keyset.reset(); }}
           allLabel="All statuses"
           options={LEAD_STATUSES}
           optionLabel={leadStatusLabel}
@@ -673,7 +676,8 @@ function CampaignLeadsCard({ campaign, live }: { campaign: Campaign; live: boole
         query={leads}
         feature="Campaign leads"
         path={`/api/campaigns/${campaign.id}/leads`}
-        paging={{ limit: LEADS_PAGE, offset, onOffset: setOffset }}
+        paging={{ limit: LEADS_PAGE, offset: 0, onOffset: () => undefined }}
+        keyset={keyset}
         label="leads"
         empty={
           <EmptyState title={status ? `No ${leadStatusLabel(status).toLowerCase()} leads` : 'No leads in this campaign'}>

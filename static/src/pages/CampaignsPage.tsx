@@ -13,12 +13,13 @@ const statusLabel = (s: string) => campaignStatusMeta(s).label;
 const STATUS_CHIPS = [{ value: '', label: 'All' }, ...CAMPAIGN_STATUSES.map((s) => ({ value: s as string, label: statusLabel(s) }))];
 
 export default function CampaignsPage() {
-  const { params, q, offset, search, setSearch, update, paging } = useListParams();
+  const { params, q, search, setSearch, update, paging, keyset, afterId } = useListParams();
   const status = params.get('status') ?? '';
 
+  // keyset pages (?after=, newest first): the same cost however deep
   const list = useQuery({
-    queryKey: ['campaigns', 'list', { status, q, offset }],
-    queryFn: ({ signal }) => api.listCampaigns({ status: status || undefined, q: q || undefined, limit: PAGE_SIZE, offset }, signal),
+    queryKey: ['campaigns', 'list', { status, q, after: afterId }],
+    queryFn: ({ signal }) => api.listCampaigns({ status: status || undefined, q: q || undefined, limit: PAGE_SIZE, after: afterId }, signal),
     placeholderData: keepPreviousData,
     // live progress bars while something is running
     refetchInterval: (query) => (query.state.data?.items.some((c) => ACTIVE_STATUSES.has(c.status)) ? 3_000 : 15_000),
@@ -46,7 +47,7 @@ export default function CampaignsPage() {
                 <FilterSelect
                   label="Status"
                   value={status}
-                  onChange={(s) => update({ status: s || null, offset: null })}
+                  onChange={(s) => update({ status: s || null, offset: null, after: null })}
                   allLabel="All statuses"
                   options={CAMPAIGN_STATUSES}
                   optionLabel={statusLabel}
@@ -58,7 +59,7 @@ export default function CampaignsPage() {
               className="hidden flex-wrap gap-1.5 sm:flex"
               value={status}
               options={STATUS_CHIPS}
-              onChange={(s) => update({ status: s || null, offset: null })}
+              onChange={(s) => update({ status: s || null, offset: null, after: null })}
             />
           </FilterBar>
         )}
@@ -68,11 +69,12 @@ export default function CampaignsPage() {
           feature="Campaigns"
           path="/api/campaigns"
           paging={paging(PAGE_SIZE)}
+          keyset={keyset}
           label="campaigns"
           empty={
             status || q ? (
               <EmptyState title="No campaigns match these filters">
-                <button type="button" className="font-medium text-indigo-600 hover:underline" onClick={() => { setSearch(''); update({ status: null, q: null, offset: null }); }}>
+                <button type="button" className="font-medium text-indigo-600 hover:underline" onClick={() => { setSearch(''); update({ status: null, q: null, offset: null, after: null }); }}>
                   Clear filters
                 </button>
               </EmptyState>

@@ -20,15 +20,16 @@ const STATES: { value: ConversationState; label: string }[] = [
 ];
 
 export default function InboxPage() {
-  const { params, q, offset, search, setSearch, update, paging } = useListParams();
+  const { params, q, search, setSearch, update, paging, keyset, afterId } = useListParams();
   const state = (params.get('state') as ConversationState | null) ?? 'open';
   const intent = (params.get('intent') as Intent | null) ?? undefined;
   const [open, setOpen] = useState<Conversation | null>(null);
   const qc = useQueryClient();
 
   const list = useQuery({
-    queryKey: ['conversations', { state, intent, q, offset }],
-    queryFn: ({ signal }) => api.conversations({ state, intent, q: q || undefined, limit: PAGE_SIZE, offset }, signal),
+    // keyset pages (?after=, latest first): the same cost however deep
+    queryKey: ['conversations', { state, intent, q, after: afterId }],
+    queryFn: ({ signal }) => api.conversations({ state, intent, q: q || undefined, limit: PAGE_SIZE, after: afterId }, signal),
     placeholderData: keepPreviousData,
     refetchInterval: 5_000, // new replies appear without a reload
   });
@@ -51,11 +52,11 @@ export default function InboxPage() {
       <Card>
         <FilterBar className="flex flex-col gap-3 sm:flex-row sm:items-center">
           <SearchField label="Search conversations" placeholder="Name or phone" value={search} onChange={setSearch} className="sm:max-w-xs" />
-          <FilterChips label="Show" value={state} options={STATES} onChange={(s) => update({ state: s === 'open' ? null : s, offset: null })} />
+          <FilterChips label="Show" value={state} options={STATES} onChange={(s) => update({ state: s === 'open' ? null : s, offset: null, after: null })} />
           <FilterSelect
             label="Filter by intent"
             value={intent ?? ''}
-            onChange={(v) => update({ intent: v || null, offset: null })}
+            onChange={(v) => update({ intent: v || null, offset: null, after: null })}
             allLabel="Any intent"
             options={INTENTS}
             optionLabel={(o) => INTENT_META[o as Intent].label}
@@ -67,6 +68,7 @@ export default function InboxPage() {
           feature="Inbox"
           path="/api/conversations"
           paging={paging(PAGE_SIZE)}
+          keyset={keyset}
           label="conversations"
           empty={<EmptyState title={state === 'needs_reply' ? 'Nothing waits for a reply' : 'No conversations yet'}>Replies to your campaigns appear here.</EmptyState>}
         >

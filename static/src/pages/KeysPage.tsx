@@ -7,6 +7,7 @@ import { Alert, Badge, Button, Card, CardHeader, ConfirmDialog, EmptyState, Fiel
 import { DataTable, PagedList, Th } from '../components/list';
 import { useToast } from '../components/toast';
 import { fmtDateTime, fmtInt } from '../lib/format';
+import { useLocalKeyset } from '../lib/useListParams';
 
 const PAGE_SIZE = 50;
 
@@ -198,13 +199,15 @@ function RevokeDialog({ k, isOwn, onClose, onRevoked }: { k: ApiKey; isOwn: bool
 export default function KeysPage() {
   const qc = useQueryClient();
   const toast = useToast();
-  const [offset, setOffset] = useState(0);
+  // keyset pages (after = the last key of the page)
+  const keyset = useLocalKeyset();
+  const after = keyset.after ? Number(keyset.after) : undefined;
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const me = useQuery({ queryKey: ['keys', 'me'], queryFn: ({ signal }) => api.keysMe(signal), staleTime: 30_000, retry: false });
   const keys = useQuery({
-    queryKey: ['keys', 'list', { offset }],
-    queryFn: ({ signal }) => api.keys({ limit: PAGE_SIZE, offset }, signal),
+    queryKey: ['keys', 'list', { after }],
+    queryFn: ({ signal }) => api.keys({ limit: PAGE_SIZE, after }, signal),
     placeholderData: keepPreviousData,
     // once the key is known to be an admin key (or the server cannot say: then the list answers)
     enabled: me.data?.role === 'admin' || me.isError,
@@ -248,7 +251,8 @@ export default function KeysPage() {
               loadingLabel="Loading API keys…"
               feature="API keys"
               path="/api/keys"
-              paging={{ limit: PAGE_SIZE, offset, onOffset: setOffset }}
+              paging={{ limit: PAGE_SIZE, offset: 0, onOffset: () => undefined }}
+              keyset={keyset}
               label="keys"
               empty={<EmptyState title="No API keys yet" />}
             >

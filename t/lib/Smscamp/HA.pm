@@ -69,9 +69,16 @@ sub primary_node {
     return $p ? $p->{node} : undef;
 }
 
-# PGPORT to the primary, for psql() and the Engine helpers; returns its node number
+# PGPORT to the primary, for psql() and the Engine helpers; returns its node number. Waits
+# up to 15 s for one: a promoted node may answer (/api/health 200) a moment before the
+# monitor has its report of the new state (reported and goal still differ).
 sub use_primary {
-    my $p = primary_node() // die "no primary in the formation\n";
+    my $deadline = Time::HiRes::time() + 15;
+    my $p;
+    until (defined($p = eval { primary_node() }) || Time::HiRes::time() > $deadline) {
+        Time::HiRes::sleep(0.2);
+    }
+    defined $p or die "no primary in the formation\n";
     $ENV{PGHOST} = '127.0.0.1';
     $ENV{PGPORT} = $PORTS[$p - 1];
     return $p;
