@@ -385,6 +385,11 @@ BEGIN
             'Some of these leads were changed or added by someone else while the file was '
             'imported; nothing was imported: try again'::text));
     END IF;
+    -- a file of many new leads changes what the search knows of the leads (its
+    -- sample, the phones' common digits): refreshed now, not in up to 5 minutes
+    IF NOT v_dry AND v_result.inserted >= 1000 THEN
+        PERFORM smscamp_search_stats_refresh();
+    END IF;
 
     status := 200;
     body := json_build_object('inserted', v_result.inserted, 'updated', v_result.updated,

@@ -7,7 +7,7 @@
 -- trigrams.  Called as the nginx module calls the route: status and body.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(23);
+SELECT plan(25);
 
 \ir lib/call.sql
 
@@ -116,6 +116,15 @@ SELECT is(pg_temp.page('{"q":"5557701234"}') -> 'total', '1',
 SELECT is(pg_temp.page('{"q":"77012"}') -> 'total',
           to_jsonb((SELECT count(*) FROM leads WHERE phone LIKE '%77012%')),
           'a fragment of digits: every phone that holds it');
+
+-- an import of many new leads refreshes the sample at once (not in up to 5 minutes)
+DELETE FROM lead_search_sample;
+SELECT is((pg_temp.call(format('SELECT * FROM api.leads_import(%L, %L, %L)', '{}', 'text/csv',
+              'name,phone' || E'\n' || (SELECT string_agg(format('Imported %s,+1555772%s', i, lpad(i::text, 4, '0')),
+                                                          E'\n') FROM generate_series(0, 999) AS i)))
+           #>> '{body,inserted}'), '1000', 'an import of 1,000 new leads');
+SELECT cmp_ok((SELECT count(*) FROM lead_search_sample), '>', 0::bigint,
+              '... refreshes the search''s sample');
 
 SELECT * FROM finish();
 ROLLBACK;
